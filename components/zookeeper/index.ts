@@ -1,0 +1,4 @@
+export { ZooKeeperEnsemble, ZooKeeperEnsembleArgs } from "./ensemble";
+export { ENSEMBLE_DEFAULTS, EnsembleOptions, EnsembleSettings, AntiAffinityMode, ZooKeeperTunables, PORTS, resolveEnsembleSettings } from "./settings";
+export { quorumSize, planDisruptionBudget } from "./quorum";
+export * from "./names";

@@ -1,0 +1,16 @@
+import { EnsembleNames } from "./names";
+
+/** The selector of the ensemble's pods: the tutorial's `app: zk` (with the name prefix, if any). */
+export function podSelector(names: EnsembleNames): Record<string, string> {
+  return { app: names.appLabel };
+}
+
+/** Labels on every object: the selector plus the recommended app.kubernetes.io labels. */
+export function ensembleLabels(names: EnsembleNames): Record<string, string> {
+  return {
+    ...podSelector(names),
+    "app.kubernetes.io/name": "zookeeper",
+    "app.kubernetes.io/instance": names.statefulSet,
+    "app.kubernetes.io/managed-by": "kind-zookeeper",
+  };
+}

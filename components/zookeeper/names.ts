@@ -1,0 +1,55 @@
+// The tutorial's names (zk, zk-hs, zk-cs, zk-pdb, label app=zk) are the defaults so that every
+// kubectl command in it works against what we deploy; a prefix keeps several ensembles apart.
+
+export interface EnsembleNames {
+  statefulSet: string;
+  headlessService: string;
+  clientService: string;
+  disruptionBudget: string;
+  configMap: string;
+  /** Value of the `app` label every pod of the ensemble carries, and every selector matches. */
+  appLabel: string;
+}
+
+export function ensembleNames(namePrefix = ""): EnsembleNames {
+  const base = `${namePrefix}zk`;
+  return {
+    statefulSet: base,
+    headlessService: `${base}-hs`,
+    clientService: `${base}-cs`,
+    disruptionBudget: `${base}-pdb`,
+    configMap: `${base}-config`,
+    appLabel: base,
+  };
+}
+
+/** Pod hostnames, in ordinal order: zk-0, zk-1, ... */
+export function serverHostnames(names: EnsembleNames, replicas: number): string[] {
+  return Array.from({ length: replicas }, (_, ordinal) => `${names.statefulSet}-${ordinal}`);
+}
+
+/** The stable DNS name of each server, through the headless Service. */
+export function serverFqdns(
+  names: EnsembleNames,
+  namespace: string,
+  clusterDomain: string,
+  replicas: number,
+): string[] {
+  return serverHostnames(names, replicas).map(
+    (host) => `${host}.${names.headlessService}.${namespace}.svc.${clusterDomain}`,
+  );
+}
+
+export function clientEndpoint(
+  names: EnsembleNames,
+  namespace: string,
+  clusterDomain: string,
+  clientPort: number,
+): string {
+  return `${names.clientService}.${namespace}.svc.${clusterDomain}:${clientPort}`;
+}
+
+/** The connection string a ZooKeeper client takes: every server's host:port, comma-separated. */
+export function connectionString(fqdns: string[], clientPort: number): string {
+  return fqdns.map((fqdn) => `${fqdn}:${clientPort}`).join(",");
+}

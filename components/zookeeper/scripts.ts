@@ -1,0 +1,91 @@
+import { PORTS } from "./settings";
+
+/** Where the ConfigMap (zoo.cfg and the scripts) is mounted in each pod. */
+export const CONFIG_MOUNT = "/etc/zookeeper-k8s";
+export const START_SCRIPT = "start-zookeeper.sh";
+export const PROBE_SCRIPT = "zk-probe.sh";
+
+/** Seconds a probe waits for the server's answer; the kubelet's own probe timeout is longer. */
+export const PROBE_ANSWER_TIMEOUT_SECONDS = 2;
+
+/**
+ * The container's command. It derives `myid` from the pod's ordinal (zk-0 is server 1), sets the
+ * heap from ZK_HEAP, and `exec`s the server in the foreground through the image's own launcher
+ * found on PATH, so the JVM is the container's main process and its death restarts the container.
+ * The same script runs unchanged in the pod and in the integration tests.
+ */
+export function renderStartScript(): string {
+  return `#!/usr/bin/env bash
+# Rendered by kind-zookeeper: starts this pod's ZooKeeper server in the foreground.
+set -euo pipefail
+
+conf_dir="$(cd "$(dirname "\${BASH_SOURCE[0]}")" && pwd)"
+cfg="$conf_dir/zoo.cfg"
+host="\${HOSTNAME:-$(hostname)}"
+ordinal="\${host##*-}"
+if ! [[ "$ordinal" =~ ^[0-9]+$ ]]; then
+  echo "start-zookeeper: hostname '$host' does not end in -<ordinal>; run this script in a StatefulSet pod" >&2
+  exit 1
+fi
+if [ -z "\${ZK_HEAP:-}" ]; then
+  echo "start-zookeeper: ZK_HEAP (the JVM heap, e.g. 512m) is not set" >&2
+  exit 1
+fi
+
+data_dir="$(sed -n 's/^dataDir=//p' "$cfg")"
+log_dir="$(sed -n 's/^dataLogDir=//p' "$cfg")"
+for dir in "$data_dir" "\${log_dir:-$data_dir}"; do
+  if ! mkdir -p "$dir" 2>/dev/null || [ ! -w "$dir" ]; then
+    echo "start-zookeeper: $dir is not writable by uid $(id -u) gid $(id -g); the data volume must be writable by the server's user" >&2
+    exit 1
+  fi
+done
+echo "$((10#$ordinal + 1))" > "$data_dir/myid"
+
+# Later flags win over the launcher's own default heap.
+export SERVER_JVMFLAGS="-Xms$ZK_HEAP -Xmx$ZK_HEAP \${SERVER_JVMFLAGS:-}"
+echo "start-zookeeper: server $((10#$ordinal + 1)) ($host), heap $ZK_HEAP, config $cfg" >&2
+exec zkServer.sh start-foreground "$cfg"
+`;
+}
+
+/**
+ * The probes. \`live\`: the server process answers \`ruok\` with \`imok\` (it does so with or without
+ * a quorum, so a server waiting for its peers is not restarted). \`ready\`: \`srvr\` reports the
+ * server as leader, follower or standalone, which it does only while it serves; a rolling update
+ * therefore waits for a restarted server to rejoin the quorum before it touches the next one.
+ * Every exchange is bounded by \`timeout\`: a bare nc can hang or answer empty.
+ */
+export function renderProbeScript(): string {
+  return `#!/usr/bin/env bash
+# Rendered by kind-zookeeper: liveness (live) and readiness (ready) checks of the local server.
+set -u
+host="\${ZK_PROBE_HOST:-127.0.0.1}"
+port="\${ZK_PROBE_PORT:-${PORTS.client}}"
+
+ask() {
+  timeout ${PROBE_ANSWER_TIMEOUT_SECONDS} bash -c 'exec 3<>"/dev/tcp/$0/$1" && printf "%s" "$2" >&3 && cat <&3' "$host" "$port" "$1" 2>/dev/null
+}
+
+case "\${1:-}" in
+  live)
+    reply="$(ask ruok)"
+    if [ "$reply" != "imok" ]; then
+      echo "not live: ruok on $host:$port answered '\${reply}'"
+      exit 1
+    fi
+    ;;
+  ready)
+    reply="$(ask srvr)"
+    if ! grep -Eq '^Mode: (leader|follower|standalone)$' <<<"$reply"; then
+      echo "not ready: srvr on $host:$port answered '$(head -n 1 <<<"$reply")'"
+      exit 1
+    fi
+    ;;
+  *)
+    echo "usage: $0 live|ready" >&2
+    exit 2
+    ;;
+esac
+`;
+}

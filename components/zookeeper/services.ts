@@ -1,0 +1,37 @@
+import { EnsembleSettings, PORTS } from "./settings";
+import { ensembleLabels, podSelector } from "./labels";
+
+/**
+ * The headless Service gives each server its stable DNS name. It publishes not-ready addresses:
+ * peers must resolve each other to form the quorum that makes them Ready in the first place.
+ */
+export function renderHeadlessService(s: EnsembleSettings) {
+  return {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name: s.names.headlessService, namespace: s.namespace, labels: ensembleLabels(s.names) },
+    spec: {
+      clusterIP: "None",
+      publishNotReadyAddresses: true,
+      selector: podSelector(s.names),
+      ports: [
+        { name: "server", port: PORTS.server, targetPort: "server" },
+        { name: "leader-election", port: PORTS.leaderElection, targetPort: "leader-election" },
+      ],
+    },
+  };
+}
+
+/** The client Service: one stable endpoint that balances over the Ready servers. */
+export function renderClientService(s: EnsembleSettings) {
+  return {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name: s.names.clientService, namespace: s.namespace, labels: ensembleLabels(s.names) },
+    spec: {
+      type: "ClusterIP",
+      selector: podSelector(s.names),
+      ports: [{ name: "client", port: PORTS.client, targetPort: "client" }],
+    },
+  };
+}

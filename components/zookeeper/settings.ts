@@ -1,0 +1,160 @@
+import { parseHeap, memoryForHeap } from "../../stacks/quantities";
+import { planDisruptionBudget, toleratedFailures, DisruptionBudget } from "./quorum";
+import { ensembleNames, EnsembleNames } from "./names";
+
+export type AntiAffinityMode = "required" | "preferred" | "none";
+
+/** ZooKeeper server tunables (zoo.cfg); the defaults are the tutorial's values. */
+export interface ZooKeeperTunables {
+  /** Milliseconds of one tick, the unit of the other timeouts. Defaults to 2000. */
+  tickTime: number;
+  /** Ticks a follower may take to connect and sync to the leader. Defaults to 10. */
+  initLimit: number;
+  /** Ticks a follower may lag behind the leader before it is dropped. Defaults to 5. */
+  syncLimit: number;
+  /** Concurrent connections one client IP may hold to one server. Defaults to 60. */
+  maxClientCnxns: number;
+  /** Lower bound of a client session timeout, ms. Defaults to 4000. */
+  minSessionTimeout: number;
+  /** Upper bound of a client session timeout, ms. Defaults to 40000. */
+  maxSessionTimeout: number;
+  /** Snapshots (and their transaction logs) autopurge keeps. Defaults to 3. */
+  snapRetainCount: number;
+  /** Hours between autopurge runs; 0 turns autopurge off. Defaults to 12. */
+  purgeInterval: number;
+}
+
+/** Container ports. Fixed: every tutorial command and client assumes them. */
+export const PORTS = { client: 2181, server: 2888, leaderElection: 3888 } as const;
+
+/** Where the data volume is mounted and where zoo.cfg puts the data and transaction log in it. */
+export const DATA_PATHS = {
+  volumeMount: "/var/lib/zookeeper",
+  dataDir: "/var/lib/zookeeper/data",
+  dataLogDir: "/var/lib/zookeeper/data/log",
+} as const;
+
+/** Every default of the ensemble, in one place; the stack config layer uses the same values. */
+export const ENSEMBLE_DEFAULTS = {
+  namespace: "zookeeper",
+  namePrefix: "",
+  replicas: 3,
+  image: "zookeeper:3.9.4",
+  heap: "512m",
+  cpu: "500m",
+  antiAffinity: "required" as AntiAffinityMode,
+  storageSize: "10Gi",
+  clusterDomain: "cluster.local",
+  zookeeper: {
+    tickTime: 2000,
+    initLimit: 10,
+    syncLimit: 5,
+    maxClientCnxns: 60,
+    minSessionTimeout: 4000,
+    maxSessionTimeout: 40000,
+    snapRetainCount: 3,
+    purgeInterval: 12,
+  } satisfies ZooKeeperTunables,
+};
+
+/** The ensemble's knobs; every one is optional and documented with its default. */
+export interface EnsembleOptions {
+  /** Namespace of every object. Defaults to `zookeeper`. */
+  namespace?: string;
+  /** Create (and label for Pod Security `restricted`) the namespace. Defaults to true unless it is `default`. */
+  createNamespace?: boolean;
+  /** Prefix of every object name and of the `app` label, so several ensembles can share a namespace. Defaults to none (`zk`, `zk-hs`, ...). */
+  namePrefix?: string;
+  /** Number of servers. Defaults to 3. */
+  replicas?: number;
+  /** Server image; it must ship bash, coreutils and zkServer.sh on PATH. Defaults to `zookeeper:3.9.4`. */
+  image?: string;
+  /** JVM heap (-Xms and -Xmx), e.g. `512m` or `2g`. Defaults to `512m`. */
+  heap?: string;
+  /** Container memory request and limit. Defaults to the heap plus max(512Mi, heap/2) for off-heap memory. */
+  memory?: string;
+  /** Container CPU request. Defaults to `500m`. */
+  cpu?: string;
+  /** Spread servers over nodes: `required` (hard), `preferred` (soft) or `none`. Defaults to `required`. */
+  antiAffinity?: AntiAffinityMode;
+  /** PodDisruptionBudget maxUnavailable. Conflicts with pdbMinAvailable. Defaults to 1 (0 for 2 servers, no PDB for 1). */
+  pdbMaxUnavailable?: number;
+  /** PodDisruptionBudget minAvailable. Conflicts with pdbMaxUnavailable. */
+  pdbMinAvailable?: number;
+  /** Size of each server's data volume. Defaults to `10Gi`. */
+  storageSize?: string;
+  /** StorageClass of the data volumes. Defaults to the cluster's default class. */
+  storageClassName?: string;
+  /** Kubernetes cluster DNS domain. Defaults to `cluster.local`. */
+  clusterDomain?: string;
+  /** zoo.cfg tunables; each defaults to the tutorial's value. */
+  zookeeper?: Partial<ZooKeeperTunables>;
+}
+
+/** The ensemble with every default applied and every derived value computed. */
+export interface EnsembleSettings {
+  namespace: string;
+  createNamespace: boolean;
+  names: EnsembleNames;
+  replicas: number;
+  image: string;
+  heap: string;
+  memory: string;
+  cpu: string;
+  antiAffinity: AntiAffinityMode;
+  disruptionBudget?: DisruptionBudget;
+  /** Warnings the deployment should log (even server count, drains that will block, ...). */
+  warnings: string[];
+  storageSize: string;
+  storageClassName?: string;
+  clusterDomain: string;
+  zookeeper: ZooKeeperTunables;
+}
+
+/**
+ * Applies defaults without touching the caller's object. Internal; exported for testing. Throws on
+ * a disruption budget that would break the quorum: the stack config layer reports the same rule
+ * with config keys before any resource exists, this guards programmatic callers.
+ */
+export function resolveEnsembleSettings(options: EnsembleOptions): EnsembleSettings {
+  const d = ENSEMBLE_DEFAULTS;
+  const namespace = options.namespace ?? d.namespace;
+  const replicas = options.replicas ?? d.replicas;
+  const heap = options.heap ?? d.heap;
+  const heapBytes = parseHeap(heap);
+  if (heapBytes === undefined) throw new Error(`heap: must be a JVM size such as 512m or 2g, got "${heap}"`);
+
+  const plan = planDisruptionBudget(replicas, options.pdbMaxUnavailable, options.pdbMinAvailable);
+  if (plan.problems.length) {
+    throw new Error(plan.problems.map((p) => `${p.key}: ${p.expected}, got ${p.got} (${p.fix})`).join("\n"));
+  }
+  const warnings = [...plan.warnings];
+  if (replicas % 2 === 0) {
+    warnings.push(
+      `replicas is ${replicas}, an even count: it tolerates no more failures (${toleratedFailures(replicas)}) than ` +
+        `${replicas - 1} servers would; an odd count is the usual choice`,
+    );
+  }
+
+  return {
+    namespace,
+    createNamespace: options.createNamespace ?? namespace !== "default",
+    names: ensembleNames(options.namePrefix ?? d.namePrefix),
+    replicas,
+    image: options.image ?? d.image,
+    heap,
+    memory: options.memory ?? memoryForHeap(heapBytes),
+    cpu: options.cpu ?? d.cpu,
+    antiAffinity: options.antiAffinity ?? d.antiAffinity,
+    disruptionBudget: plan.budget,
+    warnings,
+    storageSize: options.storageSize ?? d.storageSize,
+    storageClassName: options.storageClassName,
+    clusterDomain: options.clusterDomain ?? d.clusterDomain,
+    zookeeper: { ...d.zookeeper, ...definedOnly(options.zookeeper ?? {}) },
+  };
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

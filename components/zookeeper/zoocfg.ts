@@ -1,0 +1,54 @@
+import { ZooKeeperTunables, PORTS, DATA_PATHS } from "./settings";
+
+/**
+ * Four-letter words the probes and the tutorial's checks use. Since 3.5 only `srvr` is allowed by
+ * default, and a `ruok` liveness probe would then never pass.
+ */
+export const FOUR_LETTER_WORDS = ["ruok", "srvr", "stat", "mntr", "conf"] as const;
+
+export interface ZooCfgInput {
+  /** Each server's FQDN, in ordinal order; server N+1 is the pod with ordinal N. */
+  serverFqdns: string[];
+  tunables: ZooKeeperTunables;
+  dataDir?: string;
+  dataLogDir?: string;
+  /**
+   * Only for running several servers on one host (the integration tests): binds the client port
+   * and the admin server to this address instead of every interface, as a pod's own IP would.
+   */
+  bindAddress?: string;
+}
+
+/**
+ * zoo.cfg, understood by ZooKeeper 3.8 and 3.9 alike. One server renders no server list, which
+ * makes ZooKeeper run standalone. quorumListenOnAllIPs stays off (an unsafe option in the admin
+ * guide): the headless Service publishes not-ready addresses, so each server resolves its own FQDN
+ * to its pod IP and binds there.
+ */
+export function renderZooCfg(input: ZooCfgInput): string {
+  const t = input.tunables;
+  const lines = [
+    "# Rendered by kind-zookeeper; changes roll the StatefulSet through its config-hash annotation.",
+    `tickTime=${t.tickTime}`,
+    `initLimit=${t.initLimit}`,
+    `syncLimit=${t.syncLimit}`,
+    `dataDir=${input.dataDir ?? DATA_PATHS.dataDir}`,
+    `dataLogDir=${input.dataLogDir ?? DATA_PATHS.dataLogDir}`,
+    `clientPort=${PORTS.client}`,
+    `maxClientCnxns=${t.maxClientCnxns}`,
+    `minSessionTimeout=${t.minSessionTimeout}`,
+    `maxSessionTimeout=${t.maxSessionTimeout}`,
+    `autopurge.snapRetainCount=${t.snapRetainCount}`,
+    `autopurge.purgeInterval=${t.purgeInterval}`,
+    `4lw.commands.whitelist=${FOUR_LETTER_WORDS.join(",")}`,
+  ];
+  if (input.bindAddress !== undefined) {
+    lines.push(`clientPortAddress=${input.bindAddress}`, `admin.serverAddress=${input.bindAddress}`);
+  }
+  if (input.serverFqdns.length > 1) {
+    input.serverFqdns.forEach((fqdn, ordinal) =>
+      lines.push(`server.${ordinal + 1}=${fqdn}:${PORTS.server}:${PORTS.leaderElection}`),
+    );
+  }
+  return lines.join("\n") + "\n";
+}

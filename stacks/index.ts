@@ -1,0 +1,3 @@
+export { loadStackConfig, parseStackConfig, PROJECT } from "./load";
+export { KNOBS, KnobKey, StackConfig } from "./knobs";
+export { StackConfigError, ConfigProblem, formatProblem } from "./problems";

@@ -1,0 +1,97 @@
+import { z } from "zod";
+
+/**
+ * One stack setting: how Pulumi.yaml declares it, how its raw string is parsed, and what a user is
+ * told when it is wrong. Pulumi hands every config value to the program as a string.
+ */
+export interface Knob<T> {
+  /** Type in Pulumi.yaml's `config:`; omitted for a setting with no default (see `declareType`). */
+  type: "integer" | "string" | "boolean";
+  /** The value when the stack does not set it; undefined: unset (the program derives or skips it). */
+  default: T;
+  description: string;
+  /** Parses the raw string; its failure message is not shown, `expected` is. */
+  schema: z.ZodType<unknown, string>;
+  /** What a valid value is, as the start of the error line: "must be an integer >= 1". */
+  expected: string;
+  /** A valid value to suggest in the fix: `pulumi config set <key> <example>`. */
+  example: string;
+}
+
+const INTEGER = /^-?[0-9]+$/;
+
+export function integer<D extends number | undefined>(o: {
+  min: number;
+  max?: number;
+  default: D;
+  description: string;
+  example?: string;
+}): Knob<number | D> {
+  const range = o.max === undefined ? `>= ${o.min}` : `from ${o.min} to ${o.max}`;
+  return {
+    type: "integer",
+    default: o.default,
+    description: o.description,
+    schema: z
+      .string()
+      .regex(INTEGER)
+      .transform(Number)
+      .pipe(z.number().int().min(o.min).max(o.max ?? Number.MAX_SAFE_INTEGER)),
+    expected: `must be an integer ${range}`,
+    example: o.example ?? String(o.default ?? o.min),
+  };
+}
+
+export function text<D extends string | undefined>(o: {
+  /** A value is valid when it matches (or, for a function, when it returns true). */
+  valid: RegExp | ((value: string) => boolean);
+  expected: string;
+  example: string;
+  default: D;
+  description: string;
+}): Knob<string | D> {
+  const valid = o.valid;
+  return {
+    type: "string",
+    default: o.default,
+    description: o.description,
+    schema: z.string().refine((v) => (typeof valid === "function" ? valid(v) : valid.test(v))),
+    expected: o.expected,
+    example: o.example,
+  };
+}
+
+export function oneOf<const V extends readonly [string, ...string[]]>(o: {
+  values: V;
+  default: V[number];
+  description: string;
+}): Knob<V[number]> {
+  return {
+    type: "string",
+    default: o.default,
+    description: o.description,
+    schema: z.enum(o.values),
+    expected: `must be one of ${o.values.join(", ")}`,
+    example: o.default,
+  };
+}
+
+export function boolean(o: { default: boolean; description: string }): Knob<boolean> {
+  return {
+    type: "boolean",
+    default: o.default,
+    description: o.description,
+    schema: z.enum(["true", "false"]).transform((v) => v === "true"),
+    expected: "must be true or false",
+    example: String(!o.default),
+  };
+}
+
+/**
+ * Whether Pulumi.yaml may declare the knob's type: the Pulumi CLI treats a typed key without a
+ * default as required ("Stack 'dev' is missing configuration value"), so optional settings are
+ * declared with a description only.
+ */
+export function declareType(knob: Knob<unknown>): boolean {
+  return knob.default !== undefined;
+}

@@ -1,0 +1,74 @@
+import * as pulumi from "@pulumi/pulumi";
+import { KNOBS, KnobKey, StackConfig } from "./knobs";
+import { Knob } from "./knob";
+import { ConfigProblem, StackConfigError } from "./problems";
+import { checkRules, ParsedValues } from "./rules";
+
+export const PROJECT = "kind-zookeeper";
+
+/**
+ * Parses raw config strings (key without the project prefix) into the typed stack configuration.
+ * Throws one StackConfigError listing every bad key, so a user fixes them all in one go.
+ * Pure: exported for testing and for programs that read their settings elsewhere.
+ */
+export function parseStackConfig(raw: Record<string, string | undefined>): { config: StackConfig; warnings: string[] } {
+  const problems: ConfigProblem[] = [];
+  const values: ParsedValues = {};
+  for (const [key, knob] of Object.entries(KNOBS) as [KnobKey, Knob<unknown>][]) {
+    const input = raw[key];
+    if (input === undefined) {
+      (values as Record<string, unknown>)[key] = knob.default;
+      continue;
+    }
+    const parsed = knob.schema.safeParse(input);
+    if (parsed.success) (values as Record<string, unknown>)[key] = parsed.data;
+    else problems.push({ key, expected: knob.expected, got: input, fix: `pulumi config set ${key} ${knob.example}` });
+  }
+  for (const key of Object.keys(raw)) {
+    if (key in KNOBS || raw[key] === undefined) continue;
+    const near = closestKnob(key);
+    problems.push({
+      key,
+      expected: `is not a setting of this project${near ? ` (did you mean ${near}?)` : ""}`,
+      got: raw[key],
+      fix: near ? `pulumi config rm ${key}; pulumi config set ${near} ...` : `pulumi config rm ${key}; README.md lists every setting`,
+    });
+  }
+  const rules = checkRules(values);
+  problems.push(...rules.problems);
+  if (problems.length) throw new StackConfigError(problems);
+  return { config: values as StackConfig, warnings: rules.warnings };
+}
+
+/** Reads this project's keys of the current stack and parses them; nothing is registered before it returns. */
+export function loadStackConfig(): StackConfig {
+  const prefix = `${PROJECT}:`;
+  const raw: Record<string, string> = {};
+  for (const [fullKey, value] of Object.entries(pulumi.runtime.allConfig())) {
+    if (fullKey.startsWith(prefix)) raw[fullKey.slice(prefix.length)] = value;
+  }
+  const { config, warnings } = parseStackConfig(raw);
+  for (const warning of warnings) pulumi.log.warn(warning);
+  return config;
+}
+
+function closestKnob(key: string): string | undefined {
+  let best: { knob: string; distance: number } | undefined;
+  for (const knob of Object.keys(KNOBS)) {
+    const distance = editDistance(key.toLowerCase(), knob.toLowerCase());
+    if (distance <= 3 && (!best || distance < best.distance)) best = { knob, distance };
+  }
+  return best?.knob;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = row;
+  }
+  return prev[b.length];
+}

@@ -1,0 +1,215 @@
+import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import { attemptProgram, runProgram, ofType, one, promiseOf, Registered } from "./support/mocks";
+import { isKubernetesObject, validateAgainstSchema } from "./support/schema";
+import { StackConfigError } from "../stacks";
+
+const ROOT = path.join(__dirname, "..");
+
+/** What the Pulumi CLI hands the program for a stack: Pulumi.yaml defaults overlaid by the stack file. */
+export function stackConfig(stack: string, overrides: Record<string, string> = {}): Record<string, string> {
+  const project = yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as any;
+  const values: Record<string, string> = {};
+  for (const [key, decl] of Object.entries<any>(project.config)) {
+    if (decl.default !== undefined) values[key] = String(decl.default);
+  }
+  const stackFile = yaml.load(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as any;
+  for (const [fullKey, value] of Object.entries(stackFile.config ?? {})) {
+    values[fullKey.replace(/^kind-zookeeper:/, "")] = typeof value === "object" ? JSON.stringify(value) : String(value);
+  }
+  return { ...values, ...overrides };
+}
+
+const STS = "kubernetes:apps/v1:StatefulSet";
+const PDB = "kubernetes:policy/v1:PodDisruptionBudget";
+const SVC = "kubernetes:core/v1:Service";
+const CM = "kubernetes:core/v1:ConfigMap";
+const NS = "kubernetes:core/v1:Namespace";
+
+const pod = (resources: Registered[]) => one(resources, STS).inputs.spec.template.spec;
+const zooCfg = (resources: Registered[]) => one(resources, CM).inputs.data["zoo.cfg"] as string;
+
+describe("the whole program under mocks", function () {
+  this.timeout(30000);
+
+  describe("the dev stack", () => {
+    let resources: Registered[];
+    let outputs: Record<string, any>;
+    before(async () => {
+      ({ resources, outputs } = await runProgram("dev", stackConfig("dev")));
+    });
+
+    it("renders the tutorial's objects with the tutorial's names", () => {
+      expect(one(resources, NS).inputs.metadata.name).to.equal("zookeeper");
+      expect(ofType(resources, SVC).map((r) => r.inputs.metadata.name).sort()).to.deep.equal(["zk-cs", "zk-hs"]);
+      expect(one(resources, PDB).inputs.metadata.name).to.equal("zk-pdb");
+      expect(one(resources, STS).inputs.metadata.name).to.equal("zk");
+      expect(one(resources, STS).inputs.spec.template.metadata.labels.app).to.equal("zk");
+      expect(one(resources, STS).inputs.spec.serviceName).to.equal("zk-hs");
+    });
+
+    it("every Kubernetes object is valid against the upstream schema", () => {
+      const objects = resources.filter(isKubernetesObject);
+      expect(objects.length).to.be.at.least(6);
+      for (const r of objects) {
+        try {
+          validateAgainstSchema(r);
+        } catch (e) {
+          throw new Error(`${r.type} ${r.name} is not valid: ${(e as Error).message}`);
+        }
+      }
+    });
+
+    it("creates every Kubernetes object through the explicit provider and inside the component", () => {
+      const provider = one(resources, "pulumi:providers:kubernetes");
+      for (const r of resources.filter(isKubernetesObject)) {
+        expect(r.provider, `${r.type} ${r.name}`).to.match(new RegExp(`^${provider.urn}::`));
+      }
+    });
+
+    it("exports the outputs a client needs", async () => {
+      expect(await promiseOf(outputs.namespace)).to.equal("zookeeper");
+      expect(await promiseOf(outputs.serverFqdns)).to.deep.equal([
+        "zk-0.zk-hs.zookeeper.svc.cluster.local",
+        "zk-1.zk-hs.zookeeper.svc.cluster.local",
+        "zk-2.zk-hs.zookeeper.svc.cluster.local",
+      ]);
+      expect(await promiseOf(outputs.clientEndpoint)).to.equal("zk-cs.zookeeper.svc.cluster.local:2181");
+      expect(await promiseOf(outputs.connectionString)).to.equal(
+        "zk-0.zk-hs.zookeeper.svc.cluster.local:2181,zk-1.zk-hs.zookeeper.svc.cluster.local:2181,zk-2.zk-hs.zookeeper.svc.cluster.local:2181",
+      );
+    });
+
+    it("uses the tutorial's defaults", () => {
+      const container = pod(resources).containers[0];
+      expect(container.image).to.equal("zookeeper:3.9.4");
+      expect(container.env).to.deep.include({ name: "ZK_HEAP", value: "512m" });
+      expect(container.resources).to.deep.equal({ requests: { cpu: "500m", memory: "1024Mi" }, limits: { memory: "1024Mi" } });
+      expect(one(resources, PDB).inputs.spec.maxUnavailable).to.equal(1);
+      expect(one(resources, STS).inputs.spec.volumeClaimTemplates[0].spec.resources.requests.storage).to.equal("10Gi");
+      for (const line of ["tickTime=2000", "initLimit=10", "syncLimit=5", "maxClientCnxns=60", "minSessionTimeout=4000",
+        "maxSessionTimeout=40000", "autopurge.snapRetainCount=3", "autopurge.purgeInterval=12"]) {
+        expect(zooCfg(resources)).to.contain(`${line}\n`);
+      }
+    });
+  });
+
+  describe("each setting changes what is rendered", () => {
+    const cases: { set: Record<string, string>; check: (r: Registered[]) => unknown }[] = [
+      { set: { replicas: "5" }, check: (r) => {
+        expect(one(r, STS).inputs.spec.replicas).to.equal(5);
+        expect(zooCfg(r)).to.contain("server.5=zk-4.zk-hs.zookeeper.svc.cluster.local:2888:3888");
+      } },
+      { set: { heap: "2g" }, check: (r) => {
+        expect(pod(r).containers[0].env).to.deep.include({ name: "ZK_HEAP", value: "2g" });
+        expect(pod(r).containers[0].resources.limits.memory).to.equal("3072Mi");
+      } },
+      { set: { memory: "3Gi" }, check: (r) => expect(pod(r).containers[0].resources.requests.memory).to.equal("3Gi") },
+      { set: { cpu: "1500m" }, check: (r) => expect(pod(r).containers[0].resources.requests.cpu).to.equal("1500m") },
+      { set: { antiAffinity: "preferred" }, check: (r) =>
+        expect(pod(r).affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution).to.have.length(1) },
+      { set: { antiAffinity: "none" }, check: (r) => expect(pod(r).affinity).to.equal(undefined) },
+      { set: { pdbMaxUnavailable: "0" }, check: (r) => expect(one(r, PDB).inputs.spec).to.include({ maxUnavailable: 0 }) },
+      { set: { pdbMinAvailable: "2" }, check: (r) => {
+        expect(one(r, PDB).inputs.spec.minAvailable).to.equal(2);
+        expect(one(r, PDB).inputs.spec).not.to.have.property("maxUnavailable");
+      } },
+      { set: { storageSize: "20Gi" }, check: (r) =>
+        expect(one(r, STS).inputs.spec.volumeClaimTemplates[0].spec.resources.requests.storage).to.equal("20Gi") },
+      { set: { namespace: "coordination" }, check: (r) => {
+        expect(one(r, NS).inputs.metadata.name).to.equal("coordination");
+        for (const o of r.filter(isKubernetesObject).filter((o) => o.type !== NS)) {
+          expect(o.inputs.metadata.namespace, o.name).to.equal("coordination");
+        }
+      } },
+      { set: { namespace: "default" }, check: (r) => expect(ofType(r, NS)).to.have.length(0) },
+      { set: { namePrefix: "orders-" }, check: (r) => {
+        expect(one(r, STS).inputs.metadata.name).to.equal("orders-zk");
+        expect(one(r, PDB).inputs.metadata.name).to.equal("orders-zk-pdb");
+        expect(one(r, PDB).inputs.spec.selector.matchLabels).to.deep.equal({ app: "orders-zk" });
+        expect(zooCfg(r)).to.contain("server.1=orders-zk-0.orders-zk-hs.zookeeper.svc.cluster.local:2888:3888");
+      } },
+      { set: { image: "registry.example/zookeeper:3.9.4" }, check: (r) =>
+        expect(pod(r).containers[0].image).to.equal("registry.example/zookeeper:3.9.4") },
+      { set: { clusterDomain: "corp.internal" }, check: (r) =>
+        expect(zooCfg(r)).to.contain("server.1=zk-0.zk-hs.zookeeper.svc.corp.internal:2888:3888") },
+      { set: { tickTime: "1000" }, check: (r) => expect(zooCfg(r)).to.contain("tickTime=1000\n") },
+      { set: { initLimit: "20" }, check: (r) => expect(zooCfg(r)).to.contain("initLimit=20\n") },
+      { set: { syncLimit: "2" }, check: (r) => expect(zooCfg(r)).to.contain("syncLimit=2\n") },
+      { set: { maxClientCnxns: "0" }, check: (r) => expect(zooCfg(r)).to.contain("maxClientCnxns=0\n") },
+      { set: { minSessionTimeout: "6000" }, check: (r) => expect(zooCfg(r)).to.contain("minSessionTimeout=6000\n") },
+      { set: { maxSessionTimeout: "60000" }, check: (r) => expect(zooCfg(r)).to.contain("maxSessionTimeout=60000\n") },
+      { set: { snapRetainCount: "5" }, check: (r) => expect(zooCfg(r)).to.contain("autopurge.snapRetainCount=5\n") },
+      { set: { purgeInterval: "0" }, check: (r) => expect(zooCfg(r)).to.contain("autopurge.purgeInterval=0\n") },
+    ];
+    for (const c of cases) {
+      it(`${Object.entries(c.set).map(([k, v]) => `${k}=${v}`).join(" ")}`, async () => {
+        const { resources } = await runProgram("dev", stackConfig("dev", c.set));
+        for (const r of resources.filter(isKubernetesObject)) validateAgainstSchema(r);
+        await c.check(resources);
+      });
+    }
+
+    it("replicas=1 runs standalone, creates no PDB and says why", async () => {
+      const { resources, warnings } = await runProgram("dev", stackConfig("dev", { replicas: "1" }));
+      expect(ofType(resources, PDB)).to.have.length(0);
+      expect(zooCfg(resources)).not.to.contain("server.");
+      expect(warnings.join("\n")).to.contain("replicas is 1: no PodDisruptionBudget is created");
+    });
+
+    it("an even replica count is deployed with a warning", async () => {
+      const { resources, warnings } = await runProgram("dev", stackConfig("dev", { replicas: "4" }));
+      expect(one(resources, STS).inputs.spec.replicas).to.equal(4);
+      expect(warnings.join("\n")).to.contain("replicas is 4, an even count: it tolerates no more failures (1) than 3 servers would");
+    });
+
+    it("replicas=2 gets maxUnavailable 0 and a warning that drains block", async () => {
+      const { resources, warnings } = await runProgram("dev", stackConfig("dev", { replicas: "2" }));
+      expect(one(resources, PDB).inputs.spec.maxUnavailable).to.equal(0);
+      expect(warnings.join("\n")).to.contain("'kubectl drain' of a node that runs one blocks");
+    });
+
+    it("the dev stack logs no warning", async () => {
+      const { warnings } = await runProgram("dev", stackConfig("dev"));
+      expect(warnings).to.deep.equal([]);
+    });
+
+    it("a zoo.cfg change changes the pods' config hash, so the servers roll", async () => {
+      const hash = (r: Registered[]) => one(r, STS).inputs.spec.template.metadata.annotations["kind-zookeeper/config-hash"];
+      const a = await runProgram("dev", stackConfig("dev"));
+      const b = await runProgram("dev", stackConfig("dev", { syncLimit: "2" }));
+      const c = await runProgram("dev", stackConfig("dev"));
+      expect(hash(a.resources)).to.match(/^[0-9a-f]{16}$/);
+      expect(hash(b.resources)).not.to.equal(hash(a.resources));
+      expect(hash(c.resources)).to.equal(hash(a.resources));
+    });
+  });
+
+  describe("bad settings stop the program before any resource exists", () => {
+    const bad: { set: Record<string, string>; message: string }[] = [
+      { set: { replicas: "three" }, message: 'replicas: must be an integer >= 1, got "three" (pulumi config set replicas 3)' },
+      { set: { replicas: "3", pdbMaxUnavailable: "2" }, message: "pdbMaxUnavailable: must be at most 1" },
+      { set: { heap: "lots" }, message: 'heap: must be a JVM size' },
+      { set: { heap: "1g", memory: "1Gi" }, message: 'memory: must exceed the heap (1g)' },
+    ];
+    for (const c of bad) {
+      it(`${JSON.stringify(c.set)}`, async () => {
+        const run = await attemptProgram("dev", stackConfig("dev", c.set));
+        expect(run.error).to.be.instanceOf(StackConfigError);
+        expect((run.error as Error).message).to.contain(c.message);
+        expect(run.resources, "resources registered despite the error").to.have.length(0);
+      });
+    }
+
+    it("lists every bad key in one error", async () => {
+      const run = await attemptProgram("dev", stackConfig("dev", { replicas: "0", heap: "lots", antiAffinity: "always" }));
+      const message = (run.error as Error).message;
+      expect(message).to.contain("3 problems");
+      expect(message).to.contain('replicas: must be an integer >= 1, got "0" (pulumi config set replicas 3)');
+      expect(message).to.contain('heap: must be a JVM size');
+      expect(message).to.contain('antiAffinity: must be one of required, preferred, none, got "always" (pulumi config set antiAffinity required)');
+    });
+  });
+});

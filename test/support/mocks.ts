@@ -1,0 +1,106 @@
+import * as pulumi from "@pulumi/pulumi";
+import { PROJECT } from "../../stacks";
+
+export interface Registered {
+  type: string;
+  name: string;
+  inputs: any;
+  provider?: string;
+  urn: string;
+}
+
+let registered: Registered[] = [];
+export const warnings: string[] = [];
+
+/**
+ * Installs Pulumi mocks for the real project name and a stack, with raw config values keyed
+ * without the project prefix (as `pulumi config set` takes them). Returns the live list of
+ * resources the program registers.
+ */
+export function useMocks(stack: string, config: Record<string, string> = {}): Registered[] {
+  registered = [];
+  pulumi.runtime.setMocks(
+    {
+      newResource(args: pulumi.runtime.MockResourceArgs) {
+        const urn = `urn:pulumi:${stack}::${PROJECT}::${args.type}::${args.name}`;
+        registered.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider, urn });
+        return { id: `${args.name}-id`, state: args.inputs };
+      },
+      call(args: pulumi.runtime.MockCallArgs) {
+        return args.inputs;
+      },
+    },
+    PROJECT,
+    stack,
+    false,
+  );
+  const all: Record<string, string> = {};
+  for (const [key, value] of Object.entries(config)) all[`${PROJECT}:${key}`] = value;
+  pulumi.runtime.setAllConfig(all);
+  return registered;
+}
+
+export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => output.apply(resolve));
+}
+
+/** Waits (bounded) until no further resource registers for several turns of the event loop. */
+export async function settle(list: Registered[], maxTurns = 500): Promise<void> {
+  let stable = 0;
+  let last = -1;
+  for (let turn = 0; turn < maxTurns && stable < 20; turn++) {
+    await new Promise((r) => setTimeout(r, 1));
+    stable = list.length === last ? stable + 1 : 0;
+    last = list.length;
+  }
+}
+
+export interface ProgramRun {
+  resources: Registered[];
+  outputs: Record<string, pulumi.Output<any>>;
+  /** What the program logged as warnings (pulumi.log.warn prints through console.warn under mocks). */
+  warnings: string[];
+  /** What the program threw, if it threw. */
+  error?: unknown;
+}
+
+/** Runs index.ts afresh under mocks (Node caches modules; each run needs its own program). */
+export async function attemptProgram(stack: string, config: Record<string, string> = {}): Promise<ProgramRun> {
+  const resources = useMocks(stack, config);
+  const warnings: string[] = [];
+  const originalWarn = console.warn;
+  console.warn = (...args: unknown[]) => void warnings.push(args.map(String).join(" "));
+  try {
+    const path = require.resolve("../../index");
+    delete require.cache[path];
+    let outputs: Record<string, pulumi.Output<any>>;
+    try {
+      outputs = require(path);
+    } catch (error) {
+      await settle(resources);
+      return { resources, outputs: {}, warnings, error };
+    }
+    await Promise.all(Object.values(outputs).map((o) => promiseOf(o)));
+    await settle(resources);
+    return { resources, outputs, warnings };
+  } finally {
+    console.warn = originalWarn;
+  }
+}
+
+/** Runs index.ts afresh under mocks; fails the test if the program throws. */
+export async function runProgram(stack: string, config: Record<string, string> = {}): Promise<ProgramRun> {
+  const run = await attemptProgram(stack, config);
+  if (run.error) throw run.error;
+  return run;
+}
+
+export function ofType(list: Registered[], type: string): Registered[] {
+  return list.filter((r) => r.type === type);
+}
+
+export function one(list: Registered[], type: string): Registered {
+  const found = ofType(list, type);
+  if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}`);
+  return found[0];
+}

@@ -1,0 +1,31 @@
+// Validates what the program asks Kubernetes for against the upstream OpenAPI schema, through the
+// kubernetes-models package, so a field typo or a wrong type fails a test rather than a deploy.
+import { Registered } from "./mocks";
+
+/** "kubernetes:apps/v1:StatefulSet" -> the kubernetes-models class that validates it. */
+function modelFor(type: string): { apiVersion: string; kind: string; model: any } {
+  const m = /^kubernetes:([^/]+)\/([^:]+):(.+)$/.exec(type);
+  if (!m) throw new Error(`not a Kubernetes resource type: ${type}`);
+  const [, group, version, kind] = m;
+  const modulePath = group === "core" ? `kubernetes-models/${version}` : `kubernetes-models/${group}/${version}`;
+  const model = require(modulePath)[kind];
+  if (!model) throw new Error(`kubernetes-models has no ${kind} in ${modulePath}`);
+  return { apiVersion: group === "core" ? version : `${group}/${version}`, kind, model };
+}
+
+export function isKubernetesObject(r: Registered): boolean {
+  return r.type.startsWith("kubernetes:") && !r.type.startsWith("pulumi:providers");
+}
+
+/** Throws the schema's own message when the resource's inputs are not a valid object of its kind. */
+export function validateAgainstSchema(r: Registered): void {
+  const { apiVersion, kind, model } = modelFor(r.type);
+  const { apiVersion: _a, kind: _k, ...rest } = r.inputs;
+  new model({ apiVersion, kind, ...rest }).validate();
+}
+
+/** The same for a plain rendered manifest (apiVersion and kind included). */
+export function validateManifest(manifest: { apiVersion: string; kind: string }): void {
+  const [group, version] = manifest.apiVersion.includes("/") ? manifest.apiVersion.split("/") : ["core", manifest.apiVersion];
+  validateAgainstSchema({ type: `kubernetes:${group}/${version}:${manifest.kind}`, name: "", urn: "", inputs: manifest });
+}
