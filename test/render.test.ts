@@ -1,0 +1,165 @@
+import { expect } from "chai";
+import { parseHeap, parseByteQuantity, parseCpu, memoryForHeap } from "../stacks/quantities";
+import { ensembleNames, serverFqdns, clientEndpoint, connectionString } from "../components/zookeeper/names";
+import { renderZooCfg, FOUR_LETTER_WORDS } from "../components/zookeeper/zoocfg";
+import { resolveEnsembleSettings, ENSEMBLE_DEFAULTS, EnsembleOptions } from "../components/zookeeper/settings";
+import { renderStatefulSet } from "../components/zookeeper/statefulset";
+import { renderHeadlessService, renderClientService } from "../components/zookeeper/services";
+import { renderNamespace, renderDisruptionBudget } from "../components/zookeeper/policy";
+import { renderConfigFiles, renderConfigMap, configHash } from "../components/zookeeper/configmap";
+import { validateManifest } from "./support/schema";
+
+const settings = (o: EnsembleOptions = {}) => resolveEnsembleSettings(o);
+const sts = (o: EnsembleOptions = {}) => renderStatefulSet(settings(o), "0123456789abcdef");
+
+/** Does a label selector (matchLabels / matchExpressions with In) select these labels? */
+function selects(selector: any, labels: Record<string, string>): boolean {
+  const byLabels = Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
+  const byExpressions = (selector.matchExpressions ?? []).every(
+    (e: any) => e.operator === "In" && e.values.includes(labels[e.key]),
+  );
+  return byLabels && byExpressions;
+}
+
+describe("pure render functions", () => {
+  describe("quantities", () => {
+    it("parses JVM heap sizes", () => {
+      expect(parseHeap("512m")).to.equal(512 * 2 ** 20);
+      expect(parseHeap("2G")).to.equal(2 * 2 ** 30);
+      for (const bad of ["512", "0m", "1.5g", "512mb", "", "-1g"]) expect(parseHeap(bad), bad).to.equal(undefined);
+    });
+    it("parses Kubernetes quantities", () => {
+      expect(parseByteQuantity("1Gi")).to.equal(2 ** 30);
+      expect(parseByteQuantity("500M")).to.equal(5e8);
+      expect(parseByteQuantity("lots")).to.equal(undefined);
+      expect(parseCpu("500m")).to.equal(500);
+      expect(parseCpu("1.5")).to.equal(1500);
+      expect(parseCpu("fast")).to.equal(undefined);
+    });
+    it("derives the container memory from the heap with off-heap room", () => {
+      expect(memoryForHeap(parseHeap("512m")!)).to.equal("1024Mi");
+      expect(memoryForHeap(parseHeap("2g")!)).to.equal("3072Mi");
+      expect(parseByteQuantity(memoryForHeap(parseHeap("64m")!))!).to.be.greaterThan(parseHeap("64m")!);
+    });
+  });
+
+  describe("names", () => {
+    it("are the tutorial's by default and prefixed on request", () => {
+      expect(ensembleNames()).to.deep.include({ statefulSet: "zk", headlessService: "zk-hs", clientService: "zk-cs", disruptionBudget: "zk-pdb", appLabel: "zk" });
+      expect(ensembleNames("a-")).to.deep.include({ statefulSet: "a-zk", headlessService: "a-zk-hs", appLabel: "a-zk" });
+    });
+    it("give each server its FQDN and the client a connection string", () => {
+      const names = ensembleNames();
+      const fqdns = serverFqdns(names, "ns", "cluster.local", 2);
+      expect(fqdns).to.deep.equal(["zk-0.zk-hs.ns.svc.cluster.local", "zk-1.zk-hs.ns.svc.cluster.local"]);
+      expect(connectionString(fqdns, 2181)).to.equal("zk-0.zk-hs.ns.svc.cluster.local:2181,zk-1.zk-hs.ns.svc.cluster.local:2181");
+      expect(clientEndpoint(names, "ns", "cluster.local", 2181)).to.equal("zk-cs.ns.svc.cluster.local:2181");
+    });
+  });
+
+  describe("zoo.cfg", () => {
+    const cfg = renderZooCfg({ serverFqdns: ["a", "b", "c"], tunables: ENSEMBLE_DEFAULTS.zookeeper });
+    it("numbers servers from 1: server N+1 is ordinal N", () => {
+      expect(cfg).to.contain("server.1=a:2888:3888\nserver.2=b:2888:3888\nserver.3=c:2888:3888\n");
+    });
+    it("keeps data and transaction log on the data volume", () => {
+      expect(cfg).to.contain("dataDir=/var/lib/zookeeper/data\n");
+      expect(cfg).to.contain("dataLogDir=/var/lib/zookeeper/data/log\n");
+    });
+    it("allows the four-letter words the probes and checks use", () => {
+      expect(cfg).to.contain(`4lw.commands.whitelist=${FOUR_LETTER_WORDS.join(",")}\n`);
+      expect(FOUR_LETTER_WORDS).to.include.members(["ruok", "srvr", "stat", "mntr", "conf"]);
+    });
+    it("does not listen on all IPs, and binds everything as a pod does unless told otherwise", () => {
+      expect(cfg).not.to.match(/quorumListenOnAllIPs/);
+      expect(cfg).not.to.match(/clientPortAddress|admin\.serverAddress/);
+      const bound = renderZooCfg({ serverFqdns: ["a"], tunables: ENSEMBLE_DEFAULTS.zookeeper, bindAddress: "127.0.0.9" });
+      expect(bound).to.contain("clientPortAddress=127.0.0.9\nadmin.serverAddress=127.0.0.9\n");
+    });
+    it("lists no servers for one server, which runs standalone", () => {
+      expect(renderZooCfg({ serverFqdns: ["a"], tunables: ENSEMBLE_DEFAULTS.zookeeper })).not.to.contain("server.");
+    });
+  });
+
+  describe("the StatefulSet", () => {
+    it("anti-affinity selects the ensemble's own pods per node (the tutorial's zk-headless bug)", () => {
+      for (const prefix of ["", "orders-"]) {
+        const s = sts({ namePrefix: prefix });
+        const labels = s.spec.template.metadata.labels;
+        const term = s.spec.template.spec.affinity!.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution![0];
+        expect(selects(term.labelSelector, labels), prefix).to.equal(true);
+        expect(selects(term.labelSelector, sts({ namePrefix: "other-" }).spec.template.metadata.labels)).to.equal(false);
+        expect(term.topologyKey).to.equal("kubernetes.io/hostname");
+      }
+      const soft = sts({ antiAffinity: "preferred" }).spec.template.spec.affinity!.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution![0];
+      expect(soft.weight).to.equal(100);
+      expect(selects(soft.podAffinityTerm.labelSelector, { app: "zk" })).to.equal(true);
+      expect(sts({ antiAffinity: "none" }).spec.template.spec).not.to.have.property("affinity");
+    });
+
+    it("selectors of the StatefulSet, Services and PDB all select the pods", () => {
+      const s = settings();
+      const labels = renderStatefulSet(s, "h").spec.template.metadata.labels;
+      expect(selects(renderStatefulSet(s, "h").spec.selector, labels)).to.equal(true);
+      expect(selects({ matchLabels: renderHeadlessService(s).spec.selector }, labels)).to.equal(true);
+      expect(selects({ matchLabels: renderClientService(s).spec.selector }, labels)).to.equal(true);
+      expect(selects(renderDisruptionBudget(s)!.spec.selector, labels)).to.equal(true);
+    });
+
+    it("passes the restricted Pod Security profile", () => {
+      const pod = sts().spec.template.spec;
+      expect(pod.securityContext).to.deep.include({ runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000 });
+      expect(pod.securityContext.seccompProfile).to.deep.equal({ type: "RuntimeDefault" });
+      const c = pod.containers[0].securityContext;
+      expect(c.allowPrivilegeEscalation).to.equal(false);
+      expect(c.capabilities.drop).to.deep.equal(["ALL"]);
+      expect(renderNamespace(settings()).metadata.labels["pod-security.kubernetes.io/enforce"]).to.equal("restricted");
+    });
+
+    it("recovers from a full restart and keeps data when deleted or scaled down", () => {
+      const spec = sts().spec;
+      expect(spec.podManagementPolicy).to.equal("Parallel");
+      expect(spec.updateStrategy.type).to.equal("RollingUpdate");
+      expect(spec.persistentVolumeClaimRetentionPolicy).to.deep.equal({ whenDeleted: "Retain", whenScaled: "Retain" });
+    });
+
+    it("probes liveness with ruok and readiness with srvr, each bounded", () => {
+      const c = sts().spec.template.spec.containers[0];
+      expect(c.livenessProbe.exec.command).to.deep.equal(["bash", "/etc/zookeeper-k8s/zk-probe.sh", "live"]);
+      expect(c.readinessProbe.exec.command).to.deep.equal(["bash", "/etc/zookeeper-k8s/zk-probe.sh", "ready"]);
+      expect(c.livenessProbe.timeoutSeconds).to.be.greaterThan(2);
+    });
+
+    it("mounts the data volume where zoo.cfg puts the data, with the given size and class", () => {
+      const s = sts({ storageSize: "5Gi", storageClassName: "fast" }).spec;
+      const claim = s.volumeClaimTemplates[0];
+      expect(claim.metadata.name).to.equal("datadir");
+      expect(claim.spec).to.deep.include({ storageClassName: "fast", accessModes: ["ReadWriteOnce"] });
+      expect(claim.spec.resources.requests.storage).to.equal("5Gi");
+      expect(s.template.spec.containers[0].volumeMounts).to.deep.include({ name: "datadir", mountPath: "/var/lib/zookeeper" });
+      expect(sts().spec.volumeClaimTemplates[0].spec).not.to.have.property("storageClassName");
+    });
+
+    it("every rendered manifest is valid against the upstream schema", () => {
+      for (const o of [{}, { replicas: 1 }, { antiAffinity: "preferred" as const }, { pdbMinAvailable: 2 }]) {
+        const s = settings(o);
+        const files = renderConfigFiles(s);
+        const manifests = [renderNamespace(s), renderConfigMap(s, files), renderHeadlessService(s), renderClientService(s), renderStatefulSet(s, configHash(files)), renderDisruptionBudget(s)];
+        for (const m of manifests) if (m) validateManifest(m);
+      }
+    });
+  });
+
+  describe("defaults", () => {
+    it("are applied without touching the caller's object", () => {
+      const options: EnsembleOptions = { replicas: 5 };
+      const s = resolveEnsembleSettings(options);
+      expect(options).to.deep.equal({ replicas: 5 });
+      expect(s.replicas).to.equal(5);
+      expect(s.heap).to.equal("512m");
+    });
+    it("refuse a budget that breaks the quorum for programmatic callers too", () => {
+      expect(() => resolveEnsembleSettings({ replicas: 3, pdbMaxUnavailable: 2 })).to.throw("pdbMaxUnavailable: must be at most 1");
+    });
+  });
+});

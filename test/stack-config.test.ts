@@ -1,0 +1,164 @@
+import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import { parseStackConfig, KNOBS, StackConfigError } from "../stacks";
+import { declareType, Knob } from "../stacks/knob";
+import { ENSEMBLE_DEFAULTS } from "../components/zookeeper";
+
+function problemsOf(raw: Record<string, string>): string[] {
+  try {
+    parseStackConfig(raw);
+  } catch (e) {
+    expect(e).to.be.instanceOf(StackConfigError);
+    return (e as StackConfigError).message.split("\n").slice(1).map((l) => l.replace(/^  - /, ""));
+  }
+  return [];
+}
+
+describe("stack configuration", () => {
+  it("an empty stack gets every default", () => {
+    const { config } = parseStackConfig({});
+    expect(config).to.include({
+      replicas: 3, heap: "512m", cpu: "500m", antiAffinity: "required", storageSize: "10Gi",
+      namespace: "zookeeper", namePrefix: "", image: "zookeeper:3.9.4", clusterDomain: "cluster.local",
+      tickTime: 2000, initLimit: 10, syncLimit: 5, maxClientCnxns: 60, minSessionTimeout: 4000,
+      maxSessionTimeout: 40000, snapRetainCount: 3, purgeInterval: 12,
+    });
+    expect(config.memory).to.equal(undefined);
+    expect(config.pdbMaxUnavailable).to.equal(undefined);
+    expect(config.pdbMinAvailable).to.equal(undefined);
+  });
+
+  it("parses each kind of value from the strings Pulumi hands over", () => {
+    const { config } = parseStackConfig({ replicas: "5", antiAffinity: "preferred", pdbMinAvailable: "3", memory: "2Gi" });
+    expect(config).to.include({ replicas: 5, antiAffinity: "preferred", pdbMinAvailable: 3, memory: "2Gi" });
+  });
+
+  describe("each bad value is named with its key, the value and the fix", () => {
+    const cases: [Record<string, string>, string][] = [
+      [{ replicas: "three" }, 'replicas: must be an integer >= 1, got "three" (pulumi config set replicas 3)'],
+      [{ replicas: "0" }, 'replicas: must be an integer >= 1, got "0" (pulumi config set replicas 3)'],
+      [{ replicas: "2.5" }, 'replicas: must be an integer >= 1, got "2.5"'],
+      [{ heap: "512" }, 'heap: must be a JVM size: a whole number followed by m or g, such as 512m or 2g, got "512" (pulumi config set heap 512m)'],
+      [{ heap: "1.5g" }, 'heap: must be a JVM size'],
+      [{ memory: "lots" }, 'memory: must be a Kubernetes memory quantity such as 1Gi or 768Mi, got "lots" (pulumi config set memory 1Gi)'],
+      [{ cpu: "fast" }, 'cpu: must be a Kubernetes CPU quantity such as 500m or 1, got "fast"'],
+      [{ cpu: "0" }, 'cpu: must be a Kubernetes CPU quantity'],
+      [{ antiAffinity: "hard" }, 'antiAffinity: must be one of required, preferred, none, got "hard" (pulumi config set antiAffinity required)'],
+      [{ pdbMaxUnavailable: "-1" }, 'pdbMaxUnavailable: must be an integer >= 0, got "-1" (pulumi config set pdbMaxUnavailable 1)'],
+      [{ pdbMinAvailable: "0" }, 'pdbMinAvailable: must be an integer >= 1, got "0" (pulumi config set pdbMinAvailable 2)'],
+      [{ storageSize: "big" }, 'storageSize: must be a Kubernetes storage quantity such as 10Gi, got "big"'],
+      [{ namespace: "ZooKeeper" }, 'namespace: must be a DNS label'],
+      [{ namespace: "a".repeat(64) }, 'namespace: must be a DNS label'],
+      [{ namePrefix: "Orders" }, 'namePrefix: must be empty or up to 40 lowercase letters'],
+      [{ image: "zookeeper" }, 'image: must be an image reference with a tag or digest, such as zookeeper:3.9.4, got "zookeeper"'],
+      [{ image: "registry:5000/zookeeper" }, 'image: must be an image reference with a tag or digest'],
+      [{ clusterDomain: "cluster..local" }, 'clusterDomain: must be a DNS domain'],
+      [{ tickTime: "0" }, 'tickTime: must be an integer >= 1, got "0"'],
+      [{ initLimit: "x" }, 'initLimit: must be an integer >= 1'],
+      [{ syncLimit: "0" }, 'syncLimit: must be an integer >= 1'],
+      [{ maxClientCnxns: "-5" }, 'maxClientCnxns: must be an integer >= 0'],
+      [{ minSessionTimeout: "0" }, 'minSessionTimeout: must be an integer >= 1'],
+      [{ maxSessionTimeout: "soon" }, 'maxSessionTimeout: must be an integer >= 1'],
+      [{ snapRetainCount: "2" }, 'snapRetainCount: must be an integer >= 3, got "2"'],
+      [{ purgeInterval: "-1" }, 'purgeInterval: must be an integer >= 0'],
+    ];
+    for (const [raw, message] of cases) {
+      it(JSON.stringify(raw), () => {
+        const problems = problemsOf(raw);
+        expect(problems).to.have.length(1);
+        expect(problems[0]).to.contain(message);
+      });
+    }
+  });
+
+  describe("rules between settings", () => {
+    const cases: [Record<string, string>, string][] = [
+      [{ heap: "1g", memory: "1Gi" }, 'memory: must exceed the heap (1g) with room for the JVM\'s off-heap memory, got "1Gi" (pulumi config set memory 1536Mi'],
+      [{ heap: "2g", memory: "1Gi" }, "memory: must exceed the heap (2g)"],
+      [{ replicas: "3", pdbMaxUnavailable: "2" }, "pdbMaxUnavailable: must be at most 1: 3 servers need 2 up for a quorum, so a drain may take down at most 1, got 2 (pulumi config set pdbMaxUnavailable 1)"],
+      [{ replicas: "5", pdbMinAvailable: "2" }, "pdbMinAvailable: must be at least 3, the quorum of 5 servers, or a drain can stop the ensemble, got 2 (pulumi config set pdbMinAvailable 3)"],
+      [{ replicas: "3", pdbMinAvailable: "4" }, "pdbMinAvailable: must be at most replicas (3), got 4"],
+      [{ pdbMaxUnavailable: "1", pdbMinAvailable: "2" }, "pdbMinAvailable: must not be set together with pdbMaxUnavailable (1)"],
+      [{ replicas: "2", pdbMaxUnavailable: "1" }, "pdbMaxUnavailable: must be at most 0: 2 servers need 2 up"],
+      [{ minSessionTimeout: "50000", maxSessionTimeout: "40000" }, "maxSessionTimeout: must be at least minSessionTimeout (50000)"],
+    ];
+    for (const [raw, message] of cases) {
+      it(JSON.stringify(raw), () => {
+        const problems = problemsOf(raw);
+        expect(problems).to.have.length(1);
+        expect(problems[0]).to.contain(message);
+      });
+    }
+
+    it("a stack that sets only pdbMinAvailable is valid", () => {
+      expect(parseStackConfig({ pdbMinAvailable: "2" }).config.pdbMinAvailable).to.equal(2);
+    });
+
+    it("a rule whose input is invalid is not run (no second, bogus message)", () => {
+      expect(problemsOf({ replicas: "0", pdbMaxUnavailable: "1" })).to.have.length(1);
+      expect(problemsOf({ heap: "lots", memory: "1Gi" })).to.have.length(1);
+      expect(problemsOf({ memory: "lots" })).to.have.length(1);
+    });
+  });
+
+  it("a key that is no setting is refused, with the setting it was probably meant to be", () => {
+    expect(problemsOf({ replica: "3" })).to.deep.equal([
+      'replica: is not a setting of this project (did you mean replicas?), got "3" (pulumi config rm replica; pulumi config set replicas ...)',
+    ]);
+  });
+
+  it("reports every problem at once", () => {
+    expect(problemsOf({ replicas: "x", heap: "y", cpu: "z", antiAffinity: "w" })).to.have.length(4);
+  });
+
+  describe("Pulumi.yaml", () => {
+    const project = yaml.load(fs.readFileSync(path.join(__dirname, "..", "Pulumi.yaml"), "utf8")) as any;
+
+    it("names the project and a TypeScript runtime", () => {
+      expect(project.name).to.equal("kind-zookeeper");
+      expect(project.runtime.name).to.equal("nodejs");
+    });
+
+    it("declares exactly the settings the program reads, with the same types, defaults and descriptions", () => {
+      expect(Object.keys(project.config).sort()).to.deep.equal(Object.keys(KNOBS).sort());
+      for (const [key, knob] of Object.entries(KNOBS) as [string, Knob<unknown>][]) {
+        const declared = project.config[key];
+        expect(declared.description, key).to.equal(knob.description);
+        if (declareType(knob)) {
+          expect(declared.type, key).to.equal(knob.type);
+          expect(declared.default, key).to.equal(knob.default);
+        } else {
+          // A typed key without a default is required by the Pulumi CLI.
+          expect(declared, key).not.to.have.property("type");
+          expect(declared, key).not.to.have.property("default");
+        }
+      }
+    });
+
+    it("every default in Pulumi.yaml is itself a valid value", () => {
+      const raw: Record<string, string> = {};
+      for (const [key, declared] of Object.entries<any>(project.config)) {
+        if (declared.default !== undefined) raw[key] = String(declared.default);
+      }
+      const { config } = parseStackConfig(raw);
+      expect(config.replicas).to.equal(ENSEMBLE_DEFAULTS.replicas);
+    });
+  });
+
+  it("every stack file is a valid configuration", () => {
+    const root = path.join(__dirname, "..");
+    const stacks = fs.readdirSync(root).filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f));
+    expect(stacks).to.include("Pulumi.dev.yaml");
+    for (const file of stacks) {
+      const doc = yaml.load(fs.readFileSync(path.join(root, file), "utf8")) as any;
+      const raw: Record<string, string> = {};
+      for (const [k, v] of Object.entries(doc.config ?? {})) {
+        expect(k, `${file}: every key belongs to the project`).to.match(/^kind-zookeeper:/);
+        raw[k.slice("kind-zookeeper:".length)] = typeof v === "object" ? JSON.stringify(v) : String(v);
+      }
+      expect(() => parseStackConfig(raw), file).not.to.throw();
+    }
+  });
+});
