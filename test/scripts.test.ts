@@ -107,8 +107,11 @@ describe("the rendered scripts", () => {
     let server: net.Server;
     let answers: Record<string, string | null>;
     let port: number;
+    const sockets = new Set<net.Socket>();
     before(async () => {
       server = net.createServer((socket) => {
+        sockets.add(socket);
+        socket.on("close", () => sockets.delete(socket));
         socket.once("data", (word) => {
           const answer = answers[word.toString()];
           if (answer === null) return; // hang: never answer, never close
@@ -119,7 +122,10 @@ describe("the rendered scripts", () => {
       await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
       port = (server.address() as net.AddressInfo).port;
     });
-    after(() => new Promise<void>((r) => { server.closeAllConnections?.(); server.close(() => r()); }));
+    after(() => new Promise<void>((r) => {
+      for (const socket of sockets) socket.destroy();
+      server.close(() => r());
+    }));
 
     const probe = async (mode: string) => {
       fs.writeFileSync(path.join(dir, "zk-probe.sh"), renderProbeScript());

@@ -1,0 +1,175 @@
+// The rendered zoo.cfg, start script and probes on real ZooKeeper servers (Debian's package) on
+// loopback: the tutorial's checks (leader election, sanity test, durability, liveness, readiness,
+// process failure) plus quorum loss. Each case reuses the ensemble the previous one left.
+import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
+import { LocalEnsemble } from "./support/zk-ensemble";
+import { withClient, ZkClient, ZkTimeout } from "./support/zk-client";
+
+const SERVER_WAIT = 60000;
+
+async function exactlyOneLeader(zk: LocalEnsemble, ordinals?: number[]): Promise<number> {
+  let leaders: number[] = [];
+  await zk.waitFor("exactly one leader", async () => (leaders = await zk.leaders(ordinals)).length === 1, SERVER_WAIT);
+  return leaders[0];
+}
+
+describe("the rendered configuration on real ZooKeeper servers", function () {
+  this.timeout(180000);
+
+  describe("a three-server ensemble", () => {
+    let zk: LocalEnsemble;
+    before(() => {
+      zk = new LocalEnsemble({ replicas: 3 });
+    });
+    after(async () => {
+      await zk.destroy();
+    });
+    afterEach(function () {
+      if (this.currentTest?.state === "failed") console.error(zk.logTails());
+    });
+
+    it("writes myid from the pod ordinal", async () => {
+      zk.start([0]);
+      await zk.waitFor("zk-0 to write myid", async () => fs.existsSync(path.join(zk.servers[0].dataDir, "myid")), 10000);
+      expect(fs.readFileSync(path.join(zk.servers[0].dataDir, "myid"), "utf8").trim()).to.equal("1");
+    });
+
+    it("a lone server is live but not ready: readiness waits for a quorum", async () => {
+      await zk.waitFor("zk-0 to answer ruok", async () => (await zk.probe(0, "live")).ok, SERVER_WAIT);
+      const ready = await zk.probe(0, "ready");
+      expect(ready.ok).to.equal(false);
+      expect(ready.output).to.contain("not ready");
+    });
+
+    it("forms a quorum with exactly one leader once its peers start; every probe passes", async () => {
+      zk.start([1, 2]);
+      await zk.waitReady();
+      await exactlyOneLeader(zk);
+      const modes = await Promise.all([0, 1, 2].map((i) => zk.mode(i)));
+      expect(modes.filter((m) => m === "follower")).to.have.length(2);
+      for (const i of [0, 1, 2]) expect((await zk.probe(i, "live")).ok, `live ${i}`).to.equal(true);
+      for (const i of [1, 2]) {
+        expect(fs.readFileSync(path.join(zk.servers[i].dataDir, "myid"), "utf8").trim()).to.equal(String(i + 1));
+      }
+    });
+
+    it("answers the tutorial's four-letter words, and only the whitelisted ones", async () => {
+      expect(await zk.fourLetterWord(0, "ruok")).to.equal("imok");
+      expect(await zk.fourLetterWord(0, "srvr")).to.match(/^Mode: (leader|follower)$/m);
+      expect(await zk.fourLetterWord(0, "stat")).to.match(/^Mode: (leader|follower)$/m);
+      expect(await zk.fourLetterWord(0, "mntr")).to.match(/^zk_server_state\t(leader|follower)$/m);
+      const conf = await zk.fourLetterWord(0, "conf");
+      expect(conf).to.contain("clientPort=2181");
+      expect(conf).to.contain(`dataDir=${zk.servers[0].dataDir}`);
+      expect(await zk.fourLetterWord(0, "envi")).to.contain("is not executed because it is not in the whitelist");
+    });
+
+    it("the tutorial's sanity test: /hello written through server 1 reads back through 2 and 3", async () => {
+      await withClient(zk.connect([0]), (c) => c.create("/hello", "world"));
+      for (const i of [1, 2]) {
+        expect(await withClient(zk.connect([i]), (c) => c.get("/hello")), `server ${i + 1}`).to.equal("world");
+      }
+    });
+
+    it("process failure: a killed leader is replaced, writes go on, and it rejoins when restarted", async () => {
+      const leader = await exactlyOneLeader(zk);
+      await zk.stop([leader], "SIGKILL");
+      const others = [0, 1, 2].filter((i) => i !== leader);
+      const newLeader = await exactlyOneLeader(zk, others);
+      expect(others).to.include(newLeader);
+      await withClient(zk.connect(others), (c) => c.create("/after-failover", "ok"));
+      zk.start([leader]);
+      await zk.waitReady([leader]);
+      expect(await zk.mode(leader)).to.equal("follower");
+      expect(await withClient(zk.connect([leader]), (c) => c.get("/after-failover"))).to.equal("ok");
+    });
+
+    it("quorum loss: with 2 of 3 servers down no write succeeds; after they return, writes succeed", async () => {
+      const [survivor, ...gone] = [0, 1, 2];
+      await zk.stop(gone);
+      await zk.waitFor("the survivor to stop serving", async () => !(await zk.probe(survivor, "ready")).ok, 30000);
+      let refused = false;
+      try {
+        // The server refuses sessions without a quorum; a timeout means "not applied so far", and
+        // may still be applied later, so the path is not reused below.
+        const c = await ZkClient.connect(zk.connect([survivor]), 5000);
+        try {
+          await c.create("/during-outage", "x", 5000);
+        } finally {
+          c.close();
+        }
+      } catch (e) {
+        expect(e).to.be.instanceOf(ZkTimeout);
+        refused = true;
+      }
+      expect(refused, "a write succeeded without a quorum").to.equal(true);
+      expect((await zk.probe(survivor, "live")).ok, "the survivor stays live (no restart loop)").to.equal(true);
+
+      zk.start(gone);
+      await zk.waitReady();
+      await withClient(zk.connect([survivor]), (c) => c.create("/after-outage", "ok"));
+      expect(await withClient(zk.connect([gone[1]]), (c) => c.get("/after-outage"))).to.equal("ok");
+    });
+
+    it("durability: after every server stops and all start again at once, every znode is there", async () => {
+      await withClient(zk.connect(), async (c) => {
+        for (let k = 0; k < 20; k++) await c.create(`/durable-${k}`, `value-${k}`);
+      });
+      await zk.stop();
+      zk.start();
+      await zk.waitReady();
+      await exactlyOneLeader(zk);
+      await withClient(zk.connect([2]), async (c) => {
+        expect(await c.get("/hello")).to.equal("world");
+        expect(await c.get("/after-failover")).to.equal("ok");
+        for (let k = 0; k < 20; k++) expect(await c.get(`/durable-${k}`)).to.equal(`value-${k}`);
+      });
+    });
+  });
+
+  describe("a single server (replicas 1)", () => {
+    let zk: LocalEnsemble;
+    before(() => {
+      zk = new LocalEnsemble({ replicas: 1 }, 20);
+    });
+    after(async () => {
+      await zk.destroy();
+    });
+
+    it("runs standalone, is ready at once and serves", async () => {
+      zk.start();
+      await zk.waitReady();
+      expect(await zk.mode(0)).to.equal("standalone");
+      await withClient(zk.connect(), (c) => c.create("/solo", "yes"));
+      expect(await withClient(zk.connect(), (c) => c.get("/solo"))).to.equal("yes");
+    });
+  });
+
+  describe("a five-server ensemble", () => {
+    let zk: LocalEnsemble;
+    before(() => {
+      zk = new LocalEnsemble({ replicas: 5 }, 30);
+    });
+    after(async () => {
+      await zk.destroy();
+    });
+
+    it("forms with one leader and four followers, and replicates", async () => {
+      zk.start();
+      await zk.waitReady();
+      await exactlyOneLeader(zk);
+      const modes = await Promise.all([0, 1, 2, 3, 4].map((i) => zk.mode(i)));
+      expect(modes.filter((m) => m === "follower")).to.have.length(4);
+      await withClient(zk.connect([0]), (c) => c.create("/five", "5"));
+      expect(await withClient(zk.connect([4]), (c) => c.get("/five"))).to.equal("5");
+    });
+
+    it("keeps serving with two servers down (it tolerates two failures)", async () => {
+      await zk.stop([3, 4], "SIGKILL");
+      await zk.waitReady([0, 1, 2]);
+      await withClient(zk.connect([0, 1, 2]), (c) => c.create("/five-degraded", "ok"));
+    });
+  });
+});

@@ -1,0 +1,189 @@
+// Runs an ensemble of real ZooKeeper servers on loopback, each from the project's own rendered
+// zoo.cfg and start script, as a pod would run them. Server i binds 127.0.0.<base+i> (the same
+// ports on each, as pods have), its FQDN resolves there through a JVM hosts file, and it gets its
+// own data directory. Every process is killed by its PID in stop()/destroy().
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as net from "net";
+import { spawn, ChildProcess, execFile } from "child_process";
+import { resolveEnsembleSettings, EnsembleOptions, EnsembleSettings, PORTS } from "../../components/zookeeper/settings";
+import { serverFqdns, serverHostnames } from "../../components/zookeeper/names";
+import { renderZooCfg } from "../../components/zookeeper/zoocfg";
+import { renderConfigFiles } from "../../components/zookeeper/configmap";
+import { renderStatefulSet } from "../../components/zookeeper/statefulset";
+import { START_SCRIPT, PROBE_SCRIPT } from "../../components/zookeeper/scripts";
+import { findZooKeeper } from "./zookeeper-install";
+
+export interface Server {
+  ordinal: number;
+  hostname: string;
+  fqdn: string;
+  address: string;
+  confDir: string;
+  dataDir: string;
+  log: string;
+  process?: ChildProcess;
+}
+
+export class LocalEnsemble {
+  readonly settings: EnsembleSettings;
+  readonly servers: Server[];
+  readonly root: string;
+  private readonly env: Record<string, string>;
+
+  constructor(options: EnsembleOptions & { replicas: number }, addressBase = 10) {
+    this.settings = resolveEnsembleSettings(options);
+    this.root = fs.mkdtempSync(path.join(os.tmpdir(), "kz-ensemble-"));
+    const install = findZooKeeper();
+    const s = this.settings;
+    const fqdns = serverFqdns(s.names, s.namespace, s.clusterDomain, s.replicas);
+    const files = renderConfigFiles(s);
+    const hosts = [`127.0.0.1 localhost ${os.hostname()}`];
+
+    // The package's launcher, beside an env file that sources the package's own and adds what the
+    // package leaves out (servlet API, a log binding) and a writable log directory.
+    const bin = path.join(this.root, "bin");
+    fs.mkdirSync(bin);
+    fs.copyFileSync(install.zkServer, path.join(bin, "zkServer.sh"));
+    fs.chmodSync(path.join(bin, "zkServer.sh"), 0o755);
+    fs.writeFileSync(
+      path.join(bin, "zkEnv.sh"),
+      `. "${install.zkEnv}"\nCLASSPATH="$CLASSPATH:${install.extraJars.join(":")}"\nZOO_LOG_DIR="${path.join(this.root, "logs")}"\n`,
+    );
+
+    this.servers = serverHostnames(s.names, s.replicas).map((hostname, ordinal) => {
+      const address = `127.0.0.${addressBase + ordinal}`;
+      const dir = path.join(this.root, hostname);
+      const confDir = path.join(dir, "conf");
+      const dataDir = path.join(dir, "data");
+      fs.mkdirSync(confDir, { recursive: true });
+      fs.writeFileSync(
+        path.join(confDir, "zoo.cfg"),
+        renderZooCfg({ serverFqdns: fqdns, tunables: s.zookeeper, dataDir, dataLogDir: path.join(dataDir, "log"), bindAddress: address }),
+      );
+      fs.writeFileSync(path.join(confDir, START_SCRIPT), files[START_SCRIPT], { mode: 0o555 });
+      fs.writeFileSync(path.join(confDir, PROBE_SCRIPT), files[PROBE_SCRIPT], { mode: 0o555 });
+      hosts.push(`${address} ${fqdns[ordinal]}`);
+      return { ordinal, hostname, fqdn: fqdns[ordinal], address, confDir, dataDir, log: path.join(dir, "server.log") };
+    });
+    fs.writeFileSync(path.join(this.root, "hosts"), hosts.join("\n") + "\n");
+
+    // The container's own environment, as the StatefulSet renders it.
+    const podEnv = renderStatefulSet(s, "").spec.template.spec.containers[0].env;
+    this.env = {
+      ...Object.fromEntries(podEnv.map((e) => [e.name, e.value])),
+      PATH: `${bin}:${process.env.PATH}`,
+      JVMFLAGS: `-Djdk.net.hosts.file=${path.join(this.root, "hosts")}`,
+    };
+  }
+
+  /** The client connection string of some servers (all by default). */
+  connect(ordinals = this.servers.map((s) => s.ordinal)): string {
+    return ordinals.map((i) => `${this.servers[i].address}:${PORTS.client}`).join(",");
+  }
+
+  start(ordinals = this.servers.map((s) => s.ordinal)): void {
+    for (const i of ordinals) {
+      const server = this.servers[i];
+      if (server.process && running(server.process)) throw new Error(`${server.hostname} is already running`);
+      const out = fs.openSync(server.log, "a");
+      server.process = spawn("bash", [path.join(server.confDir, START_SCRIPT)], {
+        env: { ...process.env, ...this.env, HOSTNAME: server.hostname },
+        stdio: ["ignore", out, out],
+      });
+      fs.closeSync(out);
+    }
+  }
+
+  /** Stops servers by PID (SIGTERM as a pod deletion, SIGKILL as a crash) and waits, bounded, for them to exit. */
+  async stop(ordinals = this.servers.map((s) => s.ordinal), signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
+    await Promise.all(ordinals.map((i) => this.stopOne(this.servers[i], signal)));
+  }
+
+  private async stopOne(server: Server, signal: NodeJS.Signals): Promise<void> {
+    const child = server.process;
+    if (!child || !running(child)) return;
+    const exited = new Promise<void>((r) => child.once("exit", () => r()));
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill("SIGKILL"), 15000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  /** Kills every server and removes every file of the ensemble. */
+  async destroy(): Promise<void> {
+    await this.stop(undefined, "SIGKILL");
+    fs.rmSync(this.root, { recursive: true, force: true });
+  }
+
+  /** Sends a four-letter word to a server; resolves with its answer ("" when none came within the bound). */
+  fourLetterWord(ordinal: number, word: string, ms = 3000): Promise<string> {
+    return new Promise((resolve) => {
+      const chunks: Buffer[] = [];
+      const socket = net.connect(PORTS.client, this.servers[ordinal].address);
+      const finish = () => {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve(Buffer.concat(chunks).toString());
+      };
+      const timer = setTimeout(finish, ms);
+      socket.on("connect", () => socket.write(word));
+      socket.on("data", (d) => chunks.push(d));
+      socket.on("end", finish);
+      socket.on("error", finish);
+    });
+  }
+
+  async mode(ordinal: number): Promise<string | undefined> {
+    return /^Mode: (\w+)$/m.exec(await this.fourLetterWord(ordinal, "srvr"))?.[1];
+  }
+
+  /** Runs the rendered probe script against a server, as the kubelet would in its pod. */
+  probe(ordinal: number, check: "live" | "ready"): Promise<{ ok: boolean; output: string }> {
+    return new Promise((resolve) => {
+      execFile(
+        "bash",
+        [path.join(this.servers[ordinal].confDir, PROBE_SCRIPT), check],
+        { env: { ...process.env, ZK_PROBE_HOST: this.servers[ordinal].address }, timeout: 10000 },
+        (err, stdout) => resolve({ ok: !err, output: stdout }),
+      );
+    });
+  }
+
+  async leaders(ordinals = this.servers.map((s) => s.ordinal)): Promise<number[]> {
+    const modes = await Promise.all(ordinals.map((i) => this.mode(i)));
+    return ordinals.filter((_, k) => modes[k] === "leader");
+  }
+
+  /** Polls until `check` holds; on timeout fails with what was awaited and each server's log tail. */
+  async waitFor(what: string, check: () => Promise<boolean>, ms = 60000): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (Date.now() < deadline) {
+      if (await check()) return;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    throw new Error(`timed out after ${ms} ms waiting for ${what}\n${this.logTails()}`);
+  }
+
+  async waitReady(ordinals = this.servers.map((s) => s.ordinal), ms = 60000): Promise<void> {
+    await this.waitFor(
+      `servers ${ordinals.map((i) => this.servers[i].hostname).join(", ")} to be ready`,
+      async () => (await Promise.all(ordinals.map((i) => this.probe(i, "ready")))).every((r) => r.ok),
+      ms,
+    );
+  }
+
+  logTails(lines = 15): string {
+    return this.servers
+      .map((s) => {
+        const text = fs.existsSync(s.log) ? fs.readFileSync(s.log, "utf8").trimEnd().split("\n").slice(-lines).join("\n") : "(no log)";
+        return `--- ${s.hostname} (${s.address}) log tail:\n${text}`;
+      })
+      .join("\n");
+  }
+}
+
+function running(child: ChildProcess): boolean {
+  return child.exitCode === null && child.signalCode === null;
+}
