@@ -45,11 +45,11 @@ export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
 }
 
 /** Waits (bounded) until no further resource registers for several turns of the event loop. */
-export async function settle(list: Registered[], maxTurns = 500): Promise<void> {
+export async function settle(list: Registered[], maxTurns = 5000): Promise<void> {
   let stable = 0;
   let last = -1;
-  for (let turn = 0; turn < maxTurns && stable < 20; turn++) {
-    await new Promise((r) => setTimeout(r, 1));
+  for (let turn = 0; turn < maxTurns && stable < 50; turn++) {
+    await new Promise((r) => setImmediate(r));
     stable = list.length === last ? stable + 1 : 0;
     last = list.length;
   }
