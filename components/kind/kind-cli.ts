@@ -1,0 +1,91 @@
+// Running the kind CLI and turning its failures into messages that say what to do. Everything here
+// is serialized with the dynamic provider and runs in Pulumi's provider host: it captures only
+// Node's built-in modules, required inside the functions.
+
+export interface KindRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
+
+// Plain Errors only: a class extending Error loses its message when Pulumi serializes it.
+
+/** Runs `kind <args>`, killing it after `timeoutMs`. Rejects with a clear message when kind is not on PATH. */
+export function runKind(args: string[], timeoutMs: number): Promise<KindRun> {
+  const { spawn } = require("child_process");
+  return new Promise((resolve, reject) => {
+    // Its own process group, so a time-out stops kind and whatever it started (docker, kubeadm).
+    const child = spawn("kind", args, { stdio: ["ignore", "pipe", "pipe"], env: process.env, detached: true });
+    const killGroup = (signal: string) => {
+      try {
+        process.kill(-child.pid, signal);
+      } catch {
+        // already gone
+      }
+    };
+    let stdout = "";
+    let stderr = "";
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup("SIGTERM");
+      setTimeout(() => killGroup("SIGKILL"), 5000).unref();
+    }, timeoutMs);
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", (e: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      reject(
+        e.code === "ENOENT"
+          ? new Error(
+              "kind is not on PATH. Install kind v0.32.0 (https://kind.sigs.k8s.io/docs/user/quick-start/#installation) " +
+                "and make sure `kind version` works in the shell that runs pulumi; or deploy to a cluster you already have " +
+                "with `pulumi config set clusterMode existing`.",
+            )
+          : e,
+      );
+    });
+    child.on("close", (code: number | null) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr, timedOut });
+    });
+  });
+}
+
+/** A failed kind command as a message; names the missing container engine when that is the cause. */
+export function describeFailure(what: string, run: KindRun): string {
+  const detail = run.stderr.trim().split("\n").slice(-5).join("\n");
+  if (/Cannot connect to the Docker daemon|failed to get docker info|docker.*(not found|executable file not found)|podman.*(not found|executable file not found)|Is the docker daemon running|error during connect/i.test(run.stderr)) {
+    return (
+      `${what} failed: no container engine is running. kind runs its nodes as containers: start Docker ` +
+      `(or Podman, with KIND_EXPERIMENTAL_PROVIDER=podman) and run pulumi up again.\nkind said:\n${detail}`
+    );
+  }
+  return `${what} failed (exit code ${run.code}).\nkind said:\n${detail}`;
+}
+
+/** Names of the kind clusters on this machine. */
+export async function listClusters(): Promise<string[]> {
+  const run = await runKind(["get", "clusters"], 60000);
+  if (run.code !== 0) throw new Error(describeFailure("kind get clusters", run));
+  return run.stdout.split("\n").map((l) => l.trim()).filter(Boolean);
+}
+
+/** The API server address in a kubeconfig's first cluster. */
+export function endpointOf(kubeconfig: string): string {
+  return /^\s*server:\s*(\S+)\s*$/m.exec(kubeconfig)?.[1] ?? "";
+}
+
+/** What a live cluster reports: its host kubeconfig, API endpoint and node names. */
+export async function describeCluster(name: string): Promise<{ kubeconfig: string; endpoint: string; nodes: string[] }> {
+  const kubeconfig = await runKind(["get", "kubeconfig", "--name", name], 60000);
+  if (kubeconfig.code !== 0) throw new Error(describeFailure(`kind get kubeconfig --name ${name}`, kubeconfig));
+  const nodes = await runKind(["get", "nodes", "--name", name], 60000);
+  if (nodes.code !== 0) throw new Error(describeFailure(`kind get nodes --name ${name}`, nodes));
+  return {
+    kubeconfig: kubeconfig.stdout,
+    endpoint: endpointOf(kubeconfig.stdout),
+    nodes: nodes.stdout.split("\n").map((l) => l.trim()).filter(Boolean).sort(),
+  };
+}

@@ -1,0 +1,112 @@
+import * as pulumi from "@pulumi/pulumi";
+import { runKind, listClusters, describeCluster, describeFailure } from "./kind-cli";
+
+/**
+ * Bumped whenever the provider's behaviour changes: Pulumi stores the provider's code in state and
+ * does not notice a change to it by itself (an update carries the new code).
+ */
+export const KIND_PROVIDER_VERSION = "1";
+
+export interface KindClusterInputs {
+  /** The kind cluster name (kubectl context `kind-<name>`). */
+  name: string;
+  /** The rendered kind cluster config (YAML). */
+  config: string;
+  /** Seconds `kind create cluster` may take, control plane Ready included. */
+  createTimeoutSeconds: number;
+  providerVersion: string;
+}
+
+export interface KindClusterState extends KindClusterInputs {
+  kubeconfig: string;
+  endpoint: string;
+  nodes: string[];
+}
+
+/** Properties whose change replaces the cluster: kind cannot change a cluster's nodes, image or ports in place. */
+export const REPLACING_PROPERTIES = ["name", "config"] as const;
+
+/** A valid kind cluster name: it prefixes the node container names and the kubectl context. */
+export const KIND_CLUSTER_NAME = /^[a-z0-9]([a-z0-9.-]{0,48}[a-z0-9])?$/;
+
+/** The kind cluster's CRUD through the kind CLI. Its methods run in Pulumi's provider host. */
+export const kindProvider: pulumi.dynamic.ResourceProvider = {
+  async check(_olds: any, news: any) {
+    const failures: pulumi.dynamic.CheckFailure[] = [];
+    if (typeof news.name !== "string" || !KIND_CLUSTER_NAME.test(news.name)) {
+      failures.push({ property: "name", reason: `a kind cluster name must be 1-50 of a-z, 0-9, '.' or '-', got ${JSON.stringify(news.name)}` });
+    }
+    if (typeof news.config !== "string" || !news.config.includes("kind.x-k8s.io/v1alpha4")) {
+      failures.push({ property: "config", reason: "must be a kind.x-k8s.io/v1alpha4 cluster config" });
+    }
+    const inputs = { createTimeoutSeconds: 300, providerVersion: KIND_PROVIDER_VERSION, ...news };
+    return { inputs, failures };
+  },
+
+  async diff(_id: string, olds: KindClusterState, news: KindClusterInputs) {
+    const replaces = REPLACING_PROPERTIES.filter((p) => olds[p] !== news[p]);
+    const changes =
+      replaces.length > 0 ||
+      olds.createTimeoutSeconds !== news.createTimeoutSeconds ||
+      olds.providerVersion !== news.providerVersion;
+    // Same-named clusters cannot coexist, so the old one goes first.
+    return { changes, replaces: [...replaces], deleteBeforeReplace: replaces.length > 0 };
+  },
+
+  async create(inputs: KindClusterInputs) {
+    const fs = require("fs");
+    const os = require("os");
+    const path = require("path");
+    const existing = await listClusters();
+    if (existing.includes(inputs.name)) {
+      throw new Error(
+        `a kind cluster named "${inputs.name}" already exists and is not managed by this stack. ` +
+          `Either delete it (kind delete cluster --name ${inputs.name}) and run pulumi up again, ` +
+          `or give this stack another cluster: pulumi config set clusterName <another-name>. ` +
+          `(To deploy into that cluster as it is: pulumi config set clusterMode existing, with kubeContext kind-${inputs.name}.)`,
+      );
+    }
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kind-zookeeper-"));
+    const configFile = path.join(dir, "kind-config.yaml");
+    fs.writeFileSync(configFile, inputs.config);
+    try {
+      const run = await runKind(
+        ["create", "cluster", "--name", inputs.name, "--config", configFile, "--wait", `${inputs.createTimeoutSeconds}s`],
+        (inputs.createTimeoutSeconds + 120) * 1000,
+      );
+      if (run.timedOut || run.code !== 0) {
+        // Leave nothing half-made: a failed create would otherwise block the next one by its name.
+        await runKind(["delete", "cluster", "--name", inputs.name], 300000).catch(() => undefined);
+        throw new Error(
+          run.timedOut
+            ? `kind create cluster --name ${inputs.name} did not finish within ${inputs.createTimeoutSeconds + 120} s ` +
+                `and was stopped; the partial cluster was deleted. A first run pulls the node image, which can be slow: ` +
+                `pull it ahead (docker pull <nodeImage>) or raise the time limit (pulumi config set kindCreateTimeoutSeconds 900).`
+            : describeFailure(`kind create cluster --name ${inputs.name}`, run) + "\nThe partial cluster was deleted.",
+        );
+      }
+      const live = await describeCluster(inputs.name);
+      const outs: KindClusterState = { ...inputs, ...live };
+      return { id: inputs.name, outs };
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  },
+
+  async read(id: string, props: KindClusterState) {
+    if (!(await listClusters()).includes(id)) {
+      // An empty id tells Pulumi the cluster is gone.
+      return { id: "", props: {} };
+    }
+    return { id, props: { ...props, ...(await describeCluster(id)) } };
+  },
+
+  async update(_id: string, olds: KindClusterState, news: KindClusterInputs) {
+    return { outs: { ...olds, createTimeoutSeconds: news.createTimeoutSeconds, providerVersion: news.providerVersion } };
+  },
+
+  async delete(id: string) {
+    const run = await runKind(["delete", "cluster", "--name", id], 300000);
+    if (run.code !== 0) throw new Error(describeFailure(`kind delete cluster --name ${id}`, run));
+  },
+};

@@ -1,0 +1,45 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+/**
+ * Puts the stand-in kind (test/fixtures/bin/kind) first on PATH with a fresh state directory, for
+ * the current mocha suite; everything is restored after it.
+ */
+export function useFakeKind() {
+  const saved = { PATH: process.env.PATH, FAKE_KIND_STATE: process.env.FAKE_KIND_STATE, FAKE_KIND_FAIL: process.env.FAKE_KIND_FAIL };
+  const fake = {
+    state: "",
+    /** Each kind invocation's arguments, in order. */
+    calls(): string[] {
+      const file = path.join(fake.state, "calls");
+      return fs.existsSync(file) ? fs.readFileSync(file, "utf8").trimEnd().split("\n") : [];
+    },
+    clusters(): string[] {
+      const dir = path.join(fake.state, "clusters");
+      return fs.existsSync(dir) ? fs.readdirSync(dir).sort() : [];
+    },
+    addCluster(name: string, config = "nodes:\n- role: control-plane\n"): void {
+      fs.mkdirSync(path.join(fake.state, "clusters", name), { recursive: true });
+      fs.writeFileSync(path.join(fake.state, "clusters", name, "config.yaml"), config);
+    },
+    fail(mode: "engine" | "create" | "hang" | undefined): void {
+      if (mode) process.env.FAKE_KIND_FAIL = mode;
+      else delete process.env.FAKE_KIND_FAIL;
+    },
+  };
+  beforeEach(() => {
+    fake.state = fs.mkdtempSync(path.join(os.tmpdir(), "kz-kind-"));
+    process.env.FAKE_KIND_STATE = fake.state;
+    process.env.PATH = `${path.join(__dirname, "..", "fixtures", "bin")}:${saved.PATH}`;
+    delete process.env.FAKE_KIND_FAIL;
+  });
+  afterEach(() => {
+    fs.rmSync(fake.state, { recursive: true, force: true });
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  });
+  return fake;
+}
