@@ -1,6 +1,8 @@
 import { ENSEMBLE_DEFAULTS } from "../components/zookeeper/settings";
 import { parseHeap, parseByteQuantity, parseCpu } from "./quantities";
-import { integer, text, oneOf, Knob } from "./knob";
+import { integer, text, oneOf, boolean, Knob } from "./knob";
+import { KIND_NODE_IMAGE } from "../components/kind/config";
+import { KIND_CLUSTER_NAME } from "../components/kind/provider";
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -10,10 +12,101 @@ const pinnedImage = (v: string) =>
   /^[a-z0-9][a-z0-9._\-/:@]*$/.test(v) && /[:@]/.test(v.slice(v.lastIndexOf("/") + 1));
 
 const d = ENSEMBLE_DEFAULTS;
+const nonEmpty = (v: string) => v.trim().length > 0;
 const zk = d.zookeeper;
 
 /** Every stack setting of the project, by config key. Pulumi.yaml declares exactly these. */
 export const KNOBS = {
+  clusterMode: oneOf({
+    values: ["kind", "existing", "render"] as const,
+    default: "kind",
+    description:
+      "Where the ensemble goes: kind (create a local kind cluster), existing (a cluster from kubeconfig), render (write the manifests to renderYamlTo, no cluster).",
+  }),
+  clusterName: text({
+    valid: KIND_CLUSTER_NAME,
+    expected: "must be a kind cluster name: 1-50 of a-z, 0-9, '.' or '-', starting and ending with a letter or digit",
+    example: "kind-zookeeper-dev",
+    default: undefined,
+    description: "kind mode: the kind cluster's name (kubectl context kind-<name>). Default: kind-zookeeper-<stack>.",
+  }),
+  workers: integer({
+    min: 0,
+    max: 20,
+    default: 3,
+    description: "kind mode: worker nodes beside the control plane (3: the tutorial's four nodes). 0 makes a one-node cluster.",
+  }),
+  nodeImage: text({
+    valid: pinnedImage,
+    expected: "must be a kindest/node image reference with a tag or digest",
+    example: KIND_NODE_IMAGE,
+    default: KIND_NODE_IMAGE,
+    description: "kind mode: node image of every node; the default is kind v0.32.0's, pinned by digest.",
+  }),
+  kindCreateTimeoutSeconds: integer({
+    min: 30,
+    default: 300,
+    description: "kind mode: seconds 'kind create cluster' may wait for the control plane (a first run also pulls the node image).",
+  }),
+  kubeconfig: text({
+    valid: nonEmpty,
+    expected: "must be a kubeconfig file path or a kubeconfig's content",
+    example: "~/.kube/config",
+    default: undefined,
+    description: "existing mode (required): kubeconfig path or content; set content with --secret. The program never falls back to the ambient kubeconfig.",
+  }),
+  kubeContext: text({
+    valid: nonEmpty,
+    expected: "must be a context name of the kubeconfig",
+    example: "my-cluster",
+    default: undefined,
+    description: "existing mode: the kubeconfig context to use. Default: the kubeconfig's current context.",
+  }),
+  renderYamlTo: text({
+    valid: nonEmpty,
+    expected: "must be a directory path",
+    example: "./rendered",
+    default: undefined,
+    description: "render mode (required): directory the Kubernetes provider writes every manifest to instead of applying it.",
+  }),
+  storageClassName: text({
+    valid: DNS_SUBDOMAIN,
+    expected: "must be a DNS subdomain such as zookeeper-data",
+    example: "zookeeper-data",
+    default: "zookeeper-data",
+    description: "Name of the StorageClass the program creates for the servers' data volumes.",
+  }),
+  storageProvisioner: text({
+    valid: /^[a-zA-Z0-9][a-zA-Z0-9._\/-]*$/,
+    expected: "must be a provisioner (CSI driver) name such as rancher.io/local-path or ebs.csi.aws.com",
+    example: "rancher.io/local-path",
+    default: undefined,
+    description: "The StorageClass's provisioner. Default in kind mode: rancher.io/local-path (shipped by kind); required in existing and render modes.",
+  }),
+  storageReclaimPolicy: oneOf({
+    values: ["Retain", "Delete"] as const,
+    default: "Retain",
+    description: "What happens to a data volume when its claim is deleted: Retain keeps the data (durable storage), Delete removes it.",
+  }),
+  storageAllowVolumeExpansion: boolean({
+    default: false,
+    description: "Let data volumes grow later by editing their claims; the provisioner must support it (kind's local-path does not).",
+  }),
+  exposeOnHost: boolean({
+    default: false,
+    description: "kind mode: expose the client port on the host at 127.0.0.1:<hostPort> (a NodePort Service and a kind port mapping).",
+  }),
+  hostPort: integer({
+    min: 1,
+    max: 65535,
+    default: 2181,
+    description: "kind mode with exposeOnHost: the host port on 127.0.0.1 that reaches the ensemble's client port.",
+  }),
+  zoneSpread: oneOf({
+    values: ["none", "preferred", "required"] as const,
+    default: d.zoneSpread,
+    description: "Spread servers over zones (topology.kubernetes.io/zone): none, preferred, or required. kind nodes have no zones.",
+  }),
   replicas: integer({
     min: 1,
     default: d.replicas,

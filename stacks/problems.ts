@@ -9,7 +9,7 @@ export interface ConfigProblem {
 }
 
 export function formatProblem(p: ConfigProblem): string {
-  const got = typeof p.got === "string" ? JSON.stringify(p.got) : String(p.got);
+  const got = p.got === undefined ? "nothing" : typeof p.got === "string" ? JSON.stringify(p.got) : String(p.got);
   return `${p.key}: ${p.expected}, got ${got} (${p.fix})`;
 }
 

@@ -1,5 +1,8 @@
 import { planDisruptionBudget } from "../components/zookeeper/quorum";
 import { parseHeap, parseByteQuantity, memoryForHeap } from "./quantities";
+import * as fs from "fs";
+import { schedulableNodes } from "../components/kind/config";
+import { resolveKubeconfig } from "./derived";
 import { StackConfig, KnobKey } from "./knobs";
 import { ConfigProblem } from "./problems";
 
@@ -60,7 +63,127 @@ export const RULES: Rule[] = [
   },
 ];
 
-export function checkRules(values: ParsedValues, rules: Rule[] = RULES) {
+/** Settings that belong to one cluster mode only and have no default, so setting them elsewhere is a mistake. */
+const MODE_ONLY: { key: "clusterName" | "kubeconfig" | "kubeContext" | "renderYamlTo"; mode: string }[] = [
+  { key: "clusterName", mode: "kind" },
+  { key: "kubeconfig", mode: "existing" },
+  { key: "kubeContext", mode: "existing" },
+  { key: "renderYamlTo", mode: "render" },
+];
+
+const REQUIRED_BY_MODE: { mode: string; key: "kubeconfig" | "renderYamlTo" | "storageProvisioner"; example: string; why: string }[] = [
+  { mode: "existing", key: "kubeconfig", example: "~/.kube/config", why: "the program never falls back to the ambient kubeconfig" },
+  { mode: "existing", key: "storageProvisioner", example: "<your cluster's CSI driver, e.g. ebs.csi.aws.com>", why: "the cluster's own provisioner backs the data volumes" },
+  { mode: "render", key: "renderYamlTo", example: "./rendered", why: "the manifests are written there" },
+  { mode: "render", key: "storageProvisioner", example: "<the target cluster's CSI driver>", why: "the rendered StorageClass names it" },
+];
+
+/** Rules of the cluster modes and of the kind cluster's shape. */
+export const MODE_RULES: Rule[] = [
+  {
+    reads: ["clusterMode", "clusterName", "kubeconfig", "kubeContext", "renderYamlTo", "storageProvisioner"],
+    check(c) {
+      const problems: ConfigProblem[] = [];
+      for (const { key, mode } of MODE_ONLY) {
+        if (c[key] !== undefined && c.clusterMode !== mode) {
+          problems.push({
+            key,
+            expected: `is only used when clusterMode is ${mode}, and clusterMode is ${c.clusterMode}`,
+            got: c[key],
+            fix: `pulumi config rm ${key}, or pulumi config set clusterMode ${mode}`,
+          });
+        }
+      }
+      for (const { mode, key, example, why } of REQUIRED_BY_MODE) {
+        if (c.clusterMode === mode && c[key] === undefined) {
+          problems.push({
+            key,
+            expected: `must be set when clusterMode is ${mode}: ${why}`,
+            got: undefined,
+            fix: `pulumi config set ${key} ${example}${key === "kubeconfig" ? " (for a kubeconfig's content: pulumi config set --secret kubeconfig < file)" : ""}`,
+          });
+        }
+      }
+      return { problems, warnings: [] };
+    },
+  },
+  {
+    reads: ["kubeconfig"],
+    check(c) {
+      if (c.kubeconfig === undefined) return ok;
+      const kubeconfig = resolveKubeconfig(c.kubeconfig);
+      if (!kubeconfig.isPath || fs.existsSync(kubeconfig.value)) return ok;
+      return {
+        problems: [{
+          key: "kubeconfig",
+          expected: `must name an existing file or hold a kubeconfig's content; there is no file at ${kubeconfig.value}`,
+          got: c.kubeconfig,
+          fix: "pulumi config set kubeconfig <path to your kubeconfig>",
+        }],
+        warnings: [],
+      };
+    },
+  },
+  {
+    reads: ["clusterMode", "exposeOnHost"],
+    check(c) {
+      if (!c.exposeOnHost || c.clusterMode === "kind") return ok;
+      return {
+        problems: [{
+          key: "exposeOnHost",
+          expected: `is only available when clusterMode is kind (it maps a host port into the kind cluster), and clusterMode is ${c.clusterMode}`,
+          got: c.exposeOnHost,
+          fix: "pulumi config set exposeOnHost false; on another cluster use kubectl port-forward svc/zk-cs 2181",
+        }],
+        warnings: [],
+      };
+    },
+  },
+  {
+    reads: ["clusterMode", "antiAffinity", "replicas", "workers"],
+    check(c) {
+      if (c.clusterMode !== "kind" || c.antiAffinity !== "required") return ok;
+      const nodes = schedulableNodes(c.workers);
+      if (c.replicas > nodes) {
+        const fix = c.workers === 0
+          ? "pulumi config set antiAffinity preferred (one node cannot separate servers), or pulumi config set workers " + (c.replicas - 1)
+          : `pulumi config set workers ${c.replicas - 1}, or pulumi config set antiAffinity preferred`;
+        return {
+          problems: [{
+            key: "antiAffinity",
+            expected:
+              `must not be required with more servers (${c.replicas}) than schedulable nodes (${nodes}: 1 control plane + ${c.workers} workers): ` +
+              `server ${nodes + 1} would stay Pending forever`,
+            got: c.antiAffinity,
+            fix,
+          }],
+          warnings: [],
+        };
+      }
+      const warnings = c.replicas === nodes && c.replicas > 1
+        ? [`every one of the ${nodes} kind nodes runs a server: a server evicted by a drain stays Pending until its node is back (add a worker to rehearse the tutorial's drain with a spare node)`]
+        : [];
+      return { problems: [], warnings };
+    },
+  },
+  {
+    reads: ["clusterMode", "zoneSpread"],
+    check(c) {
+      if (c.clusterMode !== "kind" || c.zoneSpread !== "required") return ok;
+      return {
+        problems: [{
+          key: "zoneSpread",
+          expected: "must not be required on kind: kind nodes carry no topology.kubernetes.io/zone label, so no server could be scheduled",
+          got: c.zoneSpread,
+          fix: "pulumi config set zoneSpread none",
+        }],
+        warnings: [],
+      };
+    },
+  },
+];
+
+export function checkRules(values: ParsedValues, rules: Rule[] = [...RULES, ...MODE_RULES]) {
   const problems: ConfigProblem[] = [];
   const warnings: string[] = [];
   for (const rule of rules) {

@@ -27,6 +27,7 @@ const PDB = "kubernetes:policy/v1:PodDisruptionBudget";
 const SVC = "kubernetes:core/v1:Service";
 const CM = "kubernetes:core/v1:ConfigMap";
 const NS = "kubernetes:core/v1:Namespace";
+const SC = "kubernetes:storage.k8s.io/v1:StorageClass";
 
 const pod = (resources: Registered[]) => one(resources, STS).inputs.spec.template.spec;
 const zooCfg = (resources: Registered[]) => one(resources, CM).inputs.data["zoo.cfg"] as string;
@@ -64,8 +65,9 @@ describe("the whole program under mocks", function () {
 
     it("creates every Kubernetes object through the explicit provider and inside the component", () => {
       const provider = one(resources, "pulumi:providers:kubernetes");
+      expect(provider.inputs.kubeconfig, "built from the kind cluster's kubeconfig").to.contain("current-context: kind-kind-zookeeper-dev");
       for (const r of resources.filter(isKubernetesObject)) {
-        expect(r.provider, `${r.type} ${r.name}`).to.match(new RegExp(`^${provider.urn}::`));
+        expect(r.provider, `${r.type} ${r.name}`).to.match(/pulumi:providers:kubernetes::cluster-k8s::cluster-k8s-id$/);
       }
     });
 
@@ -98,7 +100,7 @@ describe("the whole program under mocks", function () {
 
   describe("each setting changes what is rendered", () => {
     const cases: { set: Record<string, string>; check: (r: Registered[]) => unknown }[] = [
-      { set: { replicas: "5" }, check: (r) => {
+      { set: { replicas: "5", workers: "4" }, check: (r) => {
         expect(one(r, STS).inputs.spec.replicas).to.equal(5);
         expect(zooCfg(r)).to.contain("server.5=zk-4.zk-hs.zookeeper.svc.cluster.local:2888:3888");
       } },
@@ -120,7 +122,7 @@ describe("the whole program under mocks", function () {
         expect(one(r, STS).inputs.spec.volumeClaimTemplates[0].spec.resources.requests.storage).to.equal("20Gi") },
       { set: { namespace: "coordination" }, check: (r) => {
         expect(one(r, NS).inputs.metadata.name).to.equal("coordination");
-        for (const o of r.filter(isKubernetesObject).filter((o) => o.type !== NS)) {
+        for (const o of r.filter(isKubernetesObject).filter((o) => o.type !== NS && o.type !== SC)) {
           expect(o.inputs.metadata.namespace, o.name).to.equal("coordination");
         }
       } },

@@ -78,7 +78,7 @@ describe("stack configuration", () => {
       [{ heap: "1g", memory: "1Gi" }, 'memory: must exceed the heap (1g) with room for the JVM\'s off-heap memory, got "1Gi" (pulumi config set memory 1536Mi'],
       [{ heap: "2g", memory: "1Gi" }, "memory: must exceed the heap (2g)"],
       [{ replicas: "3", pdbMaxUnavailable: "2" }, "pdbMaxUnavailable: must be at most 1: 3 servers need 2 up for a quorum, so a drain may take down at most 1, got 2 (pulumi config set pdbMaxUnavailable 1)"],
-      [{ replicas: "5", pdbMinAvailable: "2" }, "pdbMinAvailable: must be at least 3, the quorum of 5 servers, or a drain can stop the ensemble, got 2 (pulumi config set pdbMinAvailable 3)"],
+      [{ replicas: "5", workers: "4", pdbMinAvailable: "2" }, "pdbMinAvailable: must be at least 3, the quorum of 5 servers, or a drain can stop the ensemble, got 2 (pulumi config set pdbMinAvailable 3)"],
       [{ replicas: "3", pdbMinAvailable: "4" }, "pdbMinAvailable: must be at most replicas (3), got 4"],
       [{ pdbMaxUnavailable: "1", pdbMinAvailable: "2" }, "pdbMinAvailable: must not be set together with pdbMaxUnavailable (1)"],
       [{ replicas: "2", pdbMaxUnavailable: "1" }, "pdbMaxUnavailable: must be at most 0: 2 servers need 2 up"],

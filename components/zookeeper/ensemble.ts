@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { EnsembleOptions, EnsembleSettings, PORTS, resolveEnsembleSettings } from "./settings";
 import { serverFqdns, clientEndpoint, connectionString } from "./names";
 import { renderConfigFiles, renderConfigMap, configHash } from "./configmap";
-import { renderHeadlessService, renderClientService } from "./services";
+import { renderHeadlessService, renderClientService, renderNodePortService } from "./services";
 import { renderNamespace, renderDisruptionBudget } from "./policy";
 import { renderStatefulSet } from "./statefulset";
 
@@ -57,6 +57,10 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
     const hs = new k8s.core.v1.Service(`${name}-headless`, { metadata: headless.metadata, spec: headless.spec }, inNamespace);
     const client = renderClientService(s);
     new k8s.core.v1.Service(`${name}-client`, { metadata: client.metadata, spec: client.spec }, inNamespace);
+    const nodePort = renderNodePortService(s);
+    if (nodePort) {
+      new k8s.core.v1.Service(`${name}-nodeport`, { metadata: nodePort.metadata, spec: nodePort.spec }, inNamespace);
+    }
 
     const pdb = renderDisruptionBudget(s);
     if (pdb) {

@@ -35,3 +35,18 @@ export function renderClientService(s: EnsembleSettings) {
     },
   };
 }
+
+/** The client port on every node, for access from outside the cluster (kind maps it to the host). */
+export function renderNodePortService(s: EnsembleSettings) {
+  if (s.clientNodePort === undefined) return undefined;
+  return {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name: `${s.names.clientService}-nodeport`, namespace: s.namespace, labels: ensembleLabels(s.names) },
+    spec: {
+      type: "NodePort",
+      selector: podSelector(s.names),
+      ports: [{ name: "client", port: PORTS.client, targetPort: "client", nodePort: s.clientNodePort }],
+    },
+  };
+}

@@ -3,6 +3,14 @@ import { planDisruptionBudget, toleratedFailures, DisruptionBudget } from "./quo
 import { ensembleNames, EnsembleNames } from "./names";
 
 export type AntiAffinityMode = "required" | "preferred" | "none";
+export type ZoneSpreadMode = "required" | "preferred" | "none";
+
+export interface Toleration {
+  key: string;
+  operator: "Exists" | "Equal";
+  value?: string;
+  effect?: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+}
 
 /** ZooKeeper server tunables (zoo.cfg); the defaults are the tutorial's values. */
 export interface ZooKeeperTunables {
@@ -43,6 +51,7 @@ export const ENSEMBLE_DEFAULTS = {
   heap: "512m",
   cpu: "500m",
   antiAffinity: "required" as AntiAffinityMode,
+  zoneSpread: "none" as ZoneSpreadMode,
   storageSize: "10Gi",
   clusterDomain: "cluster.local",
   zookeeper: {
@@ -77,6 +86,12 @@ export interface EnsembleOptions {
   cpu?: string;
   /** Spread servers over nodes: `required` (hard), `preferred` (soft) or `none`. Defaults to `required`. */
   antiAffinity?: AntiAffinityMode;
+  /** Spread servers over zones (topology.kubernetes.io/zone): `required`, `preferred` or `none`. Defaults to `none`. */
+  zoneSpread?: ZoneSpreadMode;
+  /** Taints the servers tolerate, e.g. a control plane that should run a server too. Defaults to none. */
+  tolerations?: Toleration[];
+  /** Also expose the client port as this NodePort (30000-32767), for access from outside the cluster. Defaults to none. */
+  clientNodePort?: number;
   /** PodDisruptionBudget maxUnavailable. Conflicts with pdbMinAvailable. Defaults to 1 (0 for 2 servers, no PDB for 1). */
   pdbMaxUnavailable?: number;
   /** PodDisruptionBudget minAvailable. Conflicts with pdbMaxUnavailable. */
@@ -102,6 +117,9 @@ export interface EnsembleSettings {
   memory: string;
   cpu: string;
   antiAffinity: AntiAffinityMode;
+  zoneSpread: ZoneSpreadMode;
+  tolerations: Toleration[];
+  clientNodePort?: number;
   disruptionBudget?: DisruptionBudget;
   /** Warnings the deployment should log (even server count, drains that will block, ...). */
   warnings: string[];
@@ -146,6 +164,9 @@ export function resolveEnsembleSettings(options: EnsembleOptions): EnsembleSetti
     memory: options.memory ?? memoryForHeap(heapBytes),
     cpu: options.cpu ?? d.cpu,
     antiAffinity: options.antiAffinity ?? d.antiAffinity,
+    zoneSpread: options.zoneSpread ?? d.zoneSpread,
+    tolerations: options.tolerations ?? [],
+    clientNodePort: options.clientNodePort,
     disruptionBudget: plan.budget,
     warnings,
     storageSize: options.storageSize ?? d.storageSize,

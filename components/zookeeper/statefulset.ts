@@ -34,6 +34,19 @@ export function renderAntiAffinity(s: EnsembleSettings) {
   }
 }
 
+/** Spreads servers over zones, so losing a zone loses at most a minority when there are 3+ zones. */
+export function renderZoneSpread(s: EnsembleSettings) {
+  if (s.zoneSpread === "none") return undefined;
+  return [
+    {
+      maxSkew: 1,
+      topologyKey: "topology.kubernetes.io/zone",
+      whenUnsatisfiable: s.zoneSpread === "required" ? "DoNotSchedule" : "ScheduleAnyway",
+      labelSelector: { matchLabels: podSelector(s.names) },
+    },
+  ];
+}
+
 function execProbe(mode: "live" | "ready") {
   return {
     exec: { command: ["bash", `${CONFIG_MOUNT}/${PROBE_SCRIPT}`, mode] },
@@ -49,6 +62,7 @@ function execProbe(mode: "live" | "ready") {
 export function renderStatefulSet(s: EnsembleSettings, configHash: string) {
   const labels = ensembleLabels(s.names);
   const affinity = renderAntiAffinity(s);
+  const zoneSpread = renderZoneSpread(s);
   return {
     apiVersion: "apps/v1",
     kind: "StatefulSet",
@@ -66,6 +80,8 @@ export function renderStatefulSet(s: EnsembleSettings, configHash: string) {
         metadata: { labels, annotations: { [CONFIG_HASH_ANNOTATION]: configHash } },
         spec: {
           ...(affinity ? { affinity } : {}),
+          ...(zoneSpread ? { topologySpreadConstraints: zoneSpread } : {}),
+          ...(s.tolerations.length ? { tolerations: s.tolerations } : {}),
           securityContext: {
             runAsNonRoot: true,
             runAsUser: ZOOKEEPER_UID,

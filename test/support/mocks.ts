@@ -5,8 +5,8 @@ export interface Registered {
   type: string;
   name: string;
   inputs: any;
+  /** The provider reference, `<provider urn>::<provider id>`. */
   provider?: string;
-  urn: string;
 }
 
 let registered: Registered[] = [];
@@ -22,9 +22,8 @@ export function useMocks(stack: string, config: Record<string, string> = {}): Re
   pulumi.runtime.setMocks(
     {
       newResource(args: pulumi.runtime.MockResourceArgs) {
-        const urn = `urn:pulumi:${stack}::${PROJECT}::${args.type}::${args.name}`;
-        registered.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider, urn });
-        return { id: `${args.name}-id`, state: args.inputs };
+        registered.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
+        return { id: `${args.name}-id`, state: { ...args.inputs, ...liveOutputs(args) } };
       },
       call(args: pulumi.runtime.MockCallArgs) {
         return args.inputs;
@@ -38,6 +37,18 @@ export function useMocks(stack: string, config: Record<string, string> = {}): Re
   for (const [key, value] of Object.entries(config)) all[`${PROJECT}:${key}`] = value;
   pulumi.runtime.setAllConfig(all);
   return registered;
+}
+
+/** Outputs a real create would add, for the resources whose outputs the program uses. */
+function liveOutputs(args: pulumi.runtime.MockResourceArgs): Record<string, unknown> {
+  if (args.type === "pulumi-nodejs:dynamic/kind:Cluster") {
+    return {
+      kubeconfig: `apiVersion: v1\nkind: Config\ncurrent-context: kind-${args.inputs.name}\n`,
+      endpoint: "https://127.0.0.1:40123",
+      nodes: [`${args.inputs.name}-control-plane`],
+    };
+  }
+  return {};
 }
 
 export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
@@ -80,7 +91,7 @@ export async function attemptProgram(stack: string, config: Record<string, strin
       await settle(resources);
       return { resources, outputs: {}, warnings, error };
     }
-    await Promise.all(Object.values(outputs).map((o) => promiseOf(o)));
+    await Promise.all(Object.values(outputs).filter((o) => o !== undefined).map((o) => promiseOf(o)));
     await settle(resources);
     return { resources, outputs, warnings };
   } finally {

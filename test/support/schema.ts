@@ -27,5 +27,5 @@ export function validateAgainstSchema(r: Registered): void {
 /** The same for a plain rendered manifest (apiVersion and kind included). */
 export function validateManifest(manifest: { apiVersion: string; kind: string }): void {
   const [group, version] = manifest.apiVersion.includes("/") ? manifest.apiVersion.split("/") : ["core", manifest.apiVersion];
-  validateAgainstSchema({ type: `kubernetes:${group}/${version}:${manifest.kind}`, name: "", urn: "", inputs: manifest });
+  validateAgainstSchema({ type: `kubernetes:${group}/${version}:${manifest.kind}`, name: "", inputs: manifest });
 }

@@ -1,0 +1,1 @@
+export { TargetCluster, TargetClusterArgs, ClusterMode } from "./target-cluster";

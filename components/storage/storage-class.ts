@@ -1,0 +1,49 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+
+/** The provisioner kind ships: volumes are directories on the node the pod runs on. */
+export const LOCAL_PATH_PROVISIONER = "rancher.io/local-path";
+
+export interface StorageClassOptions {
+  /** StorageClass name. */
+  name: string;
+  /** CSI driver or provisioner, e.g. rancher.io/local-path on kind, ebs.csi.aws.com on EKS. */
+  provisioner: string;
+  /** What happens to a volume when its claim is deleted. Retain keeps the data (the tutorial's durable storage). */
+  reclaimPolicy: "Retain" | "Delete";
+  /** Whether claims may grow later; the provisioner must support it (local-path does not). */
+  allowVolumeExpansion: boolean;
+}
+
+/**
+ * The class of the servers' data volumes. WaitForFirstConsumer: a volume is made where its pod is
+ * scheduled, so a node-local volume never pins a pod to a node the anti-affinity rules out.
+ */
+export function renderStorageClass(o: StorageClassOptions) {
+  return {
+    apiVersion: "storage.k8s.io/v1",
+    kind: "StorageClass",
+    metadata: { name: o.name, labels: { "app.kubernetes.io/managed-by": "kind-zookeeper" } },
+    provisioner: o.provisioner,
+    reclaimPolicy: o.reclaimPolicy,
+    volumeBindingMode: "WaitForFirstConsumer",
+    allowVolumeExpansion: o.allowVolumeExpansion,
+  };
+}
+
+export interface ZooKeeperStorageArgs extends StorageClassOptions {
+  provider: k8s.Provider;
+}
+
+export class ZooKeeperStorage extends pulumi.ComponentResource {
+  public readonly storageClass: k8s.storage.v1.StorageClass;
+  public readonly storageClassName: pulumi.Output<string>;
+
+  constructor(name: string, args: ZooKeeperStorageArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("kind-zookeeper:index:ZooKeeperStorage", name, {}, opts);
+    const { apiVersion: _a, kind: _k, ...spec } = renderStorageClass(args);
+    this.storageClass = new k8s.storage.v1.StorageClass(`${name}-class`, spec, { parent: this, provider: args.provider });
+    this.storageClassName = this.storageClass.metadata.name;
+    this.registerOutputs({ storageClassName: this.storageClassName });
+  }
+}
