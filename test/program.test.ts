@@ -1,26 +1,8 @@
 import { expect } from "chai";
-import * as fs from "fs";
-import * as path from "path";
-import * as yaml from "js-yaml";
-import { attemptProgram, runProgram, ofType, one, promiseOf, Registered } from "./support/mocks";
+import { attemptProgram, runProgram, ofType, one, promiseOf, revealed, Registered } from "./support/mocks";
 import { isKubernetesObject, validateAgainstSchema } from "./support/schema";
+import { stackConfig } from "./support/stack-files";
 import { StackConfigError } from "../stacks";
-
-const ROOT = path.join(__dirname, "..");
-
-/** What the Pulumi CLI hands the program for a stack: Pulumi.yaml defaults overlaid by the stack file. */
-export function stackConfig(stack: string, overrides: Record<string, string> = {}): Record<string, string> {
-  const project = yaml.load(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as any;
-  const values: Record<string, string> = {};
-  for (const [key, decl] of Object.entries<any>(project.config)) {
-    if (decl.default !== undefined) values[key] = String(decl.default);
-  }
-  const stackFile = yaml.load(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as any;
-  for (const [fullKey, value] of Object.entries(stackFile.config ?? {})) {
-    values[fullKey.replace(/^kind-zookeeper:/, "")] = typeof value === "object" ? JSON.stringify(value) : String(value);
-  }
-  return { ...values, ...overrides };
-}
 
 const STS = "kubernetes:apps/v1:StatefulSet";
 const PDB = "kubernetes:policy/v1:PodDisruptionBudget";
@@ -65,7 +47,7 @@ describe("the whole program under mocks", function () {
 
     it("creates every Kubernetes object through the explicit provider and inside the component", () => {
       const provider = one(resources, "pulumi:providers:kubernetes");
-      expect(provider.inputs.kubeconfig, "built from the kind cluster's kubeconfig").to.contain("current-context: kind-kind-zookeeper-dev");
+      expect(revealed(provider.inputs.kubeconfig), "built from the kind cluster's kubeconfig").to.contain("current-context: kind-kind-zookeeper-dev");
       for (const r of resources.filter(isKubernetesObject)) {
         expect(r.provider, `${r.type} ${r.name}`).to.match(/pulumi:providers:kubernetes::cluster-k8s::cluster-k8s-id$/);
       }

@@ -33,11 +33,11 @@ export class TargetCluster extends pulumi.ComponentResource {
         if (!args.kind) throw new Error("TargetCluster: mode kind needs the kind cluster's settings");
         this.kindCluster = new KindCluster(`${name}-kind`, args.kind, { parent: this });
         this.clusterName = this.kindCluster.name;
-        this.kubeconfig = this.kindCluster.kubeconfig;
+        this.kubeconfig = pulumi.secret(this.kindCluster.kubeconfig);
         this.provider = new k8s.Provider(
           `${name}-k8s`,
           // A laptop cluster deleted by hand must not leave `pulumi destroy` stuck on its objects.
-          { kubeconfig: this.kindCluster.kubeconfig, deleteUnreachable: true },
+          { kubeconfig: this.kubeconfig, deleteUnreachable: true },
           { parent: this },
         );
         break;

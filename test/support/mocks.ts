@@ -115,3 +115,15 @@ export function one(list: Registered[], type: string): Registered {
   if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}`);
   return found[0];
 }
+
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+/** A secret input arrives in mocks wrapped with Pulumi's secret signature; this is its value. */
+export function revealed(value: any): any {
+  return value && typeof value === "object" && Object.values(value).includes(SECRET_SIG) ? value.value : value;
+}
+
+/** Whether an input arrived as a secret. */
+export function isSecretInput(value: any): boolean {
+  return revealed(value) !== value;
+}

@@ -1,0 +1,183 @@
+import { expect } from "chai";
+import * as pulumi from "@pulumi/pulumi";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import { attemptProgram, runProgram, ofType, one, promiseOf, revealed, isSecretInput, Registered } from "./support/mocks";
+import { isKubernetesObject, validateAgainstSchema } from "./support/schema";
+import { stackConfig, useHomeWithKubeconfig } from "./support/stack-files";
+import { StackConfigError } from "../stacks";
+import { defaultClusterName } from "../stacks/derived";
+import { KIND_NODE_IMAGE } from "../components/kind";
+
+const KIND = "pulumi-nodejs:dynamic/kind:Cluster";
+const PROVIDER = "pulumi:providers:kubernetes";
+const SC = "kubernetes:storage.k8s.io/v1:StorageClass";
+const STS = "kubernetes:apps/v1:StatefulSet";
+const SVC = "kubernetes:core/v1:Service";
+
+const kindConfig = (r: Registered[]) => yaml.load(one(r, KIND).inputs.config) as any;
+const pod = (r: Registered[]) => one(r, STS).inputs.spec.template.spec;
+
+function expectEveryObjectThroughTheOneProvider(resources: Registered[]) {
+  expect(ofType(resources, PROVIDER), "exactly one Kubernetes provider").to.have.length(1);
+  const objects = resources.filter(isKubernetesObject);
+  expect(objects.length).to.be.at.least(7);
+  for (const r of objects) {
+    expect(r.provider, `${r.type} ${r.name}`).to.match(/pulumi:providers:kubernetes::cluster-k8s::cluster-k8s-id$/);
+    validateAgainstSchema(r);
+  }
+}
+
+describe("cluster modes", function () {
+  this.timeout(30000);
+
+  describe("kind (the dev stack)", () => {
+    it("creates the four-node kind cluster, the StorageClass and the ensemble through the cluster's provider", async () => {
+      const { resources, outputs } = await runProgram("dev", stackConfig("dev"));
+      const cluster = one(resources, KIND);
+      expect(cluster.inputs.name).to.equal("kind-zookeeper-dev");
+      expect(kindConfig(resources).nodes.map((n: any) => n.role)).to.deep.equal(["control-plane", "worker", "worker", "worker"]);
+      expect(kindConfig(resources).nodes.every((n: any) => n.image === KIND_NODE_IMAGE)).to.equal(true);
+      expect(cluster.inputs.createTimeoutSeconds).to.equal(300);
+
+      expect(isSecretInput(one(resources, PROVIDER).inputs.kubeconfig), "the provider gets the kubeconfig as a secret").to.equal(true);
+      expect(revealed(one(resources, PROVIDER).inputs.kubeconfig)).to.contain("current-context: kind-kind-zookeeper-dev");
+      expectEveryObjectThroughTheOneProvider(resources);
+
+      const sc = one(resources, SC).inputs;
+      expect(sc).to.deep.include({ provisioner: "rancher.io/local-path", volumeBindingMode: "WaitForFirstConsumer", reclaimPolicy: "Retain", allowVolumeExpansion: false });
+      expect(one(resources, STS).inputs.spec.volumeClaimTemplates[0].spec.storageClassName).to.equal(sc.metadata.name);
+
+      expect(await promiseOf(outputs.clusterName)).to.equal("kind-zookeeper-dev");
+      expect(await promiseOf(outputs.storageClassName)).to.equal("zookeeper-data");
+      expect(await pulumi.isSecret(outputs.kubeconfig), "kubeconfig is a secret").to.equal(true);
+      expect(outputs.hostEndpoint).to.equal(undefined);
+    });
+
+    it("lets the servers use the tainted control plane, so all four nodes are schedulable", async () => {
+      const { resources } = await runProgram("dev", stackConfig("dev"));
+      expect(pod(resources).tolerations).to.deep.equal([
+        { key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" },
+      ]);
+      const oneNode = await runProgram("dev", stackConfig("dev", { workers: "0", replicas: "1" }));
+      expect(pod(oneNode.resources)).not.to.have.property("tolerations");
+    });
+
+    const knobs: { set: Record<string, string>; check: (r: Registered[], o: Record<string, any>) => unknown }[] = [
+      { set: { clusterName: "laptop" }, check: (r) => expect(one(r, KIND).inputs.name).to.equal("laptop") },
+      { set: { workers: "5" }, check: (r) => expect(kindConfig(r).nodes).to.have.length(6) },
+      { set: { nodeImage: "kindest/node:v1.35.5" }, check: (r) => expect(kindConfig(r).nodes[1].image).to.equal("kindest/node:v1.35.5") },
+      { set: { kindCreateTimeoutSeconds: "900" }, check: (r) => expect(one(r, KIND).inputs.createTimeoutSeconds).to.equal(900) },
+      { set: { storageClassName: "fast-local" }, check: (r) => {
+        expect(one(r, SC).inputs.metadata.name).to.equal("fast-local");
+        expect(one(r, STS).inputs.spec.volumeClaimTemplates[0].spec.storageClassName).to.equal("fast-local");
+      } },
+      { set: { storageProvisioner: "example.com/csi" }, check: (r) => expect(one(r, SC).inputs.provisioner).to.equal("example.com/csi") },
+      { set: { storageReclaimPolicy: "Delete" }, check: (r) => expect(one(r, SC).inputs.reclaimPolicy).to.equal("Delete") },
+      { set: { storageAllowVolumeExpansion: "true" }, check: (r) => expect(one(r, SC).inputs.allowVolumeExpansion).to.equal(true) },
+      { set: { zoneSpread: "preferred" }, check: (r) => expect(pod(r).topologySpreadConstraints).to.deep.equal([
+        { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: { app: "zk" } } },
+      ]) },
+      { set: { exposeOnHost: "true", hostPort: "12181" }, check: async (r, o) => {
+        const nodePort = ofType(r, SVC).find((s) => s.inputs.spec.type === "NodePort");
+        expect(nodePort?.inputs.metadata.name).to.equal("zk-cs-nodeport");
+        expect(nodePort?.inputs.spec.ports).to.deep.equal([{ name: "client", port: 2181, targetPort: "client", nodePort: 30181 }]);
+        // kind forwards the host port to the node port: containerPort must equal the Service's nodePort.
+        expect(kindConfig(r).nodes[0].extraPortMappings).to.deep.equal([{ containerPort: 30181, hostPort: 12181, listenAddress: "127.0.0.1", protocol: "TCP" }]);
+        expect(await promiseOf(o.hostEndpoint)).to.equal("127.0.0.1:12181");
+      } },
+    ];
+    for (const k of knobs) {
+      it(Object.entries(k.set).map(([a, b]) => `${a}=${b}`).join(" "), async () => {
+        const { resources, outputs } = await runProgram("dev", stackConfig("dev", k.set));
+        expectEveryObjectThroughTheOneProvider(resources);
+        await k.check(resources, outputs);
+      });
+    }
+
+    it("derives a valid kind name from any stack name", () => {
+      expect(defaultClusterName("dev")).to.equal("kind-zookeeper-dev");
+      expect(defaultClusterName("My_Team.Stack")).to.equal("kind-zookeeper-my-team.stack");
+      expect(defaultClusterName("__")).to.equal("kind-zookeeper-stack");
+      expect(defaultClusterName("x".repeat(80))).to.have.length(50);
+    });
+  });
+
+  describe("existing", () => {
+    const home = useHomeWithKubeconfig();
+
+    it("deploys through the given kubeconfig and context, creating no kind cluster (the prod stack)", async () => {
+      const { resources, outputs } = await runProgram("prod", stackConfig("prod"));
+      expect(ofType(resources, KIND)).to.have.length(0);
+      const provider = one(resources, PROVIDER).inputs;
+      expect(revealed(provider.kubeconfig)).to.equal(path.join(home.home, ".kube", "config"));
+      expect(provider.context).to.equal("prod");
+      expectEveryObjectThroughTheOneProvider(resources);
+      expect(one(resources, SC).inputs.provisioner).to.equal("ebs.csi.aws.com");
+      expect(one(resources, STS).inputs.spec.replicas).to.equal(5);
+      expect(pod(resources).topologySpreadConstraints[0].topologyKey).to.equal("topology.kubernetes.io/zone");
+      expect(pod(resources)).not.to.have.property("tolerations");
+      expect(await promiseOf(outputs.clusterName)).to.equal("prod");
+      expect(await pulumi.isSecret(outputs.kubeconfig)).to.equal(true);
+    });
+
+    it("takes a kubeconfig's content as well as a path", async () => {
+      const content = "apiVersion: v1\nkind: Config\nclusters: []\n";
+      const { resources } = await runProgram("prod", stackConfig("prod", { kubeconfig: content }));
+      expect(isSecretInput(one(resources, PROVIDER).inputs.kubeconfig)).to.equal(true);
+      expect(revealed(one(resources, PROVIDER).inputs.kubeconfig)).to.equal(content);
+    });
+  });
+
+  describe("render", () => {
+    it("writes manifests to the directory and needs no cluster", async () => {
+      const { resources, outputs } = await runProgram("render", stackConfig("render"));
+      expect(ofType(resources, KIND)).to.have.length(0);
+      expect(one(resources, PROVIDER).inputs.renderYamlToDirectory).to.equal("rendered");
+      expect(one(resources, PROVIDER).inputs).not.to.have.property("kubeconfig");
+      expectEveryObjectThroughTheOneProvider(resources);
+      expect(outputs.kubeconfig).to.equal(undefined);
+    });
+  });
+
+  describe("bad combinations are refused before anything is created", () => {
+    useHomeWithKubeconfig();
+    const cases: { stack: string; set: Record<string, string>; message: string }[] = [
+      { stack: "dev", set: { clusterMode: "existing" }, message: "kubeconfig: must be set when clusterMode is existing: the program never falls back to the ambient kubeconfig, got nothing (pulumi config set kubeconfig ~/.kube/config" },
+      { stack: "dev", set: { clusterMode: "existing", kubeconfig: "~/.kube/config" }, message: "storageProvisioner: must be set when clusterMode is existing" },
+      { stack: "dev", set: { clusterMode: "render" }, message: "renderYamlTo: must be set when clusterMode is render" },
+      { stack: "dev", set: { kubeconfig: "~/.kube/config" }, message: 'kubeconfig: is only used when clusterMode is existing, and clusterMode is kind, got "~/.kube/config" (pulumi config rm kubeconfig, or pulumi config set clusterMode existing)' },
+      { stack: "dev", set: { renderYamlTo: "out" }, message: "renderYamlTo: is only used when clusterMode is render" },
+      { stack: "prod", set: { clusterName: "x" }, message: "clusterName: is only used when clusterMode is kind, and clusterMode is existing" },
+      { stack: "prod", set: { exposeOnHost: "true" }, message: "exposeOnHost: is only available when clusterMode is kind" },
+      { stack: "prod", set: { kubeconfig: "/nonexistent/kubeconfig" }, message: "kubeconfig: must name an existing file or hold a kubeconfig's content; there is no file at /nonexistent/kubeconfig" },
+      { stack: "dev", set: { replicas: "5" }, message: 'antiAffinity: must not be required with more servers (5) than schedulable nodes (4: 1 control plane + 3 workers): server 5 would stay Pending forever, got "required" (pulumi config set workers 4, or pulumi config set antiAffinity preferred)' },
+      { stack: "dev", set: { workers: "0" }, message: "antiAffinity: must not be required with more servers (3) than schedulable nodes (1: 1 control plane + 0 workers): server 2 would stay Pending forever, got \"required\" (pulumi config set antiAffinity preferred (one node cannot separate servers)" },
+      { stack: "dev", set: { zoneSpread: "required" }, message: "zoneSpread: must not be required on kind" },
+      { stack: "dev", set: { clusterMode: "cloud" }, message: 'clusterMode: must be one of kind, existing, render, got "cloud"' },
+      { stack: "dev", set: { clusterName: "My Cluster" }, message: "clusterName: must be a kind cluster name" },
+      { stack: "dev", set: { workers: "-1" }, message: "workers: must be an integer from 0 to 20" },
+      { stack: "dev", set: { nodeImage: "kindest/node" }, message: "nodeImage: must be a kindest/node image reference with a tag or digest" },
+      { stack: "dev", set: { hostPort: "70000" }, message: "hostPort: must be an integer from 1 to 65535" },
+      { stack: "dev", set: { exposeOnHost: "yes" }, message: 'exposeOnHost: must be true or false, got "yes"' },
+      { stack: "dev", set: { storageReclaimPolicy: "Keep" }, message: "storageReclaimPolicy: must be one of Retain, Delete" },
+      { stack: "dev", set: { storageAllowVolumeExpansion: "1" }, message: "storageAllowVolumeExpansion: must be true or false" },
+      { stack: "dev", set: { storageClassName: "Fast_Disk" }, message: "storageClassName: must be a DNS subdomain" },
+      { stack: "dev", set: { storageProvisioner: "a b" }, message: "storageProvisioner: must be a provisioner (CSI driver) name" },
+      { stack: "dev", set: { kindCreateTimeoutSeconds: "5" }, message: "kindCreateTimeoutSeconds: must be an integer >= 30" },
+    ];
+    for (const c of cases) {
+      it(`${c.stack} ${JSON.stringify(c.set)}`, async () => {
+        const run = await attemptProgram(c.stack, stackConfig(c.stack, c.set));
+        expect(run.error).to.be.instanceOf(StackConfigError);
+        expect((run.error as Error).message).to.contain(c.message);
+        expect(run.resources, "nothing is created").to.have.length(0);
+      });
+    }
+
+    it("a kind cluster where every node runs a server deploys with a warning about drains", async () => {
+      const { warnings } = await runProgram("dev", stackConfig("dev", { workers: "2" }));
+      expect(warnings.join("\n")).to.contain("every one of the 3 kind nodes runs a server");
+    });
+  });
+});
