@@ -29,7 +29,8 @@ async function main() {
   console.log("replicas  resources  ms/run");
   for (const replicas of [1, 3, 5, 7, 9]) {
     const { resources, ms } = await measure(async () => {
-      const run = await runProgram("bench", { replicas: String(replicas) });
+      // One kind node per server, as required anti-affinity needs.
+      const run = await runProgram("bench", { replicas: String(replicas), workers: String(replicas) });
       return run.resources.length;
     });
     console.log(`${String(replicas).padStart(8)}  ${String(resources).padStart(9)}  ${ms.toFixed(1).padStart(6)}`);
