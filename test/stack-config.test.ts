@@ -17,6 +17,17 @@ function problemsOf(raw: Record<string, string>): string[] {
   return [];
 }
 
+/** One test per case: the raw settings give exactly one problem, and its line contains the message. */
+function itReportsOneProblemEach(cases: [Record<string, string>, string][]) {
+  for (const [raw, message] of cases) {
+    it(JSON.stringify(raw), () => {
+      const problems = problemsOf(raw);
+      expect(problems).to.have.length(1);
+      expect(problems[0]).to.contain(message);
+    });
+  }
+}
+
 describe("stack configuration", () => {
   it("an empty stack gets every default", () => {
     const { config } = parseStackConfig({});
@@ -65,13 +76,7 @@ describe("stack configuration", () => {
       [{ snapRetainCount: "2" }, 'snapRetainCount: must be an integer >= 3, got "2"'],
       [{ purgeInterval: "-1" }, 'purgeInterval: must be an integer >= 0'],
     ];
-    for (const [raw, message] of cases) {
-      it(JSON.stringify(raw), () => {
-        const problems = problemsOf(raw);
-        expect(problems).to.have.length(1);
-        expect(problems[0]).to.contain(message);
-      });
-    }
+    itReportsOneProblemEach(cases);
   });
 
   describe("rules between settings", () => {
@@ -85,13 +90,7 @@ describe("stack configuration", () => {
       [{ replicas: "2", pdbMaxUnavailable: "1" }, "pdbMaxUnavailable: must be at most 0: 2 servers need 2 up"],
       [{ minSessionTimeout: "50000", maxSessionTimeout: "40000" }, "maxSessionTimeout: must be at least minSessionTimeout (50000)"],
     ];
-    for (const [raw, message] of cases) {
-      it(JSON.stringify(raw), () => {
-        const problems = problemsOf(raw);
-        expect(problems).to.have.length(1);
-        expect(problems[0]).to.contain(message);
-      });
-    }
+    itReportsOneProblemEach(cases);
 
     it("a stack that sets only pdbMinAvailable is valid", () => {
       expect(parseStackConfig({ pdbMinAvailable: "2" }).config.pdbMinAvailable).to.equal(2);
