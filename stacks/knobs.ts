@@ -1,5 +1,5 @@
 import { ENSEMBLE_DEFAULTS } from "../components/zookeeper/settings";
-import { parseHeap, parseByteQuantity, parseCpu } from "./quantities";
+import { parseHeap, parseByteQuantity, parseCpu } from "../components/zookeeper/quantities";
 import { integer, text, oneOf, boolean, Knob } from "./knob";
 import { KIND_NODE_IMAGE } from "../components/kind/config";
 import { KIND_CLUSTER_NAME } from "../components/kind/provider";

@@ -1,5 +1,5 @@
 import { planDisruptionBudget } from "../components/zookeeper/quorum";
-import { parseHeap, parseByteQuantity, memoryForHeap } from "./quantities";
+import { parseHeap, parseByteQuantity, memoryForHeap } from "../components/zookeeper/quantities";
 import * as fs from "fs";
 import { schedulableNodes } from "../components/kind/config";
 import { resolveKubeconfig } from "./derived";

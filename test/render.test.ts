@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { parseHeap, parseByteQuantity, parseCpu, memoryForHeap } from "../stacks/quantities";
+import { parseHeap, parseByteQuantity, parseCpu, memoryForHeap } from "../components/zookeeper/quantities";
 import { ensembleNames, serverFqdns, clientEndpoint, connectionString } from "../components/zookeeper/names";
 import { renderZooCfg, FOUR_LETTER_WORDS } from "../components/zookeeper/zoocfg";
 import { resolveEnsembleSettings, ENSEMBLE_DEFAULTS, EnsembleOptions } from "../components/zookeeper/settings";

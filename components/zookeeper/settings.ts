@@ -1,4 +1,4 @@
-import { parseHeap, memoryForHeap } from "../../stacks/quantities";
+import { parseHeap, memoryForHeap } from "./quantities";
 import { planDisruptionBudget, toleratedFailures, DisruptionBudget } from "./quorum";
 import { ensembleNames, EnsembleNames } from "./names";
 
