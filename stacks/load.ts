@@ -9,7 +9,7 @@ export const PROJECT = "kind-zookeeper";
 /**
  * Parses raw config strings (key without the project prefix) into the typed stack configuration.
  * Throws one StackConfigError listing every bad key, so a user fixes them all in one go.
- * Pure: exported for testing and for programs that read their settings elsewhere.
+ * Needs no Pulumi runtime: exported for testing and for programs that read their settings elsewhere.
  */
 export function parseStackConfig(raw: Record<string, string | undefined>): { config: StackConfig; warnings: string[] } {
   const problems: ConfigProblem[] = [];

@@ -160,14 +160,17 @@ describe("the whole program under mocks", function () {
       expect(warnings).to.deep.equal([]);
     });
 
-    it("a zoo.cfg change changes the pods' config hash, so the servers roll", async () => {
-      const hash = (r: Registered[]) => one(r, STS).inputs.spec.template.metadata.annotations["kind-zookeeper/config-hash"];
+    it("a zoo.cfg change makes a new immutable ConfigMap that the pods mount, so the servers roll", async () => {
+      const mounted = (r: Registered[]) => pod(r).volumes.find((v: any) => v.name === "config").configMap.name;
       const a = await runProgram("dev", stackConfig("dev"));
       const b = await runProgram("dev", stackConfig("dev", { syncLimit: "2" }));
       const c = await runProgram("dev", stackConfig("dev"));
-      expect(hash(a.resources)).to.match(/^[0-9a-f]{16}$/);
-      expect(hash(b.resources)).not.to.equal(hash(a.resources));
-      expect(hash(c.resources)).to.equal(hash(a.resources));
+      expect(one(a.resources, CM).inputs.immutable).to.equal(true);
+      expect(mounted(a.resources)).to.match(/^zk-config-[0-9a-f]{16}$/);
+      expect(mounted(a.resources)).to.equal(one(a.resources, CM).inputs.metadata.name);
+      expect(mounted(b.resources)).not.to.equal(mounted(a.resources));
+      expect(mounted(b.resources)).to.equal(one(b.resources, CM).inputs.metadata.name);
+      expect(mounted(c.resources), "the same settings give the same name").to.equal(mounted(a.resources));
     });
   });
 

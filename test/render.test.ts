@@ -6,11 +6,11 @@ import { resolveEnsembleSettings, ENSEMBLE_DEFAULTS, EnsembleOptions } from "../
 import { renderStatefulSet } from "../components/zookeeper/statefulset";
 import { renderHeadlessService, renderClientService } from "../components/zookeeper/services";
 import { renderNamespace, renderDisruptionBudget } from "../components/zookeeper/policy";
-import { renderConfigFiles, renderConfigMap, configHash } from "../components/zookeeper/configmap";
+import { renderConfigFiles, renderConfigMap } from "../components/zookeeper/configmap";
 import { validateManifest } from "./support/schema";
 
 const settings = (o: EnsembleOptions = {}) => resolveEnsembleSettings(o);
-const sts = (o: EnsembleOptions = {}) => renderStatefulSet(settings(o), "0123456789abcdef");
+const sts = (o: EnsembleOptions = {}) => renderStatefulSet(settings(o), "zk-config-0123456789abcdef");
 
 /** Does a label selector (matchLabels / matchExpressions with In) select these labels? */
 function selects(selector: any, labels: Record<string, string>): boolean {
@@ -144,7 +144,7 @@ describe("pure render functions", () => {
       for (const o of [{}, { replicas: 1 }, { antiAffinity: "preferred" as const }, { pdbMinAvailable: 2 }]) {
         const s = settings(o);
         const files = renderConfigFiles(s);
-        const manifests = [renderNamespace(s), renderConfigMap(s, files), renderHeadlessService(s), renderClientService(s), renderStatefulSet(s, configHash(files)), renderDisruptionBudget(s)];
+        const manifests = [renderNamespace(s), renderConfigMap(s, files), renderHeadlessService(s), renderClientService(s), renderStatefulSet(s, renderConfigMap(s, files).metadata.name), renderDisruptionBudget(s)];
         for (const m of manifests) if (m) validateManifest(m);
       }
     });

@@ -19,18 +19,25 @@ export function renderConfigFiles(s: EnsembleSettings): Record<string, string> {
   };
 }
 
-/** A digest of the files; as a pod-template annotation it makes any change roll the servers. */
+/** A digest of the files, part of the ConfigMap's name. */
 export function configHash(files: Record<string, string>): string {
   const h = createHash("sha256");
   for (const name of Object.keys(files).sort()) h.update(name).update("\0").update(files[name]).update("\0");
   return h.digest("hex").slice(0, 16);
 }
 
+/**
+ * One immutable ConfigMap per content, named by its digest (zk-config-<hash>). A change makes a new
+ * ConfigMap, and the StatefulSet's reference to it rolls the servers one at a time; servers not yet
+ * rolled keep the files they started with, and the old ConfigMap goes once the roll is done.
+ * (A ConfigMap changed in place would hand new files to old pods that restart mid-roll.)
+ */
 export function renderConfigMap(s: EnsembleSettings, files: Record<string, string>) {
   return {
     apiVersion: "v1",
     kind: "ConfigMap",
-    metadata: { name: s.names.configMap, namespace: s.namespace, labels: ensembleLabels(s.names) },
+    metadata: { name: `${s.names.configMap}-${configHash(files)}`, namespace: s.namespace, labels: ensembleLabels(s.names) },
+    immutable: true,
     data: files,
   };
 }

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { EnsembleOptions, EnsembleSettings, PORTS, resolveEnsembleSettings } from "./settings";
 import { serverFqdns, clientEndpoint, connectionString } from "./names";
-import { renderConfigFiles, renderConfigMap, configHash } from "./configmap";
+import { renderConfigFiles, renderConfigMap } from "./configmap";
 import { renderHeadlessService, renderClientService, renderNodePortService } from "./services";
 import { renderNamespace, renderDisruptionBudget } from "./policy";
 import { renderStatefulSet } from "./statefulset";
@@ -49,7 +49,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
     const configMap = renderConfigMap(s, files);
     const cm = new k8s.core.v1.ConfigMap(
       `${name}-config`,
-      { metadata: configMap.metadata, data: configMap.data },
+      { metadata: configMap.metadata, immutable: configMap.immutable, data: configMap.data },
       inNamespace,
     );
 
@@ -67,7 +67,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
       new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, { metadata: pdb.metadata, spec: pdb.spec }, inNamespace);
     }
 
-    const sts = renderStatefulSet(s, configHash(files));
+    const sts = renderStatefulSet(s, configMap.metadata.name);
     this.statefulSet = new k8s.apps.v1.StatefulSet(
       `${name}-statefulset`,
       { metadata: sts.metadata, spec: sts.spec },

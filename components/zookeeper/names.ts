@@ -6,6 +6,7 @@ export interface EnsembleNames {
   headlessService: string;
   clientService: string;
   disruptionBudget: string;
+  /** Prefix of the ConfigMap's name; the content's digest follows it (zk-config-<hash>). */
   configMap: string;
   /** Value of the `app` label every pod of the ensemble carries, and every selector matches. */
   appLabel: string;

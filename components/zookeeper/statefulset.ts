@@ -4,7 +4,6 @@ import { CONFIG_MOUNT, START_SCRIPT, PROBE_SCRIPT, PROBE_ANSWER_TIMEOUT_SECONDS 
 
 /** The image's `zookeeper` user; the restricted profile needs a non-root UID stated explicitly. */
 export const ZOOKEEPER_UID = 1000;
-export const CONFIG_HASH_ANNOTATION = "kind-zookeeper/config-hash";
 const CONFIG_VOLUME = "config";
 const DATA_VOLUME = "datadir";
 const HOSTNAME_TOPOLOGY = "kubernetes.io/hostname";
@@ -59,7 +58,8 @@ function execProbe(mode: "live" | "ready") {
   };
 }
 
-export function renderStatefulSet(s: EnsembleSettings, configHash: string) {
+/** The StatefulSet; `configMapName` is the rendered ConfigMap's (it changes with the files). */
+export function renderStatefulSet(s: EnsembleSettings, configMapName: string) {
   const labels = ensembleLabels(s.names);
   const affinity = renderAntiAffinity(s);
   const zoneSpread = renderZoneSpread(s);
@@ -77,7 +77,7 @@ export function renderStatefulSet(s: EnsembleSettings, configHash: string) {
       updateStrategy: { type: "RollingUpdate", rollingUpdate: { partition: 0 } },
       persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
       template: {
-        metadata: { labels, annotations: { [CONFIG_HASH_ANNOTATION]: configHash } },
+        metadata: { labels },
         spec: {
           ...(affinity ? { affinity } : {}),
           ...(zoneSpread ? { topologySpreadConstraints: zoneSpread } : {}),
@@ -123,7 +123,7 @@ export function renderStatefulSet(s: EnsembleSettings, configHash: string) {
             },
           ],
           volumes: [
-            { name: CONFIG_VOLUME, configMap: { name: s.names.configMap, defaultMode: 0o555 } },
+            { name: CONFIG_VOLUME, configMap: { name: configMapName, defaultMode: 0o555 } },
           ],
         },
       },

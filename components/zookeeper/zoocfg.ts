@@ -28,7 +28,7 @@ export interface ZooCfgInput {
 export function renderZooCfg(input: ZooCfgInput): string {
   const t = input.tunables;
   const lines = [
-    "# Rendered by kind-zookeeper; changes roll the StatefulSet through its config-hash annotation.",
+    "# Rendered by kind-zookeeper; a change makes a new ConfigMap and rolls the servers one at a time.",
     `tickTime=${t.tickTime}`,
     `initLimit=${t.initLimit}`,
     `syncLimit=${t.syncLimit}`,

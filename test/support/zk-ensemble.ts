@@ -70,7 +70,7 @@ export class LocalEnsemble {
     fs.writeFileSync(path.join(this.root, "hosts"), hosts.join("\n") + "\n");
 
     // The container's own environment, as the StatefulSet renders it.
-    const podEnv = renderStatefulSet(s, "").spec.template.spec.containers[0].env;
+    const podEnv = renderStatefulSet(s, "zk-config").spec.template.spec.containers[0].env;
     this.env = {
       ...Object.fromEntries(podEnv.map((e) => [e.name, e.value])),
       PATH: `${bin}:${process.env.PATH}`,
