@@ -114,6 +114,7 @@ describe("pure render functions", () => {
       expect(c.allowPrivilegeEscalation).to.equal(false);
       expect(c.capabilities.drop).to.deep.equal(["ALL"]);
       expect(renderNamespace(settings()).metadata.labels["pod-security.kubernetes.io/enforce"]).to.equal("restricted");
+      expect(pod.automountServiceAccountToken, "no API token in a pod that never uses one").to.equal(false);
     });
 
     it("recovers from a full restart and keeps data when deleted or scaled down", () => {

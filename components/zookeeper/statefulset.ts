@@ -91,6 +91,9 @@ export function renderStatefulSet(s: EnsembleSettings, configMapName: string) {
             seccompProfile: { type: "RuntimeDefault" },
           },
           terminationGracePeriodSeconds: 30,
+          // ZooKeeper never talks to the Kubernetes API, and the Service env vars would only be noise.
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
           containers: [
             {
               name: "zookeeper",
