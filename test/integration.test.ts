@@ -113,6 +113,22 @@ describe("the rendered configuration on real ZooKeeper servers", function () {
       expect(await withClient(zk.connect([gone[1]]), (c) => c.get("/after-outage"))).to.equal("ok");
     });
 
+    it("rolling update: a zoo.cfg change rolled one server at a time keeps the quorum and the data", async () => {
+      const tunables = { ...zk.settings.zookeeper, syncLimit: 2 };
+      // As the StatefulSet controller rolls: highest ordinal first, the next only once this one is Ready.
+      for (const i of [2, 1, 0]) {
+        await zk.stop([i]);
+        zk.writeZooCfg(i, tunables);
+        zk.start([i]);
+        await zk.waitReady([i]);
+        await withClient(zk.connect([(i + 1) % 3]), (c) => c.create(`/rolled-${i}`, "ok"));
+      }
+      await zk.waitReady();
+      await exactlyOneLeader(zk);
+      for (const i of [0, 1, 2]) expect(await zk.fourLetterWord(i, "conf"), `server ${i + 1}`).to.match(/^syncLimit=2$/m);
+      expect(await withClient(zk.connect([0]), (c) => c.get("/hello"))).to.equal("world");
+    });
+
     it("durability: after every server stops and all start again at once, every znode is there", async () => {
       await withClient(zk.connect(), async (c) => {
         for (let k = 0; k < 20; k++) await c.create(`/durable-${k}`, `value-${k}`);

@@ -7,7 +7,7 @@ import * as os from "os";
 import * as path from "path";
 import * as net from "net";
 import { spawn, ChildProcess, execFile } from "child_process";
-import { resolveEnsembleSettings, EnsembleOptions, EnsembleSettings, PORTS } from "../../components/zookeeper/settings";
+import { resolveEnsembleSettings, EnsembleOptions, EnsembleSettings, ZooKeeperTunables, PORTS } from "../../components/zookeeper/settings";
 import { serverFqdns, serverHostnames } from "../../components/zookeeper/names";
 import { renderZooCfg } from "../../components/zookeeper/zoocfg";
 import { renderConfigFiles } from "../../components/zookeeper/configmap";
@@ -58,15 +58,12 @@ export class LocalEnsemble {
       const confDir = path.join(dir, "conf");
       const dataDir = path.join(dir, "data");
       fs.mkdirSync(confDir, { recursive: true });
-      fs.writeFileSync(
-        path.join(confDir, "zoo.cfg"),
-        renderZooCfg({ serverFqdns: fqdns, tunables: s.zookeeper, dataDir, dataLogDir: path.join(dataDir, "log"), bindAddress: address }),
-      );
       fs.writeFileSync(path.join(confDir, START_SCRIPT), files[START_SCRIPT], { mode: 0o555 });
       fs.writeFileSync(path.join(confDir, PROBE_SCRIPT), files[PROBE_SCRIPT], { mode: 0o555 });
       hosts.push(`${address} ${fqdns[ordinal]}`);
       return { ordinal, hostname, fqdn: fqdns[ordinal], address, confDir, dataDir, log: path.join(dir, "server.log") };
     });
+    for (const server of this.servers) this.writeZooCfg(server.ordinal, s.zookeeper);
     fs.writeFileSync(path.join(this.root, "hosts"), hosts.join("\n") + "\n");
 
     // The container's own environment, as the StatefulSet renders it.
@@ -76,6 +73,26 @@ export class LocalEnsemble {
       PATH: `${bin}:${process.env.PATH}`,
       JVMFLAGS: `-Djdk.net.hosts.file=${path.join(this.root, "hosts")}`,
     };
+  }
+
+  /**
+   * Writes a server's zoo.cfg from the project's renderer: the pod's file, but for the data
+   * directory and the bind address of this host. A new file takes effect when the server restarts,
+   * as a rolled pod gets the new ConfigMap.
+   */
+  writeZooCfg(ordinal: number, tunables: ZooKeeperTunables): void {
+    const s = this.settings;
+    const server = this.servers[ordinal];
+    fs.writeFileSync(
+      path.join(server.confDir, "zoo.cfg"),
+      renderZooCfg({
+        serverFqdns: serverFqdns(s.names, s.namespace, s.clusterDomain, s.replicas),
+        tunables,
+        dataDir: server.dataDir,
+        dataLogDir: path.join(server.dataDir, "log"),
+        bindAddress: server.address,
+      }),
+    );
   }
 
   /** The client connection string of some servers (all by default). */
