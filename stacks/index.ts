@@ -1,3 +1,3 @@
 export { loadStackConfig, parseStackConfig, PROJECT } from "./load";
 export { KNOBS, KnobKey, StackConfig } from "./knobs";
-export { StackConfigError, ConfigProblem, formatProblem } from "./problems";
+export { StackConfigError, ConfigProblem } from "./problems";

@@ -16,8 +16,8 @@ interface Rule {
 
 const ok = { problems: [], warnings: [] };
 
-/** Rules between settings. Internal; exported for testing. */
-export const RULES: Rule[] = [
+/** Rules between settings' values. */
+const VALUE_RULES: Rule[] = [
   {
     reads: ["heap", "memory"],
     check(c) {
@@ -79,7 +79,7 @@ const REQUIRED_BY_MODE: { mode: string; key: "kubeconfig" | "renderYamlTo" | "st
 ];
 
 /** Rules of the cluster modes and of the kind cluster's shape. */
-export const MODE_RULES: Rule[] = [
+const MODE_RULES: Rule[] = [
   {
     reads: ["clusterMode", "clusterName", "kubeconfig", "kubeContext", "renderYamlTo", "storageProvisioner"],
     check(c) {
@@ -183,10 +183,11 @@ export const MODE_RULES: Rule[] = [
   },
 ];
 
-export function checkRules(values: ParsedValues, rules: Rule[] = [...RULES, ...MODE_RULES]) {
+/** Runs every rule whose settings all parsed; a rule never sees an invalid value. */
+export function checkRules(values: ParsedValues) {
   const problems: ConfigProblem[] = [];
   const warnings: string[] = [];
-  for (const rule of rules) {
+  for (const rule of [...VALUE_RULES, ...MODE_RULES]) {
     if (!rule.reads.every((key) => key in values)) continue;
     const result = rule.check(values as StackConfig);
     problems.push(...result.problems);

@@ -9,6 +9,24 @@ import { withClient, ZkClient, ZkTimeout } from "./support/zk-client";
 
 const SERVER_WAIT = 60000;
 
+/**
+ * An ensemble for the current describe block: made before its first case, its log tails printed
+ * after a failed case, and every server killed (by PID) and every file removed after its last.
+ */
+function useLocalEnsemble(replicas: number, addressBase: number): () => LocalEnsemble {
+  let zk: LocalEnsemble;
+  before(() => {
+    zk = new LocalEnsemble({ replicas }, addressBase);
+  });
+  afterEach(function () {
+    if (this.currentTest?.state === "failed") console.error(zk.logTails());
+  });
+  after(async () => {
+    await zk?.destroy();
+  });
+  return () => zk;
+}
+
 async function exactlyOneLeader(zk: LocalEnsemble, ordinals?: number[]): Promise<number> {
   let leaders: number[] = [];
   await zk.waitFor("exactly one leader", async () => (leaders = await zk.leaders(ordinals)).length === 1, SERVER_WAIT);
@@ -19,15 +37,10 @@ describe("the rendered configuration on real ZooKeeper servers", function () {
   this.timeout(180000);
 
   describe("a three-server ensemble", () => {
+    const ensemble = useLocalEnsemble(3, 10);
     let zk: LocalEnsemble;
-    before(() => {
-      zk = new LocalEnsemble({ replicas: 3 });
-    });
-    after(async () => {
-      await zk.destroy();
-    });
-    afterEach(function () {
-      if (this.currentTest?.state === "failed") console.error(zk.logTails());
+    beforeEach(() => {
+      zk = ensemble();
     });
 
     it("writes myid from the pod ordinal", async () => {
@@ -146,12 +159,10 @@ describe("the rendered configuration on real ZooKeeper servers", function () {
   });
 
   describe("a single server (replicas 1)", () => {
+    const ensemble = useLocalEnsemble(1, 20);
     let zk: LocalEnsemble;
-    before(() => {
-      zk = new LocalEnsemble({ replicas: 1 }, 20);
-    });
-    after(async () => {
-      await zk.destroy();
+    beforeEach(() => {
+      zk = ensemble();
     });
 
     it("runs standalone, is ready at once and serves", async () => {
@@ -164,12 +175,10 @@ describe("the rendered configuration on real ZooKeeper servers", function () {
   });
 
   describe("a five-server ensemble", () => {
+    const ensemble = useLocalEnsemble(5, 30);
     let zk: LocalEnsemble;
-    before(() => {
-      zk = new LocalEnsemble({ replicas: 5 }, 30);
-    });
-    after(async () => {
-      await zk.destroy();
+    beforeEach(() => {
+      zk = ensemble();
     });
 
     it("forms with one leader and four followers, and replicates", async () => {

@@ -131,8 +131,13 @@ describe("the kind cluster", function () {
     });
 
     describe("failures a user meets", () => {
+      let provider: any;
+      let inputs: KindClusterInputs;
+      beforeEach(async () => {
+        ({ provider, inputs } = await serializedKindResource({ clusterName: "zk-test" }));
+      });
+
       it("kind not on PATH", async () => {
-        const { provider, inputs } = await serializedKindResource({ clusterName: "zk-test" });
         process.env.PATH = path.join(kind.state, "empty");
         const error = await rejection(provider.create(inputs));
         expect(error.message).to.contain("kind is not on PATH. Install kind v0.32.0");
@@ -140,7 +145,6 @@ describe("the kind cluster", function () {
       });
 
       it("no container engine running", async () => {
-        const { provider, inputs } = await serializedKindResource({ clusterName: "zk-test" });
         kind.fail("engine");
         const error = await rejection(provider.create(inputs));
         expect(error.message).to.contain("no container engine is running");
@@ -149,7 +153,6 @@ describe("the kind cluster", function () {
       });
 
       it("a cluster of that name already exists outside this stack", async () => {
-        const { provider, inputs } = await serializedKindResource({ clusterName: "zk-test" });
         kind.addCluster("zk-test");
         const error = await rejection(provider.create(inputs));
         expect(error.message).to.contain('a kind cluster named "zk-test" already exists and is not managed by this stack');
@@ -160,7 +163,6 @@ describe("the kind cluster", function () {
       });
 
       it("a failed create leaves no half-made cluster", async () => {
-        const { provider, inputs } = await serializedKindResource({ clusterName: "zk-test" });
         kind.fail("create");
         const error = await rejection(provider.create(inputs));
         expect(error.message).to.contain("kind create cluster --name zk-test failed (exit code 1)");
@@ -171,7 +173,6 @@ describe("the kind cluster", function () {
       });
 
       it("a create that times out is stopped and cleaned up", async () => {
-        const { provider, inputs } = await serializedKindResource({ clusterName: "zk-test" });
         kind.fail("hang");
         // The limit is kind's --wait plus a grace of 120 s; -119 leaves one second.
         const error = await rejection(provider.create({ ...inputs, createTimeoutSeconds: -119 }));

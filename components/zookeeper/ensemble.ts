@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { EnsembleOptions, EnsembleSettings, PORTS, resolveEnsembleSettings } from "./settings";
+import { EnsembleOptions, PORTS, resolveEnsembleSettings } from "./settings";
 import { serverFqdns, clientEndpoint, connectionString } from "./names";
 import { renderConfigFiles, renderConfigMap } from "./configmap";
 import { renderHeadlessService, renderClientService, renderNodePortService } from "./services";
@@ -25,13 +25,10 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
   /** Every server's `<fqdn>:2181`, comma-separated: what a ZooKeeper client takes. */
   public readonly connectionString: pulumi.Output<string>;
   public readonly statefulSet: k8s.apps.v1.StatefulSet;
-  /** The settings after defaults, for callers that wire further resources to the ensemble. */
-  public readonly settings: EnsembleSettings;
 
   constructor(name: string, args: ZooKeeperEnsembleArgs, opts?: pulumi.ComponentResourceOptions) {
     super("kind-zookeeper:index:ZooKeeperEnsemble", name, {}, opts);
     const s = resolveEnsembleSettings(args);
-    this.settings = s;
     for (const warning of s.warnings) pulumi.log.warn(warning, this);
 
     const childOpts = (extra?: pulumi.CustomResourceOptions): pulumi.CustomResourceOptions => ({
