@@ -5,7 +5,7 @@ import { z } from "zod";
  * told when it is wrong. Pulumi hands every config value to the program as a string.
  */
 export interface Knob<T> {
-  /** Type in Pulumi.yaml's `config:`; omitted for a setting with no default (see `declareType`). */
+  /** Type in Pulumi.yaml's `config:` (only settings with a default are declared there: see `declaredInProject`). */
   type: "integer" | "string" | "boolean";
   /** The value when the stack does not set it; undefined: unset (the program derives or skips it). */
   default: T;
@@ -88,10 +88,10 @@ export function boolean(o: { default: boolean; description: string }): Knob<bool
 }
 
 /**
- * Whether Pulumi.yaml may declare the knob's type: the Pulumi CLI treats a typed key without a
- * default as required ("Stack 'dev' is missing configuration value"), so optional settings are
- * declared with a description only.
+ * Whether Pulumi.yaml declares the knob. The Pulumi CLI requires every stack to set a project key
+ * declared with neither `default` nor `value`, whatever its `type` (pulumi/pulumi
+ * pkg/workspace/config.go), so a setting without a default is left out of Pulumi.yaml.
  */
-export function declareType(knob: Knob<unknown>): boolean {
+export function declaredInProject(knob: Knob<unknown>): boolean {
   return knob.default !== undefined;
 }

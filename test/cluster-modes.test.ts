@@ -5,6 +5,7 @@ import * as yaml from "js-yaml";
 import { attemptProgram, runProgram, ofType, one, promiseOf, revealed, isSecretInput, Registered } from "./support/mocks";
 import { isKubernetesObject, validateAgainstSchema } from "./support/schema";
 import { stackConfig, useHomeWithKubeconfig } from "./support/stack-files";
+import { CliRefusal } from "./support/pulumi-cli";
 import { StackConfigError } from "../stacks";
 import { defaultClusterName } from "../stacks/derived";
 import { KIND_NODE_IMAGE } from "../components/kind";
@@ -159,15 +160,20 @@ describe("cluster modes", function () {
       { stack: "dev", set: { workers: "-1" }, message: "workers: must be an integer from 0 to 20" },
       { stack: "dev", set: { nodeImage: "kindest/node" }, message: "nodeImage: must be a kindest/node image reference with a tag or digest" },
       { stack: "dev", set: { hostPort: "70000" }, message: "hostPort: must be an integer from 1 to 65535" },
-      { stack: "dev", set: { exposeOnHost: "yes" }, message: 'exposeOnHost: must be true or false, got "yes"' },
+      { stack: "dev", set: { exposeOnHost: "yes" }, message: "Stack 'dev' with configuration key 'exposeOnHost' must be of type 'boolean'" },
       { stack: "dev", set: { storageReclaimPolicy: "Keep" }, message: "storageReclaimPolicy: must be one of Retain, Delete" },
-      { stack: "dev", set: { storageAllowVolumeExpansion: "1" }, message: "storageAllowVolumeExpansion: must be true or false" },
+      { stack: "dev", set: { storageAllowVolumeExpansion: "1" }, message: "Stack 'dev' with configuration key 'storageAllowVolumeExpansion' must be of type 'boolean'" },
       { stack: "dev", set: { storageClassName: "Fast_Disk" }, message: "storageClassName: must be a DNS subdomain" },
       { stack: "dev", set: { storageProvisioner: "a b" }, message: "storageProvisioner: must be a provisioner (CSI driver) name" },
       { stack: "dev", set: { kindCreateTimeoutSeconds: "5" }, message: "kindCreateTimeoutSeconds: must be an integer >= 30" },
     ];
     for (const c of cases) {
       it(`${c.stack} ${JSON.stringify(c.set)}`, async () => {
+        if (c.message.startsWith("Stack '")) {
+          // A typed key's wrong value: the Pulumi CLI refuses it before the program runs.
+          expect(() => stackConfig(c.stack, c.set)).to.throw(CliRefusal, c.message);
+          return;
+        }
         const run = await attemptProgram(c.stack, stackConfig(c.stack, c.set));
         expect(run.error).to.be.instanceOf(StackConfigError);
         expect((run.error as Error).message).to.contain(c.message);

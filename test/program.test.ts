@@ -176,7 +176,7 @@ describe("the whole program under mocks", function () {
 
   describe("bad settings stop the program before any resource exists", () => {
     const bad: { set: Record<string, string>; message: string }[] = [
-      { set: { replicas: "three" }, message: 'replicas: must be an integer >= 1, got "three" (pulumi config set replicas 3)' },
+      { set: { replicas: "0" }, message: 'replicas: must be an integer >= 1, got "0" (pulumi config set replicas 3)' },
       { set: { replicas: "3", pdbMaxUnavailable: "2" }, message: "pdbMaxUnavailable: must be at most 1" },
       { set: { heap: "lots" }, message: 'heap: must be a JVM size' },
       { set: { heap: "1g", memory: "1Gi" }, message: 'memory: must exceed the heap (1g)' },
