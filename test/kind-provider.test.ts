@@ -1,8 +1,11 @@
 import { expect } from "chai";
+import * as fs from "fs";
 import * as path from "path";
+import { spawn } from "child_process";
 import * as yaml from "js-yaml";
 import { useMocks, settle, one } from "./support/mocks";
 import { useFakeKind } from "./support/fake-kind";
+import { readyNode } from "./support/fake-kube-api";
 import { KindCluster } from "../components/kind/cluster";
 import { KIND_PROVIDER_VERSION, KindClusterInputs } from "../components/kind/provider";
 import { renderKindConfig, renderKindConfigYaml, KIND_NODE_IMAGE } from "../components/kind/config";
@@ -21,7 +24,7 @@ async function serializedKindResource(args: ConstructorParameters<typeof KindClu
   const registered = one(resources, KIND_TYPE);
   const { __provider, ...inputs } = registered.inputs;
   expect(__provider, "the provider is serialized into the inputs").to.be.a("string");
-  return { provider: requireFromString(__provider).handler(), inputs: inputs as KindClusterInputs };
+  return { provider: requireFromString(__provider).handler(), inputs: inputs as KindClusterInputs, serialized: __provider as string };
 }
 
 async function rejection(promise: Promise<unknown>): Promise<Error> {
@@ -31,6 +34,16 @@ async function rejection(promise: Promise<unknown>): Promise<Error> {
     return e as Error;
   }
   throw new Error("expected a rejection");
+}
+
+/** Whether a process has ended (gone, or a zombie waiting for init to reap it), within 5 s. */
+async function stopped(pid: number): Promise<boolean> {
+  for (let i = 0; i < 50; i++) {
+    const stat = fs.existsSync(`/proc/${pid}/stat`) ? fs.readFileSync(`/proc/${pid}/stat`, "utf8") : "";
+    if (!stat || /^\d+ \(.*\) Z/.test(stat)) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
 }
 
 describe("the kind cluster", function () {
@@ -84,7 +97,8 @@ describe("the kind cluster", function () {
       expect(calls[1]).to.match(/^create cluster --name zk-test --config \S+kind-config\.yaml --wait 300s$/);
       expect(calls.slice(2)).to.deep.equal(["get kubeconfig --name zk-test", "get nodes --name zk-test"]);
       expect(outs.kubeconfig).to.contain("current-context: kind-zk-test");
-      expect(outs.endpoint).to.equal("https://127.0.0.1:40123");
+      expect(outs.endpoint).to.equal(kind.api.url);
+      expect(kind.api.requests, "it asked the new cluster's API server for its nodes").to.include("GET /api/v1/nodes");
       expect(outs.nodes).to.deep.equal(["zk-test-control-plane", "zk-test-worker", "zk-test-worker2", "zk-test-worker3"]);
       expect(kind.clusters()).to.deep.equal(["zk-test"]);
     });
@@ -94,7 +108,7 @@ describe("the kind cluster", function () {
       const { outs } = await provider.create(inputs);
       const live = await provider.read("zk-test", outs);
       expect(live.id).to.equal("zk-test");
-      expect(live.props.endpoint).to.equal("https://127.0.0.1:40123");
+      expect(live.props.endpoint).to.equal(kind.api.url);
       await provider.delete("zk-test", outs);
       expect(kind.calls().at(-1)).to.equal("delete cluster --name zk-test");
       expect(kind.clusters()).to.deep.equal([]);
@@ -121,6 +135,53 @@ describe("the kind cluster", function () {
       expect(diff.replaces).to.deep.equal([]);
       expect(diff.changes).to.equal(true);
       expect((await provider.diff("a", base, base)).changes).to.equal(false);
+    });
+
+    it("create waits until every node is Ready, not only the control plane that kind's --wait covers", async () => {
+      const { provider, inputs } = await serializedKindResource({ clusterName: "zk-test", workers: 2 });
+      let polls = 0;
+      kind.api.nodes = () => {
+        polls++;
+        return kind.declaredNodes().map((n) => readyNode(n, polls > 2 || n.endsWith("control-plane")));
+      };
+      const { outs } = await provider.create(inputs);
+      expect(polls).to.equal(3);
+      expect(outs.nodes).to.deep.equal(["zk-test-control-plane", "zk-test-worker", "zk-test-worker2"]);
+    });
+
+    it("a node that never becomes Ready fails the create with its reason, and the cluster is deleted", async () => {
+      const { provider, inputs } = await serializedKindResource({ clusterName: "zk-test", workers: 1, createTimeoutSeconds: 30 });
+      kind.api.nodes = () => kind.declaredNodes().map((n) => readyNode(n, n.endsWith("control-plane")));
+      // A short bound for the test; the input's own minimum (30 s) is checked by the stack config.
+      const error = await rejection(provider.create({ ...inputs, createTimeoutSeconds: 1 }));
+      expect(error.message).to.contain("not every node of the kind cluster was Ready within 1 s");
+      expect(error.message).to.contain("zk-test-worker: KubeletNotReady: container runtime network not ready");
+      expect(error.message).to.contain("fs.inotify.max_user_watches=524288");
+      expect(error.message).to.contain("The cluster was deleted");
+      expect(kind.calls().at(-1)).to.equal("delete cluster --name zk-test");
+      expect(kind.clusters()).to.deep.equal([]);
+    });
+
+    it("an interrupted create (SIGINT to the provider host) stops kind and deletes the half-made cluster", async () => {
+      const { inputs, serialized } = await serializedKindResource({ clusterName: "zk-test" });
+      kind.fail("hang");
+      const file = path.join(kind.state, "provider.js");
+      fs.writeFileSync(file, serialized);
+      // The provider host: loads the serialized provider and runs create, as Pulumi's would.
+      const host = spawn(process.execPath, ["-e", `require(${JSON.stringify(file)}).handler().create(${JSON.stringify(inputs)})`], {
+        env: process.env,
+        stdio: "ignore",
+      });
+      const exited = new Promise<number | null>((r) => host.on("exit", (code) => r(code)));
+      const deadline = Date.now() + 15000;
+      while (!fs.existsSync(path.join(kind.state, "hang.pid")) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      const kindPid = Number(fs.readFileSync(path.join(kind.state, "hang.pid"), "utf8"));
+      host.kill("SIGINT");
+      const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r("still running"), 15000))]);
+      expect(code).to.equal(130);
+      expect(kind.calls().at(-1)).to.equal("delete cluster --name zk-test");
+      expect(kind.clusters()).to.deep.equal([]);
+      expect(await stopped(kindPid), "kind was stopped").to.equal(true);
     });
 
     it("check refuses a name kind cannot use", async () => {

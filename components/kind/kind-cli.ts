@@ -24,6 +24,18 @@ export function runKind(args: string[], timeoutMs: number): Promise<KindRun> {
         // already gone
       }
     };
+    // If the provider host is interrupted, kind must not outlive it: its own group does not get the
+    // terminal's SIGINT. Prepended, so it runs before any guard that then cleans up after kind.
+    const onSignal = (signal: NodeJS.Signals) => {
+      killGroup("SIGKILL");
+      if (process.listenerCount(signal) === 1) process.exit(signal === "SIGINT" ? 130 : 143);
+    };
+    process.prependListener("SIGINT", onSignal);
+    process.prependListener("SIGTERM", onSignal);
+    const unguard = () => {
+      process.removeListener("SIGINT", onSignal);
+      process.removeListener("SIGTERM", onSignal);
+    };
     let stdout = "";
     let stderr = "";
     let timedOut = false;
@@ -36,6 +48,7 @@ export function runKind(args: string[], timeoutMs: number): Promise<KindRun> {
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     child.on("error", (e: NodeJS.ErrnoException) => {
       clearTimeout(timer);
+      unguard();
       reject(
         e.code === "ENOENT"
           ? new Error(
@@ -48,9 +61,32 @@ export function runKind(args: string[], timeoutMs: number): Promise<KindRun> {
     });
     child.on("close", (code: number | null) => {
       clearTimeout(timer);
+      unguard();
       resolve({ code, stdout, stderr, timedOut });
     });
   });
+}
+
+/**
+ * Runs `work` (a create of cluster `name`) so that an interrupted provider host (SIGINT from the
+ * terminal, SIGTERM) deletes the half-made cluster before it exits: kind itself does not clean up
+ * on a signal (kubernetes-sigs/kind v0.32.0 pkg/cluster/internal/create/create.go deletes the nodes
+ * only when an action returns an error), and a leftover cluster blocks the next create by its name.
+ */
+export async function deleteClusterIfInterrupted<T>(name: string, work: () => Promise<T>): Promise<T> {
+  const onSignal = (signal: NodeJS.Signals) => {
+    const { spawnSync } = require("child_process");
+    spawnSync("kind", ["delete", "cluster", "--name", name], { stdio: "ignore", timeout: 120000 });
+    process.exit(signal === "SIGINT" ? 130 : 143);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    return await work();
+  } finally {
+    process.removeListener("SIGINT", onSignal);
+    process.removeListener("SIGTERM", onSignal);
+  }
 }
 
 /** A failed kind command as a message; names the missing container engine when that is the cause. */

@@ -1,11 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
-import { runKind, listClusters, describeCluster, describeFailure } from "./kind-cli";
+import { runKind, listClusters, describeCluster, describeFailure, deleteClusterIfInterrupted } from "./kind-cli";
+import { waitForNodesReady, declaredNodeCount } from "./nodes";
+import { kindKubeAccess } from "../kube-api/client";
 
 /**
  * Bumped whenever the provider's behaviour changes: Pulumi stores the provider's code in state and
  * does not notice a change to it by itself (an update carries the new code).
  */
-export const KIND_PROVIDER_VERSION = "1";
+export const KIND_PROVIDER_VERSION = "2";
 
 export interface KindClusterInputs {
   /** The kind cluster name (kubectl context `kind-<name>`). */
@@ -63,6 +65,7 @@ export const kindProvider: pulumi.dynamic.ResourceProvider = {
         `a kind cluster named "${inputs.name}" already exists and is not managed by this stack. ` +
           `Either delete it (kind delete cluster --name ${inputs.name}) and run pulumi up again, ` +
           `or give this stack another cluster: pulumi config set clusterName <another-name>. ` +
+          `(A pulumi up that was killed while kind was creating it can leave it behind: delete it then.) ` +
           `(To deploy into that cluster as it is: pulumi config set clusterMode existing, with kubeContext kind-${inputs.name}.)`,
       );
     }
@@ -70,24 +73,32 @@ export const kindProvider: pulumi.dynamic.ResourceProvider = {
     const configFile = path.join(dir, "kind-config.yaml");
     fs.writeFileSync(configFile, inputs.config);
     try {
-      const run = await runKind(
-        ["create", "cluster", "--name", inputs.name, "--config", configFile, "--wait", `${inputs.createTimeoutSeconds}s`],
-        (inputs.createTimeoutSeconds + 120) * 1000,
-      );
-      if (run.timedOut || run.code !== 0) {
-        // Leave nothing half-made: a failed create would otherwise block the next one by its name.
-        await runKind(["delete", "cluster", "--name", inputs.name], 300000).catch(() => undefined);
-        throw new Error(
-          run.timedOut
-            ? `kind create cluster --name ${inputs.name} did not finish within ${inputs.createTimeoutSeconds + 120} s ` +
-                `and was stopped; the partial cluster was deleted. A first run pulls the node image, which can be slow: ` +
-                `pull it ahead (docker pull <nodeImage>) or raise the time limit (pulumi config set kindCreateTimeoutSeconds 900).`
-            : describeFailure(`kind create cluster --name ${inputs.name}`, run) + "\nThe partial cluster was deleted.",
+      return await deleteClusterIfInterrupted(inputs.name, async () => {
+        const run = await runKind(
+          ["create", "cluster", "--name", inputs.name, "--config", configFile, "--wait", `${inputs.createTimeoutSeconds}s`],
+          (inputs.createTimeoutSeconds + 120) * 1000,
         );
-      }
-      const live = await describeCluster(inputs.name);
-      const outs: KindClusterState = { ...inputs, ...live };
-      return { id: inputs.name, outs };
+        if (run.timedOut || run.code !== 0) {
+          // Leave nothing half-made: a failed create would otherwise block the next one by its name.
+          await runKind(["delete", "cluster", "--name", inputs.name], 300000).catch(() => undefined);
+          throw new Error(
+            run.timedOut
+              ? `kind create cluster --name ${inputs.name} did not finish within ${inputs.createTimeoutSeconds + 120} s ` +
+                  `and was stopped; the partial cluster was deleted. A first run pulls the node image, which can be slow: ` +
+                  `pull it ahead (docker pull <nodeImage>) or raise the time limit (pulumi config set kindCreateTimeoutSeconds 900).`
+              : describeFailure(`kind create cluster --name ${inputs.name}`, run) + "\nThe partial cluster was deleted.",
+          );
+        }
+        try {
+          const live = await describeCluster(inputs.name);
+          await waitForNodesReady(kindKubeAccess(live.kubeconfig), declaredNodeCount(inputs.config), inputs.createTimeoutSeconds * 1000);
+          const outs: KindClusterState = { ...inputs, ...live };
+          return { id: inputs.name, outs };
+        } catch (e) {
+          await runKind(["delete", "cluster", "--name", inputs.name], 300000).catch(() => undefined);
+          throw new Error(`kind create cluster --name ${inputs.name}: ${(e as Error).message}\nThe cluster was deleted.`);
+        }
+      });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

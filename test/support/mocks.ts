@@ -7,6 +7,18 @@ export interface Registered {
   inputs: any;
   /** The provider reference, `<provider urn>::<provider id>`. */
   provider?: string;
+  /** The resource options the engine received, as far as the tests need them. */
+  options: RegisteredOptions;
+}
+
+export interface RegisteredOptions {
+  parent: string;
+  deleteBeforeReplace: boolean;
+  replaceOnChanges: string[];
+  ignoreChanges: string[];
+  retainOnDelete?: boolean;
+  dependencies: string[];
+  aliases: number;
 }
 
 let registered: Registered[] = [];
@@ -19,10 +31,12 @@ export const warnings: string[] = [];
  */
 export function useMocks(stack: string, config: Record<string, string> = {}): Registered[] {
   registered = [];
+  const options = new Map<string, RegisteredOptions>();
   pulumi.runtime.setMocks(
     {
       newResource(args: pulumi.runtime.MockResourceArgs) {
-        registered.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
+        const opts = options.get(`${args.type}::${args.name}`)!;
+        registered.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider, options: opts });
         return { id: `${args.name}-id`, state: { ...args.inputs, ...liveOutputs(args) } };
       },
       call(args: pulumi.runtime.MockCallArgs) {
@@ -33,6 +47,21 @@ export function useMocks(stack: string, config: Record<string, string> = {}): Re
     stack,
     false,
   );
+  // The mock monitor hands mocks only a resource's inputs; its options come from the request itself.
+  const monitor = (pulumi.runtime as any).getMonitor();
+  const registerResource = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req: any, callback: unknown) => {
+    options.set(`${req.getType()}::${req.getName()}`, {
+      parent: req.getParent(),
+      deleteBeforeReplace: req.getDeletebeforereplace(),
+      replaceOnChanges: req.getReplaceonchangesList(),
+      ignoreChanges: req.getIgnorechangesList(),
+      retainOnDelete: req.getRetainondelete(),
+      dependencies: req.getDependenciesList(),
+      aliases: req.getAliasesList().length,
+    });
+    return registerResource(req, callback);
+  };
   const all: Record<string, string> = {};
   for (const [key, value] of Object.entries(config)) all[`${PROJECT}:${key}`] = value;
   pulumi.runtime.setAllConfig(all);

@@ -18,7 +18,7 @@ export function isKubernetesObject(r: Registered): boolean {
 }
 
 /** Throws the schema's own message when the resource's inputs are not a valid object of its kind. */
-export function validateAgainstSchema(r: Registered): void {
+export function validateAgainstSchema(r: Pick<Registered, "type" | "inputs">): void {
   const { apiVersion, kind, model } = modelFor(r.type);
   const { apiVersion: _a, kind: _k, ...rest } = r.inputs;
   new model({ apiVersion, kind, ...rest }).validate();
@@ -27,5 +27,5 @@ export function validateAgainstSchema(r: Registered): void {
 /** The same for a plain rendered manifest (apiVersion and kind included). */
 export function validateManifest(manifest: { apiVersion: string; kind: string }): void {
   const [group, version] = manifest.apiVersion.includes("/") ? manifest.apiVersion.split("/") : ["core", manifest.apiVersion];
-  validateAgainstSchema({ type: `kubernetes:${group}/${version}:${manifest.kind}`, name: "", inputs: manifest });
+  validateAgainstSchema({ type: `kubernetes:${group}/${version}:${manifest.kind}`, inputs: manifest });
 }
