@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "./stacks";
-import { defaultClusterName, storageProvisioner, resolveKubeconfig, HOST_ACCESS_NODE_PORT } from "./stacks/derived";
+import { defaultClusterName, storageProvisioner, pinnedKubeconfig, HOST_ACCESS_NODE_PORT } from "./stacks/derived";
 import { TargetCluster } from "./components/cluster";
 import { CONTROL_PLANE_TAINT } from "./components/kind";
 import { ZooKeeperStorage } from "./components/storage";
@@ -24,7 +24,7 @@ const cluster = new TargetCluster("cluster", {
           : undefined,
       }
     : undefined,
-  existing: config.kubeconfig !== undefined ? { kubeconfig: resolveKubeconfig(config.kubeconfig).value, context: config.kubeContext } : undefined,
+  existing: config.clusterMode === "existing" ? pinnedKubeconfig(config) : undefined,
   render: config.renderYamlTo !== undefined ? { directory: config.renderYamlTo } : undefined,
 });
 
@@ -53,9 +53,14 @@ const ensemble = new ZooKeeperEnsemble(
     // four schedulable nodes without patching kubeadm (README: "Four schedulable nodes").
     tolerations: onKind && config.workers > 0 ? [{ ...CONTROL_PLANE_TAINT, operator: "Exists" }] : [],
     clientNodePort: hostAccess ? HOST_ACCESS_NODE_PORT : undefined,
+    clusterAccess: cluster.access,
+    deleteUnreachable: onKind,
     pdbMaxUnavailable: config.pdbMaxUnavailable,
     pdbMinAvailable: config.pdbMinAvailable,
     storageSize: config.storageSize,
+    // Rendered manifests are applied by someone else, and a claim patch is no manifest to apply.
+    expandVolumes: config.storageAllowVolumeExpansion && config.clusterMode !== "render",
+    startupSeconds: config.startupTimeoutSeconds,
     storageClassName: config.storageClassName,
     clusterDomain: config.clusterDomain,
     zookeeper: {

@@ -1,4 +1,7 @@
+import * as fs from "fs";
 import * as os from "os";
+import * as path from "path";
+import { pinKubeconfig, PinnedKubeconfig, KubeconfigError } from "../components/kube-api/kubeconfig";
 import { LOCAL_PATH_PROVISIONER } from "../components/storage/storage-class";
 import { StackConfig } from "./knobs";
 
@@ -16,12 +19,21 @@ export function storageProvisioner(config: StackConfig): string {
 /** The NodePort the client port is exposed on for host access; kind maps the host port to it. */
 export const HOST_ACCESS_NODE_PORT = 30181;
 
+/** Where a kubeconfig setting's text comes from: the setting itself, or the file it names. */
+export function kubeconfigSource(value: string): { kind: "content" } | { kind: "file"; path: string } {
+  if (/\n/.test(value.trim()) || /^\s*[{]/.test(value)) return { kind: "content" };
+  const file = value.trim();
+  return { kind: "file", path: file.startsWith("~/") ? path.join(os.homedir(), file.slice(2)) : path.resolve(file) };
+}
+
 /**
- * A kubeconfig setting as the Kubernetes provider takes it: content as is, a path with `~`
- * expanded. Returns whether it is a path, for the check that the file exists.
+ * The existing cluster's kubeconfig pinned to the stack's context (see pinKubeconfig). Read at each
+ * run: the state keeps content, never a path that means another file on another machine.
+ * Throws KubeconfigError (or a file error) with what is wrong.
  */
-export function resolveKubeconfig(value: string): { value: string; isPath: boolean } {
-  if (/\n/.test(value.trim()) || /^\s*[{]/.test(value)) return { value, isPath: false };
-  const path = value.trim();
-  return { value: path.startsWith("~/") ? `${os.homedir()}${path.slice(1)}` : path, isPath: true };
+export function pinnedKubeconfig(config: Pick<StackConfig, "kubeconfig" | "kubeContext">): PinnedKubeconfig {
+  const source = kubeconfigSource(config.kubeconfig!);
+  if (source.kind === "content") return pinKubeconfig(config.kubeconfig!, { context: config.kubeContext, baseDir: process.cwd() });
+  if (!fs.existsSync(source.path)) throw new KubeconfigError("does not exist");
+  return pinKubeconfig(fs.readFileSync(source.path, "utf8"), { context: config.kubeContext, baseDir: path.dirname(source.path) });
 }

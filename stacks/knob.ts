@@ -16,6 +16,8 @@ export interface Knob<T> {
   expected: string;
   /** A valid value to suggest in the fix: `pulumi config set <key> <example>`. */
   example: string;
+  /** Whether a value must never be printed even when it was not set with --secret. */
+  sensitive?: (raw: string) => boolean;
 }
 
 const INTEGER = /^-?[0-9]+$/;
@@ -49,6 +51,7 @@ export function text<D extends string | undefined>(o: {
   example: string;
   default: D;
   description: string;
+  sensitive?: (raw: string) => boolean;
 }): Knob<string | D> {
   const valid = o.valid;
   return {
@@ -58,6 +61,7 @@ export function text<D extends string | undefined>(o: {
     schema: z.string().refine((v) => (typeof valid === "function" ? valid(v) : valid.test(v))),
     expected: o.expected,
     example: o.example,
+    sensitive: o.sensitive,
   };
 }
 

@@ -3,6 +3,7 @@ import { parseHeap, parseByteQuantity, parseCpu } from "../components/zookeeper/
 import { integer, text, oneOf, boolean, Knob } from "./knob";
 import { KIND_NODE_IMAGE } from "../components/kind/config";
 import { KIND_CLUSTER_NAME } from "../components/kind/provider";
+import { kubeconfigSource } from "./derived";
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -28,79 +29,93 @@ export const KNOBS = {
     expected: "must be a kind cluster name: 1-50 of a-z, 0-9, '.' or '-', starting and ending with a letter or digit",
     example: "kind-zookeeper-dev",
     default: undefined,
-    description: "kind mode: the kind cluster's name (kubectl context kind-<name>). Default: kind-zookeeper-<stack>.",
+    description:
+      "kind mode: the kind cluster's name (kubectl context kind-<name>). Default: kind-zookeeper-<stack>. Changing it replaces the kind cluster: the ensemble and its data are destroyed with it.",
   }),
   workers: integer({
     min: 0,
     max: 20,
     default: 3,
-    description: "kind mode: worker nodes beside the control plane (3: the tutorial's four nodes). 0 makes a one-node cluster.",
+    description:
+      "kind mode: worker nodes beside the control plane (3: the tutorial's four nodes); 0 makes a one-node cluster. Changing it replaces the kind cluster: the ensemble and its data are destroyed with it.",
   }),
   nodeImage: text({
     valid: pinnedImage,
     expected: "must be a kindest/node image reference with a tag or digest",
     example: KIND_NODE_IMAGE,
     default: KIND_NODE_IMAGE,
-    description: "kind mode: node image of every node; the default is kind v0.32.0's, pinned by digest.",
+    description:
+      "kind mode: node image of every node; the default is kind v0.32.0's, pinned by digest. Changing it replaces the kind cluster: the ensemble and its data are destroyed with it.",
   }),
   kindCreateTimeoutSeconds: integer({
     min: 30,
     default: 300,
-    description: "kind mode: seconds 'kind create cluster' may wait for the control plane (a first run also pulls the node image).",
+    description:
+      "kind mode: seconds 'kind create cluster' may wait for the control plane (a first run also pulls the node image), and then again for every node to be Ready.",
   }),
   kubeconfig: text({
     valid: nonEmpty,
     expected: "must be a kubeconfig file path or a kubeconfig's content",
     example: "~/.kube/config",
     default: undefined,
-    description: "existing mode (required): kubeconfig path or content; set content with --secret. The program never falls back to the ambient kubeconfig.",
+    sensitive: (raw) => kubeconfigSource(raw).kind === "content",
+    description:
+      "existing mode (required): kubeconfig path or content (set content with --secret). The program reads it at each pulumi up and hands the Kubernetes provider only the chosen context's cluster and credentials; it never falls back to the ambient kubeconfig.",
   }),
   kubeContext: text({
     valid: nonEmpty,
     expected: "must be a context name of the kubeconfig",
     example: "my-cluster",
     default: undefined,
-    description: "existing mode: the kubeconfig context to use. Default: the kubeconfig's current context.",
+    description:
+      "existing mode: the kubeconfig context to deploy to; required when the kubeconfig has more than one context, so that a later kubectl config use-context cannot move the ensemble. Changing it to another cluster replaces every object: they are created there and deleted here.",
   }),
   renderYamlTo: text({
     valid: nonEmpty,
     expected: "must be a directory path",
     example: "./rendered",
     default: undefined,
-    description: "render mode (required): directory the Kubernetes provider writes every manifest to instead of applying it.",
+    description:
+      "render mode (required): directory the Kubernetes provider writes every manifest to instead of applying it (it still reads the ambient kubeconfig, and contacts that cluster if it can).",
   }),
   storageClassName: text({
     valid: DNS_SUBDOMAIN,
     expected: "must be a DNS subdomain such as zookeeper-data",
     example: "zookeeper-data",
     default: "zookeeper-data",
-    description: "Name of the StorageClass the program creates for the servers' data volumes.",
+    description:
+      "Name of the StorageClass the program creates for the servers' data volumes (cluster-wide: two stacks on one cluster need different names). Changing it applies to volumes made later; existing servers keep theirs (README: Storage changes).",
   }),
   storageProvisioner: text({
     valid: /^[a-zA-Z0-9][a-zA-Z0-9._\/-]*$/,
     expected: "must be a provisioner (CSI driver) name such as rancher.io/local-path or ebs.csi.aws.com",
     example: "rancher.io/local-path",
     default: undefined,
-    description: "The StorageClass's provisioner. Default in kind mode: rancher.io/local-path (shipped by kind); required in existing and render modes.",
+    description:
+      "The StorageClass's provisioner. Default in kind mode: rancher.io/local-path (shipped by kind); required in existing and render modes. Changing it replaces the StorageClass; existing volumes stay where they are.",
   }),
   storageReclaimPolicy: oneOf({
     values: ["Retain", "Delete"] as const,
     default: "Retain",
-    description: "What happens to a data volume when its claim is deleted: Retain keeps the data (durable storage), Delete removes it.",
+    description:
+      "What happens to a data volume when its claim is deleted: Retain keeps the data (durable storage), Delete removes it. Changing it replaces the StorageClass and applies to volumes made later (README: Storage changes).",
   }),
   storageAllowVolumeExpansion: boolean({
     default: false,
-    description: "Let data volumes grow later by editing their claims; the provisioner must support it (kind's local-path does not).",
+    description:
+      "Let data volumes grow: a larger storageSize then grows every existing claim in place. The provisioner must support it (kind's local-path does not).",
   }),
   exposeOnHost: boolean({
     default: false,
-    description: "kind mode: expose the client port on the host at 127.0.0.1:<hostPort> (a NodePort Service and a kind port mapping).",
+    description:
+      "kind mode: expose the client port on the host at 127.0.0.1:<hostPort> (a NodePort Service and a kind port mapping). Changing it replaces the kind cluster: the ensemble and its data are destroyed with it.",
   }),
   hostPort: integer({
     min: 1,
     max: 65535,
     default: 2181,
-    description: "kind mode with exposeOnHost: the host port on 127.0.0.1 that reaches the ensemble's client port.",
+    description:
+      "kind mode with exposeOnHost: the host port on 127.0.0.1 that reaches the ensemble's client port. Changing it replaces the kind cluster: the ensemble and its data are destroyed with it.",
   }),
   zoneSpread: oneOf({
     values: ["none", "preferred", "required"] as const,
@@ -158,28 +173,38 @@ export const KNOBS = {
     expected: "must be a Kubernetes storage quantity such as 10Gi",
     example: "10Gi",
     default: d.storageSize,
-    description: "Size of each server's data volume (PersistentVolumeClaim).",
+    description:
+      "Size of each server's data volume (PersistentVolumeClaim). A larger size grows the existing claims when storageAllowVolumeExpansion is on; otherwise it applies to volumes made later. The servers keep running either way.",
+  }),
+  startupTimeoutSeconds: integer({
+    min: 30,
+    default: d.startupSeconds,
+    description:
+      "Seconds a server may take to start, loading its snapshot and transaction logs, before Kubernetes restarts it (the startup probe); raise it for large data.",
   }),
   namespace: text({
     valid: DNS_LABEL,
     expected: "must be a DNS label: at most 63 lowercase letters, digits or '-', starting and ending with a letter or digit",
     example: "zookeeper",
     default: d.namespace,
-    description: "Namespace of the ensemble; created and labelled for Pod Security 'restricted' unless it is 'default'.",
+    description:
+      "Namespace of the ensemble; created and labelled for Pod Security 'restricted' unless it is 'default'. Changing it deploys a new, empty ensemble there and deletes this one (its volumes are kept as Released when the reclaim policy is Retain).",
   }),
   namePrefix: text({
     valid: /^([a-z][a-z0-9-]{0,39})?$/,
     expected: "must be empty or up to 40 lowercase letters, digits or '-', starting with a letter",
     example: "orders-",
     default: d.namePrefix,
-    description: "Prefix of every object name and of the app label (orders- gives orders-zk, orders-zk-hs, ...). Empty: the tutorial's names.",
+    description:
+      "Prefix of every object name and of the app label (orders- gives orders-zk, orders-zk-hs, ...); empty: the tutorial's names. Changing it deploys a new, empty ensemble and deletes this one.",
   }),
   image: text({
     valid: pinnedImage,
-    expected: "must be an image reference with a tag or digest, such as zookeeper:3.9.4",
+    expected: `must be an image reference with a tag or digest, such as ${d.image}`,
     example: d.image,
     default: d.image,
-    description: "ZooKeeper server image; needs bash, coreutils and zkServer.sh on PATH (the official image has them).",
+    description:
+      "ZooKeeper server image; needs bash, coreutils, awk, getent and zkServer.sh on PATH (the official image has them). The default, 3.9.6, is the newest 3.9 release of the official image.",
   }),
   clusterDomain: text({
     valid: DNS_SUBDOMAIN,

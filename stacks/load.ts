@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { KNOBS, KnobKey, StackConfig } from "./knobs";
 import { Knob } from "./knob";
-import { ConfigProblem, StackConfigError } from "./problems";
+import { ConfigProblem, StackConfigError, SECRET_PLACEHOLDER } from "./problems";
 import { checkRules, ParsedValues } from "./rules";
 
 export const PROJECT = "kind-zookeeper";
@@ -11,7 +11,10 @@ export const PROJECT = "kind-zookeeper";
  * Throws one StackConfigError listing every bad key, so a user fixes them all in one go.
  * Needs no Pulumi runtime: exported for testing and for programs that read their settings elsewhere.
  */
-export function parseStackConfig(raw: Record<string, string | undefined>): { config: StackConfig; warnings: string[] } {
+export function parseStackConfig(
+  raw: Record<string, string | undefined>,
+  secretKeys: ReadonlySet<string> = new Set(),
+): { config: StackConfig; warnings: string[] } {
   const problems: ConfigProblem[] = [];
   const values: ParsedValues = {};
   for (const [key, knob] of Object.entries(KNOBS) as [KnobKey, Knob<unknown>][]) {
@@ -36,18 +39,40 @@ export function parseStackConfig(raw: Record<string, string | undefined>): { con
   }
   const rules = checkRules(values);
   problems.push(...rules.problems);
-  if (problems.length) throw new StackConfigError(problems);
+  if (problems.length) throw new StackConfigError(problems.map((p) => redacted(p, raw, secretKeys)));
   return { config: values as StackConfig, warnings: rules.warnings };
+}
+
+/** A problem as it may be printed: the value of a secret or sensitive setting is never shown. */
+function redacted(p: ConfigProblem, raw: Record<string, string | undefined>, secretKeys: ReadonlySet<string>): ConfigProblem {
+  const input = raw[p.key];
+  const knob = (KNOBS as Record<string, Knob<unknown>>)[p.key];
+  const hidden = secretKeys.has(p.key) || (input !== undefined && knob?.sensitive?.(input));
+  return hidden && p.got !== undefined ? { ...p, got: SECRET_PLACEHOLDER } : p;
+}
+
+/**
+ * Whether the stack set a key with --secret. The language host passes the secret keys in
+ * PULUMI_CONFIG_SECRET_KEYS and @pulumi/pulumi reads them in runtime/config.ts isConfigSecret
+ * (pulumi/pulumi v3.248.0), which is internal: test/contracts checks that it exists.
+ */
+export function isSecretConfigKey(fullKey: string): boolean {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const runtimeConfig = require("@pulumi/pulumi/runtime/config");
+  return typeof runtimeConfig.isConfigSecret === "function" ? runtimeConfig.isConfigSecret(fullKey) : false;
 }
 
 /** Reads this project's keys of the current stack and parses them; nothing is registered before it returns. */
 export function loadStackConfig(): StackConfig {
   const prefix = `${PROJECT}:`;
   const raw: Record<string, string> = {};
+  const secretKeys = new Set<string>();
   for (const [fullKey, value] of Object.entries(pulumi.runtime.allConfig())) {
-    if (fullKey.startsWith(prefix)) raw[fullKey.slice(prefix.length)] = value;
+    if (!fullKey.startsWith(prefix)) continue;
+    raw[fullKey.slice(prefix.length)] = value;
+    if (isSecretConfigKey(fullKey)) secretKeys.add(fullKey.slice(prefix.length));
   }
-  const { config, warnings } = parseStackConfig(raw);
+  const { config, warnings } = parseStackConfig(raw, secretKeys);
   for (const warning of warnings) pulumi.log.warn(warning);
   return config;
 }

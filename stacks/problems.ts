@@ -8,8 +8,11 @@ export interface ConfigProblem {
   fix: string;
 }
 
+/** Shown instead of a value that must not be printed: a secret setting's, or a kubeconfig's content. */
+export const SECRET_PLACEHOLDER = "[secret]";
+
 export function formatProblem(p: ConfigProblem): string {
-  const got = p.got === undefined ? "nothing" : typeof p.got === "string" ? JSON.stringify(p.got) : String(p.got);
+  const got = p.got === undefined ? "nothing" : p.got === SECRET_PLACEHOLDER ? p.got : typeof p.got === "string" ? JSON.stringify(p.got) : String(p.got);
   return `${p.key}: ${p.expected}, got ${got} (${p.fix})`;
 }
 

@@ -1,8 +1,8 @@
 import { planDisruptionBudget } from "../components/zookeeper/quorum";
 import { parseHeap, parseByteQuantity, memoryForHeap } from "../components/zookeeper/quantities";
-import * as fs from "fs";
 import { schedulableNodes } from "../components/kind/config";
-import { resolveKubeconfig } from "./derived";
+import { kubeconfigSource, pinnedKubeconfig } from "./derived";
+import { SECRET_PLACEHOLDER } from "./problems";
 import { StackConfig, KnobKey } from "./knobs";
 import { ConfigProblem } from "./problems";
 
@@ -108,20 +108,40 @@ const MODE_RULES: Rule[] = [
     },
   },
   {
-    reads: ["kubeconfig"],
+    reads: ["clusterMode", "kubeconfig", "kubeContext", "namespace"],
     check(c) {
-      if (c.kubeconfig === undefined) return ok;
-      const kubeconfig = resolveKubeconfig(c.kubeconfig);
-      if (!kubeconfig.isPath || fs.existsSync(kubeconfig.value)) return ok;
-      return {
-        problems: [{
-          key: "kubeconfig",
-          expected: `must name an existing file or hold a kubeconfig's content; there is no file at ${kubeconfig.value}`,
-          got: c.kubeconfig,
-          fix: "pulumi config set kubeconfig <path to your kubeconfig>",
-        }],
-        warnings: [],
-      };
+      if (c.clusterMode !== "existing" || c.kubeconfig === undefined) return ok;
+      const source = kubeconfigSource(c.kubeconfig);
+      let pinned;
+      try {
+        pinned = pinnedKubeconfig(c);
+      } catch (e) {
+        const noContext = /kubeContext is not set|has no context/.test((e as Error).message);
+        return {
+          problems: [{
+            key: noContext ? "kubeContext" : "kubeconfig",
+            // Content is a secret: the message names a file, never the content.
+            expected: `the kubeconfig ${source.kind === "file" ? `at ${source.path} ` : "(content) "}${(e as Error).message}`,
+            got: noContext ? c.kubeContext : source.kind === "file" ? c.kubeconfig : SECRET_PLACEHOLDER,
+            fix: noContext ? "pulumi config set kubeContext <context>" : "pulumi config set kubeconfig <path to your kubeconfig>",
+          }],
+          warnings: [],
+        };
+      }
+      if (c.namespace === "default" && "unsupported" in pinned.access) {
+        return {
+          problems: [{
+            key: "namespace",
+            expected:
+              `must be a namespace of the ensemble's own with this kubeconfig: in a namespace the program does not create, ` +
+              `it removes the servers' pods at destroy through the API itself, which cannot authenticate as context ${pinned.context} does (${pinned.access.unsupported})`,
+            got: c.namespace,
+            fix: "pulumi config set namespace zookeeper",
+          }],
+          warnings: [],
+        };
+      }
+      return ok;
     },
   },
   {

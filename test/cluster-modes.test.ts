@@ -1,10 +1,11 @@
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
+import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { attemptProgram, runProgram, ofType, one, promiseOf, revealed, isSecretInput, Registered } from "./support/mocks";
 import { isKubernetesObject, validateAgainstSchema } from "./support/schema";
-import { stackConfig, useHomeWithKubeconfig } from "./support/stack-files";
+import { stackConfig, useHomeWithKubeconfig, TEST_KUBECONFIG } from "./support/stack-files";
 import { CliRefusal } from "./support/pulumi-cli";
 import { StackConfigError } from "../stacks";
 import { defaultClusterName } from "../stacks/derived";
@@ -111,7 +112,11 @@ describe("cluster modes", function () {
       const { resources, outputs } = await runProgram("prod", stackConfig("prod"));
       expect(ofType(resources, KIND)).to.have.length(0);
       const provider = one(resources, PROVIDER).inputs;
-      expect(revealed(provider.kubeconfig)).to.equal(path.join(home.home, ".kube", "config"));
+      expect(isSecretInput(provider.kubeconfig), "the provider gets the kubeconfig as a secret").to.equal(true);
+      const given = yaml.load(revealed(provider.kubeconfig)) as any;
+      expect(given.contexts.map((c: any) => c.name), "only the stack's context").to.deep.equal(["prod"]);
+      expect(given.clusters).to.deep.equal([{ name: "prod-cluster", cluster: { server: "https://prod.example:6443", "certificate-authority-data": "ZmFrZQ==" } }]);
+      expect(given["current-context"]).to.equal("prod");
       expect(provider.context).to.equal("prod");
       expectEveryObjectThroughTheOneProvider(resources);
       expect(one(resources, SC).inputs.provisioner).to.equal("ebs.csi.aws.com");
@@ -122,11 +127,43 @@ describe("cluster modes", function () {
       expect(await pulumi.isSecret(outputs.kubeconfig)).to.equal(true);
     });
 
-    it("takes a kubeconfig's content as well as a path", async () => {
-      const content = "apiVersion: v1\nkind: Config\nclusters: []\n";
-      const { resources } = await runProgram("prod", stackConfig("prod", { kubeconfig: content }));
-      expect(isSecretInput(one(resources, PROVIDER).inputs.kubeconfig)).to.equal(true);
-      expect(revealed(one(resources, PROVIDER).inputs.kubeconfig)).to.equal(content);
+    it("takes a kubeconfig's content as well as a path, and hands the provider the same pinned content", async () => {
+      const fromPath = await runProgram("prod", stackConfig("prod"));
+      const fromContent = await runProgram("prod", stackConfig("prod", { kubeconfig: TEST_KUBECONFIG }));
+      expect(isSecretInput(one(fromContent.resources, PROVIDER).inputs.kubeconfig)).to.equal(true);
+      expect(revealed(one(fromContent.resources, PROVIDER).inputs.kubeconfig)).to.equal(revealed(one(fromPath.resources, PROVIDER).inputs.kubeconfig));
+    });
+
+    it("a later kubectl config use-context changes nothing the provider gets", async () => {
+      const before = await runProgram("prod", stackConfig("prod"));
+      const file = path.join(home.home, ".kube", "config");
+      fs.writeFileSync(file, TEST_KUBECONFIG.replace("current-context: prod", "current-context: staging"));
+      const after = await runProgram("prod", stackConfig("prod"));
+      expect(one(after.resources, PROVIDER).inputs).to.deep.equal(one(before.resources, PROVIDER).inputs);
+    });
+
+    it("inlines the files a kubeconfig names, read relative to the kubeconfig", async () => {
+      const dir = path.join(home.home, ".kube");
+      fs.writeFileSync(path.join(dir, "ca.crt"), "CA PEM");
+      fs.writeFileSync(path.join(dir, "config"), TEST_KUBECONFIG.replace("certificate-authority-data: ZmFrZQ==", "certificate-authority: ca.crt"));
+      const { resources } = await runProgram("prod", stackConfig("prod"));
+      const given = yaml.load(revealed(one(resources, PROVIDER).inputs.kubeconfig)) as any;
+      expect(given.clusters[0].cluster).to.deep.equal({ server: "https://prod.example:6443", "certificate-authority-data": Buffer.from("CA PEM").toString("base64") });
+    });
+
+    it("a kubeconfig with several contexts needs kubeContext, and the error lists them", async () => {
+      const run = await attemptProgram("prod", stackConfig("prod", { kubeContext: undefined }));
+      expect((run.error as Error).message).to.contain(
+        `kubeContext: the kubeconfig at ${path.join(home.home, ".kube", "config")} has 2 contexts (prod, staging) and kubeContext is not set`,
+      );
+      expect(run.resources).to.have.length(0);
+    });
+
+    it("a kubeconfig with one context needs no kubeContext", async () => {
+      const single = TEST_KUBECONFIG.slice(0, TEST_KUBECONFIG.indexOf("- name: staging\n  context:"));
+      fs.writeFileSync(path.join(home.home, ".kube", "config"), `${single}current-context: prod\n`);
+      const { resources } = await runProgram("prod", stackConfig("prod", { kubeContext: undefined }));
+      expect(one(resources, PROVIDER).inputs.context).to.equal("prod");
     });
   });
 
@@ -151,7 +188,7 @@ describe("cluster modes", function () {
       { stack: "dev", set: { renderYamlTo: "out" }, message: "renderYamlTo: is only used when clusterMode is render" },
       { stack: "prod", set: { clusterName: "x" }, message: "clusterName: is only used when clusterMode is kind, and clusterMode is existing" },
       { stack: "prod", set: { exposeOnHost: "true" }, message: "exposeOnHost: is only available when clusterMode is kind" },
-      { stack: "prod", set: { kubeconfig: "/nonexistent/kubeconfig" }, message: "kubeconfig: must name an existing file or hold a kubeconfig's content; there is no file at /nonexistent/kubeconfig" },
+      { stack: "prod", set: { kubeconfig: "/nonexistent/kubeconfig" }, message: "kubeconfig: the kubeconfig at /nonexistent/kubeconfig does not exist" },
       { stack: "dev", set: { replicas: "5" }, message: 'antiAffinity: must not be required with more servers (5) than schedulable nodes (4: 1 control plane + 3 workers): server 5 would stay Pending forever, got "required" (pulumi config set workers 4, or pulumi config set antiAffinity preferred)' },
       { stack: "dev", set: { workers: "0" }, message: "antiAffinity: must not be required with more servers (3) than schedulable nodes (1: 1 control plane + 0 workers): server 2 would stay Pending forever, got \"required\" (pulumi config set antiAffinity preferred (one node cannot separate servers)" },
       { stack: "dev", set: { zoneSpread: "required" }, message: "zoneSpread: must not be required on kind" },

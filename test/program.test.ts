@@ -68,7 +68,7 @@ describe("the whole program under mocks", function () {
 
     it("uses the tutorial's defaults", () => {
       const container = pod(resources).containers[0];
-      expect(container.image).to.equal("zookeeper:3.9.4");
+      expect(container.image).to.equal("zookeeper:3.9.6");
       expect(container.env).to.deep.include({ name: "ZK_HEAP", value: "512m" });
       expect(container.resources).to.deep.equal({ requests: { cpu: "500m", memory: "1024Mi" }, limits: { memory: "1024Mi" } });
       expect(one(resources, PDB).inputs.spec.maxUnavailable).to.equal(1);
@@ -115,8 +115,8 @@ describe("the whole program under mocks", function () {
         expect(one(r, PDB).inputs.spec.selector.matchLabels).to.deep.equal({ app: "orders-zk" });
         expect(zooCfg(r)).to.contain("server.1=orders-zk-0.orders-zk-hs.zookeeper.svc.cluster.local:2888:3888");
       } },
-      { set: { image: "registry.example/zookeeper:3.9.4" }, check: (r) =>
-        expect(pod(r).containers[0].image).to.equal("registry.example/zookeeper:3.9.4") },
+      { set: { image: "registry.example/zookeeper:3.9.6" }, check: (r) =>
+        expect(pod(r).containers[0].image).to.equal("registry.example/zookeeper:3.9.6") },
       { set: { clusterDomain: "corp.internal" }, check: (r) =>
         expect(zooCfg(r)).to.contain("server.1=zk-0.zk-hs.zookeeper.svc.corp.internal:2888:3888") },
       { set: { tickTime: "1000" }, check: (r) => expect(zooCfg(r)).to.contain("tickTime=1000\n") },

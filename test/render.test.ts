@@ -70,11 +70,15 @@ describe("pure render functions", () => {
       expect(cfg).to.contain(`4lw.commands.whitelist=${FOUR_LETTER_WORDS.join(",")}\n`);
       expect(FOUR_LETTER_WORDS).to.include.members(["ruok", "srvr", "stat", "mntr", "conf"]);
     });
-    it("does not listen on all IPs, and binds everything as a pod does unless told otherwise", () => {
+    it("does not listen on all IPs for the quorum; the client port on every address of the pod", () => {
       expect(cfg).not.to.match(/quorumListenOnAllIPs/);
-      expect(cfg).not.to.match(/clientPortAddress|admin\.serverAddress/);
+      expect(cfg).not.to.match(/clientPortAddress/);
       const bound = renderZooCfg({ serverFqdns: ["a"], tunables: ENSEMBLE_DEFAULTS.zookeeper, bindAddress: "127.0.0.9" });
-      expect(bound).to.contain("clientPortAddress=127.0.0.9\nadmin.serverAddress=127.0.0.9\n");
+      expect(bound).to.contain("clientPortAddress=127.0.0.9\n");
+    });
+    it("keeps the AdminServer, which has no authentication, on the pod's loopback, without snapshot or restore", () => {
+      expect(cfg).to.contain("admin.serverAddress=127.0.0.1\n");
+      expect(cfg).to.contain("admin.snapshot.enabled=false\nadmin.restore.enabled=false\n");
     });
     it("lists no servers for one server, which runs standalone", () => {
       expect(renderZooCfg({ serverFqdns: ["a"], tunables: ENSEMBLE_DEFAULTS.zookeeper })).not.to.contain("server.");

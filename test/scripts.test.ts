@@ -143,7 +143,7 @@ describe("the rendered scripts", () => {
 
     it("ready passes for leader, follower and standalone, fails while not serving", async () => {
       for (const mode of ["leader", "follower", "standalone"]) {
-        answers = { srvr: `Zookeeper version: 3.9.4\nLatency min/avg/max: 0/0.0/0\nMode: ${mode}\nNode count: 5\n` };
+        answers = { srvr: `Zookeeper version: 3.9.6\nLatency min/avg/max: 0/0.0/0\nMode: ${mode}\nNode count: 5\n` };
         expect((await probe("ready")).code, mode).to.equal(0);
       }
       answers = { srvr: "This ZooKeeper instance is not currently serving requests\n" };

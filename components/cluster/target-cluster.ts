@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { KindCluster, KindClusterArgs } from "../kind";
+import { PinnedKubeconfig } from "../kube-api/kubeconfig";
+import { KubeAccess, kindKubeAccess } from "../kube-api/client";
 
 export type ClusterMode = "kind" | "existing" | "render";
 
@@ -8,8 +10,8 @@ export interface TargetClusterArgs {
   mode: ClusterMode;
   /** mode kind: the local cluster to create. */
   kind?: KindClusterArgs;
-  /** mode existing: a kubeconfig (path or content) and optionally one of its contexts. */
-  existing?: { kubeconfig: pulumi.Input<string>; context?: string };
+  /** mode existing: the kubeconfig pinned to the context to deploy to (see pinKubeconfig). */
+  existing?: PinnedKubeconfig;
   /** mode render: the directory the manifests are written to instead of a cluster. */
   render?: { directory: string };
 }
@@ -25,6 +27,8 @@ export class TargetCluster extends pulumi.ComponentResource {
   public readonly clusterName?: pulumi.Output<string>;
   /** Secret. */
   public readonly kubeconfig?: pulumi.Output<string>;
+  /** Secret: how the dynamic providers reach the same cluster, where they can. */
+  public readonly access?: pulumi.Output<KubeAccess>;
 
   constructor(name: string, args: TargetClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("kind-zookeeper:index:TargetCluster", name, {}, opts);
@@ -34,6 +38,7 @@ export class TargetCluster extends pulumi.ComponentResource {
         this.kindCluster = new KindCluster(`${name}-kind`, args.kind, { parent: this });
         this.clusterName = this.kindCluster.name;
         this.kubeconfig = pulumi.secret(this.kindCluster.kubeconfig);
+        this.access = pulumi.secret(this.kubeconfig.apply(kindKubeAccess));
         this.provider = new k8s.Provider(
           `${name}-k8s`,
           // A laptop cluster deleted by hand must not leave `pulumi destroy` stuck on its objects.
@@ -44,13 +49,10 @@ export class TargetCluster extends pulumi.ComponentResource {
       }
       case "existing": {
         if (!args.existing) throw new Error("TargetCluster: mode existing needs a kubeconfig");
-        this.kubeconfig = pulumi.secret(args.existing.kubeconfig);
-        this.clusterName = args.existing.context === undefined ? undefined : pulumi.output(args.existing.context);
-        this.provider = new k8s.Provider(
-          `${name}-k8s`,
-          { kubeconfig: this.kubeconfig, ...(args.existing.context ? { context: args.existing.context } : {}) },
-          { parent: this },
-        );
+        this.kubeconfig = pulumi.secret(args.existing.content);
+        if (!("unsupported" in args.existing.access)) this.access = pulumi.secret(args.existing.access);
+        this.clusterName = pulumi.output(args.existing.context);
+        this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, context: args.existing.context }, { parent: this });
         break;
       }
       case "render": {

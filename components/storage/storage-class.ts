@@ -31,6 +31,18 @@ export function renderStorageClass(o: StorageClassOptions) {
   };
 }
 
+/**
+ * The API server forbids updating a StorageClass's provisioner, parameters, reclaimPolicy and
+ * volumeBindingMode (kubernetes pkg/apis/storage/validation/validation.go,
+ * ValidateStorageClassUpdate), but pulumi-kubernetes replaces one only for provisioner and
+ * parameters (provider/pkg/provider/diff.go): the other two must force the replacement. It keeps
+ * its name, so the old one must go first; volumes already made keep their own reclaim policy.
+ */
+export const STORAGE_CLASS_REPLACEMENT: Pick<pulumi.CustomResourceOptions, "replaceOnChanges" | "deleteBeforeReplace"> = {
+  replaceOnChanges: ["reclaimPolicy", "volumeBindingMode"],
+  deleteBeforeReplace: true,
+};
+
 export interface ZooKeeperStorageArgs extends StorageClassOptions {
   provider: k8s.Provider;
 }
@@ -42,7 +54,11 @@ export class ZooKeeperStorage extends pulumi.ComponentResource {
   constructor(name: string, args: ZooKeeperStorageArgs, opts?: pulumi.ComponentResourceOptions) {
     super("kind-zookeeper:index:ZooKeeperStorage", name, {}, opts);
     const { apiVersion: _a, kind: _k, ...spec } = renderStorageClass(args);
-    this.storageClass = new k8s.storage.v1.StorageClass(`${name}-class`, spec, { parent: this, provider: args.provider });
+    this.storageClass = new k8s.storage.v1.StorageClass(`${name}-class`, spec, {
+      parent: this,
+      provider: args.provider,
+      ...STORAGE_CLASS_REPLACEMENT,
+    });
     this.storageClassName = this.storageClass.metadata.name;
     this.registerOutputs({ storageClassName: this.storageClassName });
   }

@@ -5,11 +5,21 @@ import { serverFqdns, clientEndpoint, connectionString } from "./names";
 import { renderConfigFiles, renderConfigMap } from "./configmap";
 import { renderHeadlessService, renderClientService, renderNodePortService } from "./services";
 import { renderNamespace, renderDisruptionBudget } from "./policy";
-import { renderStatefulSet } from "./statefulset";
+import { renderStatefulSet, renderVolumeExpansions } from "./statefulset";
+import { PodCleanup } from "./pod-cleanup";
+import { podSelector, labelSelectorQuery } from "./labels";
+import { KubeAccess } from "../kube-api/client";
 
 export interface ZooKeeperEnsembleArgs extends EnsembleOptions {
   /** The Kubernetes provider every object is created through; required so nothing falls back to the ambient kubeconfig. */
   provider: k8s.Provider;
+  /**
+   * The same cluster's API, for removing the servers' pods at destroy in a namespace the component
+   * does not create (see PodCleanup). Without it such pods outlive `pulumi destroy`.
+   */
+  clusterAccess?: pulumi.Input<KubeAccess>;
+  /** As the Kubernetes provider's option: at destroy, a cluster that no longer answers is taken as gone. Defaults to false. */
+  deleteUnreachable?: boolean;
 }
 
 /**
@@ -64,12 +74,39 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
       new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, { metadata: pdb.metadata, spec: pdb.spec }, inNamespace);
     }
 
+    // Created before the StatefulSet and so deleted after it: see PodCleanup.
+    let cleanup: PodCleanup | undefined;
+    if (!ns && args.clusterAccess) {
+      cleanup = new PodCleanup(
+        `${name}-pod-cleanup`,
+        {
+          namespace: s.namespace,
+          labelSelector: labelSelectorQuery(podSelector(s.names)),
+          access: args.clusterAccess,
+          deleteUnreachable: args.deleteUnreachable ?? false,
+        },
+        { parent: this },
+      );
+    } else if (!ns) {
+      pulumi.log.warn(`namespace ${s.namespace} is not created by this ensemble and no cluster access was given: its pods will outlive pulumi destroy`, this);
+    }
+
     const sts = renderStatefulSet(s, configMap.metadata.name);
     this.statefulSet = new k8s.apps.v1.StatefulSet(
       `${name}-statefulset`,
       { metadata: sts.metadata, spec: sts.spec },
-      childOpts({ dependsOn: [...(ns ? [ns] : []), cm, hs] }),
+      childOpts({ dependsOn: [...(ns ? [ns] : []), cm, hs, ...(cleanup ? [cleanup] : [])] }),
     );
+
+    // Once the StatefulSet is ready its claims exist; each patch grows one to the configured size.
+    for (const claim of renderVolumeExpansions(s)) {
+      new k8s.core.v1.PersistentVolumeClaimPatch(
+        `${name}-${claim.metadata.name}`,
+        { metadata: claim.metadata, spec: claim.spec },
+        // Relinquishing the size field at delete would fail (the field is required), and a claim never shrinks.
+        childOpts({ dependsOn: [this.statefulSet], retainOnDelete: true }),
+      );
+    }
 
     const fqdns = serverFqdns(s.names, s.namespace, s.clusterDomain, s.replicas);
     this.namespace = pulumi.output(s.namespace);

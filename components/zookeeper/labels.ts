@@ -14,3 +14,8 @@ export function ensembleLabels(names: EnsembleNames): Record<string, string> {
     "app.kubernetes.io/managed-by": "kind-zookeeper",
   };
 }
+
+/** A selector in the API's query form: app=zk. */
+export function labelSelectorQuery(selector: Record<string, string>): string {
+  return Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(",");
+}

@@ -5,6 +5,9 @@ export const CONFIG_MOUNT = "/etc/zookeeper-k8s";
 export const START_SCRIPT = "start-zookeeper.sh";
 export const PROBE_SCRIPT = "zk-probe.sh";
 
+/** Seconds the start script waits for this server's own name to resolve to the pod's address. */
+export const OWN_NAME_WAIT_SECONDS = 30;
+
 /** Seconds a probe waits for the server's answer; the kubelet's own probe timeout is longer. */
 export const PROBE_ANSWER_TIMEOUT_SECONDS = 2;
 
@@ -40,11 +43,30 @@ for dir in "$data_dir" "\${log_dir:-$data_dir}"; do
     exit 1
   fi
 done
-echo "$((10#$ordinal + 1))" > "$data_dir/myid"
+myid="$((10#$ordinal + 1))"
+echo "$myid" > "$data_dir/myid"
 
-# Later flags win over the launcher's own default heap.
-export SERVER_JVMFLAGS="-Xms$ZK_HEAP -Xmx$ZK_HEAP \${SERVER_JVMFLAGS:-}"
-echo "start-zookeeper: server $((10#$ordinal + 1)) ($host), heap $ZK_HEAP, config $cfg" >&2
+# With quorumListenOnAllIPs off, the server binds its election port to the address its own
+# server.<myid> name resolves to, and exits (code 14) after a few failed tries. The kubelet puts the
+# pod's own FQDN into /etc/hosts, so that name resolves at once unless zoo.cfg names another domain.
+own="$(awk -F'[=:]' -v id="server.$myid" '$1 == id { print $2 }' "$cfg")"
+if [ -n "$own" ] && [ -n "\${POD_IP:-}" ]; then
+  waited=0
+  until resolved="$(getent hosts "$own" | awk '{ print $1 }' | sort -u | xargs)"; [[ " $resolved " == *" $POD_IP "* ]]; do
+    if [ "$waited" -ge "\${ZK_RESOLVE_WAIT_SECONDS:-${OWN_NAME_WAIT_SECONDS}}" ]; then
+      echo "start-zookeeper: zoo.cfg names this server $own, which resolves to '$resolved', not to this pod's address $POD_IP; this pod's own name is $(hostname -f 2>/dev/null || echo unknown). Is clusterDomain the cluster's DNS domain?" >&2
+      exit 1
+    fi
+    sleep 1
+    waited=$((waited + 1))
+  done
+fi
+
+# zkEnv.sh puts its own -Xmx (ZK_SERVER_HEAP, 1000m) first and zkServer.sh its heap-dump flags before
+# these, so later flags win. The JVM is PID 1, which ignores the launcher's OnOutOfMemoryError
+# 'kill -9 %p': it must exit by itself. A heap dump the size of the heap would fill the node's disk.
+export SERVER_JVMFLAGS="-Xms$ZK_HEAP -Xmx$ZK_HEAP -XX:+ExitOnOutOfMemoryError -XX:-HeapDumpOnOutOfMemoryError \${SERVER_JVMFLAGS:-}"
+echo "start-zookeeper: server $myid ($host), heap $ZK_HEAP, config $cfg" >&2
 exec zkServer.sh start-foreground "$cfg"
 `;
 }

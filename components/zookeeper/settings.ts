@@ -47,12 +47,14 @@ export const ENSEMBLE_DEFAULTS = {
   namespace: "zookeeper",
   namePrefix: "",
   replicas: 3,
-  image: "zookeeper:3.9.4",
+  image: "zookeeper:3.9.6",
   heap: "512m",
   cpu: "500m",
   antiAffinity: "required" as AntiAffinityMode,
   zoneSpread: "none" as ZoneSpreadMode,
   storageSize: "10Gi",
+  expandVolumes: false,
+  startupSeconds: 600,
   clusterDomain: "cluster.local",
   zookeeper: {
     tickTime: 2000,
@@ -76,7 +78,7 @@ export interface EnsembleOptions {
   namePrefix?: string;
   /** Number of servers. Defaults to 3. */
   replicas?: number;
-  /** Server image; it must ship bash, coreutils and zkServer.sh on PATH. Defaults to `zookeeper:3.9.4`. */
+  /** Server image; it must ship bash, coreutils, getent and zkServer.sh on PATH. Defaults to `zookeeper:3.9.6`. */
   image?: string;
   /** JVM heap (-Xms and -Xmx), e.g. `512m` or `2g`. Defaults to `512m`. */
   heap?: string;
@@ -98,6 +100,13 @@ export interface EnsembleOptions {
   pdbMinAvailable?: number;
   /** Size of each server's data volume. Defaults to `10Gi`. */
   storageSize?: string;
+  /**
+   * Grow the existing volume claims to `storageSize` (the StorageClass must allow expansion); without
+   * it a new size applies to claims made later. Defaults to false.
+   */
+  expandVolumes?: boolean;
+  /** Seconds a server may take to start (load its snapshot and logs) before it is restarted. Defaults to 600. */
+  startupSeconds?: number;
   /** StorageClass of the data volumes. Defaults to the cluster's default class. */
   storageClassName?: string;
   /** Kubernetes cluster DNS domain. Defaults to `cluster.local`. */
@@ -124,6 +133,8 @@ export interface EnsembleSettings {
   /** Warnings the deployment should log (even server count, drains that will block, ...). */
   warnings: string[];
   storageSize: string;
+  expandVolumes: boolean;
+  startupSeconds: number;
   storageClassName?: string;
   clusterDomain: string;
   zookeeper: ZooKeeperTunables;
@@ -170,6 +181,8 @@ export function resolveEnsembleSettings(options: EnsembleOptions): EnsembleSetti
     disruptionBudget: plan.budget,
     warnings,
     storageSize: options.storageSize ?? d.storageSize,
+    expandVolumes: options.expandVolumes ?? d.expandVolumes,
+    startupSeconds: options.startupSeconds ?? d.startupSeconds,
     storageClassName: options.storageClassName,
     clusterDomain: options.clusterDomain ?? d.clusterDomain,
     zookeeper: { ...d.zookeeper, ...definedOnly(options.zookeeper ?? {}) },

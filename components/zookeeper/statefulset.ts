@@ -46,17 +46,39 @@ export function renderZoneSpread(s: EnsembleSettings) {
   ];
 }
 
-function execProbe(mode: "live" | "ready") {
+function execProbe(mode: "live" | "ready", timing: { periodSeconds: number; failureThreshold: number }) {
   return {
     exec: { command: ["bash", `${CONFIG_MOUNT}/${PROBE_SCRIPT}`, mode] },
-    initialDelaySeconds: 10,
-    periodSeconds: 10,
+    // Liveness and readiness start only once the startup probe passed.
+    initialDelaySeconds: 0,
+    ...timing,
     // Longer than the script's own bound, so the script reports why rather than being killed.
     timeoutSeconds: PROBE_ANSWER_TIMEOUT_SECONDS + 3,
-    failureThreshold: 3,
     successThreshold: 1,
   };
 }
+
+/**
+ * The probes. A server answers `ruok` only once it has loaded its snapshot and transaction logs
+ * (apache/zookeeper QuorumPeer.start(): loadDataBase() before startServerCnxnFactory()), which can
+ * take minutes for a large data set: the startup probe gives it `startupSeconds`, and liveness
+ * (which restarts the container) starts only after that.
+ */
+export function renderProbes(startupSeconds: number) {
+  const startupPeriod = 2;
+  return {
+    startupProbe: execProbe("live", { periodSeconds: startupPeriod, failureThreshold: Math.ceil(startupSeconds / startupPeriod) }),
+    livenessProbe: execProbe("live", { periodSeconds: 10, failureThreshold: 3 }),
+    readinessProbe: execProbe("ready", { periodSeconds: 5, failureThreshold: 2 }),
+  };
+}
+
+/**
+ * Pulumi deletes an object with this propagation policy (pulumi-kubernetes
+ * provider/pkg/metadata/overrides.go, read from the stored inputs): a StatefulSet replaced because
+ * its volumeClaimTemplates changed leaves its pods running, and the new one adopts them.
+ */
+export const ORPHAN_ON_DELETE = { "pulumi.com/deletionPropagationPolicy": "orphan" } as const;
 
 /** The StatefulSet; `configMapName` is the rendered ConfigMap's (it changes with the files). */
 export function renderStatefulSet(s: EnsembleSettings, configMapName: string) {
@@ -66,7 +88,7 @@ export function renderStatefulSet(s: EnsembleSettings, configMapName: string) {
   return {
     apiVersion: "apps/v1",
     kind: "StatefulSet",
-    metadata: { name: s.names.statefulSet, namespace: s.namespace, labels },
+    metadata: { name: s.names.statefulSet, namespace: s.namespace, labels, annotations: { ...ORPHAN_ON_DELETE } },
     spec: {
       serviceName: s.names.headlessService,
       replicas: s.replicas,
@@ -74,7 +96,11 @@ export function renderStatefulSet(s: EnsembleSettings, configMapName: string) {
       // Parallel: after every pod was deleted at once, OrderedReady would wait for zk-0 to be
       // Ready, which needs a quorum, which needs zk-1: a deadlock. Rolling updates stay one at a time.
       podManagementPolicy: "Parallel",
-      updateStrategy: { type: "RollingUpdate", rollingUpdate: { partition: 0 } },
+      // maxUnavailable 1 keeps a roll from taking a second server while another is unavailable where
+      // the MaxUnavailableStatefulSet feature is on; where it is off (Kubernetes 1.36 and 1.35.4+)
+      // the API server drops the field and the controller waits only for the pod it replaced
+      // (README: "Rolling changes safely").
+      updateStrategy: { type: "RollingUpdate", rollingUpdate: { partition: 0, maxUnavailable: 1 } },
       persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
       template: {
         metadata: { labels },
@@ -100,7 +126,11 @@ export function renderStatefulSet(s: EnsembleSettings, configMapName: string) {
               image: s.image,
               imagePullPolicy: "IfNotPresent",
               command: ["bash", `${CONFIG_MOUNT}/${START_SCRIPT}`],
-              env: [{ name: "ZK_HEAP", value: s.heap }],
+              env: [
+                { name: "ZK_HEAP", value: s.heap },
+                // The start script checks that this server's own name resolves to it.
+                { name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } },
+              ],
               ports: [
                 { name: "client", containerPort: PORTS.client },
                 { name: "server", containerPort: PORTS.server },
@@ -111,8 +141,7 @@ export function renderStatefulSet(s: EnsembleSettings, configMapName: string) {
                 requests: { cpu: s.cpu, memory: s.memory },
                 limits: { memory: s.memory },
               },
-              livenessProbe: execProbe("live"),
-              readinessProbe: execProbe("ready"),
+              ...renderProbes(s.startupSeconds),
               securityContext: {
                 allowPrivilegeEscalation: false,
                 runAsNonRoot: true,
@@ -142,4 +171,25 @@ export function renderStatefulSet(s: EnsembleSettings, configMapName: string) {
       ],
     },
   };
+}
+
+/** The name the StatefulSet controller gives each server's data claim: <template>-<pod>. */
+export function dataClaimNames(s: EnsembleSettings): string[] {
+  return Array.from({ length: s.replicas }, (_, ordinal) => `${DATA_VOLUME}-${s.names.statefulSet}-${ordinal}`);
+}
+
+/**
+ * Server-side apply patches that grow each existing claim to `storageSize`, when the StorageClass
+ * allows expansion. A claim's size is owned by the controller that created it, so the patch takes
+ * the field over (pulumi.com/patchForce). pulumi-kubernetes updates a claim's resources in place
+ * (provider/pkg/provider/diff.go lists no resources path for PersistentVolumeClaim).
+ */
+export function renderVolumeExpansions(s: EnsembleSettings) {
+  if (!s.expandVolumes) return [];
+  return dataClaimNames(s).map((name) => ({
+    apiVersion: "v1",
+    kind: "PersistentVolumeClaim",
+    metadata: { name, namespace: s.namespace, annotations: { "pulumi.com/patchForce": "true" } },
+    spec: { resources: { requests: { storage: s.storageSize } } },
+  }));
 }

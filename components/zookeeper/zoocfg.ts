@@ -6,6 +6,9 @@ import { ZooKeeperTunables, PORTS, DATA_PATHS } from "./settings";
  */
 export const FOUR_LETTER_WORDS = ["ruok", "srvr", "stat", "mntr", "conf"] as const;
 
+/** Where the AdminServer listens in a pod: loopback, so no other pod reaches it. */
+export const ADMIN_SERVER_ADDRESS = "127.0.0.1";
+
 export interface ZooCfgInput {
   /** Each server's FQDN, in ordinal order; server N+1 is the pod with ordinal N. */
   serverFqdns: string[];
@@ -14,9 +17,11 @@ export interface ZooCfgInput {
   dataLogDir?: string;
   /**
    * Only for running several servers on one host (the integration tests): binds the client port
-   * and the admin server to this address instead of every interface, as a pod's own IP would.
+   * to this address, as a pod's own IP would...
    */
   bindAddress?: string;
+  /** ...and the AdminServer to this one instead of the pod's loopback. */
+  adminServerAddress?: string;
 }
 
 /**
@@ -41,10 +46,13 @@ export function renderZooCfg(input: ZooCfgInput): string {
     `autopurge.snapRetainCount=${t.snapRetainCount}`,
     `autopurge.purgeInterval=${t.purgeInterval}`,
     `4lw.commands.whitelist=${FOUR_LETTER_WORDS.join(",")}`,
+    // The AdminServer (Jetty, 0.0.0.0:8080 by default) has no client authentication: only the pod
+    // itself may reach it. Its 3.9 snapshot and restore commands are off (backups are logical).
+    `admin.serverAddress=${input.adminServerAddress ?? ADMIN_SERVER_ADDRESS}`,
+    "admin.snapshot.enabled=false",
+    "admin.restore.enabled=false",
   ];
-  if (input.bindAddress !== undefined) {
-    lines.push(`clientPortAddress=${input.bindAddress}`, `admin.serverAddress=${input.bindAddress}`);
-  }
+  if (input.bindAddress !== undefined) lines.push(`clientPortAddress=${input.bindAddress}`);
   if (input.serverFqdns.length > 1) {
     input.serverFqdns.forEach((fqdn, ordinal) =>
       lines.push(`server.${ordinal + 1}=${fqdn}:${PORTS.server}:${PORTS.leaderElection}`),

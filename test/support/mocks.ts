@@ -71,8 +71,30 @@ export function useMocks(stack: string, config: Record<string, string> = {}): Re
 /** Outputs a real create would add, for the resources whose outputs the program uses. */
 function liveOutputs(args: pulumi.runtime.MockResourceArgs): Record<string, unknown> {
   if (args.type === "pulumi-nodejs:dynamic/kind:Cluster") {
+    const context = `kind-${args.inputs.name}`;
     return {
-      kubeconfig: `apiVersion: v1\nkind: Config\ncurrent-context: kind-${args.inputs.name}\n`,
+      // The shape `kind get kubeconfig` prints.
+      kubeconfig: [
+        "apiVersion: v1",
+        "clusters:",
+        "- cluster:",
+        "    certificate-authority-data: ZmFrZQ==",
+        "    server: https://127.0.0.1:40123",
+        `  name: ${context}`,
+        "contexts:",
+        "- context:",
+        `    cluster: ${context}`,
+        `    user: ${context}`,
+        `  name: ${context}`,
+        `current-context: ${context}`,
+        "kind: Config",
+        "users:",
+        `- name: ${context}`,
+        "  user:",
+        "    client-certificate-data: ZmFrZQ==",
+        "    client-key-data: ZmFrZQ==",
+        "",
+      ].join("\n"),
       endpoint: "https://127.0.0.1:40123",
       nodes: [`${args.inputs.name}-control-plane`],
     };

@@ -84,11 +84,15 @@ export class CliRefusal extends Error {}
  */
 export function cliConfigFor(
   stack: string,
-  overrides: Record<string, string> = {},
+  /** As `pulumi config set`; undefined: as `pulumi config rm`. */
+  overrides: Record<string, string | undefined> = {},
   project = readProject(),
 ): Record<string, string> {
   const stackValues = readStackFile(stack);
-  for (const full of Object.keys(overrides)) stackValues[`${project.name}:${full}`] = overrides[full];
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value === undefined) delete stackValues[`${project.name}:${key}`];
+    else stackValues[`${project.name}:${key}`] = value;
+  }
   const missing = missingConfigKeys(project.name, project.config ?? {}, stackValues);
   if (missing.length) {
     const names = missing.sort().map((k) => `'${k}'`);

@@ -13,12 +13,18 @@ function modelFor(type: string): { apiVersion: string; kind: string; model: any 
   return { apiVersion: group === "core" ? version : `${group}/${version}`, kind, model };
 }
 
-export function isKubernetesObject(r: Registered): boolean {
+export function isKubernetesObject(r: Pick<Registered, "type">): boolean {
   return r.type.startsWith("kubernetes:") && !r.type.startsWith("pulumi:providers");
+}
+
+/** A server-side apply patch: a partial object, which the schema's required fields do not fit. */
+export function isPatch(r: Pick<Registered, "type">): boolean {
+  return isKubernetesObject(r) && r.type.endsWith("Patch");
 }
 
 /** Throws the schema's own message when the resource's inputs are not a valid object of its kind. */
 export function validateAgainstSchema(r: Pick<Registered, "type" | "inputs">): void {
+  if (isPatch(r)) return;
   const { apiVersion, kind, model } = modelFor(r.type);
   const { apiVersion: _a, kind: _k, ...rest } = r.inputs;
   new model({ apiVersion, kind, ...rest }).validate();

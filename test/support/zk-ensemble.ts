@@ -32,7 +32,14 @@ export class LocalEnsemble {
   readonly root: string;
   private readonly env: Record<string, string>;
 
-  constructor(options: EnsembleOptions & { replicas: number }, addressBase = 10) {
+  private readonly adminOnPodLoopback: boolean;
+
+  /**
+   * `adminOnPodLoopback`: leave the AdminServer where a pod has it (127.0.0.1:8080) instead of on
+   * the server's own address; only one such server can run on a host at a time.
+   */
+  constructor(options: EnsembleOptions & { replicas: number }, addressBase = 10, { adminOnPodLoopback = false } = {}) {
+    this.adminOnPodLoopback = adminOnPodLoopback;
     this.settings = resolveEnsembleSettings(options);
     this.root = fs.mkdtempSync(path.join(os.tmpdir(), "kz-ensemble-"));
     const install = findZooKeeper();
@@ -49,7 +56,22 @@ export class LocalEnsemble {
     fs.chmodSync(path.join(bin, "zkServer.sh"), 0o755);
     fs.writeFileSync(
       path.join(bin, "zkEnv.sh"),
-      `. "${install.zkEnv}"\nCLASSPATH="$CLASSPATH:${install.extraJars.join(":")}"\nZOO_LOG_DIR="${path.join(this.root, "logs")}"\n`,
+      [
+        `. "${install.zkEnv}"`,
+        `CLASSPATH="$CLASSPATH:${install.extraJars.join(":")}"`,
+        `ZOO_LOG_DIR="${path.join(this.root, "logs")}"`,
+        // The image's launcher (apache/zookeeper release-3.9.5 bin/zkEnv.sh, unchanged on branch-3.9)
+        // puts its own heap first; Debian's 3.8 zkEnv.sh does not, so the harness adds the line.
+        'ZK_SERVER_HEAP="${ZK_SERVER_HEAP:-1000}"',
+        'export SERVER_JVMFLAGS="-Xmx${ZK_SERVER_HEAP}m $SERVER_JVMFLAGS"',
+        "",
+      ].join("\n"),
+    );
+    // getent answers from the harness's hosts file, as a pod's resolver answers from /etc/hosts and DNS.
+    fs.writeFileSync(
+      path.join(bin, "getent"),
+      `#!/usr/bin/env bash\n[ "$1" = hosts ] || exec /usr/bin/getent "$@"\nawk -v name="$2" '$2 == name { print $1 "\\t" $2; found = 1 } END { exit !found }' "${path.join(this.root, "hosts")}"\n`,
+      { mode: 0o755 },
     );
 
     this.servers = serverHostnames(s.names, s.replicas).map((hostname, ordinal) => {
@@ -91,6 +113,7 @@ export class LocalEnsemble {
         dataDir: server.dataDir,
         dataLogDir: path.join(server.dataDir, "log"),
         bindAddress: server.address,
+        adminServerAddress: this.adminOnPodLoopback ? undefined : server.address,
       }),
     );
   }
@@ -106,7 +129,7 @@ export class LocalEnsemble {
       if (server.process && running(server.process)) throw new Error(`${server.hostname} is already running`);
       const out = fs.openSync(server.log, "a");
       server.process = spawn("bash", [path.join(server.confDir, START_SCRIPT)], {
-        env: { ...process.env, ...this.env, HOSTNAME: server.hostname },
+        env: { ...process.env, ...this.env, HOSTNAME: server.hostname, POD_IP: server.address },
         stdio: ["ignore", out, out],
       });
       fs.closeSync(out);
