@@ -4,19 +4,37 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
+import * as http from "http";
+import { execFile } from "child_process";
+import { promisify } from "util";
+import { parseHeap } from "../components/zookeeper/quantities";
 import { LocalEnsemble } from "./support/zk-ensemble";
 import { withClient, ZkClient, ZkTimeout } from "./support/zk-client";
 
 const SERVER_WAIT = 60000;
+const run = promisify(execFile);
+
+/** A bounded HTTP GET on loopback. */
+function httpGet(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { timeout: 5000 }, (res) => {
+      let body = "";
+      res.on("data", (d) => (body += d));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on("timeout", () => req.destroy(new Error(`no answer from ${url}`)));
+    req.on("error", reject);
+  });
+}
 
 /**
  * An ensemble for the current describe block: made before its first case, its log tails printed
  * after a failed case, and every server killed (by PID) and every file removed after its last.
  */
-function useLocalEnsemble(replicas: number, addressBase: number): () => LocalEnsemble {
+function useLocalEnsemble(replicas: number, addressBase: number, options?: { adminOnPodLoopback?: boolean }): () => LocalEnsemble {
   let zk: LocalEnsemble;
   before(() => {
-    zk = new LocalEnsemble({ replicas }, addressBase);
+    zk = new LocalEnsemble({ replicas }, addressBase, options);
   });
   afterEach(function () {
     if (this.currentTest?.state === "failed") console.error(zk.logTails());
@@ -66,6 +84,19 @@ describe("the rendered configuration on real ZooKeeper servers", function () {
       for (const i of [1, 2]) {
         expect(fs.readFileSync(path.join(zk.servers[i].dataDir, "myid"), "utf8").trim()).to.equal(String(i + 1));
       }
+    });
+
+    it("the JVM runs with the configured heap over the launcher's own, exits on OutOfMemoryError and dumps no heap", async () => {
+      // The exec chain (start script, zkServer.sh, java) keeps one PID, as in a container.
+      const pid = zk.servers[0].process!.pid!;
+      const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+      expect(cmdline[0]).to.match(/java$/);
+      const heaps = cmdline.filter((a) => a.startsWith("-Xmx"));
+      expect(heaps, "the launcher's -Xmx comes first, as in the image").to.deep.equal(["-Xmx1000m", `-Xmx${zk.settings.heap}`]);
+      const { stdout } = await run("jcmd", [String(pid), "VM.flags"], { timeout: 20000 });
+      expect(stdout).to.contain(`-XX:MaxHeapSize=${parseHeap(zk.settings.heap)}`);
+      expect(stdout).to.contain("-XX:+ExitOnOutOfMemoryError");
+      expect(stdout).to.contain("-XX:-HeapDumpOnOutOfMemoryError");
     });
 
     it("answers the tutorial's four-letter words, and only the whitelisted ones", async () => {
@@ -158,8 +189,8 @@ describe("the rendered configuration on real ZooKeeper servers", function () {
     });
   });
 
-  describe("a single server (replicas 1)", () => {
-    const ensemble = useLocalEnsemble(1, 20);
+  describe("a single server (replicas 1), with the AdminServer where a pod has it", () => {
+    const ensemble = useLocalEnsemble(1, 20, { adminOnPodLoopback: true });
     let zk: LocalEnsemble;
     beforeEach(() => {
       zk = ensemble();
@@ -171,6 +202,14 @@ describe("the rendered configuration on real ZooKeeper servers", function () {
       expect(await zk.mode(0)).to.equal("standalone");
       await withClient(zk.connect(), (c) => c.create("/solo", "yes"));
       expect(await withClient(zk.connect(), (c) => c.get("/solo"))).to.equal("yes");
+    });
+
+    it("the AdminServer answers on the pod's loopback only, not on the server's own address", async () => {
+      const local = await httpGet("http://127.0.0.1:8080/commands/ruok");
+      expect(local.status).to.equal(200);
+      expect(JSON.parse(local.body).command).to.equal("ruok");
+      const other = await httpGet(`http://${zk.servers[0].address}:8080/commands/ruok`).catch((e: NodeJS.ErrnoException) => e.code);
+      expect(other).to.equal("ECONNREFUSED");
     });
   });
 

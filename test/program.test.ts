@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { attemptProgram, runProgram, ofType, one, promiseOf, revealed, Registered } from "./support/mocks";
+import { attemptProgram, runProgram, ofType, one, promiseOf, revealed, isSecretInput, Registered } from "./support/mocks";
 import { isKubernetesObject, validateAgainstSchema } from "./support/schema";
 import { stackConfig } from "./support/stack-files";
 import { StackConfigError } from "../stacks";
@@ -10,6 +10,8 @@ const SVC = "kubernetes:core/v1:Service";
 const CM = "kubernetes:core/v1:ConfigMap";
 const NS = "kubernetes:core/v1:Namespace";
 const SC = "kubernetes:storage.k8s.io/v1:StorageClass";
+const CLEANUP = "pulumi-nodejs:dynamic/zookeeper:PodCleanup";
+const PVC_PATCH = "kubernetes:core/v1:PersistentVolumeClaimPatch";
 
 const pod = (resources: Registered[]) => one(resources, STS).inputs.spec.template.spec;
 const zooCfg = (resources: Registered[]) => one(resources, CM).inputs.data["zoo.cfg"] as string;
@@ -171,6 +173,42 @@ describe("the whole program under mocks", function () {
       expect(mounted(b.resources)).not.to.equal(mounted(a.resources));
       expect(mounted(b.resources)).to.equal(one(b.resources, CM).inputs.metadata.name);
       expect(mounted(c.resources), "the same settings give the same name").to.equal(mounted(a.resources));
+    });
+  });
+
+  describe("what keeps the data and the servers through changes and destroy", () => {
+    it("the StorageClass is replaced, the old one first, when a field the API server will not update changes", async () => {
+      const { resources } = await runProgram("dev", stackConfig("dev"));
+      expect(one(resources, SC).options).to.include({ deleteBeforeReplace: true });
+      expect(one(resources, SC).options.replaceOnChanges).to.deep.equal(["reclaimPolicy", "volumeBindingMode"]);
+    });
+
+    it("in the default namespace, a pod cleanup is made before the StatefulSet (and so deleted after it)", async () => {
+      const { resources } = await runProgram("dev", stackConfig("dev", { namespace: "default" }));
+      const cleanup = one(resources, CLEANUP);
+      expect(cleanup.inputs).to.include({ namespace: "default", labelSelector: "app=zk", deleteUnreachable: true });
+      expect(isSecretInput(cleanup.inputs.access), "the cluster's credentials stay secret").to.equal(true);
+      expect(revealed(cleanup.inputs.access).server).to.equal("https://127.0.0.1:40123");
+      expect(one(resources, STS).options.dependencies.some((urn) => urn.endsWith(`::${cleanup.name}`))).to.equal(true);
+    });
+
+    it("in a namespace of its own, the namespace's deletion removes the pods and no cleanup is made", async () => {
+      const { resources } = await runProgram("dev", stackConfig("dev"));
+      expect(ofType(resources, CLEANUP)).to.have.length(0);
+      expect(ofType(resources, NS)).to.have.length(1);
+    });
+
+    it("with volume expansion, one claim patch per server, after the StatefulSet, kept at delete", async () => {
+      const { resources } = await runProgram("dev", stackConfig("dev", { storageAllowVolumeExpansion: "true", storageSize: "20Gi" }));
+      const patches = ofType(resources, PVC_PATCH);
+      expect(patches.map((p) => p.inputs.metadata.name).sort()).to.deep.equal(["datadir-zk-0", "datadir-zk-1", "datadir-zk-2"]);
+      for (const p of patches) {
+        expect(p.inputs.spec.resources.requests.storage).to.equal("20Gi");
+        expect(p.options.retainOnDelete).to.equal(true);
+        expect(p.options.dependencies.some((urn) => urn.endsWith(`::${one(resources, STS).name}`))).to.equal(true);
+      }
+      const rendered = await runProgram("render", stackConfig("render", { storageAllowVolumeExpansion: "true" }));
+      expect(ofType(rendered.resources, PVC_PATCH), "no patch among rendered manifests").to.have.length(0);
     });
   });
 

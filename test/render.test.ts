@@ -3,7 +3,7 @@ import { parseHeap, parseByteQuantity, parseCpu, memoryForHeap } from "../compon
 import { ensembleNames, serverFqdns, clientEndpoint, connectionString } from "../components/zookeeper/names";
 import { renderZooCfg, FOUR_LETTER_WORDS } from "../components/zookeeper/zoocfg";
 import { resolveEnsembleSettings, ENSEMBLE_DEFAULTS, EnsembleOptions } from "../components/zookeeper/settings";
-import { renderStatefulSet } from "../components/zookeeper/statefulset";
+import { renderStatefulSet, renderVolumeExpansions } from "../components/zookeeper/statefulset";
 import { renderHeadlessService, renderClientService } from "../components/zookeeper/services";
 import { renderNamespace, renderDisruptionBudget } from "../components/zookeeper/policy";
 import { renderConfigFiles, renderConfigMap } from "../components/zookeeper/configmap";
@@ -133,6 +133,45 @@ describe("pure render functions", () => {
       expect(c.livenessProbe.exec.command).to.deep.equal(["bash", "/etc/zookeeper-k8s/zk-probe.sh", "live"]);
       expect(c.readinessProbe.exec.command).to.deep.equal(["bash", "/etc/zookeeper-k8s/zk-probe.sh", "ready"]);
       expect(c.livenessProbe.timeoutSeconds).to.be.greaterThan(2);
+    });
+
+    it("gives a starting server startupSeconds to load its data before liveness can restart it", () => {
+      for (const startupSeconds of [600, 1801]) {
+        const c = sts({ startupSeconds }).spec.template.spec.containers[0];
+        expect(c.startupProbe.exec.command).to.deep.equal(["bash", "/etc/zookeeper-k8s/zk-probe.sh", "live"]);
+        const budget = c.startupProbe.periodSeconds * c.startupProbe.failureThreshold;
+        expect(budget).to.be.at.least(startupSeconds).and.below(startupSeconds + c.startupProbe.periodSeconds);
+        // The kubelet runs liveness and readiness only after the startup probe passed.
+        expect(c.livenessProbe.initialDelaySeconds).to.equal(0);
+        expect(c.readinessProbe.initialDelaySeconds).to.equal(0);
+      }
+    });
+
+    it("is deleted with its pods orphaned, so a replacement hands them to the new StatefulSet", () => {
+      expect(sts().metadata.annotations).to.deep.equal({ "pulumi.com/deletionPropagationPolicy": "orphan" });
+    });
+
+    it("asks the controller to take at most one server down at a time while rolling", () => {
+      expect(sts().spec.updateStrategy).to.deep.equal({ type: "RollingUpdate", rollingUpdate: { partition: 0, maxUnavailable: 1 } });
+    });
+
+    it("gives the start script the pod's own address", () => {
+      expect(sts().spec.template.spec.containers[0].env).to.deep.include({ name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } });
+    });
+
+    it("grows each server's existing claim to the size only when volume expansion is asked for", () => {
+      expect(renderVolumeExpansions(settings({ storageSize: "20Gi" }))).to.deep.equal([]);
+      const patches = renderVolumeExpansions(settings({ storageSize: "20Gi", expandVolumes: true, namespace: "ns" }));
+      expect(patches.map((p) => p.metadata.name)).to.deep.equal(["datadir-zk-0", "datadir-zk-1", "datadir-zk-2"]);
+      for (const p of patches) {
+        expect(p.metadata.namespace).to.equal("ns");
+        expect(p.spec).to.deep.equal({ resources: { requests: { storage: "20Gi" } } });
+        // The claim's size belongs to the controller that made it: the patch must take it over.
+        expect(p.metadata.annotations).to.deep.equal({ "pulumi.com/patchForce": "true" });
+      }
+      // The StatefulSet controller names claims <template>-<pod>.
+      const s = sts();
+      expect(patches[0].metadata.name).to.equal(`${s.spec.volumeClaimTemplates[0].metadata.name}-${s.metadata.name}-0`);
     });
 
     it("mounts the data volume where zoo.cfg puts the data, with the given size and class", () => {

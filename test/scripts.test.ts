@@ -51,8 +51,38 @@ describe("the rendered scripts", () => {
         expect(fs.statSync(path.join(dir, "data", "log")).isDirectory()).to.equal(true);
         const launched = fs.readFileSync(path.join(dir, "launched"), "utf8");
         expect(launched).to.contain(`args=start-foreground ${path.join(dir, "conf", "zoo.cfg")}`);
-        expect(launched).to.contain("flags=-Xms256m -Xmx256m");
+        expect(launched).to.contain("flags=-Xms256m -Xmx256m -XX:+ExitOnOutOfMemoryError -XX:-HeapDumpOnOutOfMemoryError");
       }
+    });
+
+    /** A getent that answers `hosts <name>` with the given addresses, one list per call (the last repeats; [] is "not found"). */
+    function fakeGetent(answers: string[][]): void {
+      fs.writeFileSync(path.join(dir, "answers"), answers.map((a) => (a.length ? a.join(" ") : "-")).join("\n") + "\n");
+      fs.writeFileSync(path.join(dir, "bin", "getent"), `#!/usr/bin/env bash
+n=$(( $(cat "${dir}/calls" 2>/dev/null || echo 0) + 1 )); echo "$n" > "${dir}/calls"
+line="$(sed -n "\${n}p" "${dir}/answers")"; [ -n "$line" ] || line="$(tail -n 1 "${dir}/answers")"
+[ "$line" != - ] || exit 2
+for ip in $line; do printf '%s\\t%s\\n' "$ip" "$2"; done
+`, { mode: 0o755 });
+    }
+
+    it("waits until its own server name resolves to the pod's address before it starts the server", async () => {
+      const env = setUp();
+      fakeGetent([[], ["10.0.0.9"], ["10.0.0.5"]]);
+      const r = await exitOf(path.join(dir, "conf", "start-zookeeper.sh"), [], { ...env, HOSTNAME: "zk-0", POD_IP: "10.0.0.5" });
+      expect(r.code, r.stderr).to.equal(0);
+      expect(fs.readFileSync(path.join(dir, "calls"), "utf8").trim()).to.equal("3");
+      expect(fs.existsSync(path.join(dir, "launched"))).to.equal(true);
+    });
+
+    it("stops with the likely cause when its own name keeps resolving elsewhere", async () => {
+      const env = setUp();
+      fakeGetent([["10.0.0.9"]]);
+      const r = await exitOf(path.join(dir, "conf", "start-zookeeper.sh"), [], { ...env, HOSTNAME: "zk-0", POD_IP: "10.0.0.5", ZK_RESOLVE_WAIT_SECONDS: "1" });
+      expect(r.code).to.equal(1);
+      expect(r.stderr).to.contain("zoo.cfg names this server a, which resolves to '10.0.0.9', not to this pod's address 10.0.0.5");
+      expect(r.stderr).to.contain("Is clusterDomain the cluster's DNS domain?");
+      expect(fs.existsSync(path.join(dir, "launched")), "the server was not started").to.equal(false);
     });
 
     it("replaces itself with the server (exec), so the server's exit is the container's", async () => {

@@ -5,10 +5,11 @@ import * as yaml from "js-yaml";
 import { parseStackConfig, StackConfigError } from "../stacks";
 import { ENSEMBLE_DEFAULTS } from "../components/zookeeper";
 import { stackConfig, stackNames, useHomeWithKubeconfig } from "./support/stack-files";
+import { attemptProgram } from "./support/mocks";
 
-function problemsOf(raw: Record<string, string>): string[] {
+function problemsOf(raw: Record<string, string>, secretKeys: string[] = []): string[] {
   try {
-    parseStackConfig(raw);
+    parseStackConfig(raw, new Set(secretKeys));
   } catch (e) {
     expect(e).to.be.instanceOf(StackConfigError);
     return (e as StackConfigError).message.split("\n").slice(1).map((l) => l.replace(/^  - /, ""));
@@ -102,6 +103,28 @@ describe("stack configuration", () => {
       expect(problemsOf({ replicas: "0", pdbMaxUnavailable: "1" })).to.have.length(1);
       expect(problemsOf({ heap: "lots", memory: "1Gi" })).to.have.length(1);
       expect(problemsOf({ memory: "lots" })).to.have.length(1);
+    });
+  });
+
+  describe("values that must not be printed", () => {
+    it("a value set with --secret is replaced by [secret] in every message about it", () => {
+      const error = problemsOf({ heap: "1g", memory: "1Gi" }, ["memory"]).join("\n");
+      expect(error).to.contain("memory: must exceed the heap (1g)");
+      expect(error).to.contain("got [secret]");
+      expect(error).not.to.contain("1Gi\"");
+    });
+
+    it("a kubeconfig's content is never printed, even when it was not set with --secret", () => {
+      const content = "apiVersion: v1\nkind: Config\nusers:\n- name: u\n  user:\n    token: hunter2\n";
+      const error = problemsOf({ kubeconfig: content }).join("\n");
+      expect(error).to.contain("kubeconfig: is only used when clusterMode is existing");
+      expect(error).not.to.contain("hunter2");
+    });
+
+    it("through the program: a secret in the wrong mode is refused without its value", async () => {
+      const run = await attemptProgram("dev", stackConfig("dev", { kubeconfig: "~/.kube/secret-path" }), ["kubeconfig"]);
+      expect((run.error as Error).message).to.contain("kubeconfig: is only used when clusterMode is existing, and clusterMode is kind, got [secret]");
+      expect((run.error as Error).message).not.to.contain("secret-path");
     });
   });
 

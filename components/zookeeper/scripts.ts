@@ -52,7 +52,7 @@ echo "$myid" > "$data_dir/myid"
 own="$(awk -F'[=:]' -v id="server.$myid" '$1 == id { print $2 }' "$cfg")"
 if [ -n "$own" ] && [ -n "\${POD_IP:-}" ]; then
   waited=0
-  until resolved="$(getent hosts "$own" | awk '{ print $1 }' | sort -u | xargs)"; [[ " $resolved " == *" $POD_IP "* ]]; do
+  until resolved="$(getent hosts "$own" | awk '{ print $1 }' | sort -u | paste -sd ' ' -)"; [[ " $resolved " == *" $POD_IP "* ]]; do
     if [ "$waited" -ge "\${ZK_RESOLVE_WAIT_SECONDS:-${OWN_NAME_WAIT_SECONDS}}" ]; then
       echo "start-zookeeper: zoo.cfg names this server $own, which resolves to '$resolved', not to this pod's address $POD_IP; this pod's own name is $(hostname -f 2>/dev/null || echo unknown). Is clusterDomain the cluster's DNS domain?" >&2
       exit 1

@@ -1,5 +1,7 @@
 // Rules of the Pulumi CLI that decide whether a stack runs at all. Mocks never apply them.
 import { expect } from "chai";
+import * as pulumi from "@pulumi/pulumi";
+import { isSecretConfigKey } from "../../stacks/load";
 import { missingConfigKeys, wrongTypeKeys, readProject, readStackFile, cliConfigFor, CliRefusal } from "../support/pulumi-cli";
 import { stackNames } from "../support/stack-files";
 
@@ -48,5 +50,16 @@ describe("contract: the Pulumi CLI's config rules", () => {
       expect(wrongTypeKeys("p", declared, { "p:n": "three", "p:b": "yes" })).to.deep.equal([{ key: "n", type: "integer" }, { key: "b", type: "boolean" }]);
       expect(() => cliConfigFor("dev", { replicas: "three" })).to.throw(CliRefusal, "Stack 'dev' with configuration key 'replicas' must be of type 'integer'");
     });
+  });
+});
+
+// pulumi/pulumi v3.248.0 sdk/nodejs/runtime/config.ts: the language host passes the keys set with
+// --secret in PULUMI_CONFIG_SECRET_KEYS and isConfigSecret (internal) reads them; the program uses
+// it to keep such values out of its error messages.
+describe("contract: @pulumi/pulumi tells the program which keys were set with --secret", () => {
+  it("isConfigSecret exists and reports exactly the secret keys", () => {
+    pulumi.runtime.setAllConfig({ "p:a": "1", "p:b": "2" }, ["p:b"]);
+    expect(isSecretConfigKey("p:b")).to.equal(true);
+    expect(isSecretConfigKey("p:a")).to.equal(false);
   });
 });

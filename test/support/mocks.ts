@@ -29,7 +29,7 @@ export const warnings: string[] = [];
  * without the project prefix (as `pulumi config set` takes them). Returns the live list of
  * resources the program registers.
  */
-export function useMocks(stack: string, config: Record<string, string> = {}): Registered[] {
+export function useMocks(stack: string, config: Record<string, string> = {}, secretKeys: string[] = []): Registered[] {
   registered = [];
   const options = new Map<string, RegisteredOptions>();
   pulumi.runtime.setMocks(
@@ -64,7 +64,7 @@ export function useMocks(stack: string, config: Record<string, string> = {}): Re
   };
   const all: Record<string, string> = {};
   for (const [key, value] of Object.entries(config)) all[`${PROJECT}:${key}`] = value;
-  pulumi.runtime.setAllConfig(all);
+  pulumi.runtime.setAllConfig(all, secretKeys.map((k) => `${PROJECT}:${k}`));
   return registered;
 }
 
@@ -127,8 +127,8 @@ export interface ProgramRun {
 }
 
 /** Runs index.ts afresh under mocks (Node caches modules; each run needs its own program). */
-export async function attemptProgram(stack: string, config: Record<string, string> = {}): Promise<ProgramRun> {
-  const resources = useMocks(stack, config);
+export async function attemptProgram(stack: string, config: Record<string, string> = {}, secretKeys: string[] = []): Promise<ProgramRun> {
+  const resources = useMocks(stack, config, secretKeys);
   const warnings: string[] = [];
   const originalWarn = console.warn;
   console.warn = (...args: unknown[]) => void warnings.push(args.map(String).join(" "));

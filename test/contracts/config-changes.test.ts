@@ -1,0 +1,91 @@
+// What `pulumi up` does to the cluster when one setting changes, checked against the rules of the
+// API server and of pulumi-kubernetes (test/support/upstream-rules.ts): every field the API server
+// refuses to update is either left alone or changed through a replacement, and every replacement
+// keeps the data and the servers (or the setting's description says plainly that it does not).
+import { expect } from "chai";
+import { runProgram, Registered } from "../support/mocks";
+import { isKubernetesObject } from "../support/schema";
+import { stackConfig, useHomeWithKubeconfig } from "../support/stack-files";
+import { KNOB_VARIANTS } from "../support/knob-variants";
+import { PULUMI_KUBERNETES_REPLACES, API_IMMUTABLE, kindOf, changedFields } from "../support/upstream-rules";
+import { KNOBS, KnobKey } from "../../stacks";
+import { REPLACING_PROPERTIES } from "../../components/kind/provider";
+import { ORPHAN_ON_DELETE } from "../../components/zookeeper/statefulset";
+
+const KIND_CLUSTER = "pulumi-nodejs:dynamic/kind:Cluster";
+/** Settings that name the ensemble: a change is a new ensemble, and their descriptions say so. */
+const NAMING_SETTINGS: KnobKey[] = ["namespace", "namePrefix"];
+const matches = (paths: string[], field: string) => paths.some((p) => field === p || field.startsWith(`${p}.`));
+
+interface Change {
+  resource: string;
+  kind: string;
+  changed: string[];
+  replaced: boolean;
+  deleteFirst: boolean;
+  before: Registered;
+  after: Registered;
+}
+
+/** Each registered object in both renders, with what changed and what Pulumi will do about it. */
+function changes(before: Registered[], after: Registered[]): Change[] {
+  const byId = new Map(after.map((r) => [`${r.type}::${r.name}`, r]));
+  return before.flatMap((b) => {
+    const a = byId.get(`${b.type}::${b.name}`);
+    if (!a || !isKubernetesObject(b)) return [];
+    const kind = kindOf(b.type);
+    const changed = changedFields(b.inputs, a.inputs);
+    const providerTriggers = [...(PULUMI_KUBERNETES_REPLACES[kind] ?? []), "metadata.name", "metadata.namespace"];
+    const byProvider = changed.some((f) => matches(providerTriggers, f));
+    const byOption = changed.some((f) => matches(a.options.replaceOnChanges, f));
+    const sameName = !changed.includes("metadata.name") && !changed.includes("metadata.namespace");
+    return [{
+      resource: `${b.type} ${b.name}`,
+      kind,
+      changed,
+      replaced: byProvider || byOption,
+      // The provider deletes first when it replaces a same-named object; a replaceOnChanges
+      // replacement needs the option, or the create meets the old object's name.
+      deleteFirst: sameName && ((byProvider && !b.type.endsWith("Patch")) || a.options.deleteBeforeReplace),
+      before: b,
+      after: a,
+    }];
+  });
+}
+
+describe("contract: a change of any setting is one the cluster accepts and that keeps the ensemble", function () {
+  this.timeout(60000);
+  useHomeWithKubeconfig();
+
+  for (const [key, variant] of Object.entries(KNOB_VARIANTS) as [KnobKey, (typeof KNOB_VARIANTS)[KnobKey]][]) {
+    it(`${key}: ${JSON.stringify(variant.set).slice(0, 80)}`, async () => {
+      const before = await runProgram(variant.stack, stackConfig(variant.stack, variant.base));
+      const after = await runProgram(variant.stack, stackConfig(variant.stack, { ...variant.base, ...variant.set }));
+      const description = KNOBS[key].description;
+      for (const c of changes(before.resources, after.resources)) {
+        const immutable = c.kind === "ConfigMap" && c.before.inputs.immutable !== true ? [] : (API_IMMUTABLE[c.kind] ?? []);
+        for (const field of c.changed.filter((f) => matches(immutable, f))) {
+          expect(c.replaced, `${c.resource}: the API server refuses to update ${field}, so Pulumi must replace it`).to.equal(true);
+        }
+        if (!c.replaced) continue;
+        if (c.changed.includes("metadata.name") || c.changed.includes("metadata.namespace")) {
+          // A new name: created before the old one goes (ConfigMaps are named by their content).
+          const naming = NAMING_SETTINGS.includes(key);
+          expect(naming || c.kind === "ConfigMap" || (c.kind === "StorageClass" && key === "storageClassName"), `${c.resource} is renamed`).to.equal(true);
+          if (naming) expect(description).to.contain("deploys a new, empty ensemble");
+          continue;
+        }
+        expect(c.deleteFirst, `${c.resource} keeps its name, so the old one must be deleted first`).to.equal(true);
+        if (c.kind === "StatefulSet") {
+          // The delete uses the stored (old) inputs: the old object must carry the policy.
+          expect(c.before.inputs.metadata.annotations, `${c.resource} is replaced: its pods must survive`).to.deep.include(ORPHAN_ON_DELETE);
+        }
+      }
+      const kindBefore = before.resources.find((r) => r.type === KIND_CLUSTER);
+      const kindAfter = after.resources.find((r) => r.type === KIND_CLUSTER);
+      if (kindBefore && kindAfter && REPLACING_PROPERTIES.some((p) => kindBefore.inputs[p] !== kindAfter.inputs[p])) {
+        expect(description, `${key} replaces the kind cluster`).to.contain("replaces the kind cluster: the ensemble and its data are destroyed with it");
+      }
+    });
+  }
+});

@@ -1,0 +1,25 @@
+// Every setting reaches what the program registers: a setting read but never wired (say, forgotten
+// in index.ts) would still parse, validate and pass every other test.
+import { expect } from "chai";
+import { runProgram, Registered } from "./support/mocks";
+import { stackConfig, useHomeWithKubeconfig } from "./support/stack-files";
+import { KNOB_VARIANTS } from "./support/knob-variants";
+
+/** Everything the engine would receive: each resource's type, name, parent, provider and inputs. */
+function registration(resources: Registered[]): string[] {
+  return resources
+    .map((r) => JSON.stringify({ type: r.type, name: r.name, parent: r.options.parent, provider: r.provider, inputs: { ...r.inputs, __provider: undefined } }))
+    .sort();
+}
+
+describe("every setting changes what the program registers", function () {
+  this.timeout(60000);
+  useHomeWithKubeconfig();
+  for (const [key, variant] of Object.entries(KNOB_VARIANTS)) {
+    it(key, async () => {
+      const before = await runProgram(variant.stack, stackConfig(variant.stack, variant.base));
+      const after = await runProgram(variant.stack, stackConfig(variant.stack, { ...variant.base, ...variant.set }));
+      expect(registration(after.resources)).not.to.deep.equal(registration(before.resources));
+    });
+  }
+});

@@ -1,0 +1,52 @@
+// One non-default value for every setting, and the stack it applies to. The Record type makes a
+// new setting without a variant a compile error: no setting can be added without a test that
+// renders it (test/settings-wiring.test.ts).
+import { KnobKey } from "../../stacks";
+import { TEST_KUBECONFIG } from "./stack-files";
+
+export interface Variant {
+  stack: string;
+  /** Settings of both renders (a setting that only matters together with another). */
+  base?: Record<string, string | undefined>;
+  /** The change under test. */
+  set: Record<string, string | undefined>;
+}
+
+export const KNOB_VARIANTS: Record<KnobKey, Variant> = {
+  clusterMode: { stack: "dev", set: { clusterMode: "render", renderYamlTo: "out", storageProvisioner: "rancher.io/local-path" } },
+  clusterName: { stack: "dev", set: { clusterName: "laptop" } },
+  workers: { stack: "dev", set: { workers: "5" } },
+  nodeImage: { stack: "dev", set: { nodeImage: "kindest/node:v1.35.5" } },
+  kindCreateTimeoutSeconds: { stack: "dev", set: { kindCreateTimeoutSeconds: "900" } },
+  kubeconfig: { stack: "prod", set: { kubeconfig: TEST_KUBECONFIG.replace("https://prod.example:6443", "https://prod-2.example:6443") } },
+  kubeContext: { stack: "prod", set: { kubeContext: "staging" } },
+  renderYamlTo: { stack: "render", set: { renderYamlTo: "elsewhere" } },
+  storageClassName: { stack: "dev", set: { storageClassName: "fast-local" } },
+  storageProvisioner: { stack: "dev", set: { storageProvisioner: "example.com/csi" } },
+  storageReclaimPolicy: { stack: "dev", set: { storageReclaimPolicy: "Delete" } },
+  storageAllowVolumeExpansion: { stack: "dev", set: { storageAllowVolumeExpansion: "true" } },
+  exposeOnHost: { stack: "dev", set: { exposeOnHost: "true" } },
+  hostPort: { stack: "dev", base: { exposeOnHost: "true" }, set: { hostPort: "12181" } },
+  zoneSpread: { stack: "dev", set: { zoneSpread: "preferred" } },
+  replicas: { stack: "dev", base: { workers: "4" }, set: { replicas: "5" } },
+  heap: { stack: "dev", set: { heap: "2g" } },
+  memory: { stack: "dev", set: { memory: "3Gi" } },
+  cpu: { stack: "dev", set: { cpu: "1500m" } },
+  antiAffinity: { stack: "dev", set: { antiAffinity: "preferred" } },
+  pdbMaxUnavailable: { stack: "dev", set: { pdbMaxUnavailable: "0" } },
+  pdbMinAvailable: { stack: "dev", set: { pdbMinAvailable: "3" } },
+  storageSize: { stack: "dev", set: { storageSize: "20Gi" } },
+  startupTimeoutSeconds: { stack: "dev", set: { startupTimeoutSeconds: "1800" } },
+  namespace: { stack: "dev", set: { namespace: "coordination" } },
+  namePrefix: { stack: "dev", set: { namePrefix: "orders-" } },
+  image: { stack: "dev", set: { image: "registry.example/zookeeper:3.9.6" } },
+  clusterDomain: { stack: "dev", set: { clusterDomain: "corp.internal" } },
+  tickTime: { stack: "dev", set: { tickTime: "1000" } },
+  initLimit: { stack: "dev", set: { initLimit: "20" } },
+  syncLimit: { stack: "dev", set: { syncLimit: "2" } },
+  maxClientCnxns: { stack: "dev", set: { maxClientCnxns: "0" } },
+  minSessionTimeout: { stack: "dev", set: { minSessionTimeout: "6000" } },
+  maxSessionTimeout: { stack: "dev", set: { maxSessionTimeout: "60000" } },
+  snapRetainCount: { stack: "dev", set: { snapRetainCount: "5" } },
+  purgeInterval: { stack: "dev", set: { purgeInterval: "0" } },
+};

@@ -1,0 +1,70 @@
+// Rules of the systems the program runs on, as data for the contract tests. Each table cites where
+// it was read; a new upstream version means re-reading these places.
+
+/**
+ * Fields whose change makes pulumi-kubernetes replace an object instead of updating it, besides
+ * metadata.name and metadata.namespace (every kind). A fixed name that is unchanged makes the
+ * provider delete the old object first (provider.go Diff: deleteBeforeReplace when the name and
+ * namespace stay). Source: pulumi/pulumi-kubernetes provider/pkg/provider/diff.go and provider.go at
+ * v4.32.0 (identical on master of 2026-07-01; the v4.34.2 tag is not stored). ConfigMap and Secret
+ * data: special cases in diff.go, as enableConfigMapMutable/enableSecretMutable default to false.
+ */
+export const PULUMI_KUBERNETES_REPLACES: Record<string, string[]> = {
+  StorageClass: ["parameters", "provisioner"],
+  StatefulSet: ["spec.podManagementPolicy", "spec.revisionHistoryLimit", "spec.selector", "spec.serviceName", "spec.volumeClaimTemplates"],
+  PersistentVolumeClaim: ["spec.accessModes", "spec.selector", "spec.storageClassName", "spec.volumeName"],
+  Service: ["spec.clusterIP"],
+  PodDisruptionBudget: [],
+  ConfigMap: ["data", "binaryData"],
+  Secret: ["type", "stringData", "data"],
+  Namespace: [],
+  Job: ["spec.completions", "spec.parallelism", "spec.selector", "spec.template"],
+  NetworkPolicy: [],
+  CronJob: [],
+};
+
+/**
+ * Fields the API server refuses to update. Sources (kubernetes/kubernetes):
+ * - StorageClass: pkg/apis/storage/validation/validation.go ValidateStorageClassUpdate (provisioner,
+ *   parameters, reclaimPolicy, volumeBindingMode; k8s.io/api v0.36.1 storage/v1 types.go marks the
+ *   same four +k8s:immutable);
+ * - StatefulSet: pkg/apis/apps/validation/validation.go ValidateStatefulSetUpdate ("updates to
+ *   statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy',
+ *   'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden");
+ * - PersistentVolumeClaim: ValidatePersistentVolumeClaimUpdate ("spec is immutable after creation
+ *   except resources.requests ... for bound claims"; shrinking forbidden);
+ * - Service: spec.clusterIP "may not change once set" (k8s.io/api v0.36.1 core/v1 types.go);
+ * - ConfigMap with immutable: true: data and binaryData.
+ */
+export const API_IMMUTABLE: Record<string, string[]> = {
+  StorageClass: ["provisioner", "parameters", "reclaimPolicy", "volumeBindingMode"],
+  StatefulSet: ["spec.serviceName", "spec.podManagementPolicy", "spec.selector", "spec.volumeClaimTemplates", "spec.revisionHistoryLimit"],
+  PersistentVolumeClaim: ["spec.accessModes", "spec.selector", "spec.storageClassName", "spec.volumeName", "spec.volumeMode", "spec.dataSource"],
+  Service: ["spec.clusterIP"],
+  ConfigMap: ["data", "binaryData"],
+};
+
+/** The kind of a pulumi-kubernetes type token: kubernetes:apps/v1:StatefulSet -> StatefulSet. */
+export function kindOf(type: string): string {
+  return type.slice(type.lastIndexOf(":") + 1).replace(/Patch$/, "");
+}
+
+/**
+ * The changed fields between two objects' inputs, as dotted paths: `spec.<field>` inside spec,
+ * top-level names elsewhere (metadata as metadata.name, metadata.namespace, metadata.labels, ...).
+ */
+export function changedFields(before: any, after: any): string[] {
+  const changed: string[] = [];
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  for (const key of new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})])) {
+    if (key === "__provider") continue;
+    if (key === "spec" || key === "metadata") {
+      for (const sub of new Set([...Object.keys(before?.[key] ?? {}), ...Object.keys(after?.[key] ?? {})])) {
+        if (!same(before?.[key]?.[sub], after?.[key]?.[sub])) changed.push(`${key}.${sub}`);
+      }
+    } else if (!same(before?.[key], after?.[key])) {
+      changed.push(key);
+    }
+  }
+  return changed;
+}
