@@ -218,9 +218,5 @@ describe("cluster modes", function () {
       });
     }
 
-    it("a kind cluster where every node runs a server deploys with a warning about drains", async () => {
-      const { warnings } = await runProgram("dev", stackConfig("dev", { workers: "2" }));
-      expect(warnings.join("\n")).to.contain("every one of the 3 kind nodes runs a server");
-    });
   });
 });
