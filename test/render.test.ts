@@ -4,7 +4,7 @@ import { ensembleNames, serverFqdns, clientEndpoint, connectionString } from "..
 import { renderZooCfg, FOUR_LETTER_WORDS } from "../components/zookeeper/zoocfg";
 import { resolveEnsembleSettings, ENSEMBLE_DEFAULTS, EnsembleOptions } from "../components/zookeeper/settings";
 import { renderStatefulSet, renderVolumeExpansions } from "../components/zookeeper/statefulset";
-import { renderHeadlessService, renderClientService } from "../components/zookeeper/services";
+import { renderHeadlessService, renderClientService, renderNodePortService } from "../components/zookeeper/services";
 import { renderNamespace, renderDisruptionBudget } from "../components/zookeeper/policy";
 import { renderConfigFiles, renderConfigMap } from "../components/zookeeper/configmap";
 import { validateManifest } from "./support/schema";
@@ -108,6 +108,20 @@ describe("pure render functions", () => {
       expect(selects({ matchLabels: renderHeadlessService(s).spec.selector }, labels)).to.equal(true);
       expect(selects({ matchLabels: renderClientService(s).spec.selector }, labels)).to.equal(true);
       expect(selects(renderDisruptionBudget(s)!.spec.selector, labels)).to.equal(true);
+    });
+
+    it("every Service port targets a container port by name, and every container port is published", () => {
+      const s = settings({ clientNodePort: 30181 });
+      const named = new Map(renderStatefulSet(s, "h").spec.template.spec.containers[0].ports.map((p: any) => [p.name, p.containerPort]));
+      const services = [renderHeadlessService(s), renderClientService(s), renderNodePortService(s)!];
+      const published = new Set<string>();
+      for (const svc of services) {
+        for (const port of svc.spec.ports) {
+          expect(named.get(port.targetPort), `${svc.metadata.name} ${port.name}`).to.equal(port.port);
+          published.add(port.targetPort);
+        }
+      }
+      expect([...published].sort()).to.deep.equal([...named.keys()].sort());
     });
 
     it("passes the restricted Pod Security profile", () => {

@@ -1,4 +1,5 @@
-import { EnsembleSettings, PORTS } from "./settings";
+import { EnsembleSettings } from "./settings";
+import { servicePorts } from "./ports";
 import { ensembleLabels, podSelector } from "./labels";
 
 /**
@@ -14,10 +15,7 @@ export function renderHeadlessService(s: EnsembleSettings) {
       clusterIP: "None",
       publishNotReadyAddresses: true,
       selector: podSelector(s.names),
-      ports: [
-        { name: "server", port: PORTS.server, targetPort: "server" },
-        { name: "leader-election", port: PORTS.leaderElection, targetPort: "leader-election" },
-      ],
+      ports: servicePorts("peers"),
     },
   };
 }
@@ -31,7 +29,7 @@ export function renderClientService(s: EnsembleSettings) {
     spec: {
       type: "ClusterIP",
       selector: podSelector(s.names),
-      ports: [{ name: "client", port: PORTS.client, targetPort: "client" }],
+      ports: servicePorts("clients"),
     },
   };
 }
@@ -46,7 +44,7 @@ export function renderNodePortService(s: EnsembleSettings) {
     spec: {
       type: "NodePort",
       selector: podSelector(s.names),
-      ports: [{ name: "client", port: PORTS.client, targetPort: "client", nodePort: s.clientNodePort }],
+      ports: servicePorts("clients", s.clientNodePort),
     },
   };
 }

@@ -32,8 +32,7 @@ export interface ZooKeeperTunables {
   purgeInterval: number;
 }
 
-/** Container ports. Fixed: every tutorial command and client assumes them. */
-export const PORTS = { client: 2181, server: 2888, leaderElection: 3888 } as const;
+export { PORTS } from "./ports";
 
 /** Where the data volume is mounted and where zoo.cfg puts the data and transaction log in it. */
 export const DATA_PATHS = {

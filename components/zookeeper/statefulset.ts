@@ -1,4 +1,5 @@
-import { EnsembleSettings, PORTS, DATA_PATHS } from "./settings";
+import { EnsembleSettings, DATA_PATHS } from "./settings";
+import { containerPorts } from "./ports";
 import { ensembleLabels, podSelector } from "./labels";
 import { CONFIG_MOUNT, START_SCRIPT, PROBE_SCRIPT, PROBE_ANSWER_TIMEOUT_SECONDS } from "./scripts";
 
@@ -15,7 +16,7 @@ const HOSTNAME_TOPOLOGY = "kubernetes.io/hostname";
 export function renderAntiAffinity(s: EnsembleSettings) {
   const term = {
     labelSelector: {
-      matchExpressions: [{ key: "app", operator: "In", values: [s.names.appLabel] }],
+      matchExpressions: Object.entries(podSelector(s.names)).map(([key, value]) => ({ key, operator: "In", values: [value] })),
     },
     topologyKey: HOSTNAME_TOPOLOGY,
   };
@@ -131,11 +132,7 @@ export function renderStatefulSet(s: EnsembleSettings, configMapName: string) {
                 // The start script checks that this server's own name resolves to it.
                 { name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } },
               ],
-              ports: [
-                { name: "client", containerPort: PORTS.client },
-                { name: "server", containerPort: PORTS.server },
-                { name: "leader-election", containerPort: PORTS.leaderElection },
-              ],
+              ports: containerPorts(),
               // No CPU limit: throttling a server past tickTime x syncLimit forces a leader change.
               resources: {
                 requests: { cpu: s.cpu, memory: s.memory },
