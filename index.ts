@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { loadStackConfig } from "./stacks";
-import { defaultClusterName, storageProvisioner, pinnedKubeconfig, HOST_ACCESS_NODE_PORT } from "./stacks/derived";
+import { loadStackConfig } from "./config";
+import { defaultClusterName, storageProvisioner, pinnedKubeconfig, HOST_ACCESS_NODE_PORT } from "./config/derived";
 import { TargetCluster } from "./components/cluster";
 import { CONTROL_PLANE_TAINT } from "./components/kind";
 import { ZooKeeperStorage } from "./components/storage";

@@ -7,8 +7,8 @@ import { attemptProgram, runProgram, ofType, one, promiseOf, revealed, isSecretI
 import { isKubernetesObject, validateAgainstSchema } from "./support/schema";
 import { stackConfig, useHomeWithKubeconfig, TEST_KUBECONFIG } from "./support/stack-files";
 import { CliRefusal } from "./support/pulumi-cli";
-import { StackConfigError } from "../stacks";
-import { defaultClusterName } from "../stacks/derived";
+import { StackConfigError } from "../config";
+import { defaultClusterName } from "../config/derived";
 import { KIND_NODE_IMAGE } from "../components/kind";
 
 const KIND = "pulumi-nodejs:dynamic/kind:Cluster";
@@ -65,7 +65,7 @@ describe("cluster modes", function () {
       expect(pod(oneNode.resources)).not.to.have.property("tolerations");
     });
 
-    const knobs: { set: Record<string, string>; check: (r: Registered[], o: Record<string, any>) => unknown }[] = [
+    const settings: { set: Record<string, string>; check: (r: Registered[], o: Record<string, any>) => unknown }[] = [
       { set: { clusterName: "laptop" }, check: (r) => expect(one(r, KIND).inputs.name).to.equal("laptop") },
       { set: { workers: "5" }, check: (r) => expect(kindConfig(r).nodes).to.have.length(6) },
       { set: { nodeImage: "kindest/node:v1.35.5" }, check: (r) => expect(kindConfig(r).nodes[1].image).to.equal("kindest/node:v1.35.5") },
@@ -89,7 +89,7 @@ describe("cluster modes", function () {
         expect(await promiseOf(o.hostEndpoint)).to.equal("127.0.0.1:12181");
       } },
     ];
-    for (const k of knobs) {
+    for (const k of settings) {
       it(Object.entries(k.set).map(([a, b]) => `${a}=${b}`).join(" "), async () => {
         const { resources, outputs } = await runProgram("dev", stackConfig("dev", k.set));
         expectEveryObjectThroughTheOneProvider(resources);

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { attemptProgram, runProgram, ofType, one, promiseOf, revealed, isSecretInput, Registered } from "./support/mocks";
 import { isKubernetesObject, validateAgainstSchema } from "./support/schema";
 import { stackConfig } from "./support/stack-files";
-import { StackConfigError } from "../stacks";
+import { StackConfigError } from "../config";
 
 const STS = "kubernetes:apps/v1:StatefulSet";
 const PDB = "kubernetes:policy/v1:PodDisruptionBudget";

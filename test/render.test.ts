@@ -2,14 +2,14 @@ import { expect } from "chai";
 import { parseHeap, parseByteQuantity, parseCpu, memoryForHeap } from "../components/zookeeper/quantities";
 import { ensembleNames, serverFqdns, clientEndpoint, connectionString } from "../components/zookeeper/names";
 import { renderZooCfg, FOUR_LETTER_WORDS } from "../components/zookeeper/zoocfg";
-import { resolveEnsembleSettings, ENSEMBLE_DEFAULTS, EnsembleOptions } from "../components/zookeeper/settings";
+import { resolveEnsemble, ENSEMBLE_DEFAULTS, EnsembleOptions } from "../components/zookeeper/options";
 import { renderStatefulSet, renderVolumeExpansions } from "../components/zookeeper/statefulset";
 import { renderHeadlessService, renderClientService, renderNodePortService } from "../components/zookeeper/services";
 import { renderNamespace, renderDisruptionBudget } from "../components/zookeeper/policy";
 import { renderConfigFiles, renderConfigMap } from "../components/zookeeper/configmap";
 import { validateManifest } from "./support/schema";
 
-const settings = (o: EnsembleOptions = {}) => resolveEnsembleSettings(o);
+const settings = (o: EnsembleOptions = {}) => resolveEnsemble(o);
 const sts = (o: EnsembleOptions = {}) => renderStatefulSet(settings(o), "zk-config-0123456789abcdef");
 
 /** Does a label selector (matchLabels / matchExpressions with In) select these labels? */
@@ -211,13 +211,13 @@ describe("pure render functions", () => {
   describe("defaults", () => {
     it("are applied without touching the caller's object", () => {
       const options: EnsembleOptions = { replicas: 5 };
-      const s = resolveEnsembleSettings(options);
+      const s = resolveEnsemble(options);
       expect(options).to.deep.equal({ replicas: 5 });
       expect(s.replicas).to.equal(5);
       expect(s.heap).to.equal("512m");
     });
     it("refuse a budget that breaks the quorum for programmatic callers too", () => {
-      expect(() => resolveEnsembleSettings({ replicas: 3, pdbMaxUnavailable: 2 })).to.throw("pdbMaxUnavailable: must be at most 1");
+      expect(() => resolveEnsemble({ replicas: 3, pdbMaxUnavailable: 2 })).to.throw("pdbMaxUnavailable: must be at most 1");
     });
   });
 });

@@ -7,7 +7,7 @@ import { execFile } from "child_process";
 import { promisify } from "util";
 import { renderStartScript, renderProbeScript, PROBE_ANSWER_TIMEOUT_SECONDS } from "../components/zookeeper/scripts";
 import { renderZooCfg } from "../components/zookeeper/zoocfg";
-import { ENSEMBLE_DEFAULTS } from "../components/zookeeper/settings";
+import { ENSEMBLE_DEFAULTS } from "../components/zookeeper/options";
 
 const run = promisify(execFile);
 

@@ -3,7 +3,7 @@
 import { expect } from "chai";
 import { runProgram, Registered } from "./support/mocks";
 import { stackConfig, useHomeWithKubeconfig } from "./support/stack-files";
-import { KNOB_VARIANTS } from "./support/knob-variants";
+import { SETTING_VARIANTS } from "./support/setting-variants";
 
 /** Everything the engine would receive: each resource's type, name, parent, provider and inputs. */
 function registration(resources: Registered[]): string[] {
@@ -15,7 +15,7 @@ function registration(resources: Registered[]): string[] {
 describe("every setting changes what the program registers", function () {
   this.timeout(60000);
   useHomeWithKubeconfig();
-  for (const [key, variant] of Object.entries(KNOB_VARIANTS)) {
+  for (const [key, variant] of Object.entries(SETTING_VARIANTS)) {
     it(key, async () => {
       const before = await runProgram(variant.stack, stackConfig(variant.stack, variant.base));
       const after = await runProgram(variant.stack, stackConfig(variant.stack, { ...variant.base, ...variant.set }));

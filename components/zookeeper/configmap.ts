@@ -1,12 +1,12 @@
 import { createHash } from "crypto";
-import { EnsembleSettings, DATA_PATHS } from "./settings";
+import { ResolvedEnsemble, DATA_PATHS } from "./options";
 import { renderZooCfg } from "./zoocfg";
 import { renderStartScript, renderProbeScript, START_SCRIPT, PROBE_SCRIPT } from "./scripts";
 import { serverFqdns } from "./names";
 import { ensembleLabels } from "./labels";
 
 /** The files every server reads: zoo.cfg and the scripts, keyed by file name. */
-export function renderConfigFiles(s: EnsembleSettings): Record<string, string> {
+export function renderConfigFiles(s: ResolvedEnsemble): Record<string, string> {
   return {
     "zoo.cfg": renderZooCfg({
       serverFqdns: serverFqdns(s.names, s.namespace, s.clusterDomain, s.replicas),
@@ -32,7 +32,7 @@ export function configHash(files: Record<string, string>): string {
  * rolled keep the files they started with, and the old ConfigMap goes once the roll is done.
  * (A ConfigMap changed in place would hand new files to old pods that restart mid-roll.)
  */
-export function renderConfigMap(s: EnsembleSettings, files: Record<string, string>) {
+export function renderConfigMap(s: ResolvedEnsemble, files: Record<string, string>) {
   return {
     apiVersion: "v1",
     kind: "ConfigMap",

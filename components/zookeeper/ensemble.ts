@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { EnsembleOptions, PORTS, resolveEnsembleSettings } from "./settings";
+import { EnsembleOptions, PORTS, resolveEnsemble } from "./options";
 import { serverFqdns, clientEndpoint, connectionString } from "./names";
 import { renderConfigFiles, renderConfigMap } from "./configmap";
 import { renderHeadlessService, renderClientService, renderNodePortService } from "./services";
@@ -38,7 +38,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
 
   constructor(name: string, args: ZooKeeperEnsembleArgs, opts?: pulumi.ComponentResourceOptions) {
     super("kind-zookeeper:index:ZooKeeperEnsemble", name, {}, opts);
-    const s = resolveEnsembleSettings(args);
+    const s = resolveEnsemble(args);
     for (const warning of s.warnings) pulumi.log.warn(warning, this);
 
     const childOpts = (extra?: pulumi.CustomResourceOptions): pulumi.CustomResourceOptions => ({

@@ -1,8 +1,8 @@
-import { EnsembleSettings } from "./settings";
+import { ResolvedEnsemble } from "./options";
 import { ensembleLabels, podSelector } from "./labels";
 
 /** The namespace, enforcing the Pod Security Standard `restricted` that the pods are built to pass. */
-export function renderNamespace(s: EnsembleSettings) {
+export function renderNamespace(s: ResolvedEnsemble) {
   return {
     apiVersion: "v1",
     kind: "Namespace",
@@ -20,7 +20,7 @@ export function renderNamespace(s: EnsembleSettings) {
 }
 
 /** The PodDisruptionBudget, or undefined when the settings call for none (a single server). */
-export function renderDisruptionBudget(s: EnsembleSettings) {
+export function renderDisruptionBudget(s: ResolvedEnsemble) {
   if (!s.disruptionBudget) return undefined;
   return {
     apiVersion: "policy/v1",

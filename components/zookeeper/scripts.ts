@@ -1,4 +1,4 @@
-import { PORTS } from "./settings";
+import { PORTS } from "./options";
 
 /** Where the ConfigMap (zoo.cfg and the scripts) is mounted in each pod. */
 export const CONFIG_MOUNT = "/etc/zookeeper-k8s";

@@ -1,4 +1,4 @@
-import { EnsembleSettings } from "./settings";
+import { ResolvedEnsemble } from "./options";
 import { servicePorts } from "./ports";
 import { ensembleLabels, podSelector } from "./labels";
 
@@ -6,7 +6,7 @@ import { ensembleLabels, podSelector } from "./labels";
  * The headless Service gives each server its stable DNS name. It publishes not-ready addresses:
  * peers must resolve each other to form the quorum that makes them Ready in the first place.
  */
-export function renderHeadlessService(s: EnsembleSettings) {
+export function renderHeadlessService(s: ResolvedEnsemble) {
   return {
     apiVersion: "v1",
     kind: "Service",
@@ -21,7 +21,7 @@ export function renderHeadlessService(s: EnsembleSettings) {
 }
 
 /** The client Service: one stable endpoint that balances over the Ready servers. */
-export function renderClientService(s: EnsembleSettings) {
+export function renderClientService(s: ResolvedEnsemble) {
   return {
     apiVersion: "v1",
     kind: "Service",
@@ -35,7 +35,7 @@ export function renderClientService(s: EnsembleSettings) {
 }
 
 /** The client port on every node, for access from outside the cluster (kind maps it to the host). */
-export function renderNodePortService(s: EnsembleSettings) {
+export function renderNodePortService(s: ResolvedEnsemble) {
   if (s.clientNodePort === undefined) return undefined;
   return {
     apiVersion: "v1",

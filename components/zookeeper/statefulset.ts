@@ -1,4 +1,4 @@
-import { EnsembleSettings, DATA_PATHS } from "./settings";
+import { ResolvedEnsemble, DATA_PATHS } from "./options";
 import { containerPorts } from "./ports";
 import { ensembleLabels, podSelector } from "./labels";
 import { CONFIG_MOUNT, START_SCRIPT, PROBE_SCRIPT, PROBE_ANSWER_TIMEOUT_SECONDS } from "./scripts";
@@ -13,7 +13,7 @@ const HOSTNAME_TOPOLOGY = "kubernetes.io/hostname";
  * Keeps servers on separate nodes. The selector matches the ensemble's own pod label: the old
  * tutorial's selector (`zk-headless`) matched no pod and so spread nothing.
  */
-export function renderAntiAffinity(s: EnsembleSettings) {
+export function renderAntiAffinity(s: ResolvedEnsemble) {
   const term = {
     labelSelector: {
       matchExpressions: Object.entries(podSelector(s.names)).map(([key, value]) => ({ key, operator: "In", values: [value] })),
@@ -35,7 +35,7 @@ export function renderAntiAffinity(s: EnsembleSettings) {
 }
 
 /** Spreads servers over zones, so losing a zone loses at most a minority when there are 3+ zones. */
-export function renderZoneSpread(s: EnsembleSettings) {
+export function renderZoneSpread(s: ResolvedEnsemble) {
   if (s.zoneSpread === "none") return undefined;
   return [
     {
@@ -82,7 +82,7 @@ export function renderProbes(startupSeconds: number) {
 export const ORPHAN_ON_DELETE = { "pulumi.com/deletionPropagationPolicy": "orphan" } as const;
 
 /** The StatefulSet; `configMapName` is the rendered ConfigMap's (it changes with the files). */
-export function renderStatefulSet(s: EnsembleSettings, configMapName: string) {
+export function renderStatefulSet(s: ResolvedEnsemble, configMapName: string) {
   const labels = ensembleLabels(s.names);
   const affinity = renderAntiAffinity(s);
   const zoneSpread = renderZoneSpread(s);
@@ -171,7 +171,7 @@ export function renderStatefulSet(s: EnsembleSettings, configMapName: string) {
 }
 
 /** The name the StatefulSet controller gives each server's data claim: <template>-<pod>. */
-export function dataClaimNames(s: EnsembleSettings): string[] {
+export function dataClaimNames(s: ResolvedEnsemble): string[] {
   return Array.from({ length: s.replicas }, (_, ordinal) => `${DATA_VOLUME}-${s.names.statefulSet}-${ordinal}`);
 }
 
@@ -181,7 +181,7 @@ export function dataClaimNames(s: EnsembleSettings): string[] {
  * the field over (pulumi.com/patchForce). pulumi-kubernetes updates a claim's resources in place
  * (provider/pkg/provider/diff.go lists no resources path for PersistentVolumeClaim).
  */
-export function renderVolumeExpansions(s: EnsembleSettings) {
+export function renderVolumeExpansions(s: ResolvedEnsemble) {
   if (!s.expandVolumes) return [];
   return dataClaimNames(s).map((name) => ({
     apiVersion: "v1",

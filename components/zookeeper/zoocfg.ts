@@ -1,4 +1,4 @@
-import { ZooKeeperTunables, PORTS, DATA_PATHS } from "./settings";
+import { ZooKeeperTunables, PORTS, DATA_PATHS } from "./options";
 
 /**
  * Four-letter words the probes and the tutorial's checks use. Since 3.5 only `srvr` is allowed by

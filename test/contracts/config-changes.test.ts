@@ -6,15 +6,15 @@ import { expect } from "chai";
 import { runProgram, Registered } from "../support/mocks";
 import { isKubernetesObject } from "../support/schema";
 import { stackConfig, useHomeWithKubeconfig } from "../support/stack-files";
-import { KNOB_VARIANTS } from "../support/knob-variants";
+import { SETTING_VARIANTS } from "../support/setting-variants";
 import { PULUMI_KUBERNETES_REPLACES, API_IMMUTABLE, kindOf, changedFields } from "../support/upstream-rules";
-import { KNOBS, KnobKey } from "../../stacks";
+import { SETTINGS, SettingKey } from "../../config";
 import { REPLACING_PROPERTIES } from "../../components/kind/provider";
 import { ORPHAN_ON_DELETE } from "../../components/zookeeper/statefulset";
 
 const KIND_CLUSTER = "pulumi-nodejs:dynamic/kind:Cluster";
 /** Settings that name the ensemble: a change is a new ensemble, and their descriptions say so. */
-const NAMING_SETTINGS: KnobKey[] = ["namespace", "namePrefix"];
+const NAMING_SETTINGS: SettingKey[] = ["namespace", "namePrefix"];
 const matches = (paths: string[], field: string) => paths.some((p) => field === p || field.startsWith(`${p}.`));
 
 interface Change {
@@ -57,11 +57,11 @@ describe("contract: a change of any setting is one the cluster accepts and that 
   this.timeout(60000);
   useHomeWithKubeconfig();
 
-  for (const [key, variant] of Object.entries(KNOB_VARIANTS) as [KnobKey, (typeof KNOB_VARIANTS)[KnobKey]][]) {
+  for (const [key, variant] of Object.entries(SETTING_VARIANTS) as [SettingKey, (typeof SETTING_VARIANTS)[SettingKey]][]) {
     it(`${key}: ${JSON.stringify(variant.set).slice(0, 80)}`, async () => {
       const before = await runProgram(variant.stack, stackConfig(variant.stack, variant.base));
       const after = await runProgram(variant.stack, stackConfig(variant.stack, { ...variant.base, ...variant.set }));
-      const description = KNOBS[key].description;
+      const description = SETTINGS[key].description;
       for (const c of changes(before.resources, after.resources)) {
         const immutable = c.kind === "ConfigMap" && c.before.inputs.immutable !== true ? [] : (API_IMMUTABLE[c.kind] ?? []);
         for (const field of c.changed.filter((f) => matches(immutable, f))) {

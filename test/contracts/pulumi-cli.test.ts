@@ -1,7 +1,7 @@
 // Rules of the Pulumi CLI that decide whether a stack runs at all. Mocks never apply them.
 import { expect } from "chai";
 import * as pulumi from "@pulumi/pulumi";
-import { isSecretConfigKey } from "../../stacks/load";
+import { isSecretConfigKey } from "../../config/load";
 import { missingConfigKeys, wrongTypeKeys, readProject, readStackFile, cliConfigFor, CliRefusal } from "../support/pulumi-cli";
 import { stackNames } from "../support/stack-files";
 

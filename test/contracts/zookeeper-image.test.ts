@@ -12,7 +12,7 @@ import * as os from "os";
 import * as path from "path";
 import { execFile } from "child_process";
 import { promisify } from "util";
-import { resolveEnsembleSettings, ENSEMBLE_DEFAULTS } from "../../components/zookeeper/settings";
+import { resolveEnsemble, ENSEMBLE_DEFAULTS } from "../../components/zookeeper/options";
 import { renderStatefulSet } from "../../components/zookeeper/statefulset";
 import { renderConfigFiles } from "../../components/zookeeper/configmap";
 import { renderZooCfg } from "../../components/zookeeper/zoocfg";
@@ -33,7 +33,7 @@ export const OFFICIAL_IMAGE = {
   tools: ["bash", "cat", "dirname", "head", "id", "mkdir", "sleep", "sort", "timeout", "tr", "paste", "grep", "hostname", "getent", "awk", "sed"],
 };
 
-const settings = resolveEnsembleSettings({});
+const settings = resolveEnsemble({});
 const container = () => renderStatefulSet(settings, "zk-config-x").spec.template.spec.containers[0];
 
 describe("contract: the official ZooKeeper image, as the pod uses it", () => {

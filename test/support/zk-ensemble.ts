@@ -7,7 +7,7 @@ import * as os from "os";
 import * as path from "path";
 import * as net from "net";
 import { spawn, ChildProcess, execFile } from "child_process";
-import { resolveEnsembleSettings, EnsembleOptions, EnsembleSettings, ZooKeeperTunables, PORTS } from "../../components/zookeeper/settings";
+import { resolveEnsemble, EnsembleOptions, ResolvedEnsemble, ZooKeeperTunables, PORTS } from "../../components/zookeeper/options";
 import { serverFqdns, serverHostnames } from "../../components/zookeeper/names";
 import { renderZooCfg } from "../../components/zookeeper/zoocfg";
 import { renderConfigFiles } from "../../components/zookeeper/configmap";
@@ -27,7 +27,7 @@ export interface Server {
 }
 
 export class LocalEnsemble {
-  readonly settings: EnsembleSettings;
+  readonly settings: ResolvedEnsemble;
   readonly servers: Server[];
   readonly root: string;
   private readonly env: Record<string, string>;
@@ -40,7 +40,7 @@ export class LocalEnsemble {
    */
   constructor(options: EnsembleOptions & { replicas: number }, addressBase = 10, { adminOnPodLoopback = false } = {}) {
     this.adminOnPodLoopback = adminOnPodLoopback;
-    this.settings = resolveEnsembleSettings(options);
+    this.settings = resolveEnsemble(options);
     this.root = fs.mkdtempSync(path.join(os.tmpdir(), "kz-ensemble-"));
     const install = findZooKeeper();
     const s = this.settings;

@@ -67,7 +67,7 @@ export const ENSEMBLE_DEFAULTS = {
   } satisfies ZooKeeperTunables,
 };
 
-/** The ensemble's knobs; every one is optional and documented with its default. */
+/** The ensemble's settings; every one is optional and documented with its default. */
 export interface EnsembleOptions {
   /** Namespace of every object. Defaults to `zookeeper`. */
   namespace?: string;
@@ -115,7 +115,7 @@ export interface EnsembleOptions {
 }
 
 /** The ensemble with every default applied and every derived value computed. */
-export interface EnsembleSettings {
+export interface ResolvedEnsemble {
   namespace: string;
   createNamespace: boolean;
   names: EnsembleNames;
@@ -144,7 +144,7 @@ export interface EnsembleSettings {
  * a disruption budget that would break the quorum: the stack config layer reports the same rule
  * with config keys before any resource exists, this guards programmatic callers.
  */
-export function resolveEnsembleSettings(options: EnsembleOptions): EnsembleSettings {
+export function resolveEnsemble(options: EnsembleOptions): ResolvedEnsemble {
   const d = ENSEMBLE_DEFAULTS;
   const namespace = options.namespace ?? d.namespace;
   const replicas = options.replicas ?? d.replicas;

@@ -3,7 +3,7 @@ import * as os from "os";
 import * as path from "path";
 import { pinKubeconfig, PinnedKubeconfig, KubeconfigError } from "../components/kube-api/kubeconfig";
 import { LOCAL_PATH_PROVISIONER } from "../components/storage/storage-class";
-import { StackConfig } from "./knobs";
+import { StackConfig } from "./settings";
 
 /** The kind cluster of a stack: kind-zookeeper-<stack>, made a valid kind name (stack names allow more). */
 export function defaultClusterName(stack: string): string {

@@ -3,14 +3,14 @@ import { parseHeap, parseByteQuantity, memoryForHeap } from "../components/zooke
 import { schedulableNodes } from "../components/kind/config";
 import { kubeconfigSource, pinnedKubeconfig } from "./derived";
 import { SECRET_PLACEHOLDER } from "./problems";
-import { StackConfig, KnobKey } from "./knobs";
+import { StackConfig, SettingKey } from "./settings";
 import { ConfigProblem } from "./problems";
 
-/** Values of the knobs that parsed; a rule runs only when every knob it reads is here. */
+/** Values of the settings that parsed; a rule runs only when every setting it reads is here. */
 export type ParsedValues = Partial<StackConfig>;
 
 interface Rule {
-  reads: KnobKey[];
+  reads: SettingKey[];
   check(c: StackConfig): { problems: ConfigProblem[]; warnings: string[] };
 }
 

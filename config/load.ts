@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { KNOBS, KnobKey, StackConfig } from "./knobs";
-import { Knob } from "./knob";
+import { SETTINGS, SettingKey, StackConfig } from "./settings";
+import { Setting } from "./setting";
 import { ConfigProblem, StackConfigError, SECRET_PLACEHOLDER } from "./problems";
 import { checkRules, ParsedValues } from "./rules";
 
@@ -17,19 +17,19 @@ export function parseStackConfig(
 ): { config: StackConfig; warnings: string[] } {
   const problems: ConfigProblem[] = [];
   const values: ParsedValues = {};
-  for (const [key, knob] of Object.entries(KNOBS) as [KnobKey, Knob<unknown>][]) {
+  for (const [key, setting] of Object.entries(SETTINGS) as [SettingKey, Setting<unknown>][]) {
     const input = raw[key];
     if (input === undefined) {
-      (values as Record<string, unknown>)[key] = knob.default;
+      (values as Record<string, unknown>)[key] = setting.default;
       continue;
     }
-    const parsed = knob.schema.safeParse(input);
+    const parsed = setting.schema.safeParse(input);
     if (parsed.success) (values as Record<string, unknown>)[key] = parsed.data;
-    else problems.push({ key, expected: knob.expected, got: input, fix: `pulumi config set ${key} ${knob.example}` });
+    else problems.push({ key, expected: setting.expected, got: input, fix: `pulumi config set ${key} ${setting.example}` });
   }
   for (const key of Object.keys(raw)) {
-    if (key in KNOBS || raw[key] === undefined) continue;
-    const near = closestKnob(key);
+    if (key in SETTINGS || raw[key] === undefined) continue;
+    const near = closestSetting(key);
     problems.push({
       key,
       expected: `is not a setting of this project${near ? ` (did you mean ${near}?)` : ""}`,
@@ -46,8 +46,8 @@ export function parseStackConfig(
 /** A problem as it may be printed: the value of a secret or sensitive setting is never shown. */
 function redacted(p: ConfigProblem, raw: Record<string, string | undefined>, secretKeys: ReadonlySet<string>): ConfigProblem {
   const input = raw[p.key];
-  const knob = (KNOBS as Record<string, Knob<unknown>>)[p.key];
-  const hidden = secretKeys.has(p.key) || (input !== undefined && knob?.sensitive?.(input));
+  const setting = (SETTINGS as Record<string, Setting<unknown>>)[p.key];
+  const hidden = secretKeys.has(p.key) || (input !== undefined && setting?.sensitive?.(input));
   return hidden && p.got !== undefined ? { ...p, got: SECRET_PLACEHOLDER } : p;
 }
 
@@ -77,13 +77,13 @@ export function loadStackConfig(): StackConfig {
   return config;
 }
 
-function closestKnob(key: string): string | undefined {
-  let best: { knob: string; distance: number } | undefined;
-  for (const knob of Object.keys(KNOBS)) {
-    const distance = editDistance(key.toLowerCase(), knob.toLowerCase());
-    if (distance <= 3 && (!best || distance < best.distance)) best = { knob, distance };
+function closestSetting(key: string): string | undefined {
+  let best: { setting: string; distance: number } | undefined;
+  for (const setting of Object.keys(SETTINGS)) {
+    const distance = editDistance(key.toLowerCase(), setting.toLowerCase());
+    if (distance <= 3 && (!best || distance < best.distance)) best = { setting, distance };
   }
-  return best?.knob;
+  return best?.setting;
 }
 
 function editDistance(a: string, b: string): number {

@@ -4,7 +4,7 @@ import { z } from "zod";
  * One stack setting: how Pulumi.yaml declares it, how its raw string is parsed, and what a user is
  * told when it is wrong. Pulumi hands every config value to the program as a string.
  */
-export interface Knob<T> {
+export interface Setting<T> {
   /** Type in Pulumi.yaml's `config:` (only settings with a default are declared there: see `declaredInProject`). */
   type: "integer" | "string" | "boolean";
   /** The value when the stack does not set it; undefined: unset (the program derives or skips it). */
@@ -28,7 +28,7 @@ export function integer<D extends number | undefined>(o: {
   default: D;
   description: string;
   example?: string;
-}): Knob<number | D> {
+}): Setting<number | D> {
   const range = o.max === undefined ? `>= ${o.min}` : `from ${o.min} to ${o.max}`;
   return {
     type: "integer",
@@ -52,7 +52,7 @@ export function text<D extends string | undefined>(o: {
   default: D;
   description: string;
   sensitive?: (raw: string) => boolean;
-}): Knob<string | D> {
+}): Setting<string | D> {
   const valid = o.valid;
   return {
     type: "string",
@@ -69,7 +69,7 @@ export function oneOf<const V extends readonly [string, ...string[]]>(o: {
   values: V;
   default: V[number];
   description: string;
-}): Knob<V[number]> {
+}): Setting<V[number]> {
   return {
     type: "string",
     default: o.default,
@@ -80,7 +80,7 @@ export function oneOf<const V extends readonly [string, ...string[]]>(o: {
   };
 }
 
-export function boolean(o: { default: boolean; description: string }): Knob<boolean> {
+export function boolean(o: { default: boolean; description: string }): Setting<boolean> {
   return {
     type: "boolean",
     default: o.default,
@@ -92,10 +92,10 @@ export function boolean(o: { default: boolean; description: string }): Knob<bool
 }
 
 /**
- * Whether Pulumi.yaml declares the knob. The Pulumi CLI requires every stack to set a project key
+ * Whether Pulumi.yaml declares the setting. The Pulumi CLI requires every stack to set a project key
  * declared with neither `default` nor `value`, whatever its `type` (pulumi/pulumi
  * pkg/workspace/config.go), so a setting without a default is left out of Pulumi.yaml.
  */
-export function declaredInProject(knob: Knob<unknown>): boolean {
-  return knob.default !== undefined;
+export function declaredInProject(setting: Setting<unknown>): boolean {
+  return setting.default !== undefined;
 }

@@ -1,6 +1,6 @@
-import { ENSEMBLE_DEFAULTS } from "../components/zookeeper/settings";
+import { ENSEMBLE_DEFAULTS } from "../components/zookeeper/options";
 import { parseHeap, parseByteQuantity, parseCpu } from "../components/zookeeper/quantities";
-import { integer, text, oneOf, boolean, Knob } from "./knob";
+import { integer, text, oneOf, boolean, Setting } from "./setting";
 import { KIND_NODE_IMAGE } from "../components/kind/config";
 import { KIND_CLUSTER_NAME } from "../components/kind/provider";
 import { kubeconfigSource } from "./derived";
@@ -17,7 +17,7 @@ const nonEmpty = (v: string) => v.trim().length > 0;
 const zk = d.zookeeper;
 
 /** Every stack setting of the project, by config key. Pulumi.yaml declares exactly these. */
-export const KNOBS = {
+export const SETTINGS = {
   clusterMode: oneOf({
     values: ["kind", "existing", "render"] as const,
     default: "kind",
@@ -225,9 +225,9 @@ export const KNOBS = {
   maxSessionTimeout: integer({ min: 1, default: zk.maxSessionTimeout, description: "zoo.cfg maxSessionTimeout, milliseconds; at least minSessionTimeout." }),
   snapRetainCount: integer({ min: 3, default: zk.snapRetainCount, description: "zoo.cfg autopurge.snapRetainCount: snapshots kept (ZooKeeper's minimum is 3)." }),
   purgeInterval: integer({ min: 0, default: zk.purgeInterval, description: "zoo.cfg autopurge.purgeInterval: hours between purges (0: off)." }),
-} satisfies Record<string, Knob<unknown>>;
+} satisfies Record<string, Setting<unknown>>;
 
-export type KnobKey = keyof typeof KNOBS;
-/** The typed stack configuration: each knob's parsed value, or its default. */
-export type StackConfig = { -readonly [K in KnobKey]: (typeof KNOBS)[K]["default"] | ParsedOf<(typeof KNOBS)[K]> };
-type ParsedOf<K> = K extends Knob<infer T> ? T : never;
+export type SettingKey = keyof typeof SETTINGS;
+/** The typed stack configuration: each setting's parsed value, or its default. */
+export type StackConfig = { -readonly [K in SettingKey]: (typeof SETTINGS)[K]["default"] | ParsedOf<(typeof SETTINGS)[K]> };
+type ParsedOf<K> = K extends Setting<infer T> ? T : never;

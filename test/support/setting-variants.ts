@@ -1,7 +1,7 @@
 // One non-default value for every setting, and the stack it applies to. The Record type makes a
 // new setting without a variant a compile error: no setting can be added without a test that
 // renders it (test/settings-wiring.test.ts).
-import { KnobKey } from "../../stacks";
+import { SettingKey } from "../../config";
 import { TEST_KUBECONFIG } from "./stack-files";
 
 export interface Variant {
@@ -12,7 +12,7 @@ export interface Variant {
   set: Record<string, string | undefined>;
 }
 
-export const KNOB_VARIANTS: Record<KnobKey, Variant> = {
+export const SETTING_VARIANTS: Record<SettingKey, Variant> = {
   clusterMode: { stack: "dev", set: { clusterMode: "render", renderYamlTo: "out", storageProvisioner: "rancher.io/local-path" } },
   clusterName: { stack: "dev", set: { clusterName: "laptop" } },
   workers: { stack: "dev", set: { workers: "5" } },

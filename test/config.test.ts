@@ -2,7 +2,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { parseStackConfig, StackConfigError } from "../stacks";
+import { parseStackConfig, StackConfigError } from "../config";
 import { ENSEMBLE_DEFAULTS } from "../components/zookeeper";
 import { stackConfig, stackNames, useHomeWithKubeconfig } from "./support/stack-files";
 import { attemptProgram } from "./support/mocks";
