@@ -61,13 +61,30 @@ export function kubeRequest(access: KubeAccess, method: string, path: string, ti
         return;
       }
     }
-    const url = new URL(path, access.server);
+    // Appended, not resolved: a server address may carry a path (https://host/k8s/clusters/<id>).
+    const url = new URL(access.server.replace(/\/+$/, "") + path);
     const headers: Record<string, string> = { Accept: "application/json" };
     if (token) headers.Authorization = `Bearer ${token}`;
     else if (access.username !== undefined) {
       headers.Authorization = `Basic ${Buffer.from(`${access.username}:${access.password ?? ""}`).toString("base64")}`;
     }
-    const request = (url.protocol === "http:" ? http : https).request(
+    // Declared before use: Pulumi's closure serialization cannot follow a variable used before its declaration.
+    let settled = false;
+    let deadline: ReturnType<typeof setTimeout> | undefined;
+    let request: any;
+    const settle = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
+      fn();
+    };
+    const fail = (e: Error) => settle(() => reject(new Error(`${method} ${url.pathname} on ${access.server}: ${e.message}`)));
+    // The whole exchange is bounded, not only the time the connection stays quiet.
+    deadline = setTimeout(() => {
+      fail(new Error(`no answer from ${access.server} within ${timeoutMs} ms`));
+      request.destroy();
+    }, timeoutMs);
+    request = (url.protocol === "http:" ? http : https).request(
       url,
       {
         method,
@@ -76,12 +93,17 @@ export function kubeRequest(access: KubeAccess, method: string, path: string, ti
         cert: certPem,
         key: keyPem,
         rejectUnauthorized: !access.insecureSkipTlsVerify,
-        timeout: timeoutMs,
       },
       (res: any) => {
         let text = "";
         res.setEncoding("utf8");
         res.on("data", (d: string) => (text += d));
+        // A connection dropped before the end of the body ends the exchange too.
+        const cut = () => fail(new Error("the connection closed before the whole answer arrived"));
+        res.on("error", cut);
+        res.on("close", () => {
+          if (!res.complete) cut();
+        });
         res.on("end", () => {
           let body: any = text;
           try {
@@ -89,12 +111,11 @@ export function kubeRequest(access: KubeAccess, method: string, path: string, ti
           } catch {
             // not JSON: keep the text for the error message
           }
-          resolve({ status: res.statusCode, body });
+          settle(() => resolve({ status: res.statusCode, body }));
         });
       },
     );
-    request.on("timeout", () => request.destroy(new Error(`no answer from ${access.server} within ${timeoutMs} ms`)));
-    request.on("error", (e: Error) => reject(new Error(`${method} ${url.pathname} on ${access.server}: ${e.message}`)));
+    request.on("error", fail);
     request.end();
   });
 }

@@ -54,7 +54,15 @@ export interface FakeKubeApi {
   /** A kubeconfig as kind prints it, pointing here with inline certificates. */
   kubeconfig(name: string): string;
   access(): KubeAccess;
+  /** With `auth: "token"`: the bearer token the server accepts now; a test may rotate it. */
+  token?: string;
   close(): Promise<void>;
+}
+
+export interface FakeKubeApiOptions {
+  /** "cert" (the default, as kind): client certificates; "token": a bearer token, 401 otherwise. */
+  auth?: "cert" | "token";
+  token?: string;
 }
 
 const b64 = (s: string) => Buffer.from(s).toString("base64");
@@ -73,8 +81,9 @@ function matches(selector: string, labels: Record<string, string>): boolean {
   });
 }
 
-export async function startFakeKubeApi(): Promise<FakeKubeApi> {
+export async function startFakeKubeApi(options: FakeKubeApiOptions = {}): Promise<FakeKubeApi> {
   const p = testPki();
+  const tokenAuth = options.auth === "token";
   const api: FakeKubeApi = {
     url: "",
     requests: [],
@@ -102,11 +111,13 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
         `    client-key-data: ${b64(p.clientKey)}`,
         "",
       ].join("\n"),
-    access: () => ({ server: api.url, caPem: p.caCert, certPem: p.clientCert, keyPem: p.clientKey }),
+    access: () =>
+      tokenAuth ? { server: api.url, caPem: p.caCert, token: api.token } : { server: api.url, caPem: p.caCert, certPem: p.clientCert, keyPem: p.clientKey },
+    token: options.token,
     close: () => new Promise((r) => server.close(() => r())),
   };
   const server = https.createServer(
-    { key: p.serverKey, cert: p.serverCert, ca: p.caCert, requestCert: true, rejectUnauthorized: true },
+    { key: p.serverKey, cert: p.serverCert, ca: p.caCert, requestCert: !tokenAuth, rejectUnauthorized: !tokenAuth },
     (req, res) => {
       api.requests.push(`${req.method} ${req.url}`);
       const url = new URL(req.url!, "https://127.0.0.1");
@@ -114,6 +125,9 @@ export async function startFakeKubeApi(): Promise<FakeKubeApi> {
         res.writeHead(status, { "Content-Type": "application/json" });
         res.end(JSON.stringify(body));
       };
+      if (tokenAuth && req.headers.authorization !== `Bearer ${api.token}`) {
+        return send(401, { kind: "Status", status: "Failure", message: "Unauthorized", reason: "Unauthorized", code: 401 });
+      }
       const podsPath = /^\/api\/v1\/namespaces\/([^/]+)\/pods$/.exec(url.pathname);
       if (req.method === "GET" && url.pathname === "/api/v1/nodes") return send(200, { kind: "NodeList", items: api.nodes() });
       if (podsPath) {
