@@ -1,3 +1,3 @@
 export { loadStackConfig, parseStackConfig, PROJECT } from "./load";
 export { SETTINGS, SettingKey, StackConfig } from "./settings";
-export { StackConfigError, ConfigProblem } from "./problems";
+export { StackConfigError } from "./problems";

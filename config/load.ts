@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { SETTINGS, SettingKey, StackConfig } from "./settings";
 import { Setting } from "./setting";
-import { ConfigProblem, StackConfigError, SECRET_PLACEHOLDER } from "./problems";
+import { Problem, StackConfigError, SECRET_PLACEHOLDER } from "./problems";
 import { checkRules, ParsedValues } from "./rules";
 
 export const PROJECT = "kind-zookeeper";
@@ -15,7 +15,7 @@ export function parseStackConfig(
   raw: Record<string, string | undefined>,
   secretKeys: ReadonlySet<string> = new Set(),
 ): { config: StackConfig; warnings: string[] } {
-  const problems: ConfigProblem[] = [];
+  const problems: Problem[] = [];
   const values: ParsedValues = {};
   for (const [key, setting] of Object.entries(SETTINGS) as [SettingKey, Setting<unknown>][]) {
     const input = raw[key];
@@ -25,16 +25,16 @@ export function parseStackConfig(
     }
     const parsed = setting.schema.safeParse(input);
     if (parsed.success) (values as Record<string, unknown>)[key] = parsed.data;
-    else problems.push({ key, expected: setting.expected, got: input, fix: `pulumi config set ${key} ${setting.example}` });
+    else problems.push({ subject: key, expected: setting.expected, got: input, remedies: [{ set: key, to: setting.example }] });
   }
   for (const key of Object.keys(raw)) {
     if (key in SETTINGS || raw[key] === undefined) continue;
     const near = closestSetting(key);
     problems.push({
-      key,
+      subject: key,
       expected: `is not a setting of this project${near ? ` (did you mean ${near}?)` : ""}`,
       got: raw[key],
-      fix: near ? `pulumi config rm ${key}; pulumi config set ${near} ...` : `pulumi config rm ${key}; README.md lists every setting`,
+      remedies: [{ unset: key, why: near ? `and set ${near} instead` : "(README.md lists every setting)" }],
     });
   }
   const rules = checkRules(values);
@@ -44,10 +44,10 @@ export function parseStackConfig(
 }
 
 /** A problem as it may be printed: the value of a secret or sensitive setting is never shown. */
-function redacted(p: ConfigProblem, raw: Record<string, string | undefined>, secretKeys: ReadonlySet<string>): ConfigProblem {
-  const input = raw[p.key];
-  const setting = (SETTINGS as Record<string, Setting<unknown>>)[p.key];
-  const hidden = secretKeys.has(p.key) || (input !== undefined && setting?.sensitive?.(input));
+function redacted(p: Problem, raw: Record<string, string | undefined>, secretKeys: ReadonlySet<string>): Problem {
+  const input = raw[p.subject];
+  const setting = (SETTINGS as Record<string, Setting<unknown>>)[p.subject];
+  const hidden = secretKeys.has(p.subject) || (input !== undefined && setting?.sensitive?.(input));
   return hidden && p.got !== undefined ? { ...p, got: SECRET_PLACEHOLDER } : p;
 }
 

@@ -130,7 +130,7 @@ describe("stack configuration", () => {
 
   it("a key that is no setting is refused, with the setting it was probably meant to be", () => {
     expect(problemsOf({ replica: "3" })).to.deep.equal([
-      'replica: is not a setting of this project (did you mean replicas?), got "3" (pulumi config rm replica; pulumi config set replicas ...)',
+      'replica: is not a setting of this project (did you mean replicas?), got "3" (pulumi config rm replica and set replicas instead)',
     ]);
   });
 

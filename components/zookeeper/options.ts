@@ -1,3 +1,4 @@
+import { Problem, ArgumentError } from "../problem";
 import { parseHeap, memoryForHeap } from "./quantities";
 import { planDisruptionBudget, toleratedFailures, DisruptionBudget } from "./quorum";
 import { ensembleNames, EnsembleNames } from "./names";
@@ -150,12 +151,14 @@ export function resolveEnsemble(options: EnsembleOptions): ResolvedEnsemble {
   const replicas = options.replicas ?? d.replicas;
   const heap = options.heap ?? d.heap;
   const heapBytes = parseHeap(heap);
-  if (heapBytes === undefined) throw new Error(`heap: must be a JVM size such as 512m or 2g, got "${heap}"`);
-
   const plan = planDisruptionBudget(replicas, options.pdbMaxUnavailable, options.pdbMinAvailable);
-  if (plan.problems.length) {
-    throw new Error(plan.problems.map((p) => `${p.key}: ${p.expected}, got ${p.got} (${p.fix})`).join("\n"));
-  }
+  const problems: Problem[] = [
+    ...(heapBytes === undefined
+      ? [{ subject: "heap", expected: "must be a JVM size such as 512m or 2g", got: heap, remedies: [{ set: "heap", to: d.heap }] }]
+      : []),
+    ...plan.problems,
+  ];
+  if (problems.length) throw new ArgumentError("ZooKeeperEnsemble", problems);
   const warnings = [...plan.warnings];
   if (replicas % 2 === 0) {
     warnings.push(
@@ -171,7 +174,7 @@ export function resolveEnsemble(options: EnsembleOptions): ResolvedEnsemble {
     replicas,
     image: options.image ?? d.image,
     heap,
-    memory: options.memory ?? memoryForHeap(heapBytes),
+    memory: options.memory ?? memoryForHeap(heapBytes!),
     cpu: options.cpu ?? d.cpu,
     antiAffinity: options.antiAffinity ?? d.antiAffinity,
     zoneSpread: options.zoneSpread ?? d.zoneSpread,

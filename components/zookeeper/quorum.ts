@@ -1,3 +1,5 @@
+import { Problem } from "../problem";
+
 // ZooKeeper keeps serving only while a majority of its servers is up; every rule about voluntary
 // disruptions (PodDisruptionBudget) is derived from that one number.
 
@@ -13,19 +15,13 @@ export function toleratedFailures(replicas: number): number {
 
 export type DisruptionBudget = { maxUnavailable: number } | { minAvailable: number };
 
-/** A bad PDB setting: the config key, what it must be, what it was, and how to fix it. */
-export interface BudgetProblem {
-  key: "pdbMaxUnavailable" | "pdbMinAvailable";
-  expected: string;
-  got: number;
-  fix: string;
-}
 
 export interface DisruptionPlan {
   /** undefined: no PodDisruptionBudget is created. */
   budget?: DisruptionBudget;
   warnings: string[];
-  problems: BudgetProblem[];
+  /** Keyed by the ensemble's arguments pdbMaxUnavailable and pdbMinAvailable. */
+  problems: Problem[];
 }
 
 /**
@@ -41,7 +37,7 @@ export function planDisruptionBudget(
   const quorum = quorumSize(replicas);
   const spare = replicas - quorum;
   const warnings: string[] = [];
-  const problems: BudgetProblem[] = [];
+  const problems: Problem[] = [];
   const blocksDrains = (how: string) =>
     warnings.push(
       `PodDisruptionBudget ${how}: with ${replicas} server(s) and a quorum of ${quorum}, no server may be ` +
@@ -50,10 +46,10 @@ export function planDisruptionBudget(
 
   if (maxUnavailable !== undefined && minAvailable !== undefined) {
     problems.push({
-      key: "pdbMinAvailable",
+      subject: "pdbMinAvailable",
       expected: `must not be set together with pdbMaxUnavailable (${maxUnavailable}); a PodDisruptionBudget takes one of them`,
       got: minAvailable,
-      fix: "pulumi config rm pdbMinAvailable",
+      remedies: [{ unset: "pdbMinAvailable" }],
     });
     return { warnings, problems };
   }
@@ -61,12 +57,12 @@ export function planDisruptionBudget(
   if (maxUnavailable !== undefined) {
     if (maxUnavailable > spare) {
       problems.push({
-        key: "pdbMaxUnavailable",
+        subject: "pdbMaxUnavailable",
         expected:
           `must be at most ${spare}: ${replicas} servers need ${quorum} up for a quorum, ` +
           `so a drain may take down at most ${spare}`,
         got: maxUnavailable,
-        fix: `pulumi config set pdbMaxUnavailable ${spare}`,
+        remedies: [{ set: "pdbMaxUnavailable", to: spare }],
       });
     } else if (maxUnavailable === 0) {
       blocksDrains("maxUnavailable 0");
@@ -77,17 +73,17 @@ export function planDisruptionBudget(
   if (minAvailable !== undefined) {
     if (minAvailable < quorum) {
       problems.push({
-        key: "pdbMinAvailable",
+        subject: "pdbMinAvailable",
         expected: `must be at least ${quorum}, the quorum of ${replicas} servers, or a drain can stop the ensemble`,
         got: minAvailable,
-        fix: `pulumi config set pdbMinAvailable ${quorum}`,
+        remedies: [{ set: "pdbMinAvailable", to: quorum }],
       });
     } else if (minAvailable > replicas) {
       problems.push({
-        key: "pdbMinAvailable",
+        subject: "pdbMinAvailable",
         expected: `must be at most replicas (${replicas})`,
         got: minAvailable,
-        fix: `pulumi config set pdbMinAvailable ${quorum}`,
+        remedies: [{ set: "pdbMinAvailable", to: quorum }],
       });
     } else if (minAvailable === replicas) {
       blocksDrains(`minAvailable ${minAvailable}`);
