@@ -43,7 +43,7 @@ async function main() {
       const list = useMocks("bench");
       const provider = new k8s.Provider("cluster", {});
       const ensembles = Array.from({ length: count }, (_, i) =>
-        new ZooKeeperEnsemble(`e${i}`, { provider, namePrefix: `e${i}-`, namespace: "bench", createNamespace: false }));
+        new ZooKeeperEnsemble(`e${i}`, { namePrefix: `e${i}-`, namespace: "bench", createNamespace: false }, { provider }));
       await Promise.all(ensembles.map((e) => promiseOf(e.statefulSet.urn)));
       await settle(list);
       return list.length;

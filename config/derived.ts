@@ -5,10 +5,10 @@ import { pinKubeconfig, PinnedKubeconfig, KubeconfigError } from "../components/
 import { LOCAL_PATH_PROVISIONER } from "../components/storage/storage-class";
 import { StackConfig } from "./settings";
 
-/** The kind cluster of a stack: kind-zookeeper-<stack>, made a valid kind name (stack names allow more). */
-export function defaultClusterName(stack: string): string {
-  const cleaned = stack.toLowerCase().replace(/[^a-z0-9.-]+/g, "-").replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, "");
-  return `kind-zookeeper-${cleaned || "stack"}`.slice(0, 50).replace(/[^a-z0-9]+$/, "");
+/** The kind cluster of a stack: <project>-<stack>, made a valid kind name (stack names allow more). */
+export function defaultClusterName(project: string, stack: string): string {
+  const clean = (name: string) => name.toLowerCase().replace(/[^a-z0-9.-]+/g, "-").replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, "");
+  return `${clean(project) || "zookeeper"}-${clean(stack) || "stack"}`.slice(0, 50).replace(/[^a-z0-9]+$/, "");
 }
 
 /** The provisioner: configured, or the one kind ships (the rules require it outside kind mode). */

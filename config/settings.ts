@@ -30,7 +30,7 @@ export const SETTINGS = {
     example: "kind-zookeeper-dev",
     default: undefined,
     description:
-      "kind mode: the kind cluster's name (kubectl context kind-<name>). Default: kind-zookeeper-<stack>. Changing it replaces the kind cluster: the ensemble and its data are destroyed with it.",
+      "kind mode: the kind cluster's name (kubectl context kind-<name>). Default: <project>-<stack>, e.g. kind-zookeeper-dev. Changing it replaces the kind cluster: the ensemble and its data are destroyed with it.",
   }),
   workers: integer({
     min: 0,

@@ -50,10 +50,10 @@ describe("cluster modes", function () {
       expect(sc).to.deep.include({ provisioner: "rancher.io/local-path", volumeBindingMode: "WaitForFirstConsumer", reclaimPolicy: "Retain", allowVolumeExpansion: false });
       expect(one(resources, STS).inputs.spec.volumeClaimTemplates[0].spec.storageClassName).to.equal(sc.metadata.name);
 
-      expect(await promiseOf(outputs.clusterName)).to.equal("kind-zookeeper-dev");
+      expect(await promiseOf(outputs.kubeContext), "the context kind makes for the cluster").to.equal("kind-kind-zookeeper-dev");
       expect(await promiseOf(outputs.storageClassName)).to.equal("zookeeper-data");
       expect(await pulumi.isSecret(outputs.kubeconfig), "kubeconfig is a secret").to.equal(true);
-      expect(outputs.hostEndpoint).to.equal(undefined);
+      expect(outputs, "no host endpoint without exposeOnHost").not.to.have.property("hostEndpoint");
     });
 
     it("lets the servers use the tainted control plane, so all four nodes are schedulable", async () => {
@@ -98,10 +98,10 @@ describe("cluster modes", function () {
     }
 
     it("derives a valid kind name from any stack name", () => {
-      expect(defaultClusterName("dev")).to.equal("kind-zookeeper-dev");
-      expect(defaultClusterName("My_Team.Stack")).to.equal("kind-zookeeper-my-team.stack");
-      expect(defaultClusterName("__")).to.equal("kind-zookeeper-stack");
-      expect(defaultClusterName("x".repeat(80))).to.have.length(50);
+      expect(defaultClusterName("kind-zookeeper", "dev")).to.equal("kind-zookeeper-dev");
+      expect(defaultClusterName("kind-zookeeper", "My_Team.Stack")).to.equal("kind-zookeeper-my-team.stack");
+      expect(defaultClusterName("kind-zookeeper", "__")).to.equal("kind-zookeeper-stack");
+      expect(defaultClusterName("kind-zookeeper", "x".repeat(80))).to.have.length(50);
     });
   });
 
@@ -123,7 +123,7 @@ describe("cluster modes", function () {
       expect(one(resources, STS).inputs.spec.replicas).to.equal(5);
       expect(pod(resources).topologySpreadConstraints[0].topologyKey).to.equal("topology.kubernetes.io/zone");
       expect(pod(resources)).not.to.have.property("tolerations");
-      expect(await promiseOf(outputs.clusterName)).to.equal("prod");
+      expect(await promiseOf(outputs.kubeContext)).to.equal("prod");
       expect(await pulumi.isSecret(outputs.kubeconfig)).to.equal(true);
     });
 
@@ -174,7 +174,8 @@ describe("cluster modes", function () {
       expect(one(resources, PROVIDER).inputs.renderYamlToDirectory).to.equal("rendered");
       expect(one(resources, PROVIDER).inputs).not.to.have.property("kubeconfig");
       expectEveryObjectThroughTheOneProvider(resources);
-      expect(outputs.kubeconfig).to.equal(undefined);
+      expect(outputs).not.to.have.property("kubeconfig");
+      expect(outputs).not.to.have.property("kubeContext");
     });
   });
 

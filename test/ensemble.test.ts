@@ -5,31 +5,45 @@ import { isKubernetesObject } from "./support/schema";
 import { ZooKeeperEnsemble } from "../components/zookeeper";
 
 describe("the ZooKeeperEnsemble component", () => {
-  it("creates every child inside itself and through the provider it is given", async () => {
+  it("every child has the component as its parent and the provider from the component's options", async () => {
     const resources = useMocks("test");
     const provider = new k8s.Provider("cluster", {});
-    const zk = new ZooKeeperEnsemble("zk", { provider });
-    await promiseOf(zk.statefulSet.urn);
+    const zk = new ZooKeeperEnsemble("zk", {}, { provider });
     await settle(resources);
-    const component = resources.find((r) => r.type === "kind-zookeeper:index:ZooKeeperEnsemble");
-    expect(component, "the component registers itself").not.to.equal(undefined);
+    const componentUrn = await promiseOf(zk.urn);
     const children = resources.filter(isKubernetesObject);
     expect(children.map((r) => r.type).sort()).to.deep.equal([
       "kubernetes:apps/v1:StatefulSet", "kubernetes:core/v1:ConfigMap", "kubernetes:core/v1:Namespace",
       "kubernetes:core/v1:Service", "kubernetes:core/v1:Service", "kubernetes:policy/v1:PodDisruptionBudget",
     ]);
     const providerUrn = await promiseOf(provider.urn);
-    for (const child of children) expect(child.provider, child.name).to.equal(`${providerUrn}::cluster-id`);
-    // A child's URN type chain shows its parent.
-    const stsUrn = await promiseOf(zk.statefulSet.urn);
-    expect(stsUrn).to.contain("kind-zookeeper:index:ZooKeeperEnsemble$kubernetes:apps/v1:StatefulSet");
+    for (const child of children) {
+      expect(child.options.parent, child.name).to.equal(componentUrn);
+      expect(child.provider, child.name).to.equal(`${providerUrn}::cluster-id`);
+    }
+  });
+
+  it("refuses to be made without a Kubernetes provider, rather than use the ambient kubeconfig", () => {
+    useMocks("test");
+    expect(() => new ZooKeeperEnsemble("zk", {})).to.throw("ZooKeeperEnsemble needs a Kubernetes provider in its resource options");
+  });
+
+  it("its outputs depend on the resources they name: the connection string on the StatefulSet", async () => {
+    const resources = useMocks("test");
+    const provider = new k8s.Provider("cluster", {});
+    const zk = new ZooKeeperEnsemble("zk", {}, { provider });
+    await settle(resources);
+    const dependsOn = async (o: unknown) => [...(await (o as any).resources())];
+    expect(await dependsOn(zk.connectionString)).to.include(zk.statefulSet);
+    expect(await dependsOn(zk.serverFqdns)).to.include(zk.statefulSet);
+    expect((await dependsOn(zk.namespace)).length, "the namespace output comes from the Namespace").to.equal(1);
   });
 
   it("several ensembles with prefixes share a namespace without colliding", async () => {
     const resources = useMocks("test");
     const provider = new k8s.Provider("cluster", {});
-    const a = new ZooKeeperEnsemble("orders", { provider, namePrefix: "orders-", namespace: "shared", createNamespace: false });
-    const b = new ZooKeeperEnsemble("billing", { provider, namePrefix: "billing-", namespace: "shared", createNamespace: false });
+    const a = new ZooKeeperEnsemble("orders", { namePrefix: "orders-", namespace: "shared", createNamespace: false }, { provider });
+    const b = new ZooKeeperEnsemble("billing", { namePrefix: "billing-", namespace: "shared", createNamespace: false }, { provider });
     await Promise.all([promiseOf(a.statefulSet.urn), promiseOf(b.statefulSet.urn)]);
     await settle(resources);
     const objects = resources.filter(isKubernetesObject);

@@ -4,17 +4,16 @@ import { KindCluster, KindClusterArgs } from "../kind";
 import { PinnedKubeconfig } from "../kube-api/kubeconfig";
 import { KubeAccess, kindKubeAccess } from "../kube-api/client";
 
-export type ClusterMode = "kind" | "existing" | "render";
+export type ClusterMode = TargetClusterArgs["mode"];
 
-export interface TargetClusterArgs {
-  mode: ClusterMode;
-  /** mode kind: the local cluster to create. */
-  kind?: KindClusterArgs;
-  /** mode existing: the kubeconfig pinned to the context to deploy to (see pinKubeconfig). */
-  existing?: PinnedKubeconfig;
-  /** mode render: the directory the manifests are written to instead of a cluster. */
-  render?: { directory: string };
-}
+/** Where the ensemble goes, one shape per mode. */
+export type TargetClusterArgs =
+  /** A local cluster created with kind. */
+  | { mode: "kind"; kind: KindClusterArgs }
+  /** A cluster you have: its kubeconfig pinned to the context to deploy to (see pinKubeconfig). */
+  | { mode: "existing"; kubeconfig: PinnedKubeconfig }
+  /** No cluster: the manifests are written to this directory instead. */
+  | { mode: "render"; directory: string };
 
 /**
  * Where the ensemble goes, and the one Kubernetes provider that gets it there. Every mode builds
@@ -23,9 +22,9 @@ export interface TargetClusterArgs {
 export class TargetCluster extends pulumi.ComponentResource {
   public readonly provider: k8s.Provider;
   public readonly kindCluster?: KindCluster;
-  /** The kind cluster's name, or the existing cluster's context. */
-  public readonly clusterName?: pulumi.Output<string>;
-  /** Secret. */
+  /** The kubectl context that reaches the cluster: kind-<name> for kind; none when rendering. */
+  public readonly kubeContext?: pulumi.Output<string>;
+  /** Secret: the kubeconfig the provider uses. */
   public readonly kubeconfig?: pulumi.Output<string>;
   /** Secret: how the dynamic providers reach the same cluster, where they can. */
   public readonly access?: pulumi.Output<KubeAccess>;
@@ -34,9 +33,8 @@ export class TargetCluster extends pulumi.ComponentResource {
     super("kind-zookeeper:index:TargetCluster", name, {}, opts);
     switch (args.mode) {
       case "kind": {
-        if (!args.kind) throw new Error("TargetCluster: mode kind needs the kind cluster's settings");
         this.kindCluster = new KindCluster(`${name}-kind`, args.kind, { parent: this });
-        this.clusterName = this.kindCluster.name;
+        this.kubeContext = this.kindCluster.name.apply((n) => `kind-${n}`);
         this.kubeconfig = pulumi.secret(this.kindCluster.kubeconfig);
         this.access = pulumi.secret(this.kubeconfig.apply(kindKubeAccess));
         this.provider = new k8s.Provider(
@@ -48,19 +46,18 @@ export class TargetCluster extends pulumi.ComponentResource {
         break;
       }
       case "existing": {
-        if (!args.existing) throw new Error("TargetCluster: mode existing needs a kubeconfig");
-        this.kubeconfig = pulumi.secret(args.existing.content);
-        if (!("unsupported" in args.existing.access)) this.access = pulumi.secret(args.existing.access);
-        this.clusterName = pulumi.output(args.existing.context);
-        this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, context: args.existing.context }, { parent: this });
+        const pinned = args.kubeconfig;
+        this.kubeconfig = pulumi.secret(pinned.content);
+        if (!("unsupported" in pinned.access)) this.access = pulumi.secret(pinned.access);
+        this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, context: pinned.context }, { parent: this });
+        this.kubeContext = this.provider.urn.apply(() => pinned.context);
         break;
       }
       case "render": {
-        if (!args.render) throw new Error("TargetCluster: mode render needs a directory");
-        this.provider = new k8s.Provider(`${name}-k8s`, { renderYamlToDirectory: args.render.directory }, { parent: this });
+        this.provider = new k8s.Provider(`${name}-k8s`, { renderYamlToDirectory: args.directory }, { parent: this });
         break;
       }
     }
-    this.registerOutputs({ clusterName: this.clusterName, kubeconfig: this.kubeconfig });
+    this.registerOutputs({ kubeContext: this.kubeContext, kubeconfig: this.kubeconfig });
   }
 }

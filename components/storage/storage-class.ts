@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
+import { requireKubernetesProvider } from "../cluster/provider-option";
 
 /** The provisioner kind ships: volumes are directories on the node the pod runs on. */
 export const LOCAL_PATH_PROVISIONER = "rancher.io/local-path";
@@ -43,9 +44,7 @@ export const STORAGE_CLASS_REPLACEMENT: Pick<pulumi.CustomResourceOptions, "repl
   deleteBeforeReplace: true,
 };
 
-export interface ZooKeeperStorageArgs extends StorageClassOptions {
-  provider: k8s.Provider;
-}
+export type ZooKeeperStorageArgs = StorageClassOptions;
 
 export class ZooKeeperStorage extends pulumi.ComponentResource {
   public readonly storageClass: k8s.storage.v1.StorageClass;
@@ -53,12 +52,9 @@ export class ZooKeeperStorage extends pulumi.ComponentResource {
 
   constructor(name: string, args: ZooKeeperStorageArgs, opts?: pulumi.ComponentResourceOptions) {
     super("kind-zookeeper:index:ZooKeeperStorage", name, {}, opts);
+    requireKubernetesProvider("ZooKeeperStorage", opts);
     const { apiVersion: _a, kind: _k, ...spec } = renderStorageClass(args);
-    this.storageClass = new k8s.storage.v1.StorageClass(`${name}-class`, spec, {
-      parent: this,
-      provider: args.provider,
-      ...STORAGE_CLASS_REPLACEMENT,
-    });
+    this.storageClass = new k8s.storage.v1.StorageClass(`${name}-class`, spec, { parent: this, ...STORAGE_CLASS_REPLACEMENT });
     this.storageClassName = this.storageClass.metadata.name;
     this.registerOutputs({ storageClassName: this.storageClassName });
   }

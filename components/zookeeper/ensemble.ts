@@ -9,10 +9,10 @@ import { renderStatefulSet, renderVolumeExpansions } from "./statefulset";
 import { PodCleanup } from "./pod-cleanup";
 import { podSelector, labelSelectorQuery } from "./labels";
 import { KubeAccess } from "../kube-api/client";
+import { requireKubernetesProvider } from "../cluster/provider-option";
 
+/** The ensemble's options, plus what it needs to clean up after itself; the Kubernetes provider comes as a resource option. */
 export interface ZooKeeperEnsembleArgs extends EnsembleOptions {
-  /** The Kubernetes provider every object is created through; required so nothing falls back to the ambient kubeconfig. */
-  provider: k8s.Provider;
   /**
    * The same cluster's API, for removing the servers' pods at destroy in a namespace the component
    * does not create (see PodCleanup). Without it such pods outlive `pulumi destroy`.
@@ -41,11 +41,9 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
     const s = resolveEnsemble(args);
     for (const warning of s.warnings) pulumi.log.warn(warning, this);
 
-    const childOpts = (extra?: pulumi.CustomResourceOptions): pulumi.CustomResourceOptions => ({
-      parent: this,
-      provider: args.provider,
-      ...extra,
-    });
+    requireKubernetesProvider("ZooKeeperEnsemble", opts);
+    // The Kubernetes provider comes from this component's options, through the parent.
+    const childOpts = (extra?: pulumi.CustomResourceOptions): pulumi.CustomResourceOptions => ({ parent: this, ...extra });
 
     const ns = s.createNamespace
       ? new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: renderNamespace(s).metadata }, childOpts())
@@ -63,7 +61,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
     const headless = renderHeadlessService(s);
     const hs = new k8s.core.v1.Service(`${name}-headless`, { metadata: headless.metadata, spec: headless.spec }, inNamespace);
     const client = renderClientService(s);
-    new k8s.core.v1.Service(`${name}-client`, { metadata: client.metadata, spec: client.spec }, inNamespace);
+    const cs = new k8s.core.v1.Service(`${name}-client`, { metadata: client.metadata, spec: client.spec }, inNamespace);
     const nodePort = renderNodePortService(s);
     if (nodePort) {
       new k8s.core.v1.Service(`${name}-nodeport`, { metadata: nodePort.metadata, spec: nodePort.spec }, inNamespace);
@@ -108,11 +106,14 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
       );
     }
 
+    // Outputs come from the resources they name, so whatever uses them waits for those resources:
+    // the servers' names and the connection string for the StatefulSet, which Pulumi awaits until
+    // every server is Ready.
     const fqdns = serverFqdns(s.names, s.namespace, s.clusterDomain, s.replicas);
-    this.namespace = pulumi.output(s.namespace);
-    this.serverFqdns = pulumi.output(fqdns);
-    this.clientEndpoint = pulumi.output(clientEndpoint(s.names, s.namespace, s.clusterDomain, PORTS.client));
-    this.connectionString = pulumi.output(connectionString(fqdns, PORTS.client));
+    this.namespace = ns ? ns.metadata.name : pulumi.output(s.namespace);
+    this.serverFqdns = this.statefulSet.metadata.name.apply(() => fqdns);
+    this.clientEndpoint = cs.metadata.name.apply(() => clientEndpoint(s.names, s.namespace, s.clusterDomain, PORTS.client));
+    this.connectionString = this.statefulSet.metadata.name.apply(() => connectionString(fqdns, PORTS.client));
     this.registerOutputs({
       namespace: this.namespace,
       serverFqdns: this.serverFqdns,

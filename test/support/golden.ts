@@ -31,7 +31,7 @@ export async function renderStack(stack: string): Promise<unknown> {
   return withTestHome(async () => {
     const { resources, outputs } = await runProgram(stack, cliConfigFor(stack));
     const exported: Record<string, unknown> = {};
-    for (const [name, output] of Object.entries(outputs)) exported[name] = output === undefined ? undefined : await promiseOf(output);
+    for (const name of Object.keys(outputs).sort()) exported[name] = await promiseOf(outputs[name]);
     return {
       // A dynamic provider's serialized code is not a reviewed fact; its providerVersion input is.
       resources: resources

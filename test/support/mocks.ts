@@ -137,7 +137,8 @@ export async function attemptProgram(stack: string, config: Record<string, strin
     delete require.cache[path];
     let outputs: Record<string, pulumi.Output<any>>;
     try {
-      outputs = require(path);
+      // The program exports a function, which Pulumi's host calls; its result is the stack's outputs.
+      outputs = require(path)();
     } catch (error) {
       await settle(resources);
       return { resources, outputs: {}, warnings, error };
