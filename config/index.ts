@@ -1,3 +1,3 @@
-export { loadStackConfig, parseStackConfig, PROJECT } from "./load";
+export { loadStackConfig, parseStackConfig } from "./load";
 export { SETTINGS, SettingKey, StackConfig } from "./settings";
 export { StackConfigError } from "./problems";

@@ -4,8 +4,6 @@ import { Setting } from "./setting";
 import { Problem, StackConfigError, SECRET_PLACEHOLDER } from "./problems";
 import { checkRules, ParsedValues } from "./rules";
 
-export const PROJECT = "kind-zookeeper";
-
 /**
  * Parses raw config strings (key without the project prefix) into the typed stack configuration.
  * Throws one StackConfigError listing every bad key, so a user fixes them all in one go.
@@ -64,7 +62,7 @@ export function isSecretConfigKey(fullKey: string): boolean {
 
 /** Reads this project's keys of the current stack and parses them; nothing is registered before it returns. */
 export function loadStackConfig(): StackConfig {
-  const prefix = `${PROJECT}:`;
+  const prefix = `${pulumi.getProject()}:`;
   const raw: Record<string, string> = {};
   const secretKeys = new Set<string>();
   for (const [fullKey, value] of Object.entries(pulumi.runtime.allConfig())) {

@@ -1,7 +1,7 @@
 import { ENSEMBLE_DEFAULTS } from "../components/zookeeper/options";
 import { parseHeap, parseByteQuantity, parseCpu } from "../components/zookeeper/quantities";
 import { integer, text, oneOf, boolean, Setting } from "./setting";
-import { KIND_NODE_IMAGE } from "../components/kind/config";
+import { KIND_DEFAULTS } from "../components/kind/config";
 import { KIND_CLUSTER_NAME } from "../components/kind/provider";
 import { kubeconfigSource } from "./derived";
 
@@ -35,21 +35,21 @@ export const SETTINGS = {
   workers: integer({
     min: 0,
     max: 20,
-    default: 3,
+    default: KIND_DEFAULTS.workers,
     description:
       "kind mode: worker nodes beside the control plane (3: the tutorial's four nodes); 0 makes a one-node cluster. Changing it replaces the kind cluster: the ensemble and its data are destroyed with it.",
   }),
   nodeImage: text({
     valid: pinnedImage,
     expected: "must be a kindest/node image reference with a tag or digest",
-    example: KIND_NODE_IMAGE,
-    default: KIND_NODE_IMAGE,
+    example: KIND_DEFAULTS.nodeImage,
+    default: KIND_DEFAULTS.nodeImage,
     description:
       "kind mode: node image of every node; the default is kind v0.32.0's, pinned by digest. Changing it replaces the kind cluster: the ensemble and its data are destroyed with it.",
   }),
   kindCreateTimeoutSeconds: integer({
     min: 30,
-    default: 300,
+    default: KIND_DEFAULTS.createTimeoutSeconds,
     description:
       "kind mode: seconds 'kind create cluster' may wait for the control plane (a first run also pulls the node image), and then again for every node to be Ready.",
   }),

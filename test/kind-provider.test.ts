@@ -24,7 +24,12 @@ async function serializedKindResource(args: ConstructorParameters<typeof KindClu
   const registered = one(resources, KIND_TYPE);
   const { __provider, ...inputs } = registered.inputs;
   expect(__provider, "the provider is serialized into the inputs").to.be.a("string");
-  return { provider: requireFromString(__provider).handler(), inputs: inputs as KindClusterInputs, serialized: __provider as string };
+  return {
+    provider: requireFromString(__provider).handler(),
+    inputs: inputs as KindClusterInputs,
+    serialized: __provider as string,
+    secretOutputs: registered.options.additionalSecretOutputs,
+  };
 }
 
 async function rejection(promise: Promise<unknown>): Promise<Error> {
@@ -80,7 +85,8 @@ describe("the kind cluster", function () {
     const kind = useFakeKind();
 
     it("registers with its inputs, a version, and the kubeconfig as a secret output", async () => {
-      const { inputs } = await serializedKindResource({ clusterName: "kind-zookeeper-dev" });
+      const { inputs, secretOutputs } = await serializedKindResource({ clusterName: "kind-zookeeper-dev" });
+      expect(secretOutputs, "the engine keeps the kubeconfig output secret").to.deep.equal(["kubeconfig"]);
       expect(inputs.name).to.equal("kind-zookeeper-dev");
       expect(inputs.providerVersion).to.equal(KIND_PROVIDER_VERSION);
       expect(yaml.load(inputs.config)).to.deep.equal(renderKindConfig({ workers: 3, nodeImage: KIND_NODE_IMAGE }));

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { kindProvider, KIND_PROVIDER_VERSION } from "./provider";
-import { renderKindConfigYaml, KIND_NODE_IMAGE, PortMapping } from "./config";
+import { renderKindConfigYaml, KIND_DEFAULTS, PortMapping } from "./config";
 
 export interface KindClusterArgs {
   /** The kind cluster name; kubectl's context becomes `kind-<name>`. */
@@ -11,7 +11,7 @@ export interface KindClusterArgs {
   nodeImage?: string;
   /** Host ports forwarded into the cluster (for a NodePort Service). Defaults to none. */
   portMappings?: PortMapping[];
-  /** Seconds `kind create cluster` may take. Defaults to 300. */
+  /** Seconds `kind create cluster` may wait for the control plane, and then again for every node. Defaults to 300. */
   createTimeoutSeconds?: number;
 }
 
@@ -35,11 +35,11 @@ export class KindCluster extends pulumi.dynamic.Resource {
       {
         name: args.clusterName,
         config: renderKindConfigYaml({
-          workers: args.workers ?? 3,
-          nodeImage: args.nodeImage ?? KIND_NODE_IMAGE,
+          workers: args.workers ?? KIND_DEFAULTS.workers,
+          nodeImage: args.nodeImage ?? KIND_DEFAULTS.nodeImage,
           portMappings: args.portMappings,
         }),
-        createTimeoutSeconds: args.createTimeoutSeconds ?? 300,
+        createTimeoutSeconds: args.createTimeoutSeconds ?? KIND_DEFAULTS.createTimeoutSeconds,
         providerVersion: KIND_PROVIDER_VERSION,
         kubeconfig: undefined,
         endpoint: undefined,

@@ -4,6 +4,14 @@ import * as yaml from "js-yaml";
 export const KIND_NODE_IMAGE =
   "kindest/node:v1.36.1@sha256:3489c7674813ba5d8b1a9977baea8a6e553784dab7b84759d1014dbd78f7ebd5";
 
+/** The kind cluster's defaults: one control plane and three workers, the tutorial's four nodes. */
+export const KIND_DEFAULTS = {
+  workers: 3,
+  nodeImage: KIND_NODE_IMAGE,
+  /** Seconds `kind create cluster` may wait for the control plane, and then again for every node. */
+  createTimeoutSeconds: 300,
+} as const;
+
 /** The taint kind (through kubeadm) puts on the control plane of a multi-node cluster. */
 export const CONTROL_PLANE_TAINT = { key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" } as const;
 

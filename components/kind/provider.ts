@@ -41,7 +41,7 @@ export const kindProvider: pulumi.dynamic.ResourceProvider = {
     if (typeof news.config !== "string" || !news.config.includes("kind.x-k8s.io/v1alpha4")) {
       failures.push({ property: "config", reason: "must be a kind.x-k8s.io/v1alpha4 cluster config" });
     }
-    const inputs = { createTimeoutSeconds: 300, providerVersion: KIND_PROVIDER_VERSION, ...news };
+    const inputs = { providerVersion: KIND_PROVIDER_VERSION, ...news };
     return { inputs, failures };
   },
 

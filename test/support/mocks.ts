@@ -1,5 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import { PROJECT } from "../../config";
+import { readProject } from "./pulumi-cli";
+
+/** The real project name: config keys are <project>:<key>, as the CLI hands them over. */
+const PROJECT = readProject().name;
 
 export interface Registered {
   type: string;
@@ -19,6 +22,7 @@ export interface RegisteredOptions {
   retainOnDelete?: boolean;
   dependencies: string[];
   aliases: number;
+  additionalSecretOutputs: string[];
 }
 
 let registered: Registered[] = [];
@@ -59,6 +63,7 @@ export function useMocks(stack: string, config: Record<string, string> = {}, sec
       retainOnDelete: req.getRetainondelete(),
       dependencies: req.getDependenciesList(),
       aliases: req.getAliasesList().length,
+      additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
     });
     return registerResource(req, callback);
   };

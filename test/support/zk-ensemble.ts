@@ -136,6 +136,23 @@ export class LocalEnsemble {
     }
   }
 
+  isRunning(ordinal: number): boolean {
+    const child = this.servers[ordinal].process;
+    return child !== undefined && running(child);
+  }
+
+  /** Exactly these servers running: the others stopped, these started if they were not. */
+  async runOnly(ordinals: number[]): Promise<void> {
+    await this.stop(this.servers.map((s) => s.ordinal).filter((i) => !ordinals.includes(i)));
+    this.start(ordinals.filter((i) => !this.isRunning(i)));
+  }
+
+  /** Every server running and ready: a test's starting point that no earlier test can spoil. */
+  async allServing(ms = 60000): Promise<void> {
+    await this.runOnly(this.servers.map((s) => s.ordinal));
+    await this.waitReady(undefined, ms);
+  }
+
   /** Stops servers by PID (SIGTERM as a pod deletion, SIGKILL as a crash) and waits, bounded, for them to exit. */
   async stop(ordinals = this.servers.map((s) => s.ordinal), signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
     await Promise.all(ordinals.map((i) => this.stopOne(this.servers[i], signal)));
