@@ -19,7 +19,7 @@ export interface Problem {
 /** Shown instead of a value that must not be printed: a secret setting's, or a kubeconfig's content. */
 export const SECRET_PLACEHOLDER = "[secret]";
 
-export function describeValue(got: unknown): string {
+function describeValue(got: unknown): string {
   if (got === undefined) return "nothing";
   if (got === SECRET_PLACEHOLDER) return got;
   return typeof got === "string" ? JSON.stringify(got) : String(got);
@@ -32,7 +32,7 @@ export function formatProblem(p: Problem, remedy: (r: Remedy) => string): string
 }
 
 /** A remedy in a component's terms: `argument: value`. */
-export function argumentRemedy(r: Remedy): string {
+function argumentRemedy(r: Remedy): string {
   const why = "why" in r && r.why ? ` ${r.why}` : "";
   if ("set" in r) return `${r.set}: ${r.to}${why}`;
   if ("unset" in r) return `leave ${r.unset} unset${why}`;

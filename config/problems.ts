@@ -4,14 +4,14 @@ import { Problem, Remedy, formatProblem, SECRET_PLACEHOLDER } from "../component
 export { Problem, SECRET_PLACEHOLDER };
 
 /** A remedy as a command: `pulumi config set <key> <value>`, `pulumi config rm <key>`, or the sentence. */
-export function configRemedy(r: Remedy): string {
+function configRemedy(r: Remedy): string {
   const why = "why" in r && r.why ? ` ${r.why}` : "";
   if ("set" in r) return `pulumi config set ${r.set} ${r.to}${why}`;
   if ("unset" in r) return `pulumi config rm ${r.unset}${why}`;
   return r.note;
 }
 
-export function formatSettingProblem(p: Problem): string {
+function formatSettingProblem(p: Problem): string {
   return formatProblem(p, configRemedy);
 }
 

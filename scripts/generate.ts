@@ -16,7 +16,7 @@ const README_END = "<!-- end of settings table -->";
 const settings = () => Object.entries(SETTINGS) as [string, Setting<unknown>][];
 
 /** Pulumi.yaml: the project's own fields as they are, and a `config:` entry per setting with a default. */
-export function renderPulumiYaml(current: string): string {
+function renderPulumiYaml(current: string): string {
   const project = yaml.load(current) as Record<string, unknown>;
   const { config: _config, ...head } = project;
   const config = Object.fromEntries(
@@ -45,7 +45,7 @@ function markdown(text: string): string {
     .join(" ");
 }
 
-export function renderSettingsTable(): string {
+function renderSettingsTable(): string {
   const rows = settings().map(([key, setting]) => {
     const shown = setting.default === undefined ? "(see description)" : setting.default === "" ? '`""`' : `\`${String(setting.default)}\``;
     return `| \`${key}\` | ${setting.type} | ${shown} | ${markdown(setting.description)} |`;
@@ -53,7 +53,7 @@ export function renderSettingsTable(): string {
   return [README_BEGIN, "| key | type | default | what it does |", "| --- | --- | --- | --- |", ...rows, README_END].join("\n");
 }
 
-export function renderReadme(current: string): string {
+function renderReadme(current: string): string {
   const begin = current.indexOf(README_BEGIN);
   const end = current.indexOf(README_END);
   if (begin < 0 || end < begin) throw new Error(`README.md needs the markers ${README_BEGIN} and ${README_END}`);

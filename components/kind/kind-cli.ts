@@ -109,7 +109,7 @@ export async function listClusters(): Promise<string[]> {
 }
 
 /** The API server address in a kubeconfig's first cluster. */
-export function endpointOf(kubeconfig: string): string {
+function endpointOf(kubeconfig: string): string {
   return /^\s*server:\s*(\S+)\s*$/m.exec(kubeconfig)?.[1] ?? "";
 }
 

@@ -17,7 +17,7 @@ export interface NodeReadiness {
 }
 
 /** Each node's Ready condition, as the API server reports it. */
-export async function nodeReadiness(access: KubeAccess): Promise<NodeReadiness[]> {
+async function nodeReadiness(access: KubeAccess): Promise<NodeReadiness[]> {
   const res = await kubeRequest(access, "GET", "/api/v1/nodes", 10000);
   if (res.status !== 200) throw apiError("listing the cluster's nodes", res);
   return (res.body.items ?? []).map((node: any) => {

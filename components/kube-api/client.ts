@@ -26,7 +26,7 @@ export interface KubeResponse {
 }
 
 /** Credentials of an exec plugin: runs it as client-go does and reads its ExecCredential. */
-export function execCredential(exec: NonNullable<KubeAccess["exec"]>): { token?: string; certPem?: string; keyPem?: string } {
+function execCredential(exec: NonNullable<KubeAccess["exec"]>): { token?: string; certPem?: string; keyPem?: string } {
   const { execFileSync } = require("child_process");
   const env: Record<string, string | undefined> = { ...process.env };
   for (const e of exec.env) env[e.name] = e.value;

@@ -1,1 +1,1 @@
-export { ZooKeeperStorage, ZooKeeperStorageArgs, renderStorageClass, LOCAL_PATH_PROVISIONER, StorageClassOptions } from "./storage-class";
+export { ZooKeeperStorage, ZooKeeperStorageArgs, StorageClassOptions } from "./storage-class";

@@ -20,7 +20,7 @@ export interface StorageClassOptions {
  * The class of the servers' data volumes. WaitForFirstConsumer: a volume is made where its pod is
  * scheduled, so a node-local volume never pins a pod to a node the anti-affinity rules out.
  */
-export function renderStorageClass(o: StorageClassOptions) {
+function renderStorageClass(o: StorageClassOptions) {
   return {
     apiVersion: "storage.k8s.io/v1",
     kind: "StorageClass",
@@ -39,7 +39,7 @@ export function renderStorageClass(o: StorageClassOptions) {
  * parameters (provider/pkg/provider/diff.go): the other two must force the replacement. It keeps
  * its name, so the old one must go first; volumes already made keep their own reclaim policy.
  */
-export const STORAGE_CLASS_REPLACEMENT: Pick<pulumi.CustomResourceOptions, "replaceOnChanges" | "deleteBeforeReplace"> = {
+const STORAGE_CLASS_REPLACEMENT: Pick<pulumi.CustomResourceOptions, "replaceOnChanges" | "deleteBeforeReplace"> = {
   replaceOnChanges: ["reclaimPolicy", "volumeBindingMode"],
   deleteBeforeReplace: true,
 };

@@ -20,7 +20,7 @@ export function renderConfigFiles(s: ResolvedEnsemble): Record<string, string> {
 }
 
 /** A digest of the files, part of the ConfigMap's name. */
-export function configHash(files: Record<string, string>): string {
+function configHash(files: Record<string, string>): string {
   const h = createHash("sha256");
   for (const name of Object.keys(files).sort()) h.update(name).update("\0").update(files[name]).update("\0");
   return h.digest("hex").slice(0, 16);

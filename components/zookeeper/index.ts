@@ -1,4 +1,2 @@
 export { ZooKeeperEnsemble, ZooKeeperEnsembleArgs } from "./ensemble";
-export { ENSEMBLE_DEFAULTS, EnsembleOptions, ResolvedEnsemble, AntiAffinityMode, ZoneSpreadMode, Toleration, ZooKeeperTunables, PORTS, resolveEnsemble } from "./options";
-export { quorumSize, planDisruptionBudget } from "./quorum";
-export * from "./names";
+export { ENSEMBLE_DEFAULTS, EnsembleOptions, AntiAffinityMode, ZoneSpreadMode, Toleration, ZooKeeperTunables, PORTS } from "./options";

@@ -18,12 +18,12 @@ export interface PodCleanupInputs {
   providerVersion: string;
 }
 
-export const POD_CLEANUP_PROVIDER_VERSION = "1";
+const POD_CLEANUP_PROVIDER_VERSION = "1";
 
 const podsPath = (i: PodCleanupInputs) =>
   `/api/v1/namespaces/${encodeURIComponent(i.namespace)}/pods?labelSelector=${encodeURIComponent(i.labelSelector)}`;
 
-export const podCleanupProvider: pulumi.dynamic.ResourceProvider = {
+const podCleanupProvider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: PodCleanupInputs) {
     // Proves now, not at destroy time, that these credentials can list (and so delete) the pods.
     const res = await kubeRequest(inputs.access, "GET", podsPath(inputs), 30000);

@@ -4,7 +4,7 @@
 /** Which Service publishes a port: the client Service (and its NodePort twin) or the headless one. */
 export type PortAudience = "clients" | "peers";
 
-export const PORT_TABLE = [
+const PORT_TABLE = [
   { key: "client", name: "client", port: 2181, audience: "clients" },
   { key: "server", name: "server", port: 2888, audience: "peers" },
   { key: "leaderElection", name: "leader-election", port: 3888, audience: "peers" },

@@ -6,7 +6,7 @@ export const START_SCRIPT = "start-zookeeper.sh";
 export const PROBE_SCRIPT = "zk-probe.sh";
 
 /** Seconds the start script waits for this server's own name to resolve to the pod's address. */
-export const OWN_NAME_WAIT_SECONDS = 30;
+const OWN_NAME_WAIT_SECONDS = 30;
 
 /** Seconds a probe waits for the server's answer; the kubelet's own probe timeout is longer. */
 export const PROBE_ANSWER_TIMEOUT_SECONDS = 2;

@@ -4,7 +4,7 @@ import { ensembleLabels, podSelector } from "./labels";
 import { CONFIG_MOUNT, START_SCRIPT, PROBE_SCRIPT, PROBE_ANSWER_TIMEOUT_SECONDS } from "./scripts";
 
 /** The image's `zookeeper` user; the restricted profile needs a non-root UID stated explicitly. */
-export const ZOOKEEPER_UID = 1000;
+const ZOOKEEPER_UID = 1000;
 const CONFIG_VOLUME = "config";
 const DATA_VOLUME = "datadir";
 const HOSTNAME_TOPOLOGY = "kubernetes.io/hostname";
@@ -13,7 +13,7 @@ const HOSTNAME_TOPOLOGY = "kubernetes.io/hostname";
  * Keeps servers on separate nodes. The selector matches the ensemble's own pod label: the old
  * tutorial's selector (`zk-headless`) matched no pod and so spread nothing.
  */
-export function renderAntiAffinity(s: ResolvedEnsemble) {
+function renderAntiAffinity(s: ResolvedEnsemble) {
   const term = {
     labelSelector: {
       matchExpressions: Object.entries(podSelector(s.names)).map(([key, value]) => ({ key, operator: "In", values: [value] })),
@@ -35,7 +35,7 @@ export function renderAntiAffinity(s: ResolvedEnsemble) {
 }
 
 /** Spreads servers over zones, so losing a zone loses at most a minority when there are 3+ zones. */
-export function renderZoneSpread(s: ResolvedEnsemble) {
+function renderZoneSpread(s: ResolvedEnsemble) {
   if (s.zoneSpread === "none") return undefined;
   return [
     {
@@ -65,7 +65,7 @@ function execProbe(mode: "live" | "ready", timing: { periodSeconds: number; fail
  * take minutes for a large data set: the startup probe gives it `startupSeconds`, and liveness
  * (which restarts the container) starts only after that.
  */
-export function renderProbes(startupSeconds: number) {
+function renderProbes(startupSeconds: number) {
   const startupPeriod = 2;
   return {
     startupProbe: execProbe("live", { periodSeconds: startupPeriod, failureThreshold: Math.ceil(startupSeconds / startupPeriod) }),
@@ -171,7 +171,7 @@ export function renderStatefulSet(s: ResolvedEnsemble, configMapName: string) {
 }
 
 /** The name the StatefulSet controller gives each server's data claim: <template>-<pod>. */
-export function dataClaimNames(s: ResolvedEnsemble): string[] {
+function dataClaimNames(s: ResolvedEnsemble): string[] {
   return Array.from({ length: s.replicas }, (_, ordinal) => `${DATA_VOLUME}-${s.names.statefulSet}-${ordinal}`);
 }
 

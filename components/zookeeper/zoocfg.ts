@@ -4,10 +4,10 @@ import { ZooKeeperTunables, PORTS, DATA_PATHS } from "./options";
  * Four-letter words the probes and the tutorial's checks use. Since 3.5 only `srvr` is allowed by
  * default, and a `ruok` liveness probe would then never pass.
  */
-export const FOUR_LETTER_WORDS = ["ruok", "srvr", "stat", "mntr", "conf"] as const;
+const FOUR_LETTER_WORDS = ["ruok", "srvr", "stat", "mntr", "conf"] as const;
 
 /** Where the AdminServer listens in a pod: loopback, so no other pod reaches it. */
-export const ADMIN_SERVER_ADDRESS = "127.0.0.1";
+const ADMIN_SERVER_ADDRESS = "127.0.0.1";
 
 export interface ZooCfgInput {
   /** Each server's FQDN, in ordinal order; server N+1 is the pod with ordinal N. */
