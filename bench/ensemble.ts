@@ -31,9 +31,7 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function load(zk: LocalEnsemble, kind: "write" | "read"): Promise<string> {
-  const clients = await Promise.all(
-    Array.from({ length: CLIENTS }, (_, i) => ZkClient.connect(zk.connect([i % zk.servers.length]))),
-  );
+  const clients = await Promise.all(Array.from({ length: CLIENTS }, (_, i) => ZkClient.connect(zk.connect([i % zk.servers.length]))));
   const latencies: number[] = [];
   const end = performance.now() + SECONDS * 1000;
   try {
@@ -59,7 +57,9 @@ async function main() {
   // Ctrl-C must not leave Java servers behind.
   process.once("SIGINT", () => void zk.destroy().then(() => process.exit(130)));
   try {
-    console.log(`3 servers, rendered default config (tickTime ${zk.settings.zookeeper.tickTime}, syncLimit ${zk.settings.zookeeper.syncLimit}, heap ${zk.settings.heap}), loopback`);
+    console.log(
+      `3 servers, rendered default config (tickTime ${zk.settings.zookeeper.tickTime}, syncLimit ${zk.settings.zookeeper.syncLimit}, heap ${zk.settings.heap}), loopback`,
+    );
     let start = performance.now();
     zk.start();
     await firstWrite(zk, [0, 1, 2], "/bench");

@@ -42,13 +42,17 @@ async function main() {
     const { resources, ms } = await measure(async () => {
       const list = useMocks("bench");
       const provider = new k8s.Provider("cluster", {});
-      const ensembles = Array.from({ length: count }, (_, i) =>
-        new ZooKeeperEnsemble(`e${i}`, { namePrefix: `e${i}-`, namespace: "bench", createNamespace: false }, { provider }));
+      const ensembles = Array.from(
+        { length: count },
+        (_, i) => new ZooKeeperEnsemble(`e${i}`, { namePrefix: `e${i}-`, namespace: "bench", createNamespace: false }, { provider }),
+      );
       await Promise.all(ensembles.map((e) => promiseOf(e.statefulSet.urn)));
       await settle(list);
       return list.length;
     });
-    console.log(`${String(count).padStart(9)}  ${String(resources).padStart(9)}  ${ms.toFixed(1).padStart(6)}  ${(ms / count).toFixed(2).padStart(11)}`);
+    console.log(
+      `${String(count).padStart(9)}  ${String(resources).padStart(9)}  ${ms.toFixed(1).padStart(6)}  ${(ms / count).toFixed(2).padStart(11)}`,
+    );
   }
 }
 

@@ -3,10 +3,7 @@
 // commands. The same type serves both, so a rule is written once.
 
 /** A way out: give `set` the value `to`, leave `unset` unset, or a sentence for anything else. */
-export type Remedy =
-  | { set: string; to: string | number | boolean; why?: string }
-  | { unset: string; why?: string }
-  | { note: string };
+export type Remedy = { set: string; to: string | number | boolean; why?: string } | { unset: string; why?: string } | { note: string };
 
 /** One bad input: whose it is (an argument or a setting), what it must be, what it was, the ways out. */
 export interface Problem {
@@ -41,7 +38,10 @@ function argumentRemedy(r: Remedy): string {
 
 /** Bad arguments given to a component: every problem at once. */
 export class ArgumentError extends Error {
-  constructor(component: string, public readonly problems: Problem[]) {
+  constructor(
+    component: string,
+    public readonly problems: Problem[],
+  ) {
     super(`${component}: ${problems.map((p) => formatProblem(p, argumentRemedy)).join("; ")}`);
     this.name = "ArgumentError";
   }

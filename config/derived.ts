@@ -7,7 +7,11 @@ import { StackConfig } from "./settings";
 
 /** The kind cluster of a stack: <project>-<stack>, made a valid kind name (stack names allow more). */
 export function defaultClusterName(project: string, stack: string): string {
-  const clean = (name: string) => name.toLowerCase().replace(/[^a-z0-9.-]+/g, "-").replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, "");
+  const clean = (name: string) =>
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9.-]+/g, "-")
+      .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, "");
   return `${clean(project) || "zookeeper"}-${clean(stack) || "stack"}`.slice(0, 50).replace(/[^a-z0-9]+$/, "");
 }
 

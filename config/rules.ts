@@ -40,7 +40,10 @@ const VALUE_RULES: Rule[] = [
       subject: "memory",
       expected: `must exceed the heap (${c.heap}) with room for the JVM's off-heap memory`,
       got: c.memory,
-      remedies: [{ set: "memory", to: memoryForHeap(heap) }, { unset: "memory", why: "to derive it from the heap" }],
+      remedies: [
+        { set: "memory", to: memoryForHeap(heap) },
+        { unset: "memory", why: "to derive it from the heap" },
+      ],
     });
   }),
   // The plan's warnings are logged by the ensemble itself, once.
@@ -70,7 +73,12 @@ const MODE_ONLY = [
 
 const REQUIRED_BY_MODE = [
   { mode: "existing", key: "kubeconfig", example: "~/.kube/config", why: "the program never falls back to the ambient kubeconfig" },
-  { mode: "existing", key: "storageProvisioner", example: "<your cluster's CSI driver, e.g. ebs.csi.aws.com>", why: "the cluster's own provisioner backs the data volumes" },
+  {
+    mode: "existing",
+    key: "storageProvisioner",
+    example: "<your cluster's CSI driver, e.g. ebs.csi.aws.com>",
+    why: "the cluster's own provisioner backs the data volumes",
+  },
   { mode: "render", key: "renderYamlTo", example: "./rendered", why: "the manifests are written there" },
   { mode: "render", key: "storageProvisioner", example: "<the target cluster's CSI driver>", why: "the rendered StorageClass names it" },
 ] as const;

@@ -38,7 +38,13 @@ export function integer<D extends number | undefined>(o: {
       .string()
       .regex(INTEGER)
       .transform(Number)
-      .pipe(z.number().int().min(o.min).max(o.max ?? Number.MAX_SAFE_INTEGER)),
+      .pipe(
+        z
+          .number()
+          .int()
+          .min(o.min)
+          .max(o.max ?? Number.MAX_SAFE_INTEGER),
+      ),
     expected: `must be an integer ${range}`,
     example: o.example ?? String(o.default ?? o.min),
   };

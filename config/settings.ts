@@ -9,8 +9,7 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const positive = (parse: (v: string) => number | undefined) => (v: string) => (parse(v) ?? 0) > 0;
 /** The last path segment carries a tag or a digest: an unpinned image changes under a running ensemble. */
-const pinnedImage = (v: string) =>
-  /^[a-z0-9][a-z0-9._\-/:@]*$/.test(v) && /[:@]/.test(v.slice(v.lastIndexOf("/") + 1));
+const pinnedImage = (v: string) => /^[a-z0-9][a-z0-9._\-/:@]*$/.test(v) && /[:@]/.test(v.slice(v.lastIndexOf("/") + 1));
 
 const d = ENSEMBLE_DEFAULTS;
 const nonEmpty = (v: string) => v.trim().length > 0;
@@ -152,8 +151,7 @@ export const SETTINGS = {
   antiAffinity: oneOf({
     values: ["required", "preferred", "none"] as const,
     default: d.antiAffinity,
-    description:
-      "Server spreading over nodes: required (never two servers on one node), preferred (spread when possible), none.",
+    description: "Server spreading over nodes: required (never two servers on one node), preferred (spread when possible), none.",
   }),
   pdbMaxUnavailable: integer({
     min: 0,
@@ -214,17 +212,37 @@ export const SETTINGS = {
     description: "The cluster's DNS domain, used in the servers' FQDNs.",
   }),
   tickTime: integer({ min: 1, default: zk.tickTime, description: "zoo.cfg tickTime: milliseconds of one tick." }),
-  initLimit: integer({ min: 1, default: zk.initLimit, description: "zoo.cfg initLimit: ticks a follower may take to connect and sync to the leader." }),
+  initLimit: integer({
+    min: 1,
+    default: zk.initLimit,
+    description: "zoo.cfg initLimit: ticks a follower may take to connect and sync to the leader.",
+  }),
   syncLimit: integer({
     min: 1,
     default: zk.syncLimit,
     description: "zoo.cfg syncLimit: ticks a follower may lag; tickTime x syncLimit also bounds how long a silent leader goes unnoticed.",
   }),
-  maxClientCnxns: integer({ min: 0, default: zk.maxClientCnxns, description: "zoo.cfg maxClientCnxns: connections one client IP may hold to one server (0: unlimited)." }),
+  maxClientCnxns: integer({
+    min: 0,
+    default: zk.maxClientCnxns,
+    description: "zoo.cfg maxClientCnxns: connections one client IP may hold to one server (0: unlimited).",
+  }),
   minSessionTimeout: integer({ min: 1, default: zk.minSessionTimeout, description: "zoo.cfg minSessionTimeout, milliseconds." }),
-  maxSessionTimeout: integer({ min: 1, default: zk.maxSessionTimeout, description: "zoo.cfg maxSessionTimeout, milliseconds; at least minSessionTimeout." }),
-  snapRetainCount: integer({ min: 3, default: zk.snapRetainCount, description: "zoo.cfg autopurge.snapRetainCount: snapshots kept (ZooKeeper's minimum is 3)." }),
-  purgeInterval: integer({ min: 0, default: zk.purgeInterval, description: "zoo.cfg autopurge.purgeInterval: hours between purges (0: off)." }),
+  maxSessionTimeout: integer({
+    min: 1,
+    default: zk.maxSessionTimeout,
+    description: "zoo.cfg maxSessionTimeout, milliseconds; at least minSessionTimeout.",
+  }),
+  snapRetainCount: integer({
+    min: 3,
+    default: zk.snapRetainCount,
+    description: "zoo.cfg autopurge.snapRetainCount: snapshots kept (ZooKeeper's minimum is 3).",
+  }),
+  purgeInterval: integer({
+    min: 0,
+    default: zk.purgeInterval,
+    description: "zoo.cfg autopurge.purgeInterval: hours between purges (0: off).",
+  }),
 } satisfies Record<string, Setting<unknown>>;
 
 export type SettingKey = keyof typeof SETTINGS;

@@ -46,7 +46,12 @@ describe("cluster modes", function () {
       expectEveryObjectThroughTheOneProvider(resources);
 
       const sc = one(resources, SC).inputs;
-      expect(sc).to.deep.include({ provisioner: "rancher.io/local-path", volumeBindingMode: "WaitForFirstConsumer", reclaimPolicy: "Retain", allowVolumeExpansion: false });
+      expect(sc).to.deep.include({
+        provisioner: "rancher.io/local-path",
+        volumeBindingMode: "WaitForFirstConsumer",
+        reclaimPolicy: "Retain",
+        allowVolumeExpansion: false,
+      });
       expect(one(resources, STS).inputs.spec.volumeClaimTemplates[0].spec.storageClassName).to.equal(sc.metadata.name);
 
       expect(await promiseOf(outputs.kubeContext), "the context kind makes for the cluster").to.equal("kind-kind-zookeeper-dev");
@@ -69,31 +74,53 @@ describe("cluster modes", function () {
       { set: { workers: "5" }, check: (r) => expect(kindConfig(r).nodes).to.have.length(6) },
       { set: { nodeImage: "kindest/node:v1.35.5" }, check: (r) => expect(kindConfig(r).nodes[1].image).to.equal("kindest/node:v1.35.5") },
       { set: { kindCreateTimeoutSeconds: "900" }, check: (r) => expect(one(r, KIND).inputs.createTimeoutSeconds).to.equal(900) },
-      { set: { storageClassName: "fast-local" }, check: (r) => {
-        expect(one(r, SC).inputs.metadata.name).to.equal("fast-local");
-        expect(one(r, STS).inputs.spec.volumeClaimTemplates[0].spec.storageClassName).to.equal("fast-local");
-      } },
+      {
+        set: { storageClassName: "fast-local" },
+        check: (r) => {
+          expect(one(r, SC).inputs.metadata.name).to.equal("fast-local");
+          expect(one(r, STS).inputs.spec.volumeClaimTemplates[0].spec.storageClassName).to.equal("fast-local");
+        },
+      },
       { set: { storageProvisioner: "example.com/csi" }, check: (r) => expect(one(r, SC).inputs.provisioner).to.equal("example.com/csi") },
       { set: { storageReclaimPolicy: "Delete" }, check: (r) => expect(one(r, SC).inputs.reclaimPolicy).to.equal("Delete") },
       { set: { storageAllowVolumeExpansion: "true" }, check: (r) => expect(one(r, SC).inputs.allowVolumeExpansion).to.equal(true) },
-      { set: { zoneSpread: "preferred" }, check: (r) => expect(pod(r).topologySpreadConstraints).to.deep.equal([
-        { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: { app: "zk" } } },
-      ]) },
-      { set: { exposeOnHost: "true", hostPort: "12181" }, check: async (r, o) => {
-        const nodePort = ofType(r, SVC).find((s) => s.inputs.spec.type === "NodePort");
-        expect(nodePort?.inputs.metadata.name).to.equal("zk-cs-nodeport");
-        expect(nodePort?.inputs.spec.ports).to.deep.equal([{ name: "client", port: 2181, targetPort: "client", nodePort: 30181 }]);
-        // kind forwards the host port to the node port: containerPort must equal the Service's nodePort.
-        expect(kindConfig(r).nodes[0].extraPortMappings).to.deep.equal([{ containerPort: 30181, hostPort: 12181, listenAddress: "127.0.0.1", protocol: "TCP" }]);
-        expect(await promiseOf(o.hostEndpoint)).to.equal("127.0.0.1:12181");
-      } },
+      {
+        set: { zoneSpread: "preferred" },
+        check: (r) =>
+          expect(pod(r).topologySpreadConstraints).to.deep.equal([
+            {
+              maxSkew: 1,
+              topologyKey: "topology.kubernetes.io/zone",
+              whenUnsatisfiable: "ScheduleAnyway",
+              labelSelector: { matchLabels: { app: "zk" } },
+            },
+          ]),
+      },
+      {
+        set: { exposeOnHost: "true", hostPort: "12181" },
+        check: async (r, o) => {
+          const nodePort = ofType(r, SVC).find((s) => s.inputs.spec.type === "NodePort");
+          expect(nodePort?.inputs.metadata.name).to.equal("zk-cs-nodeport");
+          expect(nodePort?.inputs.spec.ports).to.deep.equal([{ name: "client", port: 2181, targetPort: "client", nodePort: 30181 }]);
+          // kind forwards the host port to the node port: containerPort must equal the Service's nodePort.
+          expect(kindConfig(r).nodes[0].extraPortMappings).to.deep.equal([
+            { containerPort: 30181, hostPort: 12181, listenAddress: "127.0.0.1", protocol: "TCP" },
+          ]);
+          expect(await promiseOf(o.hostEndpoint)).to.equal("127.0.0.1:12181");
+        },
+      },
     ];
     for (const k of settings) {
-      it(Object.entries(k.set).map(([a, b]) => `${a}=${b}`).join(" "), async () => {
-        const { resources, outputs } = await runProgram("dev", stackConfig("dev", k.set));
-        expectEveryObjectThroughTheOneProvider(resources);
-        await k.check(resources, outputs);
-      });
+      it(
+        Object.entries(k.set)
+          .map(([a, b]) => `${a}=${b}`)
+          .join(" "),
+        async () => {
+          const { resources, outputs } = await runProgram("dev", stackConfig("dev", k.set));
+          expectEveryObjectThroughTheOneProvider(resources);
+          await k.check(resources, outputs);
+        },
+      );
     }
 
     it("derives a valid kind name from any stack name", () => {
@@ -113,8 +140,13 @@ describe("cluster modes", function () {
       const provider = one(resources, PROVIDER).inputs;
       expect(isSecretInput(provider.kubeconfig), "the provider gets the kubeconfig as a secret").to.equal(true);
       const given = yaml.load(revealed(provider.kubeconfig)) as any;
-      expect(given.contexts.map((c: any) => c.name), "only the stack's context").to.deep.equal(["prod"]);
-      expect(given.clusters).to.deep.equal([{ name: "prod-cluster", cluster: { server: "https://prod.example:6443", "certificate-authority-data": "ZmFrZQ==" } }]);
+      expect(
+        given.contexts.map((c: any) => c.name),
+        "only the stack's context",
+      ).to.deep.equal(["prod"]);
+      expect(given.clusters).to.deep.equal([
+        { name: "prod-cluster", cluster: { server: "https://prod.example:6443", "certificate-authority-data": "ZmFrZQ==" } },
+      ]);
       expect(given["current-context"]).to.equal("prod");
       expect(provider.context).to.equal("prod");
       expectEveryObjectThroughTheOneProvider(resources);
@@ -130,7 +162,9 @@ describe("cluster modes", function () {
       const fromPath = await runProgram("prod", stackConfig("prod"));
       const fromContent = await runProgram("prod", stackConfig("prod", { kubeconfig: TEST_KUBECONFIG }));
       expect(isSecretInput(one(fromContent.resources, PROVIDER).inputs.kubeconfig)).to.equal(true);
-      expect(revealed(one(fromContent.resources, PROVIDER).inputs.kubeconfig)).to.equal(revealed(one(fromPath.resources, PROVIDER).inputs.kubeconfig));
+      expect(revealed(one(fromContent.resources, PROVIDER).inputs.kubeconfig)).to.equal(
+        revealed(one(fromPath.resources, PROVIDER).inputs.kubeconfig),
+      );
     });
 
     it("a later kubectl config use-context changes nothing the provider gets", async () => {
@@ -144,10 +178,16 @@ describe("cluster modes", function () {
     it("inlines the files a kubeconfig names, read relative to the kubeconfig", async () => {
       const dir = path.join(home.home, ".kube");
       fs.writeFileSync(path.join(dir, "ca.crt"), "CA PEM");
-      fs.writeFileSync(path.join(dir, "config"), TEST_KUBECONFIG.replace("certificate-authority-data: ZmFrZQ==", "certificate-authority: ca.crt"));
+      fs.writeFileSync(
+        path.join(dir, "config"),
+        TEST_KUBECONFIG.replace("certificate-authority-data: ZmFrZQ==", "certificate-authority: ca.crt"),
+      );
       const { resources } = await runProgram("prod", stackConfig("prod"));
       const given = yaml.load(revealed(one(resources, PROVIDER).inputs.kubeconfig)) as any;
-      expect(given.clusters[0].cluster).to.deep.equal({ server: "https://prod.example:6443", "certificate-authority-data": Buffer.from("CA PEM").toString("base64") });
+      expect(given.clusters[0].cluster).to.deep.equal({
+        server: "https://prod.example:6443",
+        "certificate-authority-data": Buffer.from("CA PEM").toString("base64"),
+      });
     });
 
     it("a kubeconfig with several contexts needs kubeContext, and the error lists them", async () => {
@@ -181,16 +221,48 @@ describe("cluster modes", function () {
   describe("settings that do not fit together, or do not fit the mode, are refused before anything is created", () => {
     useHomeWithKubeconfig();
     const cases: { stack: string; set: Record<string, string>; message: string }[] = [
-      { stack: "dev", set: { clusterMode: "existing" }, message: "kubeconfig: must be set when clusterMode is existing: the program never falls back to the ambient kubeconfig, got nothing (pulumi config set kubeconfig ~/.kube/config" },
-      { stack: "dev", set: { clusterMode: "existing", kubeconfig: "~/.kube/config" }, message: "storageProvisioner: must be set when clusterMode is existing" },
+      {
+        stack: "dev",
+        set: { clusterMode: "existing" },
+        message:
+          "kubeconfig: must be set when clusterMode is existing: the program never falls back to the ambient kubeconfig, got nothing (pulumi config set kubeconfig ~/.kube/config",
+      },
+      {
+        stack: "dev",
+        set: { clusterMode: "existing", kubeconfig: "~/.kube/config" },
+        message: "storageProvisioner: must be set when clusterMode is existing",
+      },
       { stack: "dev", set: { clusterMode: "render" }, message: "renderYamlTo: must be set when clusterMode is render" },
-      { stack: "dev", set: { kubeconfig: "~/.kube/config" }, message: 'kubeconfig: is only used when clusterMode is existing, and clusterMode is kind, got "~/.kube/config" (pulumi config rm kubeconfig, or pulumi config set clusterMode existing)' },
+      {
+        stack: "dev",
+        set: { kubeconfig: "~/.kube/config" },
+        message:
+          'kubeconfig: is only used when clusterMode is existing, and clusterMode is kind, got "~/.kube/config" (pulumi config rm kubeconfig, or pulumi config set clusterMode existing)',
+      },
       { stack: "dev", set: { renderYamlTo: "out" }, message: "renderYamlTo: is only used when clusterMode is render" },
-      { stack: "prod", set: { clusterName: "x" }, message: "clusterName: is only used when clusterMode is kind, and clusterMode is existing" },
+      {
+        stack: "prod",
+        set: { clusterName: "x" },
+        message: "clusterName: is only used when clusterMode is kind, and clusterMode is existing",
+      },
       { stack: "prod", set: { exposeOnHost: "true" }, message: "exposeOnHost: is only available when clusterMode is kind" },
-      { stack: "prod", set: { kubeconfig: "/nonexistent/kubeconfig" }, message: "kubeconfig: the kubeconfig at /nonexistent/kubeconfig does not exist" },
-      { stack: "dev", set: { replicas: "5" }, message: 'antiAffinity: must not be required with more servers (5) than schedulable nodes (4: 1 control plane + 3 workers): server 5 would stay Pending forever, got "required" (pulumi config set workers 4, or pulumi config set antiAffinity preferred)' },
-      { stack: "dev", set: { workers: "0" }, message: "antiAffinity: must not be required with more servers (3) than schedulable nodes (1: 1 control plane + 0 workers): server 2 would stay Pending forever, got \"required\" (pulumi config set antiAffinity preferred (one node cannot separate servers)" },
+      {
+        stack: "prod",
+        set: { kubeconfig: "/nonexistent/kubeconfig" },
+        message: "kubeconfig: the kubeconfig at /nonexistent/kubeconfig does not exist",
+      },
+      {
+        stack: "dev",
+        set: { replicas: "5" },
+        message:
+          'antiAffinity: must not be required with more servers (5) than schedulable nodes (4: 1 control plane + 3 workers): server 5 would stay Pending forever, got "required" (pulumi config set workers 4, or pulumi config set antiAffinity preferred)',
+      },
+      {
+        stack: "dev",
+        set: { workers: "0" },
+        message:
+          'antiAffinity: must not be required with more servers (3) than schedulable nodes (1: 1 control plane + 0 workers): server 2 would stay Pending forever, got "required" (pulumi config set antiAffinity preferred (one node cannot separate servers)',
+      },
       { stack: "dev", set: { zoneSpread: "required" }, message: "zoneSpread: must not be required on kind" },
     ];
     for (const c of cases) {
@@ -201,6 +273,5 @@ describe("cluster modes", function () {
         expect(run.resources, "nothing is created").to.have.length(0);
       });
     }
-
   });
 });

@@ -12,7 +12,10 @@ function problemsOf(raw: Record<string, string>, secretKeys: string[] = []): str
     parseStackConfig(raw, new Set(secretKeys));
   } catch (e) {
     expect(e).to.be.instanceOf(StackConfigError);
-    return (e as StackConfigError).message.split("\n").slice(1).map((l) => l.replace(/^  - /, ""));
+    return (e as StackConfigError).message
+      .split("\n")
+      .slice(1)
+      .map((l) => l.replace(/^  - /, ""));
   }
   return [];
 }
@@ -32,10 +35,23 @@ describe("stack configuration", () => {
   it("an empty stack gets every default", () => {
     const { config } = parseStackConfig({});
     expect(config).to.include({
-      replicas: 3, heap: "512m", cpu: "500m", antiAffinity: "required", storageSize: "10Gi",
-      namespace: "zookeeper", namePrefix: "", image: "zookeeper:3.9.6", clusterDomain: "cluster.local",
-      tickTime: 2000, initLimit: 10, syncLimit: 5, maxClientCnxns: 60, minSessionTimeout: 4000,
-      maxSessionTimeout: 40000, snapRetainCount: 3, purgeInterval: 12,
+      replicas: 3,
+      heap: "512m",
+      cpu: "500m",
+      antiAffinity: "required",
+      storageSize: "10Gi",
+      namespace: "zookeeper",
+      namePrefix: "",
+      image: "zookeeper:3.9.6",
+      clusterDomain: "cluster.local",
+      tickTime: 2000,
+      initLimit: 10,
+      syncLimit: 5,
+      maxClientCnxns: 60,
+      minSessionTimeout: 4000,
+      maxSessionTimeout: 40000,
+      snapRetainCount: 3,
+      purgeInterval: 12,
     });
     expect(config.memory).to.equal(undefined);
     expect(config.pdbMaxUnavailable).to.equal(undefined);
@@ -52,29 +68,35 @@ describe("stack configuration", () => {
       [{ replicas: "three" }, 'replicas: must be an integer >= 1, got "three" (pulumi config set replicas 3)'],
       [{ replicas: "0" }, 'replicas: must be an integer >= 1, got "0" (pulumi config set replicas 3)'],
       [{ replicas: "2.5" }, 'replicas: must be an integer >= 1, got "2.5"'],
-      [{ heap: "512" }, 'heap: must be a JVM size: a whole number followed by m or g, such as 512m or 2g, got "512" (pulumi config set heap 512m)'],
-      [{ heap: "1.5g" }, 'heap: must be a JVM size'],
+      [
+        { heap: "512" },
+        'heap: must be a JVM size: a whole number followed by m or g, such as 512m or 2g, got "512" (pulumi config set heap 512m)',
+      ],
+      [{ heap: "1.5g" }, "heap: must be a JVM size"],
       [{ memory: "lots" }, 'memory: must be a Kubernetes memory quantity such as 1Gi or 768Mi, got "lots" (pulumi config set memory 1Gi)'],
       [{ cpu: "fast" }, 'cpu: must be a Kubernetes CPU quantity such as 500m or 1, got "fast"'],
-      [{ cpu: "0" }, 'cpu: must be a Kubernetes CPU quantity'],
-      [{ antiAffinity: "hard" }, 'antiAffinity: must be one of required, preferred, none, got "hard" (pulumi config set antiAffinity required)'],
+      [{ cpu: "0" }, "cpu: must be a Kubernetes CPU quantity"],
+      [
+        { antiAffinity: "hard" },
+        'antiAffinity: must be one of required, preferred, none, got "hard" (pulumi config set antiAffinity required)',
+      ],
       [{ pdbMaxUnavailable: "-1" }, 'pdbMaxUnavailable: must be an integer >= 0, got "-1" (pulumi config set pdbMaxUnavailable 1)'],
       [{ pdbMinAvailable: "0" }, 'pdbMinAvailable: must be an integer >= 1, got "0" (pulumi config set pdbMinAvailable 2)'],
       [{ storageSize: "big" }, 'storageSize: must be a Kubernetes storage quantity such as 10Gi, got "big"'],
-      [{ namespace: "ZooKeeper" }, 'namespace: must be a DNS label'],
-      [{ namespace: "a".repeat(64) }, 'namespace: must be a DNS label'],
-      [{ namePrefix: "Orders" }, 'namePrefix: must be empty or up to 40 lowercase letters'],
+      [{ namespace: "ZooKeeper" }, "namespace: must be a DNS label"],
+      [{ namespace: "a".repeat(64) }, "namespace: must be a DNS label"],
+      [{ namePrefix: "Orders" }, "namePrefix: must be empty or up to 40 lowercase letters"],
       [{ image: "zookeeper" }, 'image: must be an image reference with a tag or digest, such as zookeeper:3.9.6, got "zookeeper"'],
-      [{ image: "registry:5000/zookeeper" }, 'image: must be an image reference with a tag or digest'],
-      [{ clusterDomain: "cluster..local" }, 'clusterDomain: must be a DNS domain'],
+      [{ image: "registry:5000/zookeeper" }, "image: must be an image reference with a tag or digest"],
+      [{ clusterDomain: "cluster..local" }, "clusterDomain: must be a DNS domain"],
       [{ tickTime: "0" }, 'tickTime: must be an integer >= 1, got "0"'],
-      [{ initLimit: "x" }, 'initLimit: must be an integer >= 1'],
-      [{ syncLimit: "0" }, 'syncLimit: must be an integer >= 1'],
-      [{ maxClientCnxns: "-5" }, 'maxClientCnxns: must be an integer >= 0'],
-      [{ minSessionTimeout: "0" }, 'minSessionTimeout: must be an integer >= 1'],
-      [{ maxSessionTimeout: "soon" }, 'maxSessionTimeout: must be an integer >= 1'],
+      [{ initLimit: "x" }, "initLimit: must be an integer >= 1"],
+      [{ syncLimit: "0" }, "syncLimit: must be an integer >= 1"],
+      [{ maxClientCnxns: "-5" }, "maxClientCnxns: must be an integer >= 0"],
+      [{ minSessionTimeout: "0" }, "minSessionTimeout: must be an integer >= 1"],
+      [{ maxSessionTimeout: "soon" }, "maxSessionTimeout: must be an integer >= 1"],
       [{ snapRetainCount: "2" }, 'snapRetainCount: must be an integer >= 3, got "2"'],
-      [{ purgeInterval: "-1" }, 'purgeInterval: must be an integer >= 0'],
+      [{ purgeInterval: "-1" }, "purgeInterval: must be an integer >= 0"],
       [{ clusterMode: "cloud" }, 'clusterMode: must be one of kind, existing, render, got "cloud"'],
       [{ clusterName: "My Cluster" }, "clusterName: must be a kind cluster name"],
       [{ workers: "-1" }, "workers: must be an integer from 0 to 20"],
@@ -94,10 +116,19 @@ describe("stack configuration", () => {
 
   describe("rules between settings", () => {
     const cases: [Record<string, string>, string][] = [
-      [{ heap: "1g", memory: "1Gi" }, 'memory: must exceed the heap (1g) with room for the JVM\'s off-heap memory, got "1Gi" (pulumi config set memory 1536Mi'],
+      [
+        { heap: "1g", memory: "1Gi" },
+        'memory: must exceed the heap (1g) with room for the JVM\'s off-heap memory, got "1Gi" (pulumi config set memory 1536Mi',
+      ],
       [{ heap: "2g", memory: "1Gi" }, "memory: must exceed the heap (2g)"],
-      [{ replicas: "3", pdbMaxUnavailable: "2" }, "pdbMaxUnavailable: must be at most 1: 3 servers need 2 up for a quorum, so a drain may take down at most 1, got 2 (pulumi config set pdbMaxUnavailable 1)"],
-      [{ replicas: "5", workers: "4", pdbMinAvailable: "2" }, "pdbMinAvailable: must be at least 3, the quorum of 5 servers, or a drain can stop the ensemble, got 2 (pulumi config set pdbMinAvailable 3)"],
+      [
+        { replicas: "3", pdbMaxUnavailable: "2" },
+        "pdbMaxUnavailable: must be at most 1: 3 servers need 2 up for a quorum, so a drain may take down at most 1, got 2 (pulumi config set pdbMaxUnavailable 1)",
+      ],
+      [
+        { replicas: "5", workers: "4", pdbMinAvailable: "2" },
+        "pdbMinAvailable: must be at least 3, the quorum of 5 servers, or a drain can stop the ensemble, got 2 (pulumi config set pdbMinAvailable 3)",
+      ],
       [{ replicas: "3", pdbMinAvailable: "4" }, "pdbMinAvailable: must be at most replicas (3), got 4"],
       [{ pdbMaxUnavailable: "1", pdbMinAvailable: "2" }, "pdbMinAvailable: must not be set together with pdbMaxUnavailable (1)"],
       [{ replicas: "2", pdbMaxUnavailable: "1" }, "pdbMaxUnavailable: must be at most 0: 2 servers need 2 up"],
@@ -121,7 +152,7 @@ describe("stack configuration", () => {
       const error = problemsOf({ heap: "1g", memory: "1Gi" }, ["memory"]).join("\n");
       expect(error).to.contain("memory: must exceed the heap (1g)");
       expect(error).to.contain("got [secret]");
-      expect(error).not.to.contain("1Gi\"");
+      expect(error).not.to.contain('1Gi"');
     });
 
     it("a kubeconfig's content is never printed, even when it was not set with --secret", () => {
@@ -133,7 +164,9 @@ describe("stack configuration", () => {
 
     it("through the program: a secret in the wrong mode is refused without its value", async () => {
       const run = await attemptProgram("dev", stackConfig("dev", { kubeconfig: "~/.kube/secret-path" }), ["kubeconfig"]);
-      expect((run.error as Error).message).to.contain("kubeconfig: is only used when clusterMode is existing, and clusterMode is kind, got [secret]");
+      expect((run.error as Error).message).to.contain(
+        "kubeconfig: is only used when clusterMode is existing, and clusterMode is kind, got [secret]",
+      );
       expect((run.error as Error).message).not.to.contain("secret-path");
     });
   });

@@ -13,8 +13,12 @@ describe("the ZooKeeperEnsemble component", () => {
     const componentUrn = await promiseOf(zk.urn);
     const children = resources.filter(isKubernetesObject);
     expect(children.map((r) => r.type).sort()).to.deep.equal([
-      "kubernetes:apps/v1:StatefulSet", "kubernetes:core/v1:ConfigMap", "kubernetes:core/v1:Namespace",
-      "kubernetes:core/v1:Service", "kubernetes:core/v1:Service", "kubernetes:policy/v1:PodDisruptionBudget",
+      "kubernetes:apps/v1:StatefulSet",
+      "kubernetes:core/v1:ConfigMap",
+      "kubernetes:core/v1:Namespace",
+      "kubernetes:core/v1:Service",
+      "kubernetes:core/v1:Service",
+      "kubernetes:policy/v1:PodDisruptionBudget",
     ]);
     const providerUrn = await promiseOf(provider.urn);
     for (const child of children) {

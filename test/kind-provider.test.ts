@@ -70,8 +70,14 @@ describe("the kind cluster", function () {
     });
 
     it("forwards host ports to the control plane on loopback", () => {
-      const config = renderKindConfig({ workers: 1, nodeImage: "x:y", portMappings: [{ containerPort: 30181, hostPort: 2181, listenAddress: "127.0.0.1" }] });
-      expect(config.nodes[0]).to.deep.include({ extraPortMappings: [{ containerPort: 30181, hostPort: 2181, listenAddress: "127.0.0.1", protocol: "TCP" }] });
+      const config = renderKindConfig({
+        workers: 1,
+        nodeImage: "x:y",
+        portMappings: [{ containerPort: 30181, hostPort: 2181, listenAddress: "127.0.0.1" }],
+      });
+      expect(config.nodes[0]).to.deep.include({
+        extraPortMappings: [{ containerPort: 30181, hostPort: 2181, listenAddress: "127.0.0.1", protocol: "TCP" }],
+      });
       expect(config.nodes[1]).not.to.have.property("extraPortMappings");
     });
 

@@ -133,7 +133,9 @@ describe("the Kubernetes API client of the dynamic providers", function () {
         const started = Date.now();
         const error = await rejection(kubeRequest({ server: url() }, "GET", "/api/v1/nodes", 5000));
         expect(Date.now() - started).to.be.below(2000);
-        expect(error.message, error.message).to.contain(`GET /api/v1/nodes on ${url()}: the connection closed before the whole answer arrived`);
+        expect(error.message, error.message).to.contain(
+          `GET /api/v1/nodes on ${url()}: the connection closed before the whole answer arrived`,
+        );
       });
 
       it("an answer that trickles in forever is cut at the timeout, which bounds the whole exchange", async () => {
@@ -209,8 +211,14 @@ describe("the Kubernetes API client of the dynamic providers", function () {
     const twoContexts = yaml.dump({
       apiVersion: "v1",
       kind: "Config",
-      clusters: [{ name: "ca", cluster: { server: "https://127.0.0.1:1" } }, { name: "cb", cluster: { server: "https://127.0.0.1:2" } }],
-      users: [{ name: "ua", user: { token: "ta" } }, { name: "ub", user: { token: "tb" } }],
+      clusters: [
+        { name: "ca", cluster: { server: "https://127.0.0.1:1" } },
+        { name: "cb", cluster: { server: "https://127.0.0.1:2" } },
+      ],
+      users: [
+        { name: "ua", user: { token: "ta" } },
+        { name: "ub", user: { token: "tb" } },
+      ],
       contexts: [
         { name: "a", context: { cluster: "ca", user: "ua" } },
         { name: "b", context: { cluster: "cb", user: "ub", namespace: "zk" } },
@@ -239,7 +247,11 @@ describe("the Kubernetes API client of the dynamic providers", function () {
     it("inlines the CA and client certificate files read relative to baseDir, makes tokenFile absolute, and the access reaches the API", async () => {
       const pki = testPki();
       fs.mkdirSync(path.join(dir, "certs"), { recursive: true });
-      for (const [f, pem] of [["ca.crt", pki.caCert], ["client.crt", pki.clientCert], ["client.key", pki.clientKey]]) {
+      for (const [f, pem] of [
+        ["ca.crt", pki.caCert],
+        ["client.crt", pki.clientCert],
+        ["client.key", pki.clientKey],
+      ]) {
         fs.writeFileSync(path.join(dir, "certs", f), pem);
       }
       const cluster = { server: api.url, "certificate-authority": "certs/ca.crt" };
@@ -265,7 +277,12 @@ describe("the Kubernetes API client of the dynamic providers", function () {
       expect(pinKubeconfig(single({ server, "proxy-url": "http://127.0.0.1:3128" }, {}), { baseDir: dir }).access).to.deep.equal({
         unsupported: "the cluster is reached through proxy-url",
       });
-      const exec = { apiVersion: "client.authentication.k8s.io/v1beta1", command: "aws", args: ["eks", "get-token"], env: [{ name: "A", value: "1" }] };
+      const exec = {
+        apiVersion: "client.authentication.k8s.io/v1beta1",
+        command: "aws",
+        args: ["eks", "get-token"],
+        env: [{ name: "A", value: "1" }],
+      };
       expect((pinKubeconfig(single({ server }, { exec }), { baseDir: dir }).access as KubeAccess).exec).to.deep.equal(exec);
       const bare = (pinKubeconfig(single({ server }, { exec: { command: "plugin" } }), { baseDir: dir }).access as KubeAccess).exec;
       expect(bare).to.deep.equal({ command: "plugin", args: [], env: [], apiVersion: "client.authentication.k8s.io/v1" });

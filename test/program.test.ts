@@ -28,7 +28,11 @@ describe("the whole program under mocks", function () {
 
     it("renders the tutorial's objects with the tutorial's names", () => {
       expect(one(resources, NS).inputs.metadata.name).to.equal("zookeeper");
-      expect(ofType(resources, SVC).map((r) => r.inputs.metadata.name).sort()).to.deep.equal(["zk-cs", "zk-hs"]);
+      expect(
+        ofType(resources, SVC)
+          .map((r) => r.inputs.metadata.name)
+          .sort(),
+      ).to.deep.equal(["zk-cs", "zk-hs"]);
       expect(one(resources, PDB).inputs.metadata.name).to.equal("zk-pdb");
       expect(one(resources, STS).inputs.metadata.name).to.equal("zk");
       expect(one(resources, STS).inputs.spec.template.metadata.labels.app).to.equal("zk");
@@ -49,7 +53,9 @@ describe("the whole program under mocks", function () {
 
     it("creates every Kubernetes object through the provider built from the kind cluster's kubeconfig", () => {
       const provider = one(resources, "pulumi:providers:kubernetes");
-      expect(revealed(provider.inputs.kubeconfig), "built from the kind cluster's kubeconfig").to.contain("current-context: kind-kind-zookeeper-dev");
+      expect(revealed(provider.inputs.kubeconfig), "built from the kind cluster's kubeconfig").to.contain(
+        "current-context: kind-kind-zookeeper-dev",
+      );
       for (const r of resources.filter(isKubernetesObject)) {
         expect(r.provider, `${r.type} ${r.name}`).to.match(/pulumi:providers:kubernetes::cluster-k8s::cluster-k8s-id$/);
       }
@@ -75,8 +81,16 @@ describe("the whole program under mocks", function () {
       expect(container.resources).to.deep.equal({ requests: { cpu: "500m", memory: "1024Mi" }, limits: { memory: "1024Mi" } });
       expect(one(resources, PDB).inputs.spec.maxUnavailable).to.equal(1);
       expect(one(resources, STS).inputs.spec.volumeClaimTemplates[0].spec.resources.requests.storage).to.equal("10Gi");
-      for (const line of ["tickTime=2000", "initLimit=10", "syncLimit=5", "maxClientCnxns=60", "minSessionTimeout=4000",
-        "maxSessionTimeout=40000", "autopurge.snapRetainCount=3", "autopurge.purgeInterval=12"]) {
+      for (const line of [
+        "tickTime=2000",
+        "initLimit=10",
+        "syncLimit=5",
+        "maxClientCnxns=60",
+        "minSessionTimeout=4000",
+        "maxSessionTimeout=40000",
+        "autopurge.snapRetainCount=3",
+        "autopurge.purgeInterval=12",
+      ]) {
         expect(zooCfg(resources)).to.contain(`${line}\n`);
       }
     });
@@ -84,43 +98,66 @@ describe("the whole program under mocks", function () {
 
   describe("each setting changes what is rendered", () => {
     const cases: { set: Record<string, string>; check: (r: Registered[]) => unknown }[] = [
-      { set: { replicas: "5", workers: "4" }, check: (r) => {
-        expect(one(r, STS).inputs.spec.replicas).to.equal(5);
-        expect(zooCfg(r)).to.contain("server.5=zk-4.zk-hs.zookeeper.svc.cluster.local:2888:3888");
-      } },
-      { set: { heap: "2g" }, check: (r) => {
-        expect(pod(r).containers[0].env).to.deep.include({ name: "ZK_HEAP", value: "2g" });
-        expect(pod(r).containers[0].resources.limits.memory).to.equal("3072Mi");
-      } },
+      {
+        set: { replicas: "5", workers: "4" },
+        check: (r) => {
+          expect(one(r, STS).inputs.spec.replicas).to.equal(5);
+          expect(zooCfg(r)).to.contain("server.5=zk-4.zk-hs.zookeeper.svc.cluster.local:2888:3888");
+        },
+      },
+      {
+        set: { heap: "2g" },
+        check: (r) => {
+          expect(pod(r).containers[0].env).to.deep.include({ name: "ZK_HEAP", value: "2g" });
+          expect(pod(r).containers[0].resources.limits.memory).to.equal("3072Mi");
+        },
+      },
       { set: { memory: "3Gi" }, check: (r) => expect(pod(r).containers[0].resources.requests.memory).to.equal("3Gi") },
       { set: { cpu: "1500m" }, check: (r) => expect(pod(r).containers[0].resources.requests.cpu).to.equal("1500m") },
-      { set: { antiAffinity: "preferred" }, check: (r) =>
-        expect(pod(r).affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution).to.have.length(1) },
+      {
+        set: { antiAffinity: "preferred" },
+        check: (r) => expect(pod(r).affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution).to.have.length(1),
+      },
       { set: { antiAffinity: "none" }, check: (r) => expect(pod(r).affinity).to.equal(undefined) },
       { set: { pdbMaxUnavailable: "0" }, check: (r) => expect(one(r, PDB).inputs.spec).to.include({ maxUnavailable: 0 }) },
-      { set: { pdbMinAvailable: "2" }, check: (r) => {
-        expect(one(r, PDB).inputs.spec.minAvailable).to.equal(2);
-        expect(one(r, PDB).inputs.spec).not.to.have.property("maxUnavailable");
-      } },
-      { set: { storageSize: "20Gi" }, check: (r) =>
-        expect(one(r, STS).inputs.spec.volumeClaimTemplates[0].spec.resources.requests.storage).to.equal("20Gi") },
-      { set: { namespace: "coordination" }, check: (r) => {
-        expect(one(r, NS).inputs.metadata.name).to.equal("coordination");
-        for (const o of r.filter(isKubernetesObject).filter((o) => o.type !== NS && o.type !== SC)) {
-          expect(o.inputs.metadata.namespace, o.name).to.equal("coordination");
-        }
-      } },
+      {
+        set: { pdbMinAvailable: "2" },
+        check: (r) => {
+          expect(one(r, PDB).inputs.spec.minAvailable).to.equal(2);
+          expect(one(r, PDB).inputs.spec).not.to.have.property("maxUnavailable");
+        },
+      },
+      {
+        set: { storageSize: "20Gi" },
+        check: (r) => expect(one(r, STS).inputs.spec.volumeClaimTemplates[0].spec.resources.requests.storage).to.equal("20Gi"),
+      },
+      {
+        set: { namespace: "coordination" },
+        check: (r) => {
+          expect(one(r, NS).inputs.metadata.name).to.equal("coordination");
+          for (const o of r.filter(isKubernetesObject).filter((o) => o.type !== NS && o.type !== SC)) {
+            expect(o.inputs.metadata.namespace, o.name).to.equal("coordination");
+          }
+        },
+      },
       { set: { namespace: "default" }, check: (r) => expect(ofType(r, NS)).to.have.length(0) },
-      { set: { namePrefix: "orders-" }, check: (r) => {
-        expect(one(r, STS).inputs.metadata.name).to.equal("orders-zk");
-        expect(one(r, PDB).inputs.metadata.name).to.equal("orders-zk-pdb");
-        expect(one(r, PDB).inputs.spec.selector.matchLabels).to.deep.equal({ app: "orders-zk" });
-        expect(zooCfg(r)).to.contain("server.1=orders-zk-0.orders-zk-hs.zookeeper.svc.cluster.local:2888:3888");
-      } },
-      { set: { image: "registry.example/zookeeper:3.9.6" }, check: (r) =>
-        expect(pod(r).containers[0].image).to.equal("registry.example/zookeeper:3.9.6") },
-      { set: { clusterDomain: "corp.internal" }, check: (r) =>
-        expect(zooCfg(r)).to.contain("server.1=zk-0.zk-hs.zookeeper.svc.corp.internal:2888:3888") },
+      {
+        set: { namePrefix: "orders-" },
+        check: (r) => {
+          expect(one(r, STS).inputs.metadata.name).to.equal("orders-zk");
+          expect(one(r, PDB).inputs.metadata.name).to.equal("orders-zk-pdb");
+          expect(one(r, PDB).inputs.spec.selector.matchLabels).to.deep.equal({ app: "orders-zk" });
+          expect(zooCfg(r)).to.contain("server.1=orders-zk-0.orders-zk-hs.zookeeper.svc.cluster.local:2888:3888");
+        },
+      },
+      {
+        set: { image: "registry.example/zookeeper:3.9.6" },
+        check: (r) => expect(pod(r).containers[0].image).to.equal("registry.example/zookeeper:3.9.6"),
+      },
+      {
+        set: { clusterDomain: "corp.internal" },
+        check: (r) => expect(zooCfg(r)).to.contain("server.1=zk-0.zk-hs.zookeeper.svc.corp.internal:2888:3888"),
+      },
       { set: { tickTime: "1000" }, check: (r) => expect(zooCfg(r)).to.contain("tickTime=1000\n") },
       { set: { initLimit: "20" }, check: (r) => expect(zooCfg(r)).to.contain("initLimit=20\n") },
       { set: { syncLimit: "2" }, check: (r) => expect(zooCfg(r)).to.contain("syncLimit=2\n") },
@@ -131,7 +168,9 @@ describe("the whole program under mocks", function () {
       { set: { purgeInterval: "0" }, check: (r) => expect(zooCfg(r)).to.contain("autopurge.purgeInterval=0\n") },
     ];
     for (const c of cases) {
-      it(`${Object.entries(c.set).map(([k, v]) => `${k}=${v}`).join(" ")}`, async () => {
+      it(`${Object.entries(c.set)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(" ")}`, async () => {
         const { resources } = await runProgram("dev", stackConfig("dev", c.set));
         for (const r of resources.filter(isKubernetesObject)) validateAgainstSchema(r);
         await c.check(resources);
@@ -216,15 +255,20 @@ describe("the whole program under mocks", function () {
   // program stops before it registers anything.
   describe("bad settings stop the program before any resource exists", () => {
     it("a bad value and a broken rule: every problem in one error, and nothing registered", async () => {
-      const run = await attemptProgram("dev", stackConfig("dev", { cpu: "fast", heap: "lots", antiAffinity: "always", pdbMaxUnavailable: "0", pdbMinAvailable: "2" }));
+      const run = await attemptProgram(
+        "dev",
+        stackConfig("dev", { cpu: "fast", heap: "lots", antiAffinity: "always", pdbMaxUnavailable: "0", pdbMinAvailable: "2" }),
+      );
       expect(run.error).to.be.instanceOf(StackConfigError);
       expect(run.resources, "resources registered despite the error").to.have.length(0);
       const message = (run.error as Error).message;
       expect(message).to.contain("4 problems");
       expect(message).to.contain("pdbMinAvailable: must not be set together with pdbMaxUnavailable (0)");
       expect(message).to.contain('cpu: must be a Kubernetes CPU quantity such as 500m or 1, got "fast" (pulumi config set cpu 500m)');
-      expect(message).to.contain('heap: must be a JVM size');
-      expect(message).to.contain('antiAffinity: must be one of required, preferred, none, got "always" (pulumi config set antiAffinity required)');
+      expect(message).to.contain("heap: must be a JVM size");
+      expect(message).to.contain(
+        'antiAffinity: must be one of required, preferred, none, got "always" (pulumi config set antiAffinity required)',
+      );
     });
   });
 });

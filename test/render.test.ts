@@ -15,9 +15,7 @@ const sts = (o: EnsembleOptions = {}) => renderStatefulSet(settings(o), "zk-conf
 /** Does a label selector (matchLabels / matchExpressions with In) select these labels? */
 function selects(selector: any, labels: Record<string, string>): boolean {
   const byLabels = Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
-  const byExpressions = (selector.matchExpressions ?? []).every(
-    (e: any) => e.operator === "In" && e.values.includes(labels[e.key]),
-  );
+  const byExpressions = (selector.matchExpressions ?? []).every((e: any) => e.operator === "In" && e.values.includes(labels[e.key]));
   return byLabels && byExpressions;
 }
 
@@ -45,7 +43,13 @@ describe("pure render functions", () => {
 
   describe("names", () => {
     it("are the tutorial's by default and prefixed on request", () => {
-      expect(ensembleNames()).to.deep.include({ statefulSet: "zk", headlessService: "zk-hs", clientService: "zk-cs", disruptionBudget: "zk-pdb", appLabel: "zk" });
+      expect(ensembleNames()).to.deep.include({
+        statefulSet: "zk",
+        headlessService: "zk-hs",
+        clientService: "zk-cs",
+        disruptionBudget: "zk-pdb",
+        appLabel: "zk",
+      });
       expect(ensembleNames("a-")).to.deep.include({ statefulSet: "a-zk", headlessService: "a-zk-hs", appLabel: "a-zk" });
     });
     it("give each server its FQDN and the client a connection string", () => {
@@ -95,7 +99,8 @@ describe("pure render functions", () => {
         expect(selects(term.labelSelector, sts({ namePrefix: "other-" }).spec.template.metadata.labels)).to.equal(false);
         expect(term.topologyKey).to.equal("kubernetes.io/hostname");
       }
-      const soft = sts({ antiAffinity: "preferred" }).spec.template.spec.affinity!.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution![0];
+      const soft = sts({ antiAffinity: "preferred" }).spec.template.spec.affinity!.podAntiAffinity
+        .preferredDuringSchedulingIgnoredDuringExecution![0];
       expect(soft.weight).to.equal(100);
       expect(selects(soft.podAffinityTerm.labelSelector, { app: "zk" })).to.equal(true);
       expect(sts({ antiAffinity: "none" }).spec.template.spec).not.to.have.property("affinity");
@@ -154,7 +159,9 @@ describe("pure render functions", () => {
         const c = sts({ startupSeconds }).spec.template.spec.containers[0];
         expect(c.startupProbe.exec.command).to.deep.equal(["bash", "/etc/zookeeper-k8s/zk-probe.sh", "live"]);
         const budget = c.startupProbe.periodSeconds * c.startupProbe.failureThreshold;
-        expect(budget).to.be.at.least(startupSeconds).and.below(startupSeconds + c.startupProbe.periodSeconds);
+        expect(budget)
+          .to.be.at.least(startupSeconds)
+          .and.below(startupSeconds + c.startupProbe.periodSeconds);
         // The kubelet runs liveness and readiness only after the startup probe passed.
         expect(c.livenessProbe.initialDelaySeconds).to.equal(0);
         expect(c.readinessProbe.initialDelaySeconds).to.equal(0);
@@ -170,7 +177,10 @@ describe("pure render functions", () => {
     });
 
     it("gives the start script the pod's own address", () => {
-      expect(sts().spec.template.spec.containers[0].env).to.deep.include({ name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } });
+      expect(sts().spec.template.spec.containers[0].env).to.deep.include({
+        name: "POD_IP",
+        valueFrom: { fieldRef: { fieldPath: "status.podIP" } },
+      });
     });
 
     it("grows each server's existing claim to the size only when volume expansion is asked for", () => {
@@ -202,7 +212,14 @@ describe("pure render functions", () => {
       for (const o of [{}, { replicas: 1 }, { antiAffinity: "preferred" as const }, { pdbMinAvailable: 2 }]) {
         const s = settings(o);
         const files = renderConfigFiles(s);
-        const manifests = [renderNamespace(s), renderConfigMap(s, files), renderHeadlessService(s), renderClientService(s), renderStatefulSet(s, renderConfigMap(s, files).metadata.name), renderDisruptionBudget(s)];
+        const manifests = [
+          renderNamespace(s),
+          renderConfigMap(s, files),
+          renderHeadlessService(s),
+          renderClientService(s),
+          renderStatefulSet(s, renderConfigMap(s, files).metadata.name),
+          renderDisruptionBudget(s),
+        ];
         for (const m of manifests) if (m) validateManifest(m);
       }
     });

@@ -33,18 +33,31 @@ describe("the rendered scripts", () => {
       fs.mkdirSync(path.join(dir, "conf"));
       fs.mkdirSync(path.join(dir, "bin"));
       fs.writeFileSync(path.join(dir, "conf", "start-zookeeper.sh"), renderStartScript());
-      fs.writeFileSync(path.join(dir, "conf", "zoo.cfg"), renderZooCfg({
-        serverFqdns: ["a", "b", "c"], tunables: ENSEMBLE_DEFAULTS.zookeeper,
-        dataDir: path.join(dir, "data"), dataLogDir: path.join(dir, "data", "log"),
-      }));
-      fs.writeFileSync(path.join(dir, "bin", "zkServer.sh"),
-        `#!/usr/bin/env bash\necho "pid=$$ args=$* flags=$SERVER_JVMFLAGS" > "${dir}/launched"\n`, { mode: 0o755 });
+      fs.writeFileSync(
+        path.join(dir, "conf", "zoo.cfg"),
+        renderZooCfg({
+          serverFqdns: ["a", "b", "c"],
+          tunables: ENSEMBLE_DEFAULTS.zookeeper,
+          dataDir: path.join(dir, "data"),
+          dataLogDir: path.join(dir, "data", "log"),
+        }),
+      );
+      fs.writeFileSync(
+        path.join(dir, "bin", "zkServer.sh"),
+        `#!/usr/bin/env bash\necho "pid=$$ args=$* flags=$SERVER_JVMFLAGS" > "${dir}/launched"\n`,
+        { mode: 0o755 },
+      );
       return { PATH: `${path.join(dir, "bin")}:${process.env.PATH}`, ZK_HEAP: "256m" };
     }
 
     it("derives myid from the pod ordinal and execs the launcher in the foreground with the heap", async () => {
       const env = setUp();
-      for (const [host, id] of [["zk-0", "1"], ["zk-2", "3"], ["orders-zk-10", "11"], ["zk-08", "9"]]) {
+      for (const [host, id] of [
+        ["zk-0", "1"],
+        ["zk-2", "3"],
+        ["orders-zk-10", "11"],
+        ["zk-08", "9"],
+      ]) {
         const r = await exitOf(path.join(dir, "conf", "start-zookeeper.sh"), [], { ...env, HOSTNAME: host });
         expect(r.code, r.stderr).to.equal(0);
         expect(fs.readFileSync(path.join(dir, "data", "myid"), "utf8")).to.equal(`${id}\n`);
@@ -58,12 +71,16 @@ describe("the rendered scripts", () => {
     /** A getent that answers `hosts <name>` with the given addresses, one list per call (the last repeats; [] is "not found"). */
     function fakeGetent(answers: string[][]): void {
       fs.writeFileSync(path.join(dir, "answers"), answers.map((a) => (a.length ? a.join(" ") : "-")).join("\n") + "\n");
-      fs.writeFileSync(path.join(dir, "bin", "getent"), `#!/usr/bin/env bash
+      fs.writeFileSync(
+        path.join(dir, "bin", "getent"),
+        `#!/usr/bin/env bash
 n=$(( $(cat "${dir}/calls" 2>/dev/null || echo 0) + 1 )); echo "$n" > "${dir}/calls"
 line="$(sed -n "\${n}p" "${dir}/answers")"; [ -n "$line" ] || line="$(tail -n 1 "${dir}/answers")"
 [ "$line" != - ] || exit 2
 for ip in $line; do printf '%s\\t%s\\n' "$ip" "$2"; done
-`, { mode: 0o755 });
+`,
+        { mode: 0o755 },
+      );
     }
 
     it("waits until its own server name resolves to the pod's address before it starts the server", async () => {
@@ -78,7 +95,12 @@ for ip in $line; do printf '%s\\t%s\\n' "$ip" "$2"; done
     it("stops with the likely cause when its own name keeps resolving elsewhere", async () => {
       const env = setUp();
       fakeGetent([["10.0.0.9"]]);
-      const r = await exitOf(path.join(dir, "conf", "start-zookeeper.sh"), [], { ...env, HOSTNAME: "zk-0", POD_IP: "10.0.0.5", ZK_RESOLVE_WAIT_SECONDS: "1" });
+      const r = await exitOf(path.join(dir, "conf", "start-zookeeper.sh"), [], {
+        ...env,
+        HOSTNAME: "zk-0",
+        POD_IP: "10.0.0.5",
+        ZK_RESOLVE_WAIT_SECONDS: "1",
+      });
       expect(r.code).to.equal(1);
       expect(r.stderr).to.contain("zoo.cfg names this server a, which resolves to '10.0.0.9', not to this pod's address 10.0.0.5");
       expect(r.stderr).to.contain("Is clusterDomain the cluster's DNS domain?");
@@ -116,9 +138,12 @@ for ip in $line; do printf '%s\\t%s\\n' "$ip" "$2"; done
         fs.mkdirSync(path.join(dir, "data"), { mode: 0o755 });
         fs.chmodSync(dir, 0o755);
         const r = await new Promise<{ code: number; stderr: string }>((resolve) => {
-          execFile("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "bash", path.join(dir, "conf", "start-zookeeper.sh")],
+          execFile(
+            "setpriv",
+            ["--reuid=65534", "--regid=65534", "--clear-groups", "bash", path.join(dir, "conf", "start-zookeeper.sh")],
             { env: { ...process.env, ...env, HOSTNAME: "zk-0" }, timeout: 15000 },
-            (err: any, _out, stderr) => resolve({ code: err ? err.code : 0, stderr }));
+            (err: any, _out, stderr) => resolve({ code: err ? err.code : 0, stderr }),
+          );
         });
         expect(r.code).to.equal(1);
         expect(r.stderr).to.contain("is not writable by uid 65534");
@@ -152,10 +177,13 @@ for ip in $line; do printf '%s\\t%s\\n' "$ip" "$2"; done
       await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
       port = (server.address() as net.AddressInfo).port;
     });
-    after(() => new Promise<void>((r) => {
-      for (const socket of sockets) socket.destroy();
-      server.close(() => r());
-    }));
+    after(
+      () =>
+        new Promise<void>((r) => {
+          for (const socket of sockets) socket.destroy();
+          server.close(() => r());
+        }),
+    );
 
     const probe = async (mode: string) => {
       fs.writeFileSync(path.join(dir, "zk-probe.sh"), renderProbeScript());

@@ -8,7 +8,15 @@ import { SETTING_VARIANTS } from "./support/setting-variants";
 /** Everything the engine would receive: each resource's type, name, parent, provider and inputs. */
 function registration(resources: Registered[]): string[] {
   return resources
-    .map((r) => JSON.stringify({ type: r.type, name: r.name, parent: r.options.parent, provider: r.provider, inputs: { ...r.inputs, __provider: undefined } }))
+    .map((r) =>
+      JSON.stringify({
+        type: r.type,
+        name: r.name,
+        parent: r.options.parent,
+        provider: r.provider,
+        inputs: { ...r.inputs, __provider: undefined },
+      }),
+    )
     .sort();
 }
 

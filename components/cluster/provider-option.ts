@@ -11,6 +11,8 @@ export function requireKubernetesProvider(component: string, opts: pulumi.Compon
     k8s.Provider.isInstance(opts?.provider) ||
     (Array.isArray(providers) ? providers.some((p) => k8s.Provider.isInstance(p)) : providers !== undefined && "kubernetes" in providers);
   if (!given) {
-    throw new Error(`${component} needs a Kubernetes provider in its resource options ({ provider }), so that nothing falls back to the ambient kubeconfig`);
+    throw new Error(
+      `${component} needs a Kubernetes provider in its resource options ({ provider }), so that nothing falls back to the ambient kubeconfig`,
+    );
   }
 }

@@ -1,8 +1,7 @@
 import * as yaml from "js-yaml";
 
 /** kind v0.32.0's default node image, pinned by the digest in kind's release notes. */
-export const KIND_NODE_IMAGE =
-  "kindest/node:v1.36.1@sha256:3489c7674813ba5d8b1a9977baea8a6e553784dab7b84759d1014dbd78f7ebd5";
+export const KIND_NODE_IMAGE = "kindest/node:v1.36.1@sha256:3489c7674813ba5d8b1a9977baea8a6e553784dab7b84759d1014dbd78f7ebd5";
 
 /** The kind cluster's defaults: one control plane and three workers, the tutorial's four nodes. */
 export const KIND_DEFAULTS = {

@@ -92,7 +92,11 @@ export async function deleteClusterIfInterrupted<T>(name: string, work: () => Pr
 /** A failed kind command as a message; names the missing container engine when that is the cause. */
 export function describeFailure(what: string, run: KindRun): string {
   const detail = run.stderr.trim().split("\n").slice(-5).join("\n");
-  if (/Cannot connect to the Docker daemon|failed to get docker info|docker.*(not found|executable file not found)|podman.*(not found|executable file not found)|Is the docker daemon running|error during connect/i.test(run.stderr)) {
+  if (
+    /Cannot connect to the Docker daemon|failed to get docker info|docker.*(not found|executable file not found)|podman.*(not found|executable file not found)|Is the docker daemon running|error during connect/i.test(
+      run.stderr,
+    )
+  ) {
     return (
       `${what} failed: no container engine is running. kind runs its nodes as containers: start Docker ` +
       `(or Podman, with KIND_EXPERIMENTAL_PROVIDER=podman) and run pulumi up again.\nkind said:\n${detail}`
@@ -105,7 +109,10 @@ export function describeFailure(what: string, run: KindRun): string {
 export async function listClusters(): Promise<string[]> {
   const run = await runKind(["get", "clusters"], 60000);
   if (run.code !== 0) throw new Error(describeFailure("kind get clusters", run));
-  return run.stdout.split("\n").map((l) => l.trim()).filter(Boolean);
+  return run.stdout
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
 }
 
 /** The API server address in a kubeconfig's first cluster. */
@@ -122,6 +129,10 @@ export async function describeCluster(name: string): Promise<{ kubeconfig: strin
   return {
     kubeconfig: kubeconfig.stdout,
     endpoint: endpointOf(kubeconfig.stdout),
-    nodes: nodes.stdout.split("\n").map((l) => l.trim()).filter(Boolean).sort(),
+    nodes: nodes.stdout
+      .split("\n")
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .sort(),
   };
 }

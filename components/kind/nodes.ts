@@ -25,7 +25,12 @@ async function nodeReadiness(access: KubeAccess): Promise<NodeReadiness[]> {
     return {
       name: node.metadata.name,
       ready: ready?.status === "True",
-      why: ready?.status === "True" ? undefined : ready ? `${ready.reason ?? "NotReady"}: ${ready.message ?? ""}`.trim() : "no Ready condition yet",
+      why:
+        ready?.status === "True"
+          ? undefined
+          : ready
+            ? `${ready.reason ?? "NotReady"}: ${ready.message ?? ""}`.trim()
+            : "no Ready condition yet",
     };
   });
 }

@@ -36,7 +36,10 @@ export const kindProvider: pulumi.dynamic.ResourceProvider = {
   async check(_olds: any, news: any) {
     const failures: pulumi.dynamic.CheckFailure[] = [];
     if (typeof news.name !== "string" || !KIND_CLUSTER_NAME.test(news.name)) {
-      failures.push({ property: "name", reason: `a kind cluster name must be 1-50 of a-z, 0-9, '.' or '-', got ${JSON.stringify(news.name)}` });
+      failures.push({
+        property: "name",
+        reason: `a kind cluster name must be 1-50 of a-z, 0-9, '.' or '-', got ${JSON.stringify(news.name)}`,
+      });
     }
     if (typeof news.config !== "string" || !news.config.includes("kind.x-k8s.io/v1alpha4")) {
       failures.push({ property: "config", reason: "must be a kind.x-k8s.io/v1alpha4 cluster config" });
@@ -48,9 +51,7 @@ export const kindProvider: pulumi.dynamic.ResourceProvider = {
   async diff(_id: string, olds: KindClusterState, news: KindClusterInputs) {
     const replaces = REPLACING_PROPERTIES.filter((p) => olds[p] !== news[p]);
     const changes =
-      replaces.length > 0 ||
-      olds.createTimeoutSeconds !== news.createTimeoutSeconds ||
-      olds.providerVersion !== news.providerVersion;
+      replaces.length > 0 || olds.createTimeoutSeconds !== news.createTimeoutSeconds || olds.providerVersion !== news.providerVersion;
     // Same-named clusters cannot coexist, so the old one goes first.
     return { changes, replaces: [...replaces], deleteBeforeReplace: replaces.length > 0 };
   },

@@ -50,9 +50,11 @@ export function pinKubeconfig(text: string, options: { context?: string; baseDir
   const context = named(config.contexts, contextName)?.context;
   if (!context) throw new KubeconfigError(`has no context ${contextName}; it has ${names.join(", ")}`);
   const cluster = named(config.clusters, context.cluster)?.cluster;
-  if (!cluster?.server) throw new KubeconfigError(`context ${contextName} names cluster ${context.cluster}, which the kubeconfig does not define`);
+  if (!cluster?.server)
+    throw new KubeconfigError(`context ${contextName} names cluster ${context.cluster}, which the kubeconfig does not define`);
   const user = context.user === undefined ? {} : named(config.users, context.user)?.user;
-  if (user === undefined) throw new KubeconfigError(`context ${contextName} names user ${context.user}, which the kubeconfig does not define`);
+  if (user === undefined)
+    throw new KubeconfigError(`context ${contextName} names user ${context.user}, which the kubeconfig does not define`);
 
   const file = (f: string) => path.resolve(options.baseDir, f);
   const inline = (entry: any, key: string) => {

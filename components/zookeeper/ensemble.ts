@@ -86,7 +86,10 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
         { parent: this },
       );
     } else if (!ns) {
-      pulumi.log.warn(`namespace ${s.namespace} is not created by this ensemble and no cluster access was given: its pods will outlive pulumi destroy`, this);
+      pulumi.log.warn(
+        `namespace ${s.namespace} is not created by this ensemble and no cluster access was given: its pods will outlive pulumi destroy`,
+        this,
+      );
     }
 
     const sts = renderStatefulSet(s, configMap.metadata.name);

@@ -17,5 +17,7 @@ export function ensembleLabels(names: EnsembleNames): Record<string, string> {
 
 /** A selector in the API's query form: app=zk. */
 export function labelSelectorQuery(selector: Record<string, string>): string {
-  return Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(",");
+  return Object.entries(selector)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(",");
 }

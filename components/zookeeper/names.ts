@@ -30,23 +30,11 @@ export function serverHostnames(names: EnsembleNames, replicas: number): string[
 }
 
 /** The stable DNS name of each server, through the headless Service. */
-export function serverFqdns(
-  names: EnsembleNames,
-  namespace: string,
-  clusterDomain: string,
-  replicas: number,
-): string[] {
-  return serverHostnames(names, replicas).map(
-    (host) => `${host}.${names.headlessService}.${namespace}.svc.${clusterDomain}`,
-  );
+export function serverFqdns(names: EnsembleNames, namespace: string, clusterDomain: string, replicas: number): string[] {
+  return serverHostnames(names, replicas).map((host) => `${host}.${names.headlessService}.${namespace}.svc.${clusterDomain}`);
 }
 
-export function clientEndpoint(
-  names: EnsembleNames,
-  namespace: string,
-  clusterDomain: string,
-  clientPort: number,
-): string {
+export function clientEndpoint(names: EnsembleNames, namespace: string, clusterDomain: string, clientPort: number): string {
   return `${names.clientService}.${namespace}.svc.${clusterDomain}:${clientPort}`;
 }
 

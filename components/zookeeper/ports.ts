@@ -21,7 +21,10 @@ export function containerPorts(): { name: string; containerPort: number }[] {
 }
 
 /** A Service's ports for one audience, each targeting the container port of the same name. */
-export function servicePorts(audience: PortAudience, nodePort?: number): { name: string; port: number; targetPort: string; nodePort?: number }[] {
+export function servicePorts(
+  audience: PortAudience,
+  nodePort?: number,
+): { name: string; port: number; targetPort: string; nodePort?: number }[] {
   return PORT_TABLE.filter((p) => p.audience === audience).map((p) => ({
     name: p.name,
     port: p.port,

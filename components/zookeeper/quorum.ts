@@ -15,7 +15,6 @@ export function toleratedFailures(replicas: number): number {
 
 export type DisruptionBudget = { maxUnavailable: number } | { minAvailable: number };
 
-
 export interface DisruptionPlan {
   /** undefined: no PodDisruptionBudget is created. */
   budget?: DisruptionBudget;
@@ -29,11 +28,7 @@ export interface DisruptionPlan {
  * testing. An explicit setting that would let a drain take the ensemble below its quorum is a
  * problem, never silently corrected.
  */
-export function planDisruptionBudget(
-  replicas: number,
-  maxUnavailable?: number,
-  minAvailable?: number,
-): DisruptionPlan {
+export function planDisruptionBudget(replicas: number, maxUnavailable?: number, minAvailable?: number): DisruptionPlan {
   const quorum = quorumSize(replicas);
   const spare = replicas - quorum;
   const warnings: string[] = [];
@@ -59,8 +54,7 @@ export function planDisruptionBudget(
       problems.push({
         subject: "pdbMaxUnavailable",
         expected:
-          `must be at most ${spare}: ${replicas} servers need ${quorum} up for a quorum, ` +
-          `so a drain may take down at most ${spare}`,
+          `must be at most ${spare}: ${replicas} servers need ${quorum} up for a quorum, ` + `so a drain may take down at most ${spare}`,
         got: maxUnavailable,
         remedies: [{ set: "pdbMaxUnavailable", to: spare }],
       });

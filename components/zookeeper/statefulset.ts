@@ -151,9 +151,7 @@ export function renderStatefulSet(s: ResolvedEnsemble, configMapName: string) {
               ],
             },
           ],
-          volumes: [
-            { name: CONFIG_VOLUME, configMap: { name: configMapName, defaultMode: 0o555 } },
-          ],
+          volumes: [{ name: CONFIG_VOLUME, configMap: { name: configMapName, defaultMode: 0o555 } }],
         },
       },
       volumeClaimTemplates: [

@@ -54,9 +54,7 @@ export function renderZooCfg(input: ZooCfgInput): string {
   ];
   if (input.bindAddress !== undefined) lines.push(`clientPortAddress=${input.bindAddress}`);
   if (input.serverFqdns.length > 1) {
-    input.serverFqdns.forEach((fqdn, ordinal) =>
-      lines.push(`server.${ordinal + 1}=${fqdn}:${PORTS.server}:${PORTS.leaderElection}`),
-    );
+    input.serverFqdns.forEach((fqdn, ordinal) => lines.push(`server.${ordinal + 1}=${fqdn}:${PORTS.server}:${PORTS.leaderElection}`));
   }
   return lines.join("\n") + "\n";
 }

@@ -39,17 +39,19 @@ function changes(before: Registered[], after: Registered[]): Change[] {
     const byProvider = changed.some((f) => matches(providerTriggers, f));
     const byOption = changed.some((f) => matches(a.options.replaceOnChanges, f));
     const sameName = !changed.includes("metadata.name") && !changed.includes("metadata.namespace");
-    return [{
-      resource: `${b.type} ${b.name}`,
-      kind,
-      changed,
-      replaced: byProvider || byOption,
-      // The provider deletes first when it replaces a same-named object; a replaceOnChanges
-      // replacement needs the option, or the create meets the old object's name.
-      deleteFirst: sameName && ((byProvider && !b.type.endsWith("Patch")) || a.options.deleteBeforeReplace),
-      before: b,
-      after: a,
-    }];
+    return [
+      {
+        resource: `${b.type} ${b.name}`,
+        kind,
+        changed,
+        replaced: byProvider || byOption,
+        // The provider deletes first when it replaces a same-named object; a replaceOnChanges
+        // replacement needs the option, or the create meets the old object's name.
+        deleteFirst: sameName && ((byProvider && !b.type.endsWith("Patch")) || a.options.deleteBeforeReplace),
+        before: b,
+        after: a,
+      },
+    ];
   });
 }
 
@@ -71,20 +73,27 @@ describe("contract: a change of any setting is one the cluster accepts and that 
         if (c.changed.includes("metadata.name") || c.changed.includes("metadata.namespace")) {
           // A new name: created before the old one goes (ConfigMaps are named by their content).
           const naming = NAMING_SETTINGS.includes(key);
-          expect(naming || c.kind === "ConfigMap" || (c.kind === "StorageClass" && key === "storageClassName"), `${c.resource} is renamed`).to.equal(true);
+          expect(
+            naming || c.kind === "ConfigMap" || (c.kind === "StorageClass" && key === "storageClassName"),
+            `${c.resource} is renamed`,
+          ).to.equal(true);
           if (naming) expect(description).to.contain("deploys a new, empty ensemble");
           continue;
         }
         expect(c.deleteFirst, `${c.resource} keeps its name, so the old one must be deleted first`).to.equal(true);
         if (c.kind === "StatefulSet") {
           // The delete uses the stored (old) inputs: the old object must carry the policy.
-          expect(c.before.inputs.metadata.annotations, `${c.resource} is replaced: its pods must survive`).to.deep.include(ORPHAN_ON_DELETE);
+          expect(c.before.inputs.metadata.annotations, `${c.resource} is replaced: its pods must survive`).to.deep.include(
+            ORPHAN_ON_DELETE,
+          );
         }
       }
       const kindBefore = before.resources.find((r) => r.type === KIND_CLUSTER);
       const kindAfter = after.resources.find((r) => r.type === KIND_CLUSTER);
       if (kindBefore && kindAfter && REPLACING_PROPERTIES.some((p) => kindBefore.inputs[p] !== kindAfter.inputs[p])) {
-        expect(description, `${key} replaces the kind cluster`).to.contain("replaces the kind cluster: the ensemble and its data are destroyed with it");
+        expect(description, `${key} replaces the kind cluster`).to.contain(
+          "replaces the kind cluster: the ensemble and its data are destroyed with it",
+        );
       }
     });
   }

@@ -36,7 +36,10 @@ describe("contract: the Pulumi CLI's config rules", () => {
     it("the tests hand the program a stack's configuration only through the same rule", () => {
       const project = readProject();
       const withRequired = { ...project, config: { ...project.config, someKey: { type: "string", description: "no default" } } };
-      expect(() => cliConfigFor("dev", {}, withRequired)).to.throw(CliRefusal, "validating stack config: Stack 'dev' is missing configuration value 'someKey'");
+      expect(() => cliConfigFor("dev", {}, withRequired)).to.throw(
+        CliRefusal,
+        "validating stack config: Stack 'dev' is missing configuration value 'someKey'",
+      );
       expect(cliConfigFor("dev", { someKey: "x" }, withRequired).someKey).to.equal("x");
     });
   });
@@ -47,8 +50,14 @@ describe("contract: the Pulumi CLI's config rules", () => {
     it("integers as strconv.Atoi reads them, booleans as true or false", () => {
       const declared = { n: { type: "integer" }, b: { type: "boolean" }, s: { type: "string" } };
       expect(wrongTypeKeys("p", declared, { "p:n": "3", "p:b": "true", "p:s": "x" })).to.deep.equal([]);
-      expect(wrongTypeKeys("p", declared, { "p:n": "three", "p:b": "yes" })).to.deep.equal([{ key: "n", type: "integer" }, { key: "b", type: "boolean" }]);
-      expect(() => cliConfigFor("dev", { replicas: "three" })).to.throw(CliRefusal, "Stack 'dev' with configuration key 'replicas' must be of type 'integer'");
+      expect(wrongTypeKeys("p", declared, { "p:n": "three", "p:b": "yes" })).to.deep.equal([
+        { key: "n", type: "integer" },
+        { key: "b", type: "boolean" },
+      ]);
+      expect(() => cliConfigFor("dev", { replicas: "three" })).to.throw(
+        CliRefusal,
+        "Stack 'dev' with configuration key 'replicas' must be of type 'integer'",
+      );
     });
   });
 });

@@ -30,7 +30,24 @@ export const OFFICIAL_IMAGE = {
    * eclipse-temurin:17-jre-jammy keeps, plus the Dockerfile's netcat and wget. From the packages'
    * contents, not read off a pulled image: the e2e suite runs the scripts in the real one.
    */
-  tools: ["bash", "cat", "dirname", "head", "id", "mkdir", "sleep", "sort", "timeout", "tr", "paste", "grep", "hostname", "getent", "awk", "sed"],
+  tools: [
+    "bash",
+    "cat",
+    "dirname",
+    "head",
+    "id",
+    "mkdir",
+    "sleep",
+    "sort",
+    "timeout",
+    "tr",
+    "paste",
+    "grep",
+    "hostname",
+    "getent",
+    "awk",
+    "sed",
+  ],
 };
 
 const settings = resolveEnsemble({});
@@ -72,13 +89,23 @@ describe("contract: the official ZooKeeper image, as the pod uses it", () => {
     });
     afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-    const env = () => ({ PATH: `${path.join(dir, "stand-ins")}:${path.join(dir, "image-bin")}`, ZK_HEAP: "512m", HOSTNAME: "zk-0", POD_IP: "10.0.0.5" });
+    const env = () => ({
+      PATH: `${path.join(dir, "stand-ins")}:${path.join(dir, "image-bin")}`,
+      ZK_HEAP: "512m",
+      HOSTNAME: "zk-0",
+      POD_IP: "10.0.0.5",
+    });
 
     it("start-zookeeper.sh, with a server list to resolve, reaches the launcher", async () => {
-      fs.writeFileSync(path.join(dir, "conf", "zoo.cfg"), renderZooCfg({
-        serverFqdns: ["zk-0.zk-hs.zookeeper.svc.cluster.local", "b", "c"], tunables: settings.zookeeper,
-        dataDir: path.join(dir, "data"), dataLogDir: path.join(dir, "data", "log"),
-      }));
+      fs.writeFileSync(
+        path.join(dir, "conf", "zoo.cfg"),
+        renderZooCfg({
+          serverFqdns: ["zk-0.zk-hs.zookeeper.svc.cluster.local", "b", "c"],
+          tunables: settings.zookeeper,
+          dataDir: path.join(dir, "data"),
+          dataLogDir: path.join(dir, "data", "log"),
+        }),
+      );
       await run("/bin/bash", [path.join(dir, "conf", START_SCRIPT)], { env: env(), timeout: 15000 });
       expect(fs.readFileSync(path.join(dir, "launched"), "utf8").trim()).to.equal(`start-foreground ${path.join(dir, "conf", "zoo.cfg")}`);
     });

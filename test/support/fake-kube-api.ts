@@ -33,10 +33,32 @@ export function testPki(): Pki {
     ]) {
       fs.writeFileSync(path.join(dir, `${name}.ext`), `${ext}\n`);
       ssl("req", ...key, "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", subject);
-      ssl("x509", "-req", "-in", `${name}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2", "-out", `${name}.crt`, "-extfile", `${name}.ext`);
+      ssl(
+        "x509",
+        "-req",
+        "-in",
+        `${name}.csr`,
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-out",
+        `${name}.crt`,
+        "-extfile",
+        `${name}.ext`,
+      );
     }
     const read = (f: string) => fs.readFileSync(path.join(dir, f), "utf8");
-    pki = { caCert: read("ca.crt"), serverCert: read("server.crt"), serverKey: read("server.key"), clientCert: read("client.crt"), clientKey: read("client.key") };
+    pki = {
+      caCert: read("ca.crt"),
+      serverCert: read("server.crt"),
+      serverKey: read("server.key"),
+      clientCert: read("client.crt"),
+      clientKey: read("client.key"),
+    };
     return pki;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -70,7 +92,16 @@ const b64 = (s: string) => Buffer.from(s).toString("base64");
 export function readyNode(name: string, ready = true) {
   return {
     metadata: { name },
-    status: { conditions: [{ type: "Ready", status: ready ? "True" : "False", reason: ready ? "KubeletReady" : "KubeletNotReady", message: ready ? "" : "container runtime network not ready" }] },
+    status: {
+      conditions: [
+        {
+          type: "Ready",
+          status: ready ? "True" : "False",
+          reason: ready ? "KubeletReady" : "KubeletNotReady",
+          message: ready ? "" : "container runtime network not ready",
+        },
+      ],
+    },
   };
 }
 
@@ -112,7 +143,9 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions = {}): Promis
         "",
       ].join("\n"),
     access: () =>
-      tokenAuth ? { server: api.url, caPem: p.caCert, token: api.token } : { server: api.url, caPem: p.caCert, certPem: p.clientCert, keyPem: p.clientKey },
+      tokenAuth
+        ? { server: api.url, caPem: p.caCert, token: api.token }
+        : { server: api.url, caPem: p.caCert, certPem: p.clientCert, keyPem: p.clientKey },
     token: options.token,
     close: () => new Promise((r) => server.close(() => r())),
   };

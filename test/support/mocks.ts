@@ -69,7 +69,10 @@ export function useMocks(stack: string, config: Record<string, string> = {}, sec
   };
   const all: Record<string, string> = {};
   for (const [key, value] of Object.entries(config)) all[`${PROJECT}:${key}`] = value;
-  pulumi.runtime.setAllConfig(all, secretKeys.map((k) => `${PROJECT}:${k}`));
+  pulumi.runtime.setAllConfig(
+    all,
+    secretKeys.map((k) => `${PROJECT}:${k}`),
+  );
   return registered;
 }
 
@@ -148,7 +151,11 @@ export async function attemptProgram(stack: string, config: Record<string, strin
       await settle(resources);
       return { resources, outputs: {}, warnings, error };
     }
-    await Promise.all(Object.values(outputs).filter((o) => o !== undefined).map((o) => promiseOf(o)));
+    await Promise.all(
+      Object.values(outputs)
+        .filter((o) => o !== undefined)
+        .map((o) => promiseOf(o)),
+    );
     await settle(resources);
     return { resources, outputs, warnings };
   } finally {

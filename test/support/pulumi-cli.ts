@@ -69,7 +69,12 @@ export function wrongTypeKeys(
     const full = key.includes(":") ? key : `${projectName}:${key}`;
     if (!declared?.type || !(full in stackConfig)) continue;
     const value = String(stackConfig[full]);
-    const ok = declared.type === "integer" ? /^[+-]?[0-9]+$/.test(value) : declared.type === "boolean" ? value === "true" || value === "false" : true;
+    const ok =
+      declared.type === "integer"
+        ? /^[+-]?[0-9]+$/.test(value)
+        : declared.type === "boolean"
+          ? value === "true" || value === "false"
+          : true;
     if (!ok) wrong.push({ key, type: declared.type });
   }
   return wrong;
@@ -97,7 +102,9 @@ export function cliConfigFor(
   if (missing.length) {
     const names = missing.sort().map((k) => `'${k}'`);
     const list = names.length === 1 ? names[0] : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
-    throw new CliRefusal(`validating stack config: Stack '${stack}' is missing configuration value${names.length === 1 ? "" : "s"} ${list}`);
+    throw new CliRefusal(
+      `validating stack config: Stack '${stack}' is missing configuration value${names.length === 1 ? "" : "s"} ${list}`,
+    );
   }
   const wrong = wrongTypeKeys(project.name, project.config ?? {}, stackValues);
   if (wrong.length) {

@@ -39,7 +39,14 @@ export const PULUMI_KUBERNETES_REPLACES: Record<string, string[]> = {
 export const API_IMMUTABLE: Record<string, string[]> = {
   StorageClass: ["provisioner", "parameters", "reclaimPolicy", "volumeBindingMode"],
   StatefulSet: ["spec.serviceName", "spec.podManagementPolicy", "spec.selector", "spec.volumeClaimTemplates", "spec.revisionHistoryLimit"],
-  PersistentVolumeClaim: ["spec.accessModes", "spec.selector", "spec.storageClassName", "spec.volumeName", "spec.volumeMode", "spec.dataSource"],
+  PersistentVolumeClaim: [
+    "spec.accessModes",
+    "spec.selector",
+    "spec.storageClassName",
+    "spec.volumeName",
+    "spec.volumeMode",
+    "spec.dataSource",
+  ],
   Service: ["spec.clusterIP"],
   ConfigMap: ["data", "binaryData"],
 };
