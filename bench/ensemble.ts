@@ -3,7 +3,7 @@
 // Prints figures; asserts nothing.
 import { performance } from "perf_hooks";
 import { LocalEnsemble } from "../test/support/zk-ensemble";
-import { ZkClient } from "../test/support/zk-client";
+import { ZkClient } from "../ops/lib/zk-client";
 
 const CLIENTS = 8;
 const SECONDS = 10;
