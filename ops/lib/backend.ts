@@ -1,0 +1,61 @@
+// Where the project's commands keep Pulumi state, decided in one place for `npm run up`, `down`,
+// `verify --stack`, `backup --stack` and the e2e suite, so each finds the stacks the others made.
+// It never changes the user's own login: `pulumi login --local` would log a Pulumi Cloud user out.
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+export interface PulumiBackend {
+  /** Environment variables to hand every `pulumi` command (and the Automation API's workspace). */
+  env: Record<string, string>;
+  /** For messages: which backend is used and why. */
+  description: string;
+}
+
+/**
+ * The folder of the Pulumi CLI's credentials.json: PULUMI_CREDENTIALS_PATH, else PULUMI_HOME, else
+ * ~/.pulumi (pulumi/pulumi v3.248.0 sdk/go/common/workspace/creds.go getCredsFilePath).
+ */
+function credentialsFile(env: NodeJS.ProcessEnv): string {
+  const folder = env.PULUMI_CREDENTIALS_PATH || env.PULUMI_HOME || path.join(env.HOME || os.homedir(), ".pulumi");
+  return path.join(folder, "credentials.json");
+}
+
+/**
+ * The backend the user is logged in to: credentials.json's `current` key (creds.go: Credentials.Current,
+ * "the currently selected key"), which `pulumi login` sets and `pulumi logout` clears.
+ */
+export function loggedInBackend(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  try {
+    const current = JSON.parse(fs.readFileSync(credentialsFile(env), "utf8")).current;
+    return typeof current === "string" && current ? current : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The backend for the project in `projectDir`:
+ * - PULUMI_BACKEND_URL when the user set it;
+ * - otherwise the backend the user is logged in to;
+ * - otherwise a local backend in `<projectDir>/.pulumi-state`, with a passphrase generated once into
+ *   a file only the user can read (PULUMI_CONFIG_PASSPHRASE_FILE), unless a passphrase is set already.
+ */
+export function pulumiBackend(projectDir: string, env: NodeJS.ProcessEnv = process.env): PulumiBackend {
+  if (env.PULUMI_BACKEND_URL) return { env: {}, description: `PULUMI_BACKEND_URL (${env.PULUMI_BACKEND_URL})` };
+  const current = loggedInBackend(env);
+  if (current) return { env: {}, description: `the backend you are logged in to (${current})` };
+  const dir = path.join(projectDir, ".pulumi-state");
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const result: PulumiBackend = {
+    env: { PULUMI_BACKEND_URL: `file://${dir}` },
+    description: `a local backend in ${path.relative(process.cwd(), dir) || dir} (you are not logged in to Pulumi, and PULUMI_BACKEND_URL is not set)`,
+  };
+  if (!env.PULUMI_CONFIG_PASSPHRASE && !env.PULUMI_CONFIG_PASSPHRASE_FILE) {
+    const file = path.join(dir, "passphrase");
+    if (!fs.existsSync(file)) fs.writeFileSync(file, crypto.randomBytes(32).toString("base64url") + "\n", { mode: 0o600 });
+    result.env.PULUMI_CONFIG_PASSPHRASE_FILE = file;
+  }
+  return result;
+}
