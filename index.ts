@@ -69,6 +69,7 @@ export = (): Record<string, pulumi.Output<unknown>> => {
       startupSeconds: config.startupTimeoutSeconds,
       storageClassName: config.storageClassName,
       clusterDomain: config.clusterDomain,
+      timing: config.timing,
       zookeeper: {
         tickTime: config.tickTime,
         initLimit: config.initLimit,

@@ -1,4 +1,4 @@
-import { ENSEMBLE_DEFAULTS } from "../components/zookeeper/options";
+import { ENSEMBLE_DEFAULTS, TIMING_PRESETS } from "../components/zookeeper/options";
 import { parseHeap, parseByteQuantity, parseCpu } from "../components/zookeeper/quantities";
 import { integer, text, oneOf, boolean, Setting } from "./setting";
 import { KIND_DEFAULTS } from "../components/kind/config";
@@ -211,16 +211,31 @@ export const SETTINGS = {
     default: d.clusterDomain,
     description: "The cluster's DNS domain, used in the servers' FQDNs.",
   }),
-  tickTime: integer({ min: 1, default: zk.tickTime, description: "zoo.cfg tickTime: milliseconds of one tick." }),
+  timing: oneOf({
+    values: ["fast", "tutorial"] as const,
+    default: d.timing,
+    description:
+      "Failure-detection timing of zoo.cfg: fast (tickTime 1000, syncLimit 2, initLimit 20: writes resume about 2.3 s after the leader goes silent) or tutorial (2000, 5, 10: about 10.3 s). tickTime, syncLimit and initLimit override it one by one.",
+  }),
+  tickTime: integer({
+    min: 1,
+    default: undefined,
+    example: String(TIMING_PRESETS.fast.tickTime),
+    description: "zoo.cfg tickTime: milliseconds of one tick. Default: from timing (1000 for fast).",
+  }),
   initLimit: integer({
     min: 1,
-    default: zk.initLimit,
-    description: "zoo.cfg initLimit: ticks a follower may take to connect and sync to the leader.",
+    default: undefined,
+    example: String(TIMING_PRESETS.fast.initLimit),
+    description:
+      "zoo.cfg initLimit: ticks a follower may take to connect and sync to the leader, fetching a snapshot included. Default: from timing (20 for fast).",
   }),
   syncLimit: integer({
     min: 1,
-    default: zk.syncLimit,
-    description: "zoo.cfg syncLimit: ticks a follower may lag; tickTime x syncLimit also bounds how long a silent leader goes unnoticed.",
+    default: undefined,
+    example: String(TIMING_PRESETS.fast.syncLimit),
+    description:
+      "zoo.cfg syncLimit: ticks a follower may lag; tickTime x syncLimit also bounds how long a silent leader goes unnoticed. Default: from timing (2 for fast).",
   }),
   maxClientCnxns: integer({
     min: 0,

@@ -170,7 +170,7 @@ describe("the rendered configuration on real ZooKeeper servers", function () {
     it("rolling update: a zoo.cfg change rolled one server at a time keeps the quorum and the data", async () => {
       await zk.allServing();
       await withClient(zk.connect([0]), (c) => c.create("/before-roll", "kept"));
-      const tunables = { ...zk.settings.zookeeper, syncLimit: 2 };
+      const tunables = { ...zk.settings.zookeeper, syncLimit: 3 };
       // As the StatefulSet controller rolls: highest ordinal first, the next only once this one is Ready.
       for (const i of [2, 1, 0]) {
         await zk.stop([i]);
@@ -181,7 +181,7 @@ describe("the rendered configuration on real ZooKeeper servers", function () {
       }
       await zk.waitReady();
       await exactlyOneLeader(zk);
-      for (const i of [0, 1, 2]) expect(await zk.fourLetterWord(i, "conf"), `server ${i + 1}`).to.match(/^syncLimit=2$/m);
+      for (const i of [0, 1, 2]) expect(await zk.fourLetterWord(i, "conf"), `server ${i + 1}`).to.match(/^syncLimit=3$/m);
       expect(await withClient(zk.connect([0]), (c) => c.get("/before-roll"))).to.equal("kept");
       // The rendered default again, for whichever case runs next; it takes effect at the next start.
       for (const i of [0, 1, 2]) zk.writeZooCfg(i, zk.settings.zookeeper);

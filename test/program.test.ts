@@ -74,7 +74,7 @@ describe("the whole program under mocks", function () {
       );
     });
 
-    it("uses the tutorial's defaults", () => {
+    it("uses the defaults: the tutorial's resources, the fast timing preset", () => {
       const container = pod(resources).containers[0];
       expect(container.image).to.equal("zookeeper:3.9.6");
       expect(container.env).to.deep.include({ name: "ZK_HEAP", value: "512m" });
@@ -82,9 +82,9 @@ describe("the whole program under mocks", function () {
       expect(one(resources, PDB).inputs.spec.maxUnavailable).to.equal(1);
       expect(one(resources, STS).inputs.spec.volumeClaimTemplates[0].spec.resources.requests.storage).to.equal("10Gi");
       for (const line of [
-        "tickTime=2000",
-        "initLimit=10",
-        "syncLimit=5",
+        "tickTime=1000",
+        "initLimit=20",
+        "syncLimit=2",
         "maxClientCnxns=60",
         "minSessionTimeout=4000",
         "maxSessionTimeout=40000",
@@ -158,9 +158,14 @@ describe("the whole program under mocks", function () {
         set: { clusterDomain: "corp.internal" },
         check: (r) => expect(zooCfg(r)).to.contain("server.1=zk-0.zk-hs.zookeeper.svc.corp.internal:2888:3888"),
       },
-      { set: { tickTime: "1000" }, check: (r) => expect(zooCfg(r)).to.contain("tickTime=1000\n") },
-      { set: { initLimit: "20" }, check: (r) => expect(zooCfg(r)).to.contain("initLimit=20\n") },
-      { set: { syncLimit: "2" }, check: (r) => expect(zooCfg(r)).to.contain("syncLimit=2\n") },
+      { set: { timing: "tutorial" }, check: (r) => expect(zooCfg(r)).to.contain("tickTime=2000\ninitLimit=10\nsyncLimit=5\n") },
+      {
+        set: { timing: "tutorial", syncLimit: "3" },
+        check: (r) => expect(zooCfg(r)).to.contain("tickTime=2000\ninitLimit=10\nsyncLimit=3\n"),
+      },
+      { set: { tickTime: "1500" }, check: (r) => expect(zooCfg(r)).to.contain("tickTime=1500\ninitLimit=20\nsyncLimit=2\n") },
+      { set: { initLimit: "30" }, check: (r) => expect(zooCfg(r)).to.contain("initLimit=30\n") },
+      { set: { syncLimit: "3" }, check: (r) => expect(zooCfg(r)).to.contain("syncLimit=3\n") },
       { set: { maxClientCnxns: "0" }, check: (r) => expect(zooCfg(r)).to.contain("maxClientCnxns=0\n") },
       { set: { minSessionTimeout: "6000" }, check: (r) => expect(zooCfg(r)).to.contain("minSessionTimeout=6000\n") },
       { set: { maxSessionTimeout: "60000" }, check: (r) => expect(zooCfg(r)).to.contain("maxSessionTimeout=60000\n") },
@@ -204,7 +209,7 @@ describe("the whole program under mocks", function () {
     it("a zoo.cfg change makes a new immutable ConfigMap that the pods mount, so the servers roll", async () => {
       const mounted = (r: Registered[]) => pod(r).volumes.find((v: any) => v.name === "config").configMap.name;
       const a = await runProgram("dev", stackConfig("dev"));
-      const b = await runProgram("dev", stackConfig("dev", { syncLimit: "2" }));
+      const b = await runProgram("dev", stackConfig("dev", { syncLimit: "3" }));
       const c = await runProgram("dev", stackConfig("dev"));
       expect(one(a.resources, CM).inputs.immutable).to.equal(true);
       expect(mounted(a.resources)).to.match(/^zk-config-[0-9a-f]{16}$/);

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { parseHeap, parseByteQuantity, parseCpu, memoryForHeap } from "../components/zookeeper/quantities";
 import { ensembleNames, serverFqdns, clientEndpoint, connectionString } from "../components/zookeeper/names";
 import { renderZooCfg } from "../components/zookeeper/zoocfg";
-import { resolveEnsemble, ENSEMBLE_DEFAULTS, EnsembleOptions } from "../components/zookeeper/options";
+import { resolveEnsemble, EnsembleOptions } from "../components/zookeeper/options";
 import { renderStatefulSet, renderVolumeExpansions } from "../components/zookeeper/statefulset";
 import { renderHeadlessService, renderClientService, renderNodePortService } from "../components/zookeeper/services";
 import { renderNamespace, renderDisruptionBudget } from "../components/zookeeper/policy";
@@ -62,7 +62,7 @@ describe("pure render functions", () => {
   });
 
   describe("zoo.cfg", () => {
-    const cfg = renderZooCfg({ serverFqdns: ["a", "b", "c"], tunables: ENSEMBLE_DEFAULTS.zookeeper });
+    const cfg = renderZooCfg({ serverFqdns: ["a", "b", "c"], tunables: resolveEnsemble({}).zookeeper });
     it("numbers servers from 1: server N+1 is ordinal N", () => {
       expect(cfg).to.contain("server.1=a:2888:3888\nserver.2=b:2888:3888\nserver.3=c:2888:3888\n");
     });
@@ -77,7 +77,7 @@ describe("pure render functions", () => {
     it("does not listen on all IPs for the quorum; the client port on every address of the pod", () => {
       expect(cfg).not.to.match(/quorumListenOnAllIPs/);
       expect(cfg).not.to.match(/clientPortAddress/);
-      const bound = renderZooCfg({ serverFqdns: ["a"], tunables: ENSEMBLE_DEFAULTS.zookeeper, bindAddress: "127.0.0.9" });
+      const bound = renderZooCfg({ serverFqdns: ["a"], tunables: resolveEnsemble({}).zookeeper, bindAddress: "127.0.0.9" });
       expect(bound).to.contain("clientPortAddress=127.0.0.9\n");
     });
     it("keeps the AdminServer, which has no authentication, on the pod's loopback, without snapshot or restore", () => {
@@ -85,7 +85,7 @@ describe("pure render functions", () => {
       expect(cfg).to.contain("admin.snapshot.enabled=false\nadmin.restore.enabled=false\n");
     });
     it("lists no servers for one server, which runs standalone", () => {
-      expect(renderZooCfg({ serverFqdns: ["a"], tunables: ENSEMBLE_DEFAULTS.zookeeper })).not.to.contain("server.");
+      expect(renderZooCfg({ serverFqdns: ["a"], tunables: resolveEnsemble({}).zookeeper })).not.to.contain("server.");
     });
   });
 

@@ -7,7 +7,7 @@ import { execFile } from "child_process";
 import { promisify } from "util";
 import { renderStartScript, renderProbeScript, PROBE_ANSWER_TIMEOUT_SECONDS } from "../components/zookeeper/scripts";
 import { renderZooCfg } from "../components/zookeeper/zoocfg";
-import { ENSEMBLE_DEFAULTS } from "../components/zookeeper/options";
+import { resolveEnsemble } from "../components/zookeeper/options";
 
 const run = promisify(execFile);
 
@@ -37,7 +37,7 @@ describe("the rendered scripts", () => {
         path.join(dir, "conf", "zoo.cfg"),
         renderZooCfg({
           serverFqdns: ["a", "b", "c"],
-          tunables: ENSEMBLE_DEFAULTS.zookeeper,
+          tunables: resolveEnsemble({}).zookeeper,
           dataDir: path.join(dir, "data"),
           dataLogDir: path.join(dir, "data", "log"),
         }),

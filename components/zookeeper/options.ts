@@ -13,13 +13,16 @@ export interface Toleration {
   effect?: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
 }
 
-/** ZooKeeper server tunables (zoo.cfg); the defaults are the tutorial's values. */
+/** ZooKeeper server tunables (zoo.cfg). The three timing ones default to the `timing` preset's. */
 export interface ZooKeeperTunables {
-  /** Milliseconds of one tick, the unit of the other timeouts. Defaults to 2000. */
+  /** Milliseconds of one tick, the unit of the other timeouts. */
   tickTime: number;
-  /** Ticks a follower may take to connect and sync to the leader. Defaults to 10. */
+  /** Ticks a follower may take to connect and sync to the leader (fetching a snapshot included). */
   initLimit: number;
-  /** Ticks a follower may lag behind the leader before it is dropped. Defaults to 5. */
+  /**
+   * Ticks a follower may lag behind the leader before it is dropped; tickTime x syncLimit is also how
+   * long a leader that went silent (a lost node, a cut network) goes unnoticed.
+   */
   syncLimit: number;
   /** Concurrent connections one client IP may hold to one server. Defaults to 60. */
   maxClientCnxns: number;
@@ -34,6 +37,18 @@ export interface ZooKeeperTunables {
 }
 
 export { PORTS } from "./ports";
+
+/**
+ * Timing presets. `fast` (the default): a silent leader is noticed after 1000 x 2 = 2 s, and writes
+ * resume about 0.3 s later (measured: README, "Failure detection"); a follower has 20 s to fetch a
+ * snapshot. `tutorial`: the tutorial's 2000 x 5 = 10 s and 20 s, also the Bitnami chart's.
+ */
+export const TIMING_PRESETS = {
+  fast: { tickTime: 1000, initLimit: 20, syncLimit: 2 },
+  tutorial: { tickTime: 2000, initLimit: 10, syncLimit: 5 },
+} as const satisfies Record<string, Pick<ZooKeeperTunables, "tickTime" | "initLimit" | "syncLimit">>;
+
+export type TimingPreset = keyof typeof TIMING_PRESETS;
 
 /** Where the data volume is mounted and where zoo.cfg puts the data and transaction log in it. */
 export const DATA_PATHS = {
@@ -56,16 +71,14 @@ export const ENSEMBLE_DEFAULTS = {
   expandVolumes: false,
   startupSeconds: 600,
   clusterDomain: "cluster.local",
+  timing: "fast" as TimingPreset,
   zookeeper: {
-    tickTime: 2000,
-    initLimit: 10,
-    syncLimit: 5,
     maxClientCnxns: 60,
     minSessionTimeout: 4000,
     maxSessionTimeout: 40000,
     snapRetainCount: 3,
     purgeInterval: 12,
-  } satisfies ZooKeeperTunables,
+  } satisfies Omit<ZooKeeperTunables, keyof (typeof TIMING_PRESETS)[TimingPreset]>,
 };
 
 /** The ensemble's settings; every one is optional and documented with its default. */
@@ -112,6 +125,8 @@ export interface EnsembleOptions {
   /** Kubernetes cluster DNS domain. Defaults to `cluster.local`. */
   clusterDomain?: string;
   /** zoo.cfg tunables; each defaults to the tutorial's value. */
+  /** Which timing preset sets tickTime, initLimit and syncLimit when they are not given. Defaults to `fast`. */
+  timing?: TimingPreset;
   zookeeper?: Partial<ZooKeeperTunables>;
 }
 
@@ -187,7 +202,7 @@ export function resolveEnsemble(options: EnsembleOptions): ResolvedEnsemble {
     startupSeconds: options.startupSeconds ?? d.startupSeconds,
     storageClassName: options.storageClassName,
     clusterDomain: options.clusterDomain ?? d.clusterDomain,
-    zookeeper: { ...d.zookeeper, ...definedOnly(options.zookeeper ?? {}) },
+    zookeeper: { ...TIMING_PRESETS[options.timing ?? d.timing], ...d.zookeeper, ...definedOnly(options.zookeeper ?? {}) },
   };
 }
 
