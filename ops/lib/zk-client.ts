@@ -16,6 +16,123 @@ function bounded<T>(ms: number, what: string, start: (done: (err: unknown, value
   });
 }
 
+// ---------------------------------------------------------------------------------------------
+// The full node API, for the backup and restore commands (ops/lib/backup): typed stats and ACLs,
+// binary data, create modes (containers included), multi, sync and authentication.
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const jute = require("node-zookeeper-client/lib/jute");
+
+/** A znode's stat with the 64-bit fields as bigints (the library hands them over as 8-byte buffers). */
+export interface ZnodeStat {
+  czxid: bigint;
+  mzxid: bigint;
+  pzxid: bigint;
+  ctime: number;
+  mtime: number;
+  version: number;
+  /** As the server reports it: creates plus deletes of children (ops/lib/backup/sequence.ts). */
+  cversion: number;
+  aversion: number;
+  /** The owning session of an ephemeral node, else 0; 3.8 servers report 0 for containers and TTL nodes too. */
+  ephemeralOwner: bigint;
+  dataLength: number;
+  numChildren: number;
+}
+
+export interface AclEntry {
+  /** Bit set: read 1, write 2, create 4, delete 8, admin 16. */
+  perms: number;
+  scheme: string;
+  id: string;
+}
+
+/** An authentication as addAuthInfo takes it, e.g. scheme "digest", auth "user:password". */
+export interface Credential {
+  scheme: string;
+  auth: string;
+}
+
+export interface SessionOptions {
+  /** Bound on establishing the session. Default 10 s. */
+  connectMs?: number;
+  /** Session timeout asked for (the server clamps it to its min/max). Default 10 s. */
+  sessionTimeoutMs?: number;
+  /** Bound on every request of the session. Default 10 s. */
+  requestMs?: number;
+  auth?: Credential[];
+}
+
+export type NodeMode = "persistent" | "persistent-sequential" | "ephemeral" | "ephemeral-sequential" | "container";
+
+export type MultiOp = { op: "create"; path: string; data: Buffer | null; acl: AclEntry[] } | { op: "remove"; path: string };
+
+/** A ZooKeeper error answer; `code` is the library's name for it: NO_NODE, NODE_EXISTS, NO_AUTH, CONNECTION_LOSS, ... */
+export class ZkError extends Error {
+  constructor(
+    readonly code: string,
+    readonly op: string,
+    readonly path: string,
+  ) {
+    super(`${op} ${path}: ${code}`);
+  }
+}
+
+const MODE_FLAGS: Record<NodeMode, number> = {
+  persistent: 0,
+  ephemeral: 1,
+  "persistent-sequential": 2,
+  "ephemeral-sequential": 3,
+  container: 4,
+};
+
+// Opcodes node-zookeeper-client 1.1.3 does not know (ZooDefs.OpCode); see sendAs.
+const OP_SYNC = 9;
+const OP_CREATE_CONTAINER = 19;
+
+function int64(buffer: Buffer): bigint {
+  return buffer.readBigInt64BE(0);
+}
+
+function toStat(s: any): ZnodeStat {
+  return {
+    czxid: int64(s.czxid),
+    mzxid: int64(s.mzxid),
+    pzxid: int64(s.pzxid),
+    ctime: Number(int64(s.ctime)),
+    mtime: Number(int64(s.mtime)),
+    version: s.version,
+    cversion: s.cversion,
+    aversion: s.aversion,
+    ephemeralOwner: int64(s.ephemeralOwner),
+    dataLength: s.dataLength,
+    numChildren: s.numChildren,
+  };
+}
+
+/** The library's ACL class refuses permission 0, which the server accepts; its requests only call toRecord(). */
+function toAclRecords(acl: AclEntry[]): { toRecord(): unknown }[] {
+  return acl.map((a) => ({ toRecord: () => new jute.data.ACL(a.perms, new jute.data.Id(a.scheme, a.id)) }));
+}
+
+function fromAcl(a: any): AclEntry {
+  return { perms: a.permission, scheme: a.id.scheme, id: a.id.id };
+}
+
+/** A payload of one path string (SyncRequest), for which the library has no record class. */
+function pathPayload(path: string) {
+  const bytes = Buffer.from(path);
+  return {
+    setChrootPath() {},
+    byteLength: () => 4 + bytes.length,
+    serialize(buffer: Buffer, offset: number) {
+      buffer.writeInt32BE(bytes.length, offset);
+      bytes.copy(buffer, offset + 4);
+      return 4 + bytes.length;
+    },
+  };
+}
+
 export class ZkClient {
   private readonly client: any;
   private constructor(client: any) {
@@ -44,6 +161,211 @@ export class ZkClient {
   async get(path: string, ms = 5000): Promise<string> {
     const data = await bounded<Buffer>(ms, `get ${path}`, (done) => this.client.getData(path, done));
     return data.toString();
+  }
+
+  /** Connects with authentication and bounds of the caller's choosing (SessionOptions). */
+  static async open(connectionString: string, options: SessionOptions = {}): Promise<ZkClient> {
+    const client = zookeeper.createClient(connectionString, {
+      sessionTimeout: options.sessionTimeoutMs ?? 10000,
+      spinDelay: 200,
+      retries: 0,
+    });
+    const connectMs = options.connectMs ?? 10000;
+    try {
+      await bounded<void>(connectMs, `connect to ${connectionString}`, (done) => {
+        client.once("connected", () => done(null));
+        client.connect();
+      });
+    } catch (e) {
+      client.close();
+      throw e;
+    }
+    // Sent in order on the session before any request (and again by the library on reconnect).
+    for (const c of options.auth ?? []) client.addAuthInfo(c.scheme, Buffer.from(c.auth));
+    const zk = new ZkClient(client);
+    zk.requestMs = options.requestMs ?? 10000;
+    return zk;
+  }
+
+  private requestMs = 10000;
+
+  /** Data (null when the znode holds none, as distinct from empty) and stat. */
+  read(path: string): Promise<{ data: Buffer | null; stat: ZnodeStat }> {
+    return this.call(
+      "get",
+      path,
+      (done) => this.client.getData(path, done),
+      (data: Buffer | undefined, stat: any) => ({
+        data: data ?? null,
+        stat: toStat(stat),
+      }),
+    );
+  }
+
+  getAcl(path: string): Promise<{ acl: AclEntry[]; stat: ZnodeStat }> {
+    return this.call(
+      "getAcl",
+      path,
+      (done) => this.client.getACL(path, done),
+      (acl: any[], stat: any) => ({
+        acl: acl.map(fromAcl),
+        stat: toStat(stat),
+      }),
+    );
+  }
+
+  children(path: string): Promise<{ children: string[]; stat: ZnodeStat }> {
+    return this.call(
+      "ls",
+      path,
+      (done) => this.client.getChildren(path, done),
+      (children: string[], stat: any) => ({
+        children,
+        stat: toStat(stat),
+      }),
+    );
+  }
+
+  /** The stat, or null when there is no such znode. */
+  stat(path: string): Promise<ZnodeStat | null> {
+    return this.call(
+      "stat",
+      path,
+      (done) => this.client.exists(path, done),
+      (stat: any) => (stat ? toStat(stat) : null),
+    );
+  }
+
+  /** Creates a znode and resolves with its name (a sequential mode appends the parent's counter). */
+  createNode(path: string, data: Buffer | null, acl: AclEntry[], mode: NodeMode = "persistent"): Promise<string> {
+    if (mode !== "container") {
+      return this.call(
+        "create",
+        path,
+        (done) => this.client.create(path, data ?? undefined, toAclRecords(acl), MODE_FLAGS[mode], done),
+        (name: string) => name,
+      );
+    }
+    // A container is created by its own opcode with a CreateRequest; the reply (Create2Response:
+    // path, stat) begins with what a create's reply holds.
+    const payload = new jute.protocol.CreateRequest();
+    payload.path = path;
+    payload.data = data ?? undefined;
+    payload.acl = toAclRecords(acl).map((a) => a.toRecord());
+    payload.flags = MODE_FLAGS.container;
+    return this.call(
+      "create -c",
+      path,
+      (done) => this.sendAs(OP_CREATE_CONTAINER, payload, jute.OP_CODES.CREATE, (err, response) => done(err, response?.payload?.path)),
+      (name: string) => name,
+    );
+  }
+
+  setData(path: string, data: Buffer | null, version = -1): Promise<ZnodeStat> {
+    return this.call(
+      "set",
+      path,
+      (done) => this.client.setData(path, data, version, done),
+      (stat: any) => toStat(stat),
+    );
+  }
+
+  setAcl(path: string, acl: AclEntry[], version = -1): Promise<ZnodeStat> {
+    return this.call(
+      "setAcl",
+      path,
+      (done) => this.client.setACL(path, toAclRecords(acl), version, done),
+      (stat: any) => toStat(stat),
+    );
+  }
+
+  remove(path: string, version = -1): Promise<void> {
+    return this.call(
+      "delete",
+      path,
+      (done) => this.client.remove(path, version, done),
+      () => undefined,
+    );
+  }
+
+  /** Applies every op or none (creates are persistent; removes match any version). */
+  multi(ops: MultiOp[]): Promise<void> {
+    return this.call(
+      "multi",
+      ops[0]?.path ?? "/",
+      (done) => {
+        const t = this.client.transaction();
+        for (const o of ops) {
+          if (o.op === "create") t.create(o.path, o.data ?? undefined, toAclRecords(o.acl), MODE_FLAGS.persistent);
+          else t.remove(o.path, -1);
+        }
+        t.commit(done);
+      },
+      () => undefined,
+    );
+  }
+
+  /** Makes the connected server catch up with the leader: later reads see every write acknowledged before. */
+  sync(path = "/"): Promise<void> {
+    // A SyncResponse is a path; relabelled as a delete, whose reply the library does not decode.
+    return this.call(
+      "sync",
+      path,
+      (done) => this.sendAs(OP_SYNC, pathPayload(path), jute.OP_CODES.DELETE, done),
+      () => undefined,
+    );
+  }
+
+  /** The zxid of this session's newest reply: the connected server's last applied transaction then. */
+  lastZxid(): bigint {
+    return int64(this.client.connectionManager.zxid);
+  }
+
+  /**
+   * Starts a request, bounded by the session's request bound; a ZooKeeper error becomes a ZkError,
+   * and a synchronous refusal by the library (a bad path, oversized data) a rejection.
+   */
+  private call<T>(
+    op: string,
+    path: string,
+    start: (done: (err: any, ...values: any[]) => void) => void,
+    pick: (...values: any[]) => T,
+  ): Promise<T> {
+    const ms = this.requestMs;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new ZkTimeout(`${op} ${path}: no answer within ${ms} ms`)), ms);
+      try {
+        start((err, ...values) => {
+          clearTimeout(timer);
+          if (err) reject(typeof err.getCode === "function" ? new ZkError(err.name, op, path) : err);
+          else resolve(pick(...values));
+        });
+      } catch (e) {
+        clearTimeout(timer);
+        reject(e);
+      }
+    });
+  }
+
+  /**
+   * Sends a request of an opcode the library does not know. The library matches each reply to
+   * the oldest request sent and decodes it by that request's type, dropping the connection on a
+   * type it does not know. So the header goes out with the real opcode and, once serialized (the
+   * library serializes a request when it writes it to the socket), is relabelled with a known type
+   * whose reply is a prefix of the real one; the decoder ignores the rest of the frame. This
+   * relies on node-zookeeper-client 1.1.3's internals (the dependency is pinned to that version).
+   */
+  private sendAs(opcode: number, payload: unknown, answerAs: number, callback: (err: any, response?: any) => void): void {
+    const header = new jute.protocol.RequestHeader();
+    header.type = opcode;
+    const request = new jute.Request(header, payload);
+    const serialize = request.toBuffer.bind(request);
+    request.toBuffer = () => {
+      const buffer = serialize();
+      header.type = answerAs;
+      return buffer;
+    };
+    this.client.connectionManager.queue(request, callback);
   }
 
   close(): void {

@@ -14,6 +14,7 @@ import { renderConfigFiles } from "../../components/zookeeper/configmap";
 import { renderStatefulSet } from "../../components/zookeeper/statefulset";
 import { START_SCRIPT, PROBE_SCRIPT } from "../../components/zookeeper/scripts";
 import { findZooKeeper } from "./zookeeper-install";
+import { TestNetwork } from "./netns";
 
 export interface Server {
   ordinal: number;
@@ -38,7 +39,18 @@ export class LocalEnsemble {
    * `adminOnPodLoopback`: leave the AdminServer where a pod has it (127.0.0.1:8080) instead of on
    * the server's own address; only one such server can run on a host at a time.
    */
-  constructor(options: EnsembleOptions & { replicas: number }, addressBase = 10, { adminOnPodLoopback = false } = {}) {
+  private readonly network?: TestNetwork;
+
+  /**
+   * `network`: run each server in its own network namespace of that test network (for partitions)
+   * instead of on 127.0.0.<addressBase + i>.
+   */
+  constructor(
+    options: EnsembleOptions & { replicas: number },
+    addressBase = 10,
+    { adminOnPodLoopback = false, network }: { adminOnPodLoopback?: boolean; network?: TestNetwork } = {},
+  ) {
+    this.network = network;
     this.adminOnPodLoopback = adminOnPodLoopback;
     this.settings = resolveEnsemble(options);
     this.root = fs.mkdtempSync(path.join(os.tmpdir(), "kz-ensemble-"));
@@ -75,7 +87,7 @@ export class LocalEnsemble {
     );
 
     this.servers = serverHostnames(s.names, s.replicas).map((hostname, ordinal) => {
-      const address = `127.0.0.${addressBase + ordinal}`;
+      const address = network ? network.addressOf(ordinal) : `127.0.0.${addressBase + ordinal}`;
       const dir = path.join(this.root, hostname);
       const confDir = path.join(dir, "conf");
       const dataDir = path.join(dir, "data");
@@ -118,6 +130,11 @@ export class LocalEnsemble {
     );
   }
 
+  /** Adds JVM system properties (e.g. `-Dznode.container.checkIntervalMs=500`) to servers started from now on. */
+  addJvmFlags(...flags: string[]): void {
+    this.env.JVMFLAGS = [this.env.JVMFLAGS, ...flags].join(" ");
+  }
+
   /** The client connection string of some servers (all by default). */
   connect(ordinals = this.servers.map((s) => s.ordinal)): string {
     return ordinals.map((i) => `${this.servers[i].address}:${PORTS.client}`).join(",");
@@ -128,7 +145,9 @@ export class LocalEnsemble {
       const server = this.servers[i];
       if (server.process && running(server.process)) throw new Error(`${server.hostname} is already running`);
       const out = fs.openSync(server.log, "a");
-      server.process = spawn("bash", [path.join(server.confDir, START_SCRIPT)], {
+      // `ip netns exec` execs the command: the PID stays the server's, as in a pod.
+      const [command, ...prefix] = [...(this.network?.wrap(i) ?? []), "bash"];
+      server.process = spawn(command, [...prefix, path.join(server.confDir, START_SCRIPT)], {
         env: { ...process.env, ...this.env, HOSTNAME: server.hostname, POD_IP: server.address },
         stdio: ["ignore", out, out],
       });
@@ -196,16 +215,26 @@ export class LocalEnsemble {
     return /^Mode: (\w+)$/m.exec(await this.fourLetterWord(ordinal, "srvr"))?.[1];
   }
 
+  /** Runs a command where the server's own processes run: its network namespace, if it has one. */
+  private inside(ordinal: number, args: string[], env: Record<string, string> = {}): Promise<{ ok: boolean; output: string }> {
+    const [command, ...rest] = [...(this.network?.wrap(ordinal) ?? []), ...args];
+    return new Promise((resolve) => {
+      execFile(command, rest, { env: { ...process.env, ...env }, timeout: 10000 }, (err, stdout) => resolve({ ok: !err, output: stdout }));
+    });
+  }
+
   /** Runs the rendered probe script against a server, as the kubelet would in its pod. */
   probe(ordinal: number, check: "live" | "ready"): Promise<{ ok: boolean; output: string }> {
-    return new Promise((resolve) => {
-      execFile(
-        "bash",
-        [path.join(this.servers[ordinal].confDir, PROBE_SCRIPT), check],
-        { env: { ...process.env, ZK_PROBE_HOST: this.servers[ordinal].address }, timeout: 10000 },
-        (err, stdout) => resolve({ ok: !err, output: stdout }),
-      );
+    return this.inside(ordinal, ["bash", path.join(this.servers[ordinal].confDir, PROBE_SCRIPT), check], {
+      ZK_PROBE_HOST: this.servers[ordinal].address,
     });
+  }
+
+  /** The server's mode as seen from its own pod: reachable even when a partition cuts it off from clients. */
+  async modeInside(ordinal: number): Promise<string | undefined> {
+    const ask = `exec 3<>/dev/tcp/${this.servers[ordinal].address}/${PORTS.client}; printf srvr >&3; cat <&3`;
+    const { output } = await this.inside(ordinal, ["timeout", "3", "bash", "-c", ask]);
+    return /^Mode: (\w+)$/m.exec(output)?.[1] ?? (output.includes("not currently serving") ? "not serving" : undefined);
   }
 
   async leaders(ordinals = this.servers.map((s) => s.ordinal)): Promise<number[]> {

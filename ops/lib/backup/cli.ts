@@ -1,0 +1,108 @@
+// What ops/backup.ts and ops/restore.ts share: option parsing into checked values, and the exit
+// codes: 0 done, 1 failed (a restore's report says what it did), 2 bad input or nothing to connect
+// to. Every failure is one line on stderr that says what is wrong and what to do; no stack trace.
+import * as fs from "fs";
+import * as path from "path";
+import { parseArgs, ParseArgsConfig } from "util";
+import { Credential } from "../zk-client";
+import { parseAuth } from "./acl";
+import { parseContainerPatterns } from "./containers";
+import { explain } from "./explain";
+import { BackupFileError } from "./file-reader";
+import { RestoreFailed } from "./restore";
+import { ConnectError, Endpoint, endpointFromServers } from "./session";
+
+/** Bad command-line input: exit 2. */
+export class UsageError extends Error {}
+
+export type Options = Record<string, string | string[] | boolean | undefined>;
+
+export function parseOptions(argv: string[], options: ParseArgsConfig["options"], usage: string): Options {
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as Options;
+  } catch (e) {
+    // Node's messages name the option ("Unknown option '--foo'"); the usage line says what is known.
+    throw new UsageError(`${(e as Error).message.split(/\.\s/)[0].replace(/\.$/, "")}; usage: ${usage}`);
+  }
+}
+
+export function required(values: Options, name: string, usage: string): string {
+  const value = values[name];
+  if (typeof value !== "string" || value === "") throw new UsageError(`--${name} is required; usage: ${usage}`);
+  return value;
+}
+
+/** The ensemble to talk to. `--stack` (the servers of a deployed stack) is the seam for later. */
+export function endpointOf(values: Options, usage: string): Endpoint {
+  if (values.stack !== undefined) {
+    throw new UsageError("--stack is not available yet: pass the ensemble's client addresses with --servers host:port[,host:port...]");
+  }
+  const endpoint = endpointFromServers(required(values, "servers", usage));
+  if (typeof endpoint === "string") throw new UsageError(endpoint);
+  return endpoint;
+}
+
+export function credentialsOf(values: Options): Credential[] {
+  return ((values.auth as string[] | undefined) ?? []).map((text) => {
+    const credential = parseAuth(text);
+    if (typeof credential === "string") throw new UsageError(credential);
+    return credential;
+  });
+}
+
+export function containerPatternsOf(values: Options): string[] {
+  return ((values.containers as string[] | undefined) ?? []).flatMap((text) => {
+    const patterns = parseContainerPatterns(text);
+    if (typeof patterns === "string") throw new UsageError(patterns);
+    return patterns;
+  });
+}
+
+/** --timeout in seconds: bounds connecting and every request. */
+export function timeoutMsOf(values: Options): number {
+  const text = (values.timeout as string | undefined) ?? "10";
+  const seconds = Number(text);
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) {
+    throw new UsageError(`--timeout takes seconds (a number above 0, at most 3600), got "${text}"`);
+  }
+  return Math.round(seconds * 1000);
+}
+
+/** A file this command will create: its directory must exist and it must not. */
+export function newFile(file: string, option: string): string {
+  if (fs.existsSync(file)) throw new UsageError(`${file} already exists; choose another --${option} or remove it`);
+  const dir = path.dirname(path.resolve(file));
+  if (!fs.existsSync(dir)) throw new UsageError(`--${option} ${file}: directory ${dir} does not exist`);
+  return file;
+}
+
+/** "1 parent", "2 parents". */
+export function counted(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
+
+/** Runs a command body and exits with its code; every failure becomes one line on stderr. */
+export async function runCommand(name: string, body: () => Promise<number>): Promise<never> {
+  // node-zookeeper-client throws from its socket handler on an error code it does not know (newer
+  // servers have some, e.g. QUOTA_EXCEEDED); that still ends as one line, not a stack trace.
+  process.on("uncaughtException", (e) => {
+    process.stderr.write(`${name} failed: ${explain(e)}\n`);
+    process.exit(1);
+  });
+  let code: number;
+  try {
+    code = await body();
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof BackupFileError || e instanceof ConnectError) {
+      process.stderr.write(`${name}: ${e.message}\n`);
+      code = 2;
+    } else if (e instanceof RestoreFailed) {
+      process.stderr.write(`${name}: ${e.message}\n${name}: report: ${e.reportPath}\n`);
+      code = 1;
+    } else {
+      process.stderr.write(`${name} failed: ${explain(e)}\n`);
+      code = 1;
+    }
+  }
+  process.exit(code);
+}

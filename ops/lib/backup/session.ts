@@ -1,0 +1,59 @@
+// Where the commands connect, and how. `--servers` is the only source today; a `--stack` (the
+// servers of a deployed stack, reached through its cluster, e.g. by the port-forward tunnels of
+// ops/lib/verify) will resolve to the same Endpoint, plus a way to close its tunnels when the
+// command ends, and nothing after this module needs to know which it was.
+import { Credential, SessionOptions, ZkClient, ZkTimeout } from "../zk-client";
+
+export interface Endpoint {
+  /** host:port[,host:port...] */
+  connectionString: string;
+  /** For messages and the file headers. */
+  description: string;
+}
+
+/** The endpoint is unusable (bad --servers, nothing answering there): exit 2. */
+export class ConnectError extends Error {}
+
+const HOST_PORT = /^([A-Za-z0-9.-]+):(\d{1,5})$/;
+
+/** Parses --servers; returns the endpoint or what is wrong with the value. */
+export function endpointFromServers(servers: string): Endpoint | string {
+  const parts = servers.split(",").map((s) => s.trim());
+  for (const part of parts) {
+    const match = HOST_PORT.exec(part);
+    if (!match || Number(match[2]) < 1 || Number(match[2]) > 65535) {
+      return `--servers takes host:port[,host:port...] (no chroot path), got "${part || servers}"`;
+    }
+  }
+  const connectionString = parts.join(",");
+  return { connectionString, description: connectionString };
+}
+
+export interface ConnectOptions {
+  auth: Credential[];
+  connectMs: number;
+  requestMs: number;
+}
+
+/** A session with the bounds of the command; a server that does not answer within connectMs is a ConnectError. */
+export async function openSession(endpoint: Endpoint, options: ConnectOptions): Promise<ZkClient> {
+  const session: SessionOptions = {
+    auth: options.auth,
+    connectMs: options.connectMs,
+    requestMs: options.requestMs,
+    // Short enough that a session left behind by a killed command ends soon; the server clamps it
+    // to its own minSessionTimeout..maxSessionTimeout (4 s..40 s in this project's zoo.cfg).
+    sessionTimeoutMs: 10000,
+  };
+  try {
+    return await ZkClient.open(endpoint.connectionString, session);
+  } catch (e) {
+    if (e instanceof ZkTimeout) {
+      throw new ConnectError(
+        `cannot connect to ${endpoint.description}: no server there gave a session within ${options.connectMs / 1000} s ` +
+          "(check --servers, that the servers run and are reachable, and that they have a quorum)",
+      );
+    }
+    throw e;
+  }
+}
