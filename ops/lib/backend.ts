@@ -5,6 +5,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import * as yaml from "js-yaml";
 
 export interface PulumiBackend {
   /** Environment variables to hand every `pulumi` command (and the Automation API's workspace). */
@@ -35,26 +36,47 @@ export function loggedInBackend(env: NodeJS.ProcessEnv = process.env): string | 
   }
 }
 
+/** The `backend.url` of the project's Pulumi.yaml, if it sets one. */
+function projectBackendUrl(projectDir: string): string | undefined {
+  try {
+    const project = yaml.load(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as { backend?: { url?: string } };
+    return project?.backend?.url || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The backend for the project in `projectDir`:
- * - PULUMI_BACKEND_URL when the user set it;
- * - otherwise the backend the user is logged in to;
+ * - PULUMI_BACKEND_URL when the user set it, or Pulumi.yaml's backend.url;
+ * - otherwise the backend the user is logged in to (or Pulumi Cloud, with PULUMI_ACCESS_TOKEN);
  * - otherwise a local backend in `<projectDir>/.pulumi-state`, with a passphrase generated once into
  *   a file only the user can read (PULUMI_CONFIG_PASSPHRASE_FILE), unless a passphrase is set already.
  */
 export function pulumiBackend(projectDir: string, env: NodeJS.ProcessEnv = process.env): PulumiBackend {
+  // The CLI's own order (pulumi/pulumi v3.248.0 pkg/workspace/creds.go GetCurrentCloudURL): the variable,
+  // the project's backend.url, the login; an access token alone means Pulumi Cloud.
   if (env.PULUMI_BACKEND_URL) return { env: {}, description: `PULUMI_BACKEND_URL (${env.PULUMI_BACKEND_URL})` };
+  const projectBackend = projectBackendUrl(projectDir);
+  if (projectBackend) return { env: {}, description: `the project's backend (${projectBackend}, Pulumi.yaml)` };
   const current = loggedInBackend(env);
   if (current) return { env: {}, description: `the backend you are logged in to (${current})` };
+  if (env.PULUMI_ACCESS_TOKEN) return { env: {}, description: "Pulumi Cloud (PULUMI_ACCESS_TOKEN is set)" };
   const dir = path.join(projectDir, ".pulumi-state");
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const result: PulumiBackend = {
     env: { PULUMI_BACKEND_URL: `file://${dir}` },
     description: `a local backend in ${path.relative(process.cwd(), dir) || dir} (you are not logged in to Pulumi, and PULUMI_BACKEND_URL is not set)`,
   };
-  if (!env.PULUMI_CONFIG_PASSPHRASE && !env.PULUMI_CONFIG_PASSPHRASE_FILE) {
+  // An empty passphrase is a passphrase to the CLI (it looks the variable up, set or not).
+  if (env.PULUMI_CONFIG_PASSPHRASE === undefined && !env.PULUMI_CONFIG_PASSPHRASE_FILE) {
     const file = path.join(dir, "passphrase");
-    if (!fs.existsSync(file)) fs.writeFileSync(file, crypto.randomBytes(32).toString("base64url") + "\n", { mode: 0o600 });
+    try {
+      // "wx": two first runs at once must not each write a passphrase of their own.
+      fs.writeFileSync(file, crypto.randomBytes(32).toString("base64url") + "\n", { mode: 0o600, flag: "wx" });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    }
     result.env.PULUMI_CONFIG_PASSPHRASE_FILE = file;
   }
   return result;

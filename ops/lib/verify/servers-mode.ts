@@ -1,0 +1,16 @@
+// `verify --servers`: the ZooKeeper checks alone, against any ensemble reachable from here.
+import { Report } from "./types";
+import { Address, formatAddress } from "./args";
+import { Bounds } from "./bounds";
+import { Endpoint, fourLetterByHand } from "./endpoint";
+import { checkZooKeeper, nothingAnswered } from "./zookeeper-checks";
+import { judgeVerdict } from "./verdict";
+
+export async function verifyServers(servers: Address[], bounds: Bounds): Promise<Report> {
+  const endpoints: Endpoint[] = servers.map((s) => ({ label: formatAddress(s), host: s.host, port: s.port }));
+  const z = await checkZooKeeper(endpoints, fourLetterByHand, bounds);
+  // Nothing answering anywhere is more likely a wrong address than an ensemble to judge.
+  const silence = nothingAnswered(z.answers);
+  const summary = silence ? { ...z.summary, couldNotCheck: `${silence}: check the addresses, or start the servers` } : z.summary;
+  return { rows: z.rows, info: z.info, verdict: judgeVerdict(summary, z.rows) };
+}

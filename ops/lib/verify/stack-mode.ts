@@ -1,0 +1,71 @@
+// `verify --stack`: the stack's outputs and kubeconfig (never the ambient kubeconfig), the pods,
+// volumes and PodDisruptionBudget through the Kubernetes API, and the ZooKeeper checks of each
+// server through its own port-forward.
+import { PORTS } from "../../../components/zookeeper/ports";
+import { readStackOutputs, StackError } from "../stack";
+import { CouldNotCheck, Report, Row } from "./types";
+import { Bounds } from "./bounds";
+import { Endpoint } from "./endpoint";
+import { StackTarget, stackTarget } from "./stack-target";
+import { EnsembleObjects, judgeClaims, judgeDisruptionBudget, judgeNodes, judgePods } from "./judge-kube";
+import { kubectlNext } from "./kubectl-next";
+import { checkZooKeeper, nothingAnswered } from "./zookeeper-checks";
+import { judgeVerdict } from "./verdict";
+import type { Tunnel } from "./tunnel";
+
+/** How verify reaches the cluster: the API's objects, and a tunnel to a pod's client port. */
+export interface Cluster {
+  read(): Promise<EnsembleObjects>;
+  tunnel(pod: string): Promise<Tunnel>;
+}
+
+export async function verifyStack(stack: string, bounds: Bounds): Promise<Report> {
+  let outputs: Record<string, unknown>;
+  try {
+    outputs = await readStackOutputs(stack, { timeoutMs: bounds.stackOutputsMs });
+  } catch (e) {
+    throw e instanceof StackError ? new CouldNotCheck(e.message) : e;
+  }
+  const t = stackTarget(stack, outputs);
+  const { loadKubeconfig, readEnsemble } = await import("./kube-reader");
+  const { openTunnel } = await import("./tunnel");
+  const kc = await loadKubeconfig(t);
+  return verifyTarget(
+    t,
+    { read: () => readEnsemble(kc, t, bounds.kubeApiMs), tunnel: (pod) => openTunnel(kc, t.namespace, pod, PORTS.client) },
+    bounds,
+  );
+}
+
+export async function verifyTarget(t: StackTarget, cluster: Cluster, bounds: Bounds): Promise<Report> {
+  const objects = await cluster.read();
+  const rows: Row[] = [...judgePods(t, objects), ...judgeClaims(t, objects), judgeNodes(t, objects)];
+  const tunnels: Tunnel[] = [];
+  try {
+    const endpoints = await Promise.all(
+      t.pods.map(async (name): Promise<Endpoint> => {
+        const pod = objects.pods.find((p) => p.metadata?.name === name);
+        if (!pod) return { label: name, unavailable: "the pod does not exist" };
+        if (pod.status?.phase !== "Running") return { label: name, unavailable: `the pod is ${pod.status?.phase ?? "not running"}` };
+        try {
+          const tunnel = await cluster.tunnel(name);
+          tunnels.push(tunnel);
+          return { label: name, host: tunnel.host, port: tunnel.port, tunnelError: tunnel.lastError };
+        } catch (e) {
+          return { label: name, unavailable: `no port-forward: ${e instanceof Error ? e.message : String(e)}` };
+        }
+      }),
+    );
+    const z = await checkZooKeeper(endpoints, kubectlNext(t), bounds);
+    rows.push(...z.rows, judgeDisruptionBudget(t, objects.pdb, z.summary.serving.length));
+    // Pods running, but the API forwarded no connection to any (RBAC, a proxy): nothing was asked.
+    const silence = nothingAnswered(z.answers);
+    const blocked = silence && tunnels.length > 0 && tunnels.every((tn) => !tn.forwarded());
+    const summary = blocked
+      ? { ...z.summary, couldNotCheck: `the Kubernetes API forwarded no connection to any server pod: ${silence}` }
+      : z.summary;
+    return { rows, info: z.info, verdict: judgeVerdict(summary, rows) };
+  } finally {
+    await Promise.all(tunnels.map((tn) => tn.close()));
+  }
+}

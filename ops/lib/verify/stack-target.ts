@@ -1,0 +1,68 @@
+// What `verify --stack` checks, from the stack's outputs alone: the namespace, each server's pod
+// (the first label of its FQDN), the object names the program gives them, the StorageClass, and the
+// kubeconfig the stack deploys with (never the ambient one).
+import { ensembleNames } from "../../../components/zookeeper/names";
+import { labelSelectorQuery, podSelector } from "../../../components/zookeeper/labels";
+import { CouldNotCheck } from "./types";
+
+export interface StackTarget {
+  stack: string;
+  namespace: string;
+  pods: string[];
+  statefulSet: string;
+  /** The pods' label selector, `app=zk`. */
+  podSelector: string;
+  disruptionBudget: string;
+  storageClassName: string;
+  kubeconfig: string;
+  /** The kubectl context of the cluster, for the next commands; absent when the stack has none. */
+  kubeContext?: string;
+}
+
+const REQUIRED = ["namespace", "serverFqdns", "storageClassName", "kubeconfig"] as const;
+
+export function stackTarget(stack: string, outputs: Record<string, unknown>): StackTarget {
+  const deploy = `pulumi up --stack ${stack}`;
+  if (Object.keys(outputs).length === 0) {
+    throw new CouldNotCheck(`stack '${stack}' has no outputs: it has not been deployed (${deploy})`);
+  }
+  if (outputs.kubeconfig === undefined && typeof outputs.namespace === "string") {
+    throw new CouldNotCheck(
+      `stack '${stack}' has no kubeconfig output: it renders manifests (clusterMode render) and deploys no ensemble to check; ` +
+        "check one you deployed from them with --servers host:port,...",
+    );
+  }
+  const missing = REQUIRED.filter((k) => outputs[k] === undefined);
+  if (missing.length) {
+    throw new CouldNotCheck(
+      `stack '${stack}' lacks the output(s) verify needs: ${missing.join(", ")} (${deploy} with this version of the program)`,
+    );
+  }
+  const fqdns = outputs.serverFqdns;
+  if (!Array.isArray(fqdns) || fqdns.length === 0 || !fqdns.every((f) => typeof f === "string" && f.includes("."))) {
+    throw new CouldNotCheck(`stack '${stack}' output serverFqdns is not a list of server names: ${JSON.stringify(fqdns)}`);
+  }
+  for (const k of ["namespace", "storageClassName", "kubeconfig"] as const) {
+    if (typeof outputs[k] !== "string" || outputs[k] === "") throw new CouldNotCheck(`stack '${stack}' output ${k} is not a string`);
+  }
+  const pods = (fqdns as string[]).map((f) => f.split(".")[0]);
+  // Pods are <statefulSet>-<ordinal> and the StatefulSet is <namePrefix>zk (components/zookeeper/names.ts).
+  const statefulSet = pods[0].replace(/-\d+$/, "");
+  if (!statefulSet.endsWith("zk") || !pods.every((p, i) => p === `${statefulSet}-${i}`)) {
+    throw new CouldNotCheck(
+      `stack '${stack}' output serverFqdns does not name this program's pods (<prefix>zk-0, ...): ${pods.join(", ")}`,
+    );
+  }
+  const names = ensembleNames(statefulSet.slice(0, -"zk".length));
+  return {
+    stack,
+    namespace: outputs.namespace as string,
+    pods,
+    statefulSet: names.statefulSet,
+    podSelector: labelSelectorQuery(podSelector(names)),
+    disruptionBudget: names.disruptionBudget,
+    storageClassName: outputs.storageClassName as string,
+    kubeconfig: outputs.kubeconfig as string,
+    kubeContext: typeof outputs.kubeContext === "string" ? outputs.kubeContext : undefined,
+  };
+}

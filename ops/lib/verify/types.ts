@@ -1,0 +1,48 @@
+// The vocabulary every verify module shares: one row per check, and the verdict they add up to.
+
+export type Result = "ok" | "WARN" | "FAIL";
+
+/** One line of the table. `next` is the command to run when the result is not ok. */
+export interface Row {
+  check: string;
+  /** The server (host:port or pod name) the check is about, or "-" for the whole ensemble. */
+  server: string;
+  result: Result;
+  detail: string;
+  next?: string;
+}
+
+export type Status = "healthy" | "degraded" | "unhealthy" | "could not check";
+
+export interface Verdict {
+  status: Status;
+  /** 0 healthy, 3 degraded, 1 unhealthy, 2 could not check. */
+  exitCode: 0 | 1 | 2 | 3;
+  reason: string;
+}
+
+/** What the ZooKeeper checks found about the ensemble as a whole; the verdict is judged from it. */
+export interface EnsembleSummary {
+  servers: number;
+  quorum: number;
+  /** Servers whose `srvr` says leader, follower, observer or standalone. */
+  serving: string[];
+  leaders: string[];
+  /** undefined: no write was attempted (nothing served). */
+  writeOk?: boolean;
+  writeDetail: string;
+  /** Set when nothing could be reached to judge: the command then says why and exits 2. */
+  couldNotCheck?: string;
+}
+
+/** What the user reads next to the table: the leader's key figures. */
+export interface Report {
+  rows: Row[];
+  info: string[];
+  verdict: Verdict;
+}
+
+export const ENSEMBLE = "-";
+
+/** Thrown for anything that stops verify before it can judge: bad input, no stack, no API. */
+export class CouldNotCheck extends Error {}

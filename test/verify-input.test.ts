@@ -1,0 +1,75 @@
+// `npm run verify` as a user runs it (a subprocess), given bad input: a malformed --servers list,
+// an address where nothing listens, a server that accepts and never answers. Each exits 2 with a
+// one-line reason and no stack trace, within its bound.
+import { expect } from "chai";
+import * as net from "net";
+import * as path from "path";
+import { execFile } from "child_process";
+
+const ROOT = path.join(__dirname, "..");
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+function verify(args: string[]): Promise<Run> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ["--import", "tsx", path.join(ROOT, "ops", "verify.ts"), ...args],
+      { cwd: ROOT, timeout: 60000 },
+      (err, stdout, stderr) => resolve({ code: err ? Number((err as any).code) : 0, stdout, stderr, ms: Date.now() - started }),
+    );
+  });
+}
+
+function expectOneLineReason(run: Run, reason: string): void {
+  expect(run.code, run.stderr).to.equal(2);
+  expect(run.stdout).to.equal("");
+  expect(run.stderr.trimEnd().split("\n"), "one line").to.have.length(1);
+  expect(run.stderr).to.match(/^verify: could not check: /);
+  expect(run.stderr).to.contain(reason);
+}
+
+describe("npm run verify: bad input exits 2 with a one-line reason", function () {
+  this.timeout(60000);
+
+  it("a malformed --servers list names the bad entry", async () => {
+    expectOneLineReason(await verify(["--servers", "127.0.0.150:2181,zk-1"]), "--servers: 'zk-1' is not host:port");
+  });
+
+  it("an unknown argument points at --help, which prints the usage and exits 0", async () => {
+    expectOneLineReason(await verify(["--sever", "a:1"]), "unknown argument '--sever' (npm run verify -- --help)");
+    const help = await verify(["--help"]);
+    expect(help.code).to.equal(0);
+    expect(help.stdout).to.contain("exit codes: 0 healthy, 3 degraded, 1 unhealthy, 2 could not check");
+  });
+
+  it("an address where nothing listens (a closed port on 127.0.0.150) is named, with 'connection refused'", async () => {
+    // A port that was just free: bound, then closed.
+    const probe = net.createServer();
+    await new Promise<void>((r) => probe.listen(0, "127.0.0.150", r));
+    const port = (probe.address() as net.AddressInfo).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    expectOneLineReason(await verify(["--servers", `127.0.0.150:${port}`]), `127.0.0.150:${port}: connection refused`);
+  });
+
+  it("a server that accepts and never answers does not hang verify: exit 2 once the four-letter bound (4 s) has passed", async () => {
+    const held: net.Socket[] = [];
+    const silent = net.createServer((s) => held.push(s));
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.150", r));
+    try {
+      const port = (silent.address() as net.AddressInfo).port;
+      const run = await verify(["--servers", `127.0.0.150:${port}`]);
+      expectOneLineReason(run, `127.0.0.150:${port}: accepted the connection but did not answer 'srvr' within 4000 ms`);
+      expect(run.ms, "bounded by the four-letter timeout plus start-up").to.be.below(15000);
+    } finally {
+      for (const s of held) s.destroy();
+      await new Promise<void>((r) => silent.close(() => r()));
+    }
+  });
+});

@@ -1,0 +1,280 @@
+// `npm run verify -- --servers` as a user runs it (a subprocess) against real ZooKeeper servers
+// (Debian's 3.8.0, from the project's rendered configuration, on 127.0.0.140-142): healthy, one
+// server hung, one down, the quorum lost. Then the --stack checks over the same servers, each pod
+// reached through its own port-forward of a stand-in API server.
+import { expect } from "chai";
+import * as http from "http";
+import * as net from "net";
+import * as path from "path";
+import { execFile } from "child_process";
+import type { V1Pod } from "@kubernetes/client-node";
+import { LocalEnsemble } from "./support/zk-ensemble";
+import { BOUNDS } from "../ops/lib/verify/bounds";
+import { stackTarget } from "../ops/lib/verify/stack-target";
+import { verifyTarget } from "../ops/lib/verify/stack-mode";
+import { loadKubeconfig } from "../ops/lib/verify/kube-reader";
+import { openTunnel } from "../ops/lib/verify/tunnel";
+import { formatReport } from "../ops/lib/verify/table";
+
+const ROOT = path.join(__dirname, "..");
+const SERVER_WAIT = 60000;
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+function verify(args: string[]): Promise<Run> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ["--import", "tsx", path.join(ROOT, "ops", "verify.ts"), ...args],
+      { cwd: ROOT, timeout: 60000 },
+      (err, stdout, stderr) => resolve({ code: err ? Number((err as any).code) : 0, stdout, stderr, ms: Date.now() - started }),
+    );
+  });
+}
+
+/** The table's rows as [check, server, result, detail]. */
+function rows(stdout: string): string[][] {
+  const lines = stdout.split("\n");
+  const end = lines.indexOf("");
+  return lines.slice(1, end).map((l) => {
+    const m = /^(\S+)\s+(\S+)\s+(ok|WARN|FAIL)\s+(.*)$/.exec(l);
+    if (!m) throw new Error(`not a table row: ${l}`);
+    return m.slice(1);
+  });
+}
+
+function row(stdout: string, check: string, server = "-"): { result: string; detail: string } {
+  const found = rows(stdout).find((r) => r[0] === check && r[1] === server);
+  if (!found) throw new Error(`no row ${check} ${server} in:\n${stdout}`);
+  return { result: found[2], detail: found[3] };
+}
+
+/**
+ * A stand-in API server for port-forward alone, framed as the kubelet frames it (kubernetes
+ * pkg/kubelet/cri/streaming/portforward/websocket.go, protocol v4.channel.k8s.io): per port a data
+ * channel 0 and an error channel 1, each opened with the port as 2 bytes little endian; the
+ * connection to the pod's port relayed on channel 0; a failure written to channel 1; the WebSocket
+ * closed when the pod's side closes. Pod zk-N's port is reached at `address(pod)`.
+ */
+async function startPortForwardStandIn(
+  address: (pod: string) => string,
+): Promise<{ url: string; forwarded: string[]; close(): Promise<void> }> {
+  // ws is @kubernetes/client-node's own WebSocket library (a dependency of it).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { WebSocketServer } = require("ws");
+  const forwarded: string[] = [];
+  const server = http.createServer((_req, res) => {
+    res.writeHead(404);
+    res.end();
+  });
+  const wss = new WebSocketServer({
+    noServer: true,
+    handleProtocols: (p: Set<string>) => (p.has("v4.channel.k8s.io") ? "v4.channel.k8s.io" : false),
+  });
+  server.on("upgrade", (req, socket, head) => {
+    const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/portforward\?ports=(\d+)$/.exec(req.url ?? "");
+    if (!m) {
+      socket.destroy();
+      return;
+    }
+    const [, namespace, pod, portText] = m;
+    const port = Number(portText);
+    wss.handleUpgrade(req, socket, head, (ws: any) => {
+      forwarded.push(`${namespace}/${pod}:${port}`);
+      const frame = (channel: number, data: Buffer) => ws.send(Buffer.concat([Buffer.from([channel]), data]));
+      const portBytes = Buffer.alloc(2);
+      portBytes.writeUInt16LE(port);
+      frame(0, portBytes);
+      frame(1, portBytes);
+      const target = net.connect(port, address(pod));
+      target.on("data", (d) => frame(0, d));
+      target.on("end", () => ws.close());
+      target.on("error", (e) => {
+        frame(1, Buffer.from(`error forwarding port ${port} to pod ${pod}, uid : ${e.message}`));
+        ws.close();
+      });
+      ws.on("message", (d: Buffer) => {
+        if (d[0] === 0) target.write(d.subarray(1));
+      });
+      ws.on("close", () => target.destroy());
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    forwarded,
+    close: async () => {
+      for (const c of wss.clients) c.terminate();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+describe("npm run verify -- --servers against real ZooKeeper servers", function () {
+  this.timeout(180000);
+  let zk: LocalEnsemble;
+  let servers: string;
+  const label = (i: number) => `${zk.servers[i].address}:2181`;
+
+  before(() => {
+    zk = new LocalEnsemble({ replicas: 3 }, 140);
+    servers = zk.connect();
+  });
+  afterEach(function () {
+    if (this.currentTest?.state === "failed") console.error(zk.logTails());
+  });
+  after(async () => {
+    await zk?.destroy();
+  });
+
+  async function leaderOf(ordinals: number[]): Promise<number> {
+    let leaders: number[] = [];
+    await zk.waitFor("exactly one leader", async () => (leaders = await zk.leaders(ordinals)).length === 1, SERVER_WAIT);
+    return leaders[0];
+  }
+
+  it("a healthy ensemble: exit 0, every row ok, the leader named, the znode read back on the two other servers with each read's time", async () => {
+    await zk.allServing();
+    const leader = await leaderOf([0, 1, 2]);
+    const run = await verify(["--servers", servers]);
+    expect(run.code, run.stdout + run.stderr).to.equal(0);
+    expect(rows(run.stdout).filter((r) => r[2] !== "ok")).to.deep.equal([]);
+    for (const i of [0, 1, 2]) expect(row(run.stdout, "ruok", label(i)).detail).to.equal("imok");
+    expect(row(run.stdout, "leader").detail).to.match(new RegExp(`^${label(leader).replace(/\./g, "\\.")} leads`));
+    const reads = rows(run.stdout).filter((r) => r[0] === "read");
+    expect(reads).to.have.length(2);
+    for (const r of reads) expect(r[3]).to.match(/^saw it \d+ ms after the write$/);
+    expect(row(run.stdout, "followers", label(leader)).detail).to.equal("2 of 2 followers synced by the leader's mntr");
+    expect(run.stdout).to.match(/^leader \S+: \d+ znodes, \d+ outstanding requests, latency avg [\d.]+ ms, max \d+ ms \(mntr\)$/m);
+    expect(run.stdout).to.match(/^verdict: healthy \(exit 0\): 3 of 3 servers serve/m);
+  });
+
+  it("a follower that hangs (SIGSTOP: it accepts connections and never answers): degraded, exit 3, within the four-letter bound", async () => {
+    await zk.allServing();
+    const leader = await leaderOf([0, 1, 2]);
+    const hung = [0, 1, 2].find((i) => i !== leader)!;
+    zk.servers[hung].process!.kill("SIGSTOP");
+    let run: Run;
+    try {
+      run = await verify(["--servers", servers]);
+    } finally {
+      zk.servers[hung].process!.kill("SIGCONT");
+    }
+    expect(run.code, run.stdout + run.stderr).to.equal(3);
+    expect(row(run.stdout, "ruok", label(hung))).to.deep.equal({
+      result: "FAIL",
+      detail: `no answer: accepted the connection but did not answer 'ruok' within ${BOUNDS.fourLetterMs} ms; next: echo srvr | nc -w 3 ${zk.servers[hung].address} 2181`,
+    });
+    expect(row(run.stdout, "write", label(3 - leader - hung)).result).to.equal("ok");
+    expect(run.stdout).to.match(/^verdict: degraded \(exit 3\): the quorum holds and writes work, but /m);
+    expect(run.ms).to.be.below(BOUNDS.fourLetterMs + 10000);
+  });
+
+  it("the leader down (killed): degraded, exit 3: the new leader is named, writes work, the leader counts 1 of 2 followers synced", async () => {
+    await zk.allServing();
+    const old = await leaderOf([0, 1, 2]);
+    await zk.stop([old], "SIGKILL");
+    const others = [0, 1, 2].filter((i) => i !== old);
+    const leader = await leaderOf(others);
+    const run = await verify(["--servers", servers]);
+    expect(run.code, run.stdout + run.stderr).to.equal(3);
+    expect(row(run.stdout, "srvr", label(old)).detail).to.contain("no answer: connection refused: nothing listens there");
+    expect(row(run.stdout, "quorum")).to.deep.equal({
+      result: "WARN",
+      detail: "2 of 3 servers serve: the quorum (2) holds, and 0 more may fail",
+    });
+    expect(row(run.stdout, "leader").detail).to.match(new RegExp(`^${label(leader).replace(/\./g, "\\.")} leads`));
+    expect(row(run.stdout, "followers", label(leader)).detail).to.match(/^1 of 2 followers synced/);
+    expect(rows(run.stdout).find((r) => r[0] === "write")?.[2]).to.equal("ok");
+    expect(run.stdout).to.match(/^verdict: degraded \(exit 3\)/m);
+  });
+
+  it("the quorum lost (2 of 3 servers down): unhealthy, exit 1: the survivor does not serve, no leader, nothing to write through", async () => {
+    await zk.allServing();
+    const [survivor, ...gone] = [0, 1, 2];
+    await zk.stop(gone);
+    await zk.waitFor("the survivor to stop serving", async () => (await zk.mode(survivor)) === undefined, 30000);
+    const run = await verify(["--servers", servers]);
+    expect(run.code, run.stdout + run.stderr).to.equal(1);
+    expect(row(run.stdout, "ruok", label(survivor)).result).to.equal("ok");
+    expect(row(run.stdout, "srvr", label(survivor)).detail).to.contain(
+      "does not serve: This ZooKeeper instance is not currently serving requests",
+    );
+    expect(row(run.stdout, "leader").result).to.equal("FAIL");
+    expect(row(run.stdout, "write").detail).to.contain("no server serves: nothing to write through");
+    expect(run.stdout).to.match(/^verdict: unhealthy \(exit 1\): no quorum: 0 of 3 servers serve, a quorum needs 2$/m);
+  });
+
+  it("--stack's checks reach each pod through its own port-forward (@kubernetes/client-node's PortForward against a stand-in of the kubelet's WebSocket framing), beside the pod, volume, node and PDB rows; a server down in its pod shows the kubelet's forwarding error", async () => {
+    await zk.allServing();
+    const api = await startPortForwardStandIn((pod) => zk.servers[Number(pod.split("-")[1])].address);
+    try {
+      const kubeconfig = [
+        "apiVersion: v1",
+        "kind: Config",
+        `clusters: [{name: c, cluster: {server: "${api.url}", insecure-skip-tls-verify: true}}]`,
+        "users: [{name: u, user: {token: t}}]",
+        "contexts: [{name: c, context: {cluster: c, user: u}}]",
+        "current-context: c",
+      ].join("\n");
+      const t = stackTarget("dev", {
+        namespace: "zookeeper",
+        serverFqdns: zk.servers.map((s) => s.fqdn),
+        storageClassName: "zookeeper-data",
+        kubeconfig,
+      });
+      const kc = await loadKubeconfig(t);
+      const pod = (i: number): V1Pod => ({
+        metadata: { name: `zk-${i}`, labels: { app: "zk" } },
+        spec: { nodeName: `worker${i}`, containers: [] },
+        status: { phase: "Running", conditions: [{ type: "Ready", status: "True" }], containerStatuses: [] },
+      });
+      const cluster = {
+        // The objects as the API would list them; reading them for real is the e2e suite's to prove.
+        read: async () => ({
+          pods: [0, 1, 2].map(pod),
+          claims: Object.fromEntries(
+            [0, 1, 2].map((i) => [
+              `datadir-zk-${i}`,
+              {
+                spec: { storageClassName: "zookeeper-data", volumeName: `pv-${i}` },
+                status: { phase: "Bound", capacity: { storage: "10Gi" } },
+              },
+            ]),
+          ),
+          pdb: { spec: { maxUnavailable: 1 }, status: { disruptionsAllowed: 1, currentHealthy: 3, desiredHealthy: 2, expectedPods: 3 } },
+          claimTemplate: "datadir",
+        }),
+        tunnel: (name: string) => openTunnel(kc, t.namespace, name, 2181),
+      };
+      const report = await verifyTarget(t, cluster, BOUNDS);
+      const text = formatReport(report);
+      expect(report.verdict.exitCode, text).to.equal(0);
+      expect([...new Set(api.forwarded)].sort()).to.deep.equal(["zookeeper/zk-0:2181", "zookeeper/zk-1:2181", "zookeeper/zk-2:2181"]);
+      const checks = (server: string) => report.rows.filter((r) => r.server === server).map((r) => r.check);
+      expect(checks("zk-1")).to.include.members(["pod", "restarts", "volume", "ruok", "srvr"]);
+      expect(report.rows.filter((r) => r.check === "read").map((r) => r.detail)).to.have.length(2);
+      expect(report.rows.find((r) => r.check === "pdb")?.detail).to.equal(
+        "zk-pdb (maxUnavailable 1) allows 1 disruption(s); 3 of 3 servers serve, a quorum needs 2: the quorum can spare 1",
+      );
+
+      // A server down in its running pod: the kubelet's error reaches the row.
+      const leader = (await zk.leaders())[0];
+      const down = [0, 1, 2].find((i) => i !== leader)!;
+      await zk.stop([down]);
+      const degraded = await verifyTarget(t, cluster, BOUNDS);
+      expect(degraded.verdict.exitCode, formatReport(degraded)).to.equal(3);
+      expect(degraded.rows.find((r) => r.check === "ruok" && r.server === `zk-${down}`)?.detail).to.contain(
+        `closed the connection without an answer (port-forward to zk-${down}: error forwarding port 2181 to pod zk-${down}`,
+      );
+    } finally {
+      await api.close();
+    }
+  });
+});
