@@ -1,0 +1,114 @@
+// The suite's own stack, through the Automation API: a local backend in a temp folder with a
+// passphrase of its own (never the user's login or state), a stack and a kind cluster whose names
+// no user picks (e2e-<random>, kz-e2e-<random>), and the project's own program. The stack's settings
+// file (Pulumi.<stack>.yaml) lives in that temp folder too: a Pulumi.yaml there names the project's
+// folder as the program (`main` may be an absolute path: pulumi/pulumi v3.248.0 pkg/engine/project.go
+// getPwdMain), so nothing is written into the project.
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as net from "net";
+import * as os from "os";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import type { EngineEvent, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+
+/** A free TCP port on 127.0.0.1 for the host endpoint (the kind port mapping binds it there). */
+function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export class ThrowawayStack {
+  private constructor(
+    readonly dir: string,
+    readonly name: string,
+    readonly clusterName: string,
+    readonly hostPort: number,
+    private readonly projectName: string,
+    private readonly workDir: string,
+    private readonly workspace: LocalWorkspace,
+    private readonly stack: Stack,
+    /** Backend and passphrase: every pulumi command of the suite, verify's included, gets exactly these. */
+    readonly env: Record<string, string>,
+  ) {}
+
+  static async create(projectDir: string): Promise<ThrowawayStack> {
+    const { LocalWorkspace, Stack } = await import("@pulumi/pulumi/automation");
+    const id = crypto.randomBytes(3).toString("hex");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kz-e2e-"));
+    const state = path.join(dir, "state");
+    const workDir = fs.realpathSync(dir);
+    fs.mkdirSync(state);
+    const project = yaml.load(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as Record<string, unknown> & { name: string };
+    fs.writeFileSync(path.join(workDir, "Pulumi.yaml"), yaml.dump({ ...project, main: path.resolve(projectDir) }, { lineWidth: -1 }));
+    const env = {
+      PULUMI_BACKEND_URL: `file://${state}`,
+      PULUMI_CONFIG_PASSPHRASE: crypto.randomBytes(24).toString("base64url"),
+    };
+    const name = `e2e-${id}`;
+    const clusterName = `kz-e2e-${id}`;
+    try {
+      const workspace = await LocalWorkspace.create({ workDir, envVars: env });
+      const stack = await Stack.create(name, workspace);
+      const hostPort = await freeLoopbackPort();
+      await stack.setAllConfig({
+        clusterName: { value: clusterName },
+        // From the first up: toggling it later replaces the kind cluster (README: Access from the laptop).
+        exposeOnHost: { value: "true" },
+        hostPort: { value: String(hostPort) },
+      });
+      return new ThrowawayStack(dir, name, clusterName, hostPort, project.name, workDir, workspace, stack, env);
+    } catch (e) {
+      fs.rmSync(dir, { recursive: true, force: true });
+      throw e;
+    }
+  }
+
+  /** `pulumi up` (with `--refresh` if asked), its output on the console, bounded by `timeoutMs`. */
+  async up(timeoutMs: number, { refresh = false, onEvent }: { refresh?: boolean; onEvent?: (e: EngineEvent) => void } = {}): Promise<void> {
+    await this.stack.up({
+      refresh,
+      onOutput: (out) => process.stdout.write(out),
+      onEvent,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  }
+
+  async setConfig(key: string, value: string): Promise<void> {
+    await this.stack.setConfig(key, { value });
+  }
+
+  /** The stack's outputs, secrets (the kubeconfig) in plain text. */
+  async outputs(): Promise<Record<string, unknown>> {
+    const outputs = await this.stack.outputs();
+    return Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, v.value]));
+  }
+
+  async destroy(timeoutMs: number): Promise<void> {
+    await this.stack.destroy({ onOutput: (out) => process.stdout.write(out), signal: AbortSignal.timeout(timeoutMs) });
+  }
+
+  /** Removes the (destroyed) stack; resolves with the stacks the backend still holds. */
+  async remove(): Promise<string[]> {
+    await this.workspace.removeStack(this.name);
+    return (await this.workspace.listStacks()).map((s) => s.name);
+  }
+
+  /**
+   * Deletes the temp folder (backend, passphrase, stack settings) and the CLI's record of which
+   * stack this temp project had selected (~/.pulumi/workspaces/<project>-<sha1 of Pulumi.yaml's
+   * path>-workspace.json: pulumi/pulumi v3.248.0 pkg/workspace/workspace.go settingsPath).
+   */
+  cleanup(): void {
+    const home = process.env.PULUMI_HOME || path.join(os.homedir(), ".pulumi");
+    const hash = crypto.createHash("sha1").update(path.join(this.workDir, "Pulumi.yaml")).digest("hex");
+    fs.rmSync(path.join(home, "workspaces", `${this.projectName}-${hash}-workspace.json`), { force: true });
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}

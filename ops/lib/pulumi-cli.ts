@@ -1,0 +1,97 @@
+// Runs the pulumi CLI for the project's commands with the backend decided in backend.ts, so `up`,
+// `down` and `verify` all see the same stacks. The backend travels as environment variables only:
+// with PULUMI_BACKEND_URL set the CLI opens that backend without storing it as the current login
+// (pulumi/pulumi v3.248.0 pkg/cmd/pulumi/backend/backend.go CurrentBackend: setCurrent only when no
+// URL is set), so the user's own `pulumi login` is never touched.
+import * as fs from "fs";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import { spawn } from "child_process";
+import { pulumiBackend, PulumiBackend } from "./backend";
+
+export interface ProjectPulumi {
+  projectDir: string;
+  backend: PulumiBackend;
+  /** The environment of every command run for the project: the user's, plus the backend's. */
+  env: NodeJS.ProcessEnv;
+}
+
+/** The project in `projectDir` with its backend; refuses a directory that holds no Pulumi project. */
+export function projectPulumi(projectDir: string, env: NodeJS.ProcessEnv = process.env): ProjectPulumi {
+  if (!fs.existsSync(path.join(projectDir, "Pulumi.yaml"))) {
+    throw new Error(`${projectDir} holds no Pulumi.yaml: run this from the project's folder (npm run sets it for you).`);
+  }
+  const backend = pulumiBackend(projectDir, env);
+  return { projectDir, backend, env: { ...env, ...backend.env } };
+}
+
+/**
+ * Whether pulumi itself will prompt: it does only when stdin and stdout are terminals, TERM is not
+ * dumb and no CI system is detected (pulumi/pulumi v3.248.0 sdk/go/common/util/cmdutil/console.go
+ * Interactive). Where it will not prompt, `pulumi up` refuses to run without --yes.
+ */
+export function pulumiWillPrompt(env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(process.stdin.isTTY && process.stdout.isTTY) && env.TERM?.toLowerCase() !== "dumb" && !env.CI;
+}
+
+/** The stack's clusterMode as its stack file sets it (Pulumi.<stack>.yaml), else the default, kind. */
+export function stackClusterMode(projectDir: string, stack: string): string {
+  const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
+  if (!fs.existsSync(file)) return "kind";
+  const project = (yaml.load(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as { name: string }).name;
+  const config = ((yaml.load(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null)?.config ?? {}) as Record<
+    string,
+    unknown
+  >;
+  return String(config[`${project}:clusterMode`] ?? "kind");
+}
+
+/**
+ * Runs `command args` on the user's terminal (pulumi's own progress and prompts), resolving with its
+ * exit code. The terminal's Ctrl-C reaches the child too; this process waits for it to stop, as
+ * pulumi cancels an update gracefully and should not be orphaned mid-way.
+ */
+export function runAttached(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: "inherit" });
+    const waitForChild = () => undefined;
+    const forwardTerm = () => child.kill("SIGTERM");
+    process.on("SIGINT", waitForChild);
+    process.on("SIGTERM", forwardTerm);
+    const done = () => {
+      process.removeListener("SIGINT", waitForChild);
+      process.removeListener("SIGTERM", forwardTerm);
+    };
+    child.on("error", (e) => {
+      done();
+      reject(e);
+    });
+    child.on("close", (code, signal) => {
+      done();
+      resolve(code ?? (signal === "SIGINT" ? 130 : 1));
+    });
+  });
+}
+
+/** Runs `pulumi <args>` for the project, attached to the terminal. */
+export function runPulumi(project: ProjectPulumi, args: string[]): Promise<number> {
+  return runAttached("pulumi", args, { cwd: project.projectDir, env: project.env });
+}
+
+export interface StackCommandArgs {
+  stack: string;
+  /** --yes: run without pulumi's confirmation prompt even on a terminal. */
+  yes: boolean;
+}
+
+/** `[--stack <name>] [--yes]`, the arguments of `npm run up` and `npm run down`; throws on anything else. */
+export function parseStackCommandArgs(argv: string[], usage: string): StackCommandArgs {
+  const args: StackCommandArgs = { stack: "dev", yes: false };
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === "--yes" || argv[i] === "-y") args.yes = true;
+    else if (argv[i] === "--stack" && argv[i + 1] && !argv[i + 1].startsWith("-")) args.stack = argv[++i];
+    else if (argv[i].startsWith("--stack=")) args.stack = argv[i].slice("--stack=".length);
+    else throw new Error(`unexpected argument ${JSON.stringify(argv[i])}\nusage: ${usage}`);
+  }
+  return args;
+}

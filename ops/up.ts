@@ -1,0 +1,96 @@
+// `npm run up [-- --stack <name>] [--yes]`: README's deploy command as one script. It checks what
+// the stack needs on this machine, picks the Pulumi backend without touching the user's login
+// (ops/lib/backend.ts), selects or creates the stack (dev by default), runs `pulumi up`, then
+// `npm run verify` on the result.
+//
+// Confirmation: on a terminal pulumi shows its preview and asks before it changes anything, which
+// is what a newcomer should see the first time; where pulumi cannot ask (no terminal, or CI) it
+// refuses to run without --yes, so the script passes --yes there. `--yes` skips the question
+// anywhere.
+//
+// Exit code: 0 deployed and healthy; 2 a prerequisite is missing (nothing was run); 1 pulumi failed;
+// otherwise verify's own code (3 degraded, 1 unhealthy, 2 could not check).
+import * as fs from "fs";
+import * as path from "path";
+import { checkPrerequisites, describeFindings, prerequisitesFor } from "./lib/prerequisites";
+import { parseStackCommandArgs, projectPulumi, pulumiWillPrompt, runAttached, runPulumi, stackClusterMode } from "./lib/pulumi-cli";
+
+const USAGE = "npm run up [-- --stack <name>] [--yes]";
+
+const VERIFY_VERDICTS: Record<number, string> = {
+  1: "unhealthy: the ensemble is not serving (see verify's report above)",
+  2: "verify could not check the ensemble (see its report above)",
+  3: "degraded: the ensemble serves, but not every server is healthy (see verify's report above)",
+};
+
+async function up(argv: string[]): Promise<number> {
+  const args = parseStackCommandArgs(argv, USAGE);
+  const projectDir = process.cwd();
+  const clusterMode = stackClusterMode(projectDir, args.stack);
+  console.log(`Deploying stack ${args.stack} (clusterMode ${clusterMode}).`);
+
+  const findings = await checkPrerequisites(prerequisitesFor(clusterMode));
+  console.log(`Prerequisites:\n${describeFindings(findings)}`);
+  if (findings.some((f) => !f.ok)) {
+    console.error(`\nCannot deploy: ${findings.filter((f) => !f.ok).length} prerequisite(s) missing (above). Nothing was changed.`);
+    return 2;
+  }
+
+  const project = projectPulumi(projectDir);
+  console.log(`Pulumi state: ${project.backend.description}.`);
+
+  const select = ["stack", "select", "--create", args.stack];
+  console.log(`\n$ pulumi ${select.join(" ")}`);
+  const selected = await runPulumi(project, select);
+  if (selected !== 0) {
+    console.error(`\npulumi stack select failed (exit code ${selected}); nothing was deployed.`);
+    return 1;
+  }
+
+  const confirm = args.yes || !pulumiWillPrompt();
+  const upArgs = ["up", "--stack", args.stack, ...(confirm ? ["--yes"] : [])];
+  console.log(
+    `\n$ pulumi ${upArgs.join(" ")}` +
+      (confirm ? "" : "\n(pulumi shows what it will create and asks before it changes anything; answer yes to deploy)"),
+  );
+  const deployed = await runPulumi(project, upArgs);
+  if (deployed !== 0) {
+    console.error(
+      `\npulumi up did not complete (exit code ${deployed}); the ensemble was not verified. Fix what pulumi reported and run npm run up again.`,
+    );
+    return 1;
+  }
+
+  // verify is its own command (ops/verify.ts); it runs with this process's runtime (tsx) and the
+  // same backend environment, so it reads the stack just deployed.
+  const verifyScript = path.join(projectDir, "ops", "verify.ts");
+  if (!fs.existsSync(verifyScript)) {
+    console.error(`\nDeployed, but ${path.relative(projectDir, verifyScript)} is missing, so the ensemble was not verified.`);
+    return 2;
+  }
+  console.log(`\n$ npm run verify -- --stack ${args.stack}`);
+  const verdict = await runAttached(process.execPath, [...process.execArgv, verifyScript, "--stack", args.stack], {
+    cwd: projectDir,
+    env: project.env,
+  });
+  if (verdict !== 0) {
+    console.error(`\nDeployed, but ${VERIFY_VERDICTS[verdict] ?? `verify exited with code ${verdict}`}.`);
+    return verdict;
+  }
+  console.log(
+    `\nStack ${args.stack} is up and healthy.` +
+      (clusterMode === "kind"
+        ? " kind set your kubectl context to its cluster; README's \"Check the ensemble\" has the tutorial's checks."
+        : "") +
+      `\nRemove it again with: npm run down${args.stack === "dev" ? "" : ` -- --stack ${args.stack}`}`,
+  );
+  return 0;
+}
+
+up(process.argv.slice(2)).then(
+  (code) => (process.exitCode = code),
+  (e: Error) => {
+    console.error(e.message);
+    process.exitCode = 1;
+  },
+);
