@@ -76,7 +76,7 @@ export class TestNetwork {
   private readonly prefix = `kz${process.pid}`;
   private readonly bridge = `${this.prefix}br`;
   private readonly table = `${this.prefix}cut`;
-  private readonly made: string[] = [];
+  private destroyed = false;
 
   constructor(readonly size: number) {}
 
@@ -97,7 +97,6 @@ export class TestNetwork {
     removeLeftovers();
     try {
       run("ip", ["link", "add", this.bridge, "type", "bridge"]);
-      this.made.push(this.bridge);
       run("ip", ["addr", "add", `${HOST_ADDRESS}/24`, "dev", this.bridge]);
       run("ip", ["link", "set", this.bridge, "up"]);
       for (let i = 0; i < this.size; i++) {
@@ -145,12 +144,14 @@ export class TestNetwork {
     }
   }
 
-  /** Removes every cut. */
+  /** Removes every cut (nothing to do once the network is gone). */
   heal(): void {
+    if (this.destroyed) return;
     for (const chain of ["forwarding", "inbound", "outbound"]) run("nft", ["flush", "chain", "bridge", this.table, chain]);
   }
 
   destroy(): void {
+    this.destroyed = true;
     attempt("nft", ["delete", "table", "bridge", this.table]);
     for (let i = 0; i < this.size; i++) {
       // Deleting one end of a veth deletes both at once; a namespace's deletion frees its end lazily.
