@@ -9,6 +9,7 @@ import * as path from "path";
 import { BackupWriter } from "../ops/lib/backup/file-writer";
 import { FORMAT } from "../ops/lib/backup/format";
 import { LocalEnsemble } from "../test/support/zk-ensemble";
+import { OPEN_ACL } from "../ops/lib/zk-client";
 
 /** Tree sizes: directories of PER_DIR znodes; the smaller one shows how memory grows with the tree. */
 const SIZES = [10, 100];
@@ -30,7 +31,7 @@ async function generate(file: string, dirs: number): Promise<number> {
     dataLength: 0,
     numChildren: 0,
   };
-  const acl = [{ perms: 31, scheme: "world", id: "anyone" }];
+  const acl = OPEN_ACL;
   const writer = BackupWriter.open(file, {
     type: "header",
     format: FORMAT,

@@ -1,86 +1,215 @@
-// Figures of the rendered default configuration on real ZooKeeper servers on loopback: time to a
-// served quorum, failover after a leader kill, and write/read throughput with 8 clients.
-// Prints figures; asserts nothing.
+// The rendered ensemble on real ZooKeeper servers (Debian's 3.8), each in its own network namespace,
+// this project's defaults beside the tutorial's timing, measured in the same run: formation, a
+// clean leader kill, a silent leader (cut off by a partition, and frozen), a rolling restart, start
+// to all Ready as the kubelet would probe, throughput, and the servers' GC pauses under load.
+// min/median/max of RUNS runs. Prints figures; asserts nothing. Needs root (network namespaces).
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { performance } from "perf_hooks";
 import { LocalEnsemble } from "../test/support/zk-ensemble";
-import { ZkClient } from "../ops/lib/zk-client";
+import { TestNetwork, canBuildNetwork } from "../test/support/netns";
+import { OPEN_ACL, ZkClient } from "../ops/lib/zk-client";
+import { ContinuousWriter } from "../ops/lib/writer";
+import { PROBE_TIMING } from "../components/zookeeper/statefulset";
+import { TimingPreset } from "../components/zookeeper/options";
 
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const LOAD_SECONDS = 5;
 const CLIENTS = 8;
-const SECONDS = 10;
+const SERVERS = [0, 1, 2];
 
-async function firstWrite(zk: LocalEnsemble, ordinals: number[], path: string, boundMs = 60000): Promise<void> {
-  const deadline = Date.now() + boundMs;
+type Figures = Record<string, number>;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Milliseconds until one write through `ordinals` is acknowledged, each try bounded. */
+async function untilWrite(zk: LocalEnsemble, ordinals: number[], path: string, since: number, boundMs = 120000): Promise<number> {
   for (;;) {
     try {
-      const c = await ZkClient.connect(zk.connect(ordinals), 2000);
+      const c = await ZkClient.open(zk.connect(ordinals), { connectMs: 500, requestMs: 500, sessionTimeoutMs: 4000 });
       try {
-        await c.create(path, "x", 2000);
-        return;
+        await c.createNode(path, Buffer.from("x"), OPEN_ACL);
+        return performance.now() - since;
       } finally {
         c.close();
       }
-    } catch (e) {
-      if (Date.now() > deadline) throw new Error(`no write succeeded within ${boundMs} ms: ${e}\n${zk.logTails()}`);
-      await new Promise((r) => setTimeout(r, 20));
+    } catch {
+      if (performance.now() - since > boundMs) throw new Error(`no write through ${ordinals} within ${boundMs} ms\n${zk.logTails()}`);
+      await sleep(20);
     }
   }
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+async function leaderOf(zk: LocalEnsemble, among = SERVERS): Promise<number> {
+  let leaders: number[] = [];
+  await zk.waitFor("one leader", async () => (leaders = await zk.leaders(among)).length === 1, 120000);
+  return leaders[0];
 }
 
-async function load(zk: LocalEnsemble, kind: "write" | "read"): Promise<string> {
-  const clients = await Promise.all(Array.from({ length: CLIENTS }, (_, i) => ZkClient.connect(zk.connect([i % zk.servers.length]))));
-  const latencies: number[] = [];
-  const end = performance.now() + SECONDS * 1000;
+/** Start to all Ready, probing as the kubelet does with the rendered timings: startup, then readiness. */
+async function untilReadyAsKubelet(zk: LocalEnsemble, since: number): Promise<number> {
+  const startup = PROBE_TIMING.startup(600).periodSeconds * 1000;
+  const readiness = PROBE_TIMING.readiness.periodSeconds * 1000;
+  const readyAt = await Promise.all(
+    SERVERS.map(async (i) => {
+      while (!(await zk.probe(i, "live")).ok) await sleep(startup);
+      // Readiness runs on its own period once startup passed.
+      for (;;) {
+        await sleep(readiness);
+        if ((await zk.probe(i, "ready")).ok) return performance.now();
+      }
+    }),
+  );
+  return Math.max(...readyAt) - since;
+}
+
+async function throughput(zk: LocalEnsemble, kind: "write" | "read"): Promise<number> {
+  const clients = await Promise.all(
+    SERVERS.concat(SERVERS, SERVERS)
+      .slice(0, CLIENTS)
+      .map((i) => ZkClient.open(zk.connect([i]))),
+  );
+  let ops = 0;
+  const end = performance.now() + LOAD_SECONDS * 1000;
   try {
     await Promise.all(
       clients.map(async (c, i) => {
         for (let n = 0; performance.now() < end; n++) {
-          const start = performance.now();
-          if (kind === "write") await c.create(`/bench/c${i}-${n}`, "0123456789");
-          else await c.get("/bench");
-          latencies.push(performance.now() - start);
+          if (kind === "write")
+            await c.createNode(`/bench/c${i}-${n}-${Math.random().toString(36).slice(2, 6)}`, Buffer.from("0123456789"), OPEN_ACL);
+          else await c.read("/bench");
+          ops++;
         }
       }),
     );
   } finally {
     clients.forEach((c) => c.close());
   }
-  latencies.sort((a, b) => a - b);
-  return `${kind.padEnd(5)}  ${(latencies.length / SECONDS).toFixed(0).padStart(7)} ops/s  p50 ${percentile(latencies, 50).toFixed(2)} ms  p99 ${percentile(latencies, 99).toFixed(2)} ms`;
+  return ops / LOAD_SECONDS;
 }
 
-async function main() {
-  const zk = new LocalEnsemble({ replicas: 3 });
-  // Ctrl-C must not leave Java servers behind.
-  process.once("SIGINT", () => void zk.destroy().then(() => process.exit(130)));
-  try {
-    console.log(
-      `3 servers, rendered default config (tickTime ${zk.settings.zookeeper.tickTime}, syncLimit ${zk.settings.zookeeper.syncLimit}, heap ${zk.settings.heap}), loopback`,
-    );
-    let start = performance.now();
-    zk.start();
-    await firstWrite(zk, [0, 1, 2], "/bench");
-    console.log(`start to first served write:        ${(performance.now() - start).toFixed(0)} ms`);
-    await zk.waitReady();
-    console.log(`start to all three ready (probes):   ${(performance.now() - start).toFixed(0)} ms`);
+/** The longest GC pause (ms) in the servers' -Xlog:gc files. */
+function longestGcPause(dir: string): number {
+  let longest = 0;
+  for (const file of fs.readdirSync(dir).filter((f) => f.startsWith("gc"))) {
+    for (const m of fs.readFileSync(path.join(dir, file), "utf8").matchAll(/Pause .*? ([0-9.]+)ms$/gm))
+      longest = Math.max(longest, Number(m[1]));
+  }
+  return longest;
+}
 
-    const leader = (await zk.leaders())[0];
-    const others = [0, 1, 2].filter((i) => i !== leader);
-    start = performance.now();
+async function oneRun(timing: TimingPreset): Promise<Figures> {
+  const f: Figures = {};
+  const net = new TestNetwork(SERVERS.length);
+  net.create();
+  const gcDir = fs.mkdtempSync(path.join(os.tmpdir(), "kz-gc-"));
+  const zk = new LocalEnsemble({ replicas: 3, timing }, 0, { network: net });
+  zk.addJvmFlags(`-Xlog:gc:file=${gcDir}/gc-%p.log`);
+  try {
+    let t = performance.now();
+    zk.start();
+    f["formation: start to first write (ms)"] = await untilWrite(zk, SERVERS, "/bench", t);
+    f["start to all Ready, kubelet timing (ms)"] = await untilReadyAsKubelet(zk, t);
+
+    let leader = await leaderOf(zk);
+    t = performance.now();
     await zk.stop([leader], "SIGKILL");
-    await firstWrite(zk, others, "/after-kill");
-    console.log(`leader kill -9 to first write:       ${(performance.now() - start).toFixed(0)} ms`);
+    f["leader killed: to first write (ms)"] = await untilWrite(
+      zk,
+      SERVERS.filter((i) => i !== leader),
+      "/after-kill",
+      t,
+    );
     zk.start([leader]);
     await zk.waitReady();
 
-    console.log(`\n${CLIENTS} concurrent clients for ${SECONDS} s each:`);
-    console.log(await load(zk, "write"));
-    console.log(await load(zk, "read"));
+    leader = await leaderOf(zk);
+    const anyServer = await ContinuousWriter.start({
+      connectionString: zk.connect(),
+      root: "/client-view",
+      ratePerSecond: 50,
+      writeTimeoutMs: 1000,
+      connectTimeoutMs: 1500,
+      sessionTimeoutMs: 4000,
+    });
+    await sleep(500);
+    t = performance.now();
+    net.cut([leader], { fromClients: true });
+    f["leader cut off silently: to first write via majority (ms)"] = await untilWrite(
+      zk,
+      SERVERS.filter((i) => i !== leader),
+      "/after-cut",
+      t,
+    );
+    await sleep(3000);
+    f["  same, client with all addresses: longest gap (ms)"] = (await anyServer.stop()).longestGapMs;
+    net.heal();
+    await zk.waitFor("the old leader to rejoin", async () => (await zk.mode(leader)) === "follower", 120000);
+    await zk.waitReady();
+
+    leader = await leaderOf(zk);
+    t = performance.now();
+    zk.servers[leader].process!.kill("SIGSTOP");
+    f["leader frozen (SIGSTOP): to first write via majority (ms)"] = await untilWrite(
+      zk,
+      SERVERS.filter((i) => i !== leader),
+      "/after-freeze",
+      t,
+    );
+    zk.servers[leader].process!.kill("SIGCONT");
+    await zk.waitFor("the frozen leader to rejoin", async () => (await zk.mode(leader)) === "follower", 120000);
+    await zk.waitReady();
+
+    // As the StatefulSet controller rolls: highest ordinal first, the next once this one is Ready.
+    const roll = await ContinuousWriter.start({
+      connectionString: zk.connect(),
+      root: "/roll",
+      ratePerSecond: 50,
+      writeTimeoutMs: 1000,
+      connectTimeoutMs: 1500,
+      sessionTimeoutMs: 4000,
+    });
+    for (const i of [...SERVERS].reverse()) {
+      await zk.stop([i]);
+      zk.start([i]);
+      await zk.waitReady([i], 120000);
+    }
+    f["rolling restart: longest write gap (ms)"] = (await roll.stop()).longestGapMs;
+
+    f["write ops/s (8 clients)"] = await throughput(zk, "write");
+    f["read ops/s (8 clients)"] = await throughput(zk, "read");
+    f["longest GC pause under load (ms)"] = longestGcPause(gcDir);
+    return f;
   } finally {
     await zk.destroy();
+    net.destroy();
+    fs.rmSync(gcDir, { recursive: true, force: true });
+  }
+}
+
+function summary(values: number[]): string {
+  const s = [...values].sort((a, b) => a - b);
+  const fmt = (v: number) => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
+  return `${fmt(s[0])} / ${fmt(s[Math.floor(s.length / 2)])} / ${fmt(s[s.length - 1])}`;
+}
+
+async function main() {
+  if (!canBuildNetwork()) process.exit(2);
+  const profiles: TimingPreset[] = ["fast", "tutorial"];
+  const results: Record<string, Figures[]> = { fast: [], tutorial: [] };
+  // Interleaved, so that a busier moment of the machine weighs on both alike.
+  for (let run = 0; run < RUNS; run++) {
+    for (const timing of profiles) {
+      process.stderr.write(`run ${run + 1}/${RUNS}, timing ${timing}...\n`);
+      results[timing].push(await oneRun(timing));
+    }
+  }
+  console.log(`3 servers (Debian's ZooKeeper 3.8, heap 512m), each in its own network namespace; min / median / max of ${RUNS} runs`);
+  console.log(`${"".padEnd(58)}${"defaults (fast: 1000 x 2)".padEnd(28)}tutorial (2000 x 5)`);
+  for (const metric of Object.keys(results.fast[0])) {
+    const row = profiles.map((p) => summary(results[p].map((r) => r[metric])).padEnd(28)).join("");
+    console.log(`${metric.padEnd(58)}${row}`);
   }
 }
 

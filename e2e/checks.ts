@@ -4,7 +4,7 @@ import * as net from "net";
 import * as path from "path";
 import { spawn } from "child_process";
 import { listClusters } from "../components/kind/kind-cli";
-import { ZkClient } from "../ops/lib/zk-client";
+import { OPEN_ACL, ZkClient } from "../ops/lib/zk-client";
 import { check } from "./assert";
 import { isReady, Kube, TUTORIAL } from "./kube";
 import type { ThrowawayStack } from "./stack";
@@ -120,7 +120,7 @@ export async function hostEndpoint(stack: ThrowawayStack, outputs: Record<string
   const client = await ZkClient.open(endpoint, { connectMs: 10000, requestMs: 10000 });
   try {
     const value = `from the host ${Date.now()}`;
-    await client.createNode("/e2e-host", Buffer.from(value), [{ perms: 31, scheme: "world", id: "anyone" }]);
+    await client.createNode("/e2e-host", Buffer.from(value), OPEN_ACL);
     const back = (await client.read("/e2e-host")).data?.toString();
     check(back === value, `read ${JSON.stringify(back)} back through ${endpoint}, wrote ${JSON.stringify(value)}`);
   } finally {

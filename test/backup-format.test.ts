@@ -13,9 +13,9 @@ import { BackupHeader, FORMAT, NodeRecord } from "../ops/lib/backup/format";
 import { createRequestBytes } from "../ops/lib/backup/limits";
 import { creationsNeeded, sequenceCounter, sequenceNumber } from "../ops/lib/backup/sequence";
 import { TreeReader, walkTree, WalkEvent } from "../ops/lib/backup/walk";
-import { AclEntry, ZkError, ZnodeStat } from "../ops/lib/zk-client";
+import { AclEntry, OPEN_ACL, ZkError, ZnodeStat } from "../ops/lib/zk-client";
 
-const OPEN: AclEntry[] = [{ perms: 31, scheme: "world", id: "anyone" }];
+const OPEN = OPEN_ACL;
 
 function header(): BackupHeader {
   return {

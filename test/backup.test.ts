@@ -10,11 +10,11 @@ import { digestId } from "../ops/lib/backup/acl";
 import { BackupWriter } from "../ops/lib/backup/file-writer";
 import { FORMAT, NodeRecord } from "../ops/lib/backup/format";
 import { maxCreateData } from "../ops/lib/backup/limits";
-import { AclEntry, ZkClient, ZkError } from "../ops/lib/zk-client";
+import { AclEntry, OPEN_ACL, ZkClient, ZkError } from "../ops/lib/zk-client";
 import { LocalEnsemble } from "./support/zk-ensemble";
 
 const ROOT = path.resolve(__dirname, "..");
-const OPEN: AclEntry[] = [{ perms: 31, scheme: "world", id: "anyone" }];
+const OPEN = OPEN_ACL;
 const APP = { scheme: "digest", auth: "app:secret" };
 const APP_ONLY: AclEntry[] = [{ perms: 31, scheme: "digest", id: digestId("app", "secret") }];
 const READ_ALL_WRITE_APP: AclEntry[] = [{ perms: 1, scheme: "world", id: "anyone" }, ...APP_ONLY];

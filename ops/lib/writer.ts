@@ -6,7 +6,7 @@
 // connection, session expired while it was pending) has an unknown outcome and may still be
 // applied later (field notes: "a timeout means outcome unknown, not failed"), so it is counted
 // apart and never called lost. The e2e drills and the loopback tests run this same code.
-import { AclEntry, ZkClient, ZkError, ZkTimeout } from "./zk-client";
+import { OPEN_ACL, ZkClient, ZkError, ZkTimeout } from "./zk-client";
 
 export interface WriterOptions {
   /** host:port[,host:port...]: the e2e suite's host endpoint, or loopback servers in tests. */
@@ -51,9 +51,6 @@ export interface ReadBack {
   /** Writes of unknown outcome that were in fact applied. */
   unknownApplied: number;
 }
-
-/** world:anyone with every permission: ZooKeeper's OPEN_ACL_UNSAFE, the default of zkCli.sh's create. */
-const OPEN_ACL: AclEntry[] = [{ perms: 31, scheme: "world", id: "anyone" }];
 
 function withDefaults(options: WriterOptions): Required<WriterOptions> {
   return { ratePerSecond: 20, writeTimeoutMs: 3000, connectTimeoutMs: 5000, sessionTimeoutMs: 10000, ...options };

@@ -48,6 +48,9 @@ export interface AclEntry {
 }
 
 /** An authentication as addAuthInfo takes it, e.g. scheme "digest", auth "user:password". */
+/** world:anyone with every permission: ZooKeeper's OPEN_ACL_UNSAFE, zkCli.sh's default for create. */
+export const OPEN_ACL: AclEntry[] = [{ perms: 31, scheme: "world", id: "anyone" }];
+
 export interface Credential {
   scheme: string;
   auth: string;

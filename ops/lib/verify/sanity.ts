@@ -2,7 +2,7 @@
 // every other one with the time each took to see it, then deleted. Each server is reached on its
 // own (never through the client Service, which picks one at random).
 import * as crypto from "crypto";
-import { AclEntry, ZkClient } from "../zk-client";
+import { OPEN_ACL, ZkClient } from "../zk-client";
 import { Endpoint, connectionString } from "./endpoint";
 import { Bounds } from "./bounds";
 
@@ -28,9 +28,6 @@ function message(e: unknown): string {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Anyone may read and delete the node, as `zkCli.sh create` leaves it. */
-const OPEN_ACL: AclEntry[] = [{ perms: 31, scheme: "world", id: "anyone" }];
 
 /** Polls one server until it has the node, bounded by `ms` (plus one request's bound). */
 async function waitVisible(client: ZkClient, path: string, ms: number): Promise<void> {
