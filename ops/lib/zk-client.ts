@@ -136,6 +136,27 @@ function pathPayload(path: string) {
   };
 }
 
+/**
+ * node-zookeeper-client 1.1.3 throws from its socket 'data' handler when a reply carries an error
+ * code it does not know (a newer server's, or a frame it misread): an uncaught exception that ends
+ * the process (seen here in the ensemble benchmark, "Unknown code: 1169686528"). Here such a reply
+ * drops the connection instead, which the library turns into a connection loss for the requests in
+ * flight and a reconnect. The handler is an instance method bound when each socket is made
+ * (lib/ConnectionManager.js), so patching the instance before connect() covers every socket.
+ */
+function guardSocketHandler(client: any): void {
+  const manager = client.connectionManager;
+  const original = manager.onSocketData;
+  manager.onSocketData = function (this: any, buffer: Buffer) {
+    try {
+      original.call(this, buffer);
+    } catch {
+      this.pendingBuffer = null;
+      this.socket?.destroy();
+    }
+  };
+}
+
 export class ZkClient {
   private readonly client: any;
   private constructor(client: any) {
@@ -143,18 +164,8 @@ export class ZkClient {
   }
 
   /** Connects to `host:port[,host:port...]`; rejects when no session is established within `ms`. */
-  static async connect(connectionString: string, ms = 10000): Promise<ZkClient> {
-    const client = zookeeper.createClient(connectionString, { sessionTimeout: 10000, spinDelay: 200, retries: 0 });
-    try {
-      await bounded<void>(ms, `connect to ${connectionString}`, (done) => {
-        client.once("connected", () => done(null));
-        client.connect();
-      });
-    } catch (e) {
-      client.close();
-      throw e;
-    }
-    return new ZkClient(client);
+  static connect(connectionString: string, ms = 10000): Promise<ZkClient> {
+    return ZkClient.open(connectionString, { connectMs: ms });
   }
 
   create(path: string, data: string, ms = 5000): Promise<string> {
@@ -173,6 +184,7 @@ export class ZkClient {
       spinDelay: 200,
       retries: 0,
     });
+    guardSocketHandler(client);
     const connectMs = options.connectMs ?? 10000;
     try {
       await bounded<void>(connectMs, `connect to ${connectionString}`, (done) => {
