@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "./config";
-import { defaultClusterName, storageProvisioner, pinnedKubeconfig, HOST_ACCESS_NODE_PORT } from "./config/derived";
+import { defaultClusterName, storageProvisioner, pinnedKubeconfig, clientAccessOf, HOST_ACCESS_NODE_PORT } from "./config/derived";
 import { TargetCluster, TargetClusterArgs } from "./components/cluster";
 import { CONTROL_PLANE_TAINT } from "./components/kind";
 import { ZooKeeperStorage } from "./components/storage";
@@ -69,6 +69,8 @@ export = (): Record<string, pulumi.Output<unknown>> => {
       startupSeconds: config.startupTimeoutSeconds,
       storageClassName: config.storageClassName,
       clusterDomain: config.clusterDomain,
+      networkPolicy: config.networkPolicy,
+      clientAccess: clientAccessOf(config),
       timing: config.timing,
       zookeeper: {
         tickTime: config.tickTime,

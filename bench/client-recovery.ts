@@ -12,14 +12,18 @@ import { LocalEnsemble } from "../test/support/zk-ensemble";
 import { TestNetwork, canBuildNetwork } from "../test/support/netns";
 import { OPEN_ACL, ZkClient } from "../ops/lib/zk-client";
 
-const SESSION_TIMEOUTS = [4000, 6000, 10000, 20000];
+const SESSION_TIMEOUTS = [4000, 6000, 10000, 20000, 30000];
 const CLIENTS = 9;
 const CLIENT_JAR = "/usr/share/java/zookeeper.jar";
 const SERVERS = [0, 1, 2];
+const IN_FLIGHT_MS = 200;
 
 interface JavaClients {
   child: ChildProcess;
-  lastAck: Map<number, number>;
+  /** Every acknowledgement's time, by client. */
+  acks: Map<number, number[]>;
+  /** Each client's connection state changes (SyncConnected, Disconnected, Expired), as its watcher saw them. */
+  events: { client: number; at: number; state: string }[];
   where(): Promise<Map<number, string>>;
   stop(): Promise<void>;
 }
@@ -28,21 +32,24 @@ function startClients(classes: string, hosts: string, sessionTimeout: number): P
   const child = spawn("java", ["-cp", `${classes}:${CLIENT_JAR}`, "ClientRecovery", hosts, String(sessionTimeout), String(CLIENTS)], {
     stdio: ["pipe", "pipe", "inherit"],
   });
-  const lastAck = new Map<number, number>();
+  const acks = new Map<number, number[]>();
+  const events: { client: number; at: number; state: string }[] = [];
   let whereLines: string[] = [];
   let whereDone: (() => void) | undefined;
   let started: () => void;
   const ready = new Promise<void>((r) => (started = r));
   readline.createInterface({ input: child.stdout! }).on("line", (line) => {
     const parts = line.split(" ");
-    if (parts[0] === "ack") lastAck.set(Number(parts[1]), Number(parts[2]));
+    if (parts[0] === "ack") acks.set(Number(parts[1]), [...(acks.get(Number(parts[1])) ?? []), Number(parts[2])]);
     else if (line === "started") started();
     else if (line === "where-done") whereDone?.();
     else if (parts[0] === "where") whereLines.push(line);
+    else if (parts[0] === "event") events.push({ client: Number(parts[1]), at: Number(parts[2]), state: parts[3] });
   });
   const clients: JavaClients = {
     child,
-    lastAck,
+    acks,
+    events,
     where: () =>
       new Promise((resolve) => {
         whereLines = [];
@@ -84,22 +91,29 @@ async function main() {
       await zk.allServing();
       const clients = await startClients(classes, zk.connect(), sessionTimeout);
       try {
-        await zk.waitFor("every client to write", async () => clients.lastAck.size === CLIENTS, 60000);
+        await zk.waitFor("every client to write", async () => clients.acks.size === CLIENTS, 60000);
         const [leader] = await zk.leaders();
         const where = await clients.where();
         const cutAt = Date.now();
         net.cut([leader], { fromClients: true });
+        // A write the quorum committed just before the cut is answered just after it: not a recovery.
+        const resumed = (i: number) => clients.acks.get(i)?.find((t) => t > cutAt + IN_FLIGHT_MS);
+        const all = [...Array(CLIENTS).keys()];
         await zk
-          .waitFor("every client to write again", async () => [...clients.lastAck.values()].every((t) => t > cutAt), 120000)
+          .waitFor("every client to write again", async () => all.every((i) => resumed(i) !== undefined), 120000)
           .catch(() => undefined);
         const onLeader: number[] = [];
         const onFollower: number[] = [];
-        for (let i = 0; i < CLIENTS; i++) {
-          const ack = clients.lastAck.get(i)!;
-          const recovered = ack > cutAt ? ack - cutAt : NaN;
+        for (const i of all) {
+          const at = resumed(i);
+          const recovered = at === undefined ? NaN : at - cutAt;
           (where.get(i) === zk.servers[leader].address ? onLeader : onFollower).push(recovered);
         }
         rows.push(`${String(sessionTimeout).padEnd(16)}${spread(onLeader).padEnd(32)}${spread(onFollower)}`);
+        if (process.env.BENCH_EVENTS) {
+          for (const e of clients.events.filter((e) => e.at >= cutAt))
+            console.error(`  S=${sessionTimeout} client ${e.client} (${where.get(e.client)}) +${e.at - cutAt} ms ${e.state}`);
+        }
       } finally {
         await clients.stop();
         net.heal();

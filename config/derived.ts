@@ -4,6 +4,7 @@ import * as path from "path";
 import { pinKubeconfig, PinnedKubeconfig, KubeconfigError } from "../components/kube-api/kubeconfig";
 import { LOCAL_PATH_PROVISIONER } from "../components/storage/storage-class";
 import { StackConfig } from "./settings";
+import type { ClientAccess } from "../components/zookeeper/network-policy";
 
 /** The kind cluster of a stack: <project>-<stack>, made a valid kind name (stack names allow more). */
 export function defaultClusterName(project: string, stack: string): string {
@@ -40,4 +41,11 @@ export function pinnedKubeconfig(config: Pick<StackConfig, "kubeconfig" | "kubeC
   if (source.kind === "content") return pinKubeconfig(config.kubeconfig!, { context: config.kubeContext, baseDir: process.cwd() });
   if (!fs.existsSync(source.path)) throw new KubeconfigError("does not exist");
   return pinKubeconfig(fs.readFileSync(source.path, "utf8"), { context: config.kubeContext, baseDir: path.dirname(source.path) });
+}
+
+/** The ensemble's client access from the settings (clientPodLabel is key=value). */
+export function clientAccessOf(config: Pick<StackConfig, "clientAccess" | "clientPodLabel">): ClientAccess {
+  if (config.clientAccess !== "labelled") return { mode: config.clientAccess };
+  const [key, value] = config.clientPodLabel!.split("=");
+  return { mode: "labelled", label: { [key]: value } };
 }

@@ -164,6 +164,46 @@ const MODE_RULES: Rule[] = [
           : [moreWorkers, { set: "antiAffinity", to: "preferred" }],
     });
   }),
+  rule(["networkPolicy", "clientAccess", "clientPodLabel", "exposeOnHost"], (c) => {
+    const problems: Problem[] = [];
+    if (c.clientAccess === "labelled" && c.clientPodLabel === undefined) {
+      problems.push({
+        subject: "clientPodLabel",
+        expected: "must be set when clientAccess is labelled: it is the label a client pod needs",
+        got: undefined,
+        remedies: [{ set: "clientPodLabel", to: "zk-client=true" }],
+      });
+    }
+    if (c.clientPodLabel !== undefined && c.clientAccess !== "labelled") {
+      problems.push({
+        subject: "clientPodLabel",
+        expected: `is only used when clientAccess is labelled, and clientAccess is ${c.clientAccess}`,
+        got: c.clientPodLabel,
+        remedies: [{ unset: "clientPodLabel" }, { set: "clientAccess", to: "labelled" }],
+      });
+    }
+    if (!c.networkPolicy && c.clientAccess !== "any") {
+      problems.push({
+        subject: "clientAccess",
+        expected: "only narrows access through the NetworkPolicy, and networkPolicy is false",
+        got: c.clientAccess,
+        remedies: [{ set: "networkPolicy", to: true }, { unset: "clientAccess" }],
+      });
+    }
+    if (c.networkPolicy && c.exposeOnHost && c.clientAccess !== "any") {
+      problems.push({
+        subject: "clientAccess",
+        expected:
+          "must be any with exposeOnHost: the host's connections reach the servers from the kind nodes, which are no pods a namespace or label could admit",
+        got: c.clientAccess,
+        remedies: [
+          { set: "clientAccess", to: "any" },
+          { set: "exposeOnHost", to: false, why: "(this replaces the kind cluster)" },
+        ],
+      });
+    }
+    return { problems };
+  }),
   rule(["clusterMode", "zoneSpread"], (c) => {
     if (c.clusterMode !== "kind" || c.zoneSpread !== "required") return ok;
     return problem({

@@ -5,6 +5,9 @@ import { KIND_DEFAULTS } from "../components/kind/config";
 import { KIND_CLUSTER_NAME } from "../components/kind/provider";
 import { kubeconfigSource } from "./derived";
 
+/** key=value, as a Kubernetes label: an optional DNS-subdomain prefix, a name, and a value. */
+const LABEL_PAIR =
+  /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?=([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const positive = (parse: (v: string) => number | undefined) => (v: string) => (parse(v) ?? 0) > 0;
@@ -115,6 +118,24 @@ export const SETTINGS = {
     default: 2181,
     description:
       "kind mode with exposeOnHost: the host port on 127.0.0.1 that reaches the ensemble's client port. Changing it replaces the kind cluster: the ensemble and its data are destroyed with it.",
+  }),
+  networkPolicy: boolean({
+    default: d.networkPolicy,
+    description:
+      "A NetworkPolicy admitting the quorum and election ports from the ensemble's own pods only, the client port per clientAccess, and nothing else (the AdminServer stays on each pod's loopback). kindnet enforces it on kind.",
+  }),
+  clientAccess: oneOf({
+    values: ["any", "namespace", "labelled"] as const,
+    default: d.clientAccess.mode,
+    description:
+      "With networkPolicy: who may reach the client port: any pod or node (what exposeOnHost needs), the pods of the ensemble's namespace, or pods labelled clientPodLabel in any namespace.",
+  }),
+  clientPodLabel: text({
+    valid: LABEL_PAIR,
+    expected: "must be a label as key=value, such as zk-client=true",
+    example: "zk-client=true",
+    default: undefined,
+    description: "With clientAccess labelled: the label (key=value) a pod needs to reach the client port.",
   }),
   zoneSpread: oneOf({
     values: ["none", "preferred", "required"] as const,

@@ -105,6 +105,7 @@ describe("stack configuration", () => {
       [{ storageProvisioner: "a b" }, "storageProvisioner: must be a provisioner (CSI driver) name"],
       [{ kindCreateTimeoutSeconds: "5" }, "kindCreateTimeoutSeconds: must be an integer >= 30"],
       [{ startupTimeoutSeconds: "10" }, "startupTimeoutSeconds: must be an integer >= 30"],
+      [{ clientAccess: "labelled", clientPodLabel: "zk-client" }, "clientPodLabel: must be a label as key=value"],
       // The Pulumi CLI refuses these for a typed key first; front ends without the CLI (mocks) rely on ours.
       [{ exposeOnHost: "yes" }, 'exposeOnHost: must be true or false, got "yes"'],
       [{ storageAllowVolumeExpansion: "1" }, "storageAllowVolumeExpansion: must be true or false"],
@@ -131,6 +132,13 @@ describe("stack configuration", () => {
       [{ pdbMaxUnavailable: "1", pdbMinAvailable: "2" }, "pdbMinAvailable: must not be set together with pdbMaxUnavailable (1)"],
       [{ replicas: "2", pdbMaxUnavailable: "1" }, "pdbMaxUnavailable: must be at most 0: 2 servers need 2 up"],
       [{ minSessionTimeout: "50000", maxSessionTimeout: "40000" }, "maxSessionTimeout: must be at least minSessionTimeout (50000)"],
+      [{ clientAccess: "labelled" }, "clientPodLabel: must be set when clientAccess is labelled"],
+      [{ clientPodLabel: "zk-client=true" }, "clientPodLabel: is only used when clientAccess is labelled, and clientAccess is any"],
+      [
+        { networkPolicy: "false", clientAccess: "namespace" },
+        "clientAccess: only narrows access through the NetworkPolicy, and networkPolicy is false",
+      ],
+      [{ exposeOnHost: "true", clientAccess: "namespace" }, "clientAccess: must be any with exposeOnHost"],
     ];
     itReportsOneProblemEach(cases);
 

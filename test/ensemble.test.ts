@@ -18,6 +18,7 @@ describe("the ZooKeeperEnsemble component", () => {
       "kubernetes:core/v1:Namespace",
       "kubernetes:core/v1:Service",
       "kubernetes:core/v1:Service",
+      "kubernetes:networking.k8s.io/v1:NetworkPolicy",
       "kubernetes:policy/v1:PodDisruptionBudget",
     ]);
     const providerUrn = await promiseOf(provider.urn);

@@ -32,7 +32,11 @@ function httpGet(url: string): Promise<{ status: number; body: string }> {
  * An ensemble for the current describe block: made before its first case, its log tails printed
  * after a failed case, and every server killed (by PID) and every file removed after its last.
  */
-function useLocalEnsemble(replicas: number, addressBase: number, options?: { adminOnPodLoopback?: boolean }): () => LocalEnsemble {
+function useLocalEnsemble(
+  replicas: number,
+  addressBase: number,
+  options?: { adminOnPodLoopback?: boolean; readOnlyRoot?: boolean },
+): () => LocalEnsemble {
   let zk: LocalEnsemble;
   before(() => {
     zk = new LocalEnsemble({ replicas }, addressBase, options);
@@ -55,8 +59,8 @@ async function exactlyOneLeader(zk: LocalEnsemble, ordinals?: number[]): Promise
 describe("the rendered configuration on real ZooKeeper servers", function () {
   this.timeout(180000);
 
-  describe("a three-server ensemble", () => {
-    const ensemble = useLocalEnsemble(3, 10);
+  describe("a three-server ensemble, each server with a read-only root filesystem as in its pod", () => {
+    const ensemble = useLocalEnsemble(3, 10, { readOnlyRoot: true });
     let zk: LocalEnsemble;
     beforeEach(() => {
       zk = ensemble();
@@ -90,6 +94,16 @@ describe("the rendered configuration on real ZooKeeper servers", function () {
       }
     });
 
+    it("each server runs, and serves, with its root filesystem read-only (the pod's readOnlyRootFilesystem)", async () => {
+      await zk.allServing();
+      for (const server of zk.servers) {
+        const mounts = fs.readFileSync(`/proc/${server.process!.pid}/mounts`, "utf8").split("\n");
+        const root = mounts.find((m) => m.split(" ")[1] === "/");
+        expect(root?.split(" ")[3].split(","), `${server.hostname}'s root`).to.include("ro");
+      }
+      await withClient(zk.connect(), (c) => c.create("/read-only-root", "served"));
+    });
+
     it("the JVM runs with the configured heap over the launcher's own, exits on OutOfMemoryError and dumps no heap", async () => {
       await zk.allServing();
       // The exec chain (start script, zkServer.sh, java) keeps one PID, as in a container.
@@ -98,7 +112,8 @@ describe("the rendered configuration on real ZooKeeper servers", function () {
       expect(cmdline[0]).to.match(/java$/);
       const heaps = cmdline.filter((a) => a.startsWith("-Xmx"));
       expect(heaps, "the launcher's -Xmx comes first, as in the image").to.deep.equal(["-Xmx1000m", `-Xmx${zk.settings.heap}`]);
-      const { stdout } = await run("jcmd", [String(pid), "VM.flags"], { timeout: 20000 });
+      // jcmd attaches through /tmp: the server's own (a tmpfs in its mount namespace, as in its pod).
+      const { stdout } = await run("nsenter", ["--mount", `--target=${pid}`, "jcmd", String(pid), "VM.flags"], { timeout: 20000 });
       expect(stdout).to.contain(`-XX:MaxHeapSize=${parseHeap(zk.settings.heap)}`);
       expect(stdout).to.contain("-XX:+ExitOnOutOfMemoryError");
       expect(stdout).to.contain("-XX:-HeapDumpOnOutOfMemoryError");

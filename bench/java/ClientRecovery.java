@@ -20,7 +20,8 @@ public class ClientRecovery {
     List<ZooKeeper> zks = new ArrayList<>();
     List<AtomicLong> lastAck = new ArrayList<>();
     for (int i = 0; i < clients; i++) {
-      ZooKeeper zk = new ZooKeeper(hosts, sessionTimeout, event -> {});
+      final int client = i;
+      ZooKeeper zk = new ZooKeeper(hosts, sessionTimeout, event -> System.out.println("event " + client + " " + System.currentTimeMillis() + " " + event.getState()));
       zks.add(zk);
       AtomicLong ack = new AtomicLong();
       lastAck.add(ack);

@@ -5,6 +5,7 @@ import { serverFqdns, clientEndpoint, connectionString } from "./names";
 import { renderConfigFiles, renderConfigMap } from "./configmap";
 import { renderHeadlessService, renderClientService, renderNodePortService } from "./services";
 import { renderNamespace, renderDisruptionBudget } from "./policy";
+import { renderNetworkPolicy } from "./network-policy";
 import { renderStatefulSet, renderVolumeExpansions } from "./statefulset";
 import { PodCleanup } from "./pod-cleanup";
 import { podSelector, labelSelectorQuery } from "./labels";
@@ -65,6 +66,15 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
     const nodePort = renderNodePortService(s);
     if (nodePort) {
       new k8s.core.v1.Service(`${name}-nodeport`, { metadata: nodePort.metadata, spec: nodePort.spec }, inNamespace);
+    }
+
+    const networkPolicy = renderNetworkPolicy(s);
+    if (networkPolicy) {
+      new k8s.networking.v1.NetworkPolicy(
+        `${name}-network-policy`,
+        { metadata: networkPolicy.metadata, spec: networkPolicy.spec },
+        inNamespace,
+      );
     }
 
     const pdb = renderDisruptionBudget(s);

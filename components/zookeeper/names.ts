@@ -6,6 +6,7 @@ export interface EnsembleNames {
   headlessService: string;
   clientService: string;
   disruptionBudget: string;
+  networkPolicy: string;
   /** Prefix of the ConfigMap's name; the content's digest follows it (zk-config-<hash>). */
   configMap: string;
   /** Value of the `app` label every pod of the ensemble carries, and every selector matches. */
@@ -19,6 +20,7 @@ export function ensembleNames(namePrefix = ""): EnsembleNames {
     headlessService: `${base}-hs`,
     clientService: `${base}-cs`,
     disruptionBudget: `${base}-pdb`,
+    networkPolicy: `${base}-np`,
     configMap: `${base}-config`,
     appLabel: base,
   };

@@ -1,4 +1,5 @@
 import { Problem, ArgumentError } from "../problem";
+import type { ClientAccess } from "./network-policy";
 import { parseHeap, memoryForHeap } from "./quantities";
 import { planDisruptionBudget, toleratedFailures, DisruptionBudget } from "./quorum";
 import { ensembleNames, EnsembleNames } from "./names";
@@ -71,6 +72,8 @@ export const ENSEMBLE_DEFAULTS = {
   expandVolumes: false,
   startupSeconds: 600,
   clusterDomain: "cluster.local",
+  networkPolicy: true,
+  clientAccess: { mode: "any" } as ClientAccess,
   timing: "fast" as TimingPreset,
   zookeeper: {
     maxClientCnxns: 60,
@@ -125,6 +128,13 @@ export interface EnsembleOptions {
   /** Kubernetes cluster DNS domain. Defaults to `cluster.local`. */
   clusterDomain?: string;
   /** zoo.cfg tunables; each defaults to the tutorial's value. */
+  /**
+   * A NetworkPolicy that admits the quorum and election ports from the ensemble's own pods only, the
+   * client ports per `clientAccess`, and nothing else. Defaults to true.
+   */
+  networkPolicy?: boolean;
+  /** Who may reach the client ports when `networkPolicy` is on. Defaults to any pod or node. */
+  clientAccess?: ClientAccess;
   /** Which timing preset sets tickTime, initLimit and syncLimit when they are not given. Defaults to `fast`. */
   timing?: TimingPreset;
   zookeeper?: Partial<ZooKeeperTunables>;
@@ -152,6 +162,8 @@ export interface ResolvedEnsemble {
   startupSeconds: number;
   storageClassName?: string;
   clusterDomain: string;
+  networkPolicy: boolean;
+  clientAccess: ClientAccess;
   zookeeper: ZooKeeperTunables;
 }
 
@@ -202,6 +214,8 @@ export function resolveEnsemble(options: EnsembleOptions): ResolvedEnsemble {
     startupSeconds: options.startupSeconds ?? d.startupSeconds,
     storageClassName: options.storageClassName,
     clusterDomain: options.clusterDomain ?? d.clusterDomain,
+    networkPolicy: options.networkPolicy ?? d.networkPolicy,
+    clientAccess: options.clientAccess ?? d.clientAccess,
     zookeeper: { ...TIMING_PRESETS[options.timing ?? d.timing], ...d.zookeeper, ...definedOnly(options.zookeeper ?? {}) },
   };
 }

@@ -7,6 +7,7 @@ import { CONFIG_MOUNT, START_SCRIPT, PROBE_SCRIPT, PROBE_ANSWER_TIMEOUT_SECONDS 
 const ZOOKEEPER_UID = 1000;
 const CONFIG_VOLUME = "config";
 const DATA_VOLUME = "datadir";
+const TMP_VOLUME = "tmp";
 const HOSTNAME_TOPOLOGY = "kubernetes.io/hostname";
 
 /**
@@ -153,6 +154,9 @@ export function renderStatefulSet(s: ResolvedEnsemble, configMapName: string) {
               ...renderProbes(s.startupSeconds),
               securityContext: {
                 allowPrivilegeEscalation: false,
+                // The server writes its data volume and /tmp only (the JVM's perf data, Netty's
+                // native libraries); its logs go to stdout and heap dumps are off.
+                readOnlyRootFilesystem: true,
                 runAsNonRoot: true,
                 capabilities: { drop: ["ALL"] },
                 seccompProfile: { type: "RuntimeDefault" },
@@ -160,10 +164,14 @@ export function renderStatefulSet(s: ResolvedEnsemble, configMapName: string) {
               volumeMounts: [
                 { name: DATA_VOLUME, mountPath: DATA_PATHS.volumeMount },
                 { name: CONFIG_VOLUME, mountPath: CONFIG_MOUNT, readOnly: true },
+                { name: TMP_VOLUME, mountPath: "/tmp" },
               ],
             },
           ],
-          volumes: [{ name: CONFIG_VOLUME, configMap: { name: configMapName, defaultMode: 0o555 } }],
+          volumes: [
+            { name: CONFIG_VOLUME, configMap: { name: configMapName, defaultMode: 0o555 } },
+            { name: TMP_VOLUME, emptyDir: { sizeLimit: "256Mi" } },
+          ],
         },
       },
       volumeClaimTemplates: [

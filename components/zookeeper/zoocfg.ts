@@ -49,6 +49,7 @@ export function renderZooCfg(input: ZooCfgInput): string {
     // The AdminServer (Jetty, 0.0.0.0:8080 by default) has no client authentication: only the pod
     // itself may reach it. Its 3.9 snapshot and restore commands are off (backups are logical).
     `admin.serverAddress=${input.adminServerAddress ?? ADMIN_SERVER_ADDRESS}`,
+    `admin.serverPort=${PORTS.admin}`,
     "admin.snapshot.enabled=false",
     "admin.restore.enabled=false",
   ];

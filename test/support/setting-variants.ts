@@ -27,6 +27,13 @@ export const SETTING_VARIANTS: Record<SettingKey, Variant> = {
   storageAllowVolumeExpansion: { stack: "dev", set: { storageAllowVolumeExpansion: "true" } },
   exposeOnHost: { stack: "dev", set: { exposeOnHost: "true" } },
   hostPort: { stack: "dev", base: { exposeOnHost: "true" }, set: { hostPort: "12181" } },
+  networkPolicy: { stack: "dev", set: { networkPolicy: "false" } },
+  clientAccess: { stack: "dev", set: { clientAccess: "namespace" } },
+  clientPodLabel: {
+    stack: "dev",
+    base: { clientAccess: "labelled", clientPodLabel: "zk-client=true" },
+    set: { clientPodLabel: "team=orders" },
+  },
   zoneSpread: { stack: "dev", set: { zoneSpread: "preferred" } },
   replicas: { stack: "dev", base: { workers: "4" }, set: { replicas: "5" } },
   heap: { stack: "dev", set: { heap: "2g" } },

@@ -27,6 +27,9 @@ export interface Server {
   process?: ChildProcess;
 }
 
+/** In a private mount namespace: $0 (the ensemble's files) stays writable, /tmp becomes a tmpfs, / read-only. */
+const READ_ONLY_ROOT = 'mount --bind "$0" "$0" && mount -t tmpfs -o size=256m tmpfs /tmp && mount -o remount,bind,ro / && exec "$@"';
+
 export class LocalEnsemble {
   readonly settings: ResolvedEnsemble;
   readonly servers: Server[];
@@ -40,6 +43,7 @@ export class LocalEnsemble {
    * the server's own address; only one such server can run on a host at a time.
    */
   private readonly network?: TestNetwork;
+  private readonly readOnlyRoot: boolean;
 
   /**
    * `network`: run each server in its own network namespace of that test network (for partitions)
@@ -48,12 +52,18 @@ export class LocalEnsemble {
   constructor(
     options: EnsembleOptions & { replicas: number },
     addressBase = 10,
-    { adminOnPodLoopback = false, network }: { adminOnPodLoopback?: boolean; network?: TestNetwork } = {},
+    {
+      adminOnPodLoopback = false,
+      network,
+      readOnlyRoot = false,
+    }: { adminOnPodLoopback?: boolean; network?: TestNetwork; readOnlyRoot?: boolean } = {},
   ) {
     this.network = network;
     this.adminOnPodLoopback = adminOnPodLoopback;
     this.settings = resolveEnsemble(options);
-    this.root = fs.mkdtempSync(path.join(os.tmpdir(), "kz-ensemble-"));
+    this.readOnlyRoot = readOnlyRoot;
+    // Under a read-only root, /tmp is a fresh tmpfs (the pod's emptyDir): the files live elsewhere.
+    this.root = fs.mkdtempSync(path.join(readOnlyRoot ? "/var/tmp" : os.tmpdir(), "kz-ensemble-"));
     const install = findZooKeeper();
     const s = this.settings;
     const fqdns = serverFqdns(s.names, s.namespace, s.clusterDomain, s.replicas);
@@ -146,7 +156,9 @@ export class LocalEnsemble {
       if (server.process && running(server.process)) throw new Error(`${server.hostname} is already running`);
       const out = fs.openSync(server.log, "a");
       // `ip netns exec` execs the command: the PID stays the server's, as in a pod.
-      const [command, ...prefix] = [...(this.network?.wrap(i) ?? []), "bash"];
+      // As a pod with readOnlyRootFilesystem: the root read-only, the data writable, /tmp an emptyDir.
+      const readOnly = this.readOnlyRoot ? ["unshare", "--mount", "--propagation", "private", "sh", "-c", READ_ONLY_ROOT, this.root] : [];
+      const [command, ...prefix] = [...(this.network?.wrap(i) ?? []), ...readOnly, "bash"];
       server.process = spawn(command, [...prefix, path.join(server.confDir, START_SCRIPT)], {
         env: { ...process.env, ...this.env, HOSTNAME: server.hostname, POD_IP: server.address },
         stdio: ["ignore", out, out],

@@ -1,0 +1,48 @@
+import { ResolvedEnsemble } from "./options";
+import { ensembleLabels, podSelector } from "./labels";
+import { PORT_TABLE, PortAudience } from "./ports";
+
+/**
+ * Who may reach the client ports: `any` pod or node (no `from`: NodePort traffic from the nodes
+ * keeps working), the pods of the ensemble's `namespace`, or pods `labelled` with a given label in
+ * any namespace.
+ */
+export type ClientAccess = { mode: "any" } | { mode: "namespace" } | { mode: "labelled"; label: Record<string, string> };
+
+/** The NetworkPolicy peers of each audience; undefined: nobody (the port is closed to other pods). */
+function peersOf(audience: PortAudience, s: ResolvedEnsemble) {
+  switch (audience) {
+    case "peers":
+      return [{ podSelector: { matchLabels: podSelector(s.names) } }];
+    case "clients": {
+      const access = s.clientAccess;
+      if (access.mode === "any") return [];
+      if (access.mode === "namespace") return [{ podSelector: {} }];
+      return [{ namespaceSelector: {}, podSelector: { matchLabels: access.label } }];
+    }
+    case "pod":
+      return undefined;
+  }
+}
+
+/**
+ * Ingress to the servers, port by port from the port table: the quorum and election ports from the
+ * ensemble's own pods only, the client ports as `clientAccess` says, loopback-only ports from
+ * nobody. Egress is left open (servers resolve and reach each other, clients reach DNS).
+ */
+export function renderNetworkPolicy(s: ResolvedEnsemble) {
+  if (!s.networkPolicy) return undefined;
+  const audiences: PortAudience[] = ["peers", "clients"];
+  const ingress = audiences.flatMap((audience) => {
+    const ports = PORT_TABLE.filter((p) => p.audience === audience).map((p) => ({ protocol: "TCP", port: p.name }));
+    const from = peersOf(audience, s);
+    if (!from || !ports.length) return [];
+    return [{ ports, ...(from.length ? { from } : {}) }];
+  });
+  return {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "NetworkPolicy",
+    metadata: { name: s.names.networkPolicy, namespace: s.namespace, labels: ensembleLabels(s.names) },
+    spec: { podSelector: { matchLabels: podSelector(s.names) }, policyTypes: ["Ingress"], ingress },
+  };
+}
