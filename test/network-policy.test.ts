@@ -1,33 +1,36 @@
 import { expect } from "chai";
 import { renderNetworkPolicy, ClientAccess } from "../components/zookeeper/network-policy";
 import { resolveEnsemble } from "../components/zookeeper/options";
-import { PORT_TABLE } from "../components/zookeeper/ports";
+import { listeningPorts } from "../components/zookeeper/ports";
 import { renderStatefulSet } from "../components/zookeeper/statefulset";
 import { validateManifest } from "./support/schema";
 
-const policy = (clientAccess: ClientAccess = { mode: "any" }) => renderNetworkPolicy(resolveEnsemble({ clientAccess }))!;
+const policy = (clientAccess: ClientAccess = { mode: "any" }, tls = false) =>
+  renderNetworkPolicy(resolveEnsemble({ clientAccess, tls: tls ? { mode: "generated" } : undefined }))!;
 const rulesFor = (p: ReturnType<typeof policy>, portName: string) =>
   p.spec.ingress.filter((r) => r.ports.some((port) => port.port === portName));
 const podLabels = renderStatefulSet(resolveEnsemble({}), "h").spec.template.metadata.labels;
 
 describe("the NetworkPolicy", () => {
-  it("admits every port a server listens on to the right peers, and closes the loopback-only ones", () => {
-    const p = policy();
-    for (const port of PORT_TABLE) {
-      const rules = rulesFor(p, port.name);
-      if (port.audience === "pod") {
-        expect(rules, `${port.name} is closed to other pods`).to.deep.equal([]);
-      } else if (port.audience === "peers") {
-        expect(rules, port.name).to.have.length(1);
-        expect(rules[0].from, `${port.name}: only the ensemble's own pods`).to.deep.equal([
-          { podSelector: { matchLabels: { app: "zk" } } },
-        ]);
-      } else {
-        expect(rules, port.name).to.have.length(1);
-        expect(rules[0], `${port.name}: any source, nodes included (exposeOnHost's NodePort)`).not.to.have.property("from");
+  for (const tls of [false, true]) {
+    it(`admits every port a server listens on to the right peers, and closes the loopback-only ones${tls ? " (TLS)" : ""}`, () => {
+      const p = policy({ mode: "any" }, tls);
+      for (const port of listeningPorts({ tls, metrics: false })) {
+        const rules = rulesFor(p, port.name);
+        if (port.audience === "pod") {
+          expect(rules, `${port.name} is closed to other pods`).to.deep.equal([]);
+        } else if (port.audience === "peers") {
+          expect(rules, port.name).to.have.length(1);
+          expect(rules[0].from, `${port.name}: only the ensemble's own pods`).to.deep.equal([
+            { podSelector: { matchLabels: { app: "zk" } } },
+          ]);
+        } else {
+          expect(rules, port.name).to.have.length(1);
+          expect(rules[0], `${port.name}: any source, nodes included (exposeOnHost's NodePort)`).not.to.have.property("from");
+        }
       }
-    }
-  });
+    });
+  }
 
   it("applies to the ensemble's pods, for ingress only", () => {
     const p = policy();

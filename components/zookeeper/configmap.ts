@@ -2,6 +2,7 @@ import { createHash } from "crypto";
 import { ResolvedEnsemble, DATA_PATHS } from "./options";
 import { renderZooCfg } from "./zoocfg";
 import { renderStartScript, renderProbeScript, START_SCRIPT, PROBE_SCRIPT } from "./scripts";
+import { renderTlsScript, TLS_SCRIPT, TLS_PATHS } from "./tls";
 import { serverFqdns } from "./names";
 import { ensembleLabels } from "./labels";
 
@@ -13,9 +14,11 @@ export function renderConfigFiles(s: ResolvedEnsemble): Record<string, string> {
       tunables: s.zookeeper,
       dataDir: DATA_PATHS.dataDir,
       dataLogDir: DATA_PATHS.dataLogDir,
+      tls: s.tls ? { storeDir: TLS_PATHS.storeDir } : undefined,
     }),
     [START_SCRIPT]: renderStartScript(),
     [PROBE_SCRIPT]: renderProbeScript(),
+    ...(s.tls ? { [TLS_SCRIPT]: renderTlsScript() } : {}),
   };
 }
 

@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { EnsembleOptions, PORTS, resolveEnsemble } from "./options";
+import { EnsembleOptions, resolveEnsemble, portFeatures } from "./options";
+import { clientFacingPort } from "./ports";
+import { makeCertificates, renderTlsSecret } from "./certificates";
 import { serverFqdns, clientEndpoint, connectionString } from "./names";
 import { renderConfigFiles, renderConfigMap } from "./configmap";
 import { renderHeadlessService, renderClientService, renderNodePortService } from "./services";
@@ -31,11 +33,13 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
   public readonly namespace: pulumi.Output<string>;
   /** Each server's stable DNS name, e.g. zk-0.zk-hs.zookeeper.svc.cluster.local. */
   public readonly serverFqdns: pulumi.Output<string[]>;
-  /** The client Service, `zk-cs.<namespace>.svc.<domain>:2181`. */
+  /** The client Service, `zk-cs.<namespace>.svc.<domain>:2181` (the secure port, 2281, with TLS). */
   public readonly clientEndpoint: pulumi.Output<string>;
   /** Every server's `<fqdn>:2181`, comma-separated: what a ZooKeeper client takes. */
   public readonly connectionString: pulumi.Output<string>;
   public readonly statefulSet: k8s.apps.v1.StatefulSet;
+  /** With TLS from certificates the component makes: the CA clients trust (PEM). */
+  public readonly caCertificate?: pulumi.Output<string>;
 
   constructor(name: string, args: ZooKeeperEnsembleArgs, opts?: pulumi.ComponentResourceOptions) {
     super("kind-zookeeper:index:ZooKeeperEnsemble", name, {}, opts);
@@ -102,7 +106,23 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
       );
     }
 
-    const sts = renderStatefulSet(s, configMap.metadata.name);
+    let tlsSecretName: pulumi.Input<string> | undefined;
+    if (s.tls?.mode === "secret") tlsSecretName = s.tls.secretName;
+    if (s.tls?.mode === "generated") {
+      const certs = makeCertificates(`${name}-tls`, s, this);
+      this.caCertificate = certs.caCertPem;
+      const secret = pulumi
+        .all([certs.certPem, certs.keyPemPkcs8, certs.caCertPem])
+        .apply(([certPem, keyPemPkcs8, caCertPem]) => renderTlsSecret(s, { certPem, keyPemPkcs8, caCertPem }));
+      const tlsSecret = new k8s.core.v1.Secret(
+        `${name}-tls`,
+        { metadata: secret.metadata, type: secret.type, immutable: secret.immutable, stringData: pulumi.secret(secret.stringData) },
+        inNamespace,
+      );
+      tlsSecretName = tlsSecret.metadata.name;
+    }
+
+    const sts = renderStatefulSet(s, configMap.metadata.name, tlsSecretName);
     this.statefulSet = new k8s.apps.v1.StatefulSet(
       `${name}-statefulset`,
       { metadata: sts.metadata, spec: sts.spec },
@@ -125,13 +145,15 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
     const fqdns = serverFqdns(s.names, s.namespace, s.clusterDomain, s.replicas);
     this.namespace = ns ? ns.metadata.name : pulumi.output(s.namespace);
     this.serverFqdns = this.statefulSet.metadata.name.apply(() => fqdns);
-    this.clientEndpoint = cs.metadata.name.apply(() => clientEndpoint(s.names, s.namespace, s.clusterDomain, PORTS.client));
-    this.connectionString = this.statefulSet.metadata.name.apply(() => connectionString(fqdns, PORTS.client));
+    const clientPort = clientFacingPort(portFeatures(s));
+    this.clientEndpoint = cs.metadata.name.apply(() => clientEndpoint(s.names, s.namespace, s.clusterDomain, clientPort));
+    this.connectionString = this.statefulSet.metadata.name.apply(() => connectionString(fqdns, clientPort));
     this.registerOutputs({
       namespace: this.namespace,
       serverFqdns: this.serverFqdns,
       clientEndpoint: this.clientEndpoint,
       connectionString: this.connectionString,
+      caCertificate: this.caCertificate,
     });
   }
 }

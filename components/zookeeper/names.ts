@@ -7,6 +7,8 @@ export interface EnsembleNames {
   clientService: string;
   disruptionBudget: string;
   networkPolicy: string;
+  /** Prefix of the TLS Secret's name when the component makes it; its certificate's digest follows. */
+  tlsSecret: string;
   /** Prefix of the ConfigMap's name; the content's digest follows it (zk-config-<hash>). */
   configMap: string;
   /** Value of the `app` label every pod of the ensemble carries, and every selector matches. */
@@ -21,6 +23,7 @@ export function ensembleNames(namePrefix = ""): EnsembleNames {
     clientService: `${base}-cs`,
     disruptionBudget: `${base}-pdb`,
     networkPolicy: `${base}-np`,
+    tlsSecret: `${base}-tls`,
     configMap: `${base}-config`,
     appLabel: base,
   };

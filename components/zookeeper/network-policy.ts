@@ -1,6 +1,6 @@
-import { ResolvedEnsemble } from "./options";
+import { ResolvedEnsemble, portFeatures } from "./options";
 import { ensembleLabels, podSelector } from "./labels";
-import { PORT_TABLE, PortAudience } from "./ports";
+import { listeningPorts, PortAudience } from "./ports";
 
 /**
  * Who may reach the client ports: `any` pod or node (no `from`: NodePort traffic from the nodes
@@ -11,18 +11,14 @@ export type ClientAccess = { mode: "any" } | { mode: "namespace" } | { mode: "la
 
 /** The NetworkPolicy peers of each audience; undefined: nobody (the port is closed to other pods). */
 function peersOf(audience: PortAudience, s: ResolvedEnsemble) {
-  switch (audience) {
-    case "peers":
-      return [{ podSelector: { matchLabels: podSelector(s.names) } }];
-    case "clients": {
-      const access = s.clientAccess;
-      if (access.mode === "any") return [];
-      if (access.mode === "namespace") return [{ podSelector: {} }];
-      return [{ namespaceSelector: {}, podSelector: { matchLabels: access.label } }];
-    }
-    case "pod":
-      return undefined;
+  if (audience === "peers") return [{ podSelector: { matchLabels: podSelector(s.names) } }];
+  if (audience === "clients") {
+    const access = s.clientAccess;
+    if (access.mode === "any") return [];
+    if (access.mode === "namespace") return [{ podSelector: {} }];
+    return [{ namespaceSelector: {}, podSelector: { matchLabels: access.label } }];
   }
+  return undefined;
 }
 
 /**
@@ -32,9 +28,10 @@ function peersOf(audience: PortAudience, s: ResolvedEnsemble) {
  */
 export function renderNetworkPolicy(s: ResolvedEnsemble) {
   if (!s.networkPolicy) return undefined;
+  const listening = listeningPorts(portFeatures(s));
   const audiences: PortAudience[] = ["peers", "clients"];
   const ingress = audiences.flatMap((audience) => {
-    const ports = PORT_TABLE.filter((p) => p.audience === audience).map((p) => ({ protocol: "TCP", port: p.name }));
+    const ports = listening.filter((p) => p.audience === audience).map((p) => ({ protocol: "TCP", port: p.name }));
     const from = peersOf(audience, s);
     if (!from || !ports.length) return [];
     return [{ ports, ...(from.length ? { from } : {}) }];

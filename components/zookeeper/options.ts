@@ -1,5 +1,7 @@
 import { Problem, ArgumentError } from "../problem";
 import type { ClientAccess } from "./network-policy";
+import type { EnsembleTls } from "./tls";
+import type { PortFeatures } from "./ports";
 import { parseHeap, memoryForHeap } from "./quantities";
 import { planDisruptionBudget, toleratedFailures, DisruptionBudget } from "./quorum";
 import { ensembleNames, EnsembleNames } from "./names";
@@ -135,6 +137,11 @@ export interface EnsembleOptions {
   networkPolicy?: boolean;
   /** Who may reach the client ports when `networkPolicy` is on. Defaults to any pod or node. */
   clientAccess?: ClientAccess;
+  /**
+   * TLS for the quorum and the clients: certificates made by the component, or a Secret of yours.
+   * Clients then use the secure port; the plaintext one stays on each pod's loopback. Defaults to off.
+   */
+  tls?: EnsembleTls;
   /** Which timing preset sets tickTime, initLimit and syncLimit when they are not given. Defaults to `fast`. */
   timing?: TimingPreset;
   zookeeper?: Partial<ZooKeeperTunables>;
@@ -164,6 +171,7 @@ export interface ResolvedEnsemble {
   clusterDomain: string;
   networkPolicy: boolean;
   clientAccess: ClientAccess;
+  tls?: EnsembleTls;
   zookeeper: ZooKeeperTunables;
 }
 
@@ -216,10 +224,16 @@ export function resolveEnsemble(options: EnsembleOptions): ResolvedEnsemble {
     clusterDomain: options.clusterDomain ?? d.clusterDomain,
     networkPolicy: options.networkPolicy ?? d.networkPolicy,
     clientAccess: options.clientAccess ?? d.clientAccess,
+    tls: options.tls,
     zookeeper: { ...TIMING_PRESETS[options.timing ?? d.timing], ...d.zookeeper, ...definedOnly(options.zookeeper ?? {}) },
   };
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** What decides the ports a server listens on. */
+export function portFeatures(s: Pick<ResolvedEnsemble, "tls">): PortFeatures {
+  return { tls: s.tls !== undefined, metrics: false };
 }

@@ -1,4 +1,5 @@
 import { PORTS } from "./options";
+import { TLS_SCRIPT } from "./tls";
 
 /** Where the ConfigMap (zoo.cfg and the scripts) is mounted in each pod. */
 export const CONFIG_MOUNT = "/etc/zookeeper-k8s";
@@ -60,6 +61,13 @@ if [ -n "$own" ] && [ -n "\${POD_IP:-}" ]; then
     sleep 1
     waited=$((waited + 1))
   done
+fi
+
+# TLS: the keystore ZooKeeper reads is built from the Secret, and rebuilt when the Secret changes by a
+# loop that outlives this shell (it becomes the JVM's child).
+if grep -q '^secureClientPort=' "$cfg"; then
+  bash "$conf_dir/${TLS_SCRIPT}" assemble
+  bash "$conf_dir/${TLS_SCRIPT}" watch &
 fi
 
 # zkEnv.sh puts its own -Xmx (ZK_SERVER_HEAP, 1000m) first and zkServer.sh its heap-dump flags before

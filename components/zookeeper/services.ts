@@ -1,4 +1,4 @@
-import { ResolvedEnsemble } from "./options";
+import { ResolvedEnsemble, portFeatures } from "./options";
 import { servicePorts } from "./ports";
 import { ensembleLabels, podSelector } from "./labels";
 
@@ -15,7 +15,7 @@ export function renderHeadlessService(s: ResolvedEnsemble) {
       clusterIP: "None",
       publishNotReadyAddresses: true,
       selector: podSelector(s.names),
-      ports: servicePorts("peers"),
+      ports: servicePorts("peers", portFeatures(s)),
     },
   };
 }
@@ -29,7 +29,7 @@ export function renderClientService(s: ResolvedEnsemble) {
     spec: {
       type: "ClusterIP",
       selector: podSelector(s.names),
-      ports: servicePorts("clients"),
+      ports: servicePorts("clients", portFeatures(s)),
     },
   };
 }
@@ -44,7 +44,7 @@ export function renderNodePortService(s: ResolvedEnsemble) {
     spec: {
       type: "NodePort",
       selector: podSelector(s.names),
-      ports: servicePorts("clients", s.clientNodePort),
+      ports: servicePorts("clients", portFeatures(s), s.clientNodePort),
     },
   };
 }

@@ -1,5 +1,6 @@
-import { ResolvedEnsemble, DATA_PATHS } from "./options";
+import { ResolvedEnsemble, DATA_PATHS, portFeatures } from "./options";
 import { containerPorts } from "./ports";
+import { TLS_PATHS } from "./tls";
 import { ensembleLabels, podSelector } from "./labels";
 import { CONFIG_MOUNT, START_SCRIPT, PROBE_SCRIPT, PROBE_ANSWER_TIMEOUT_SECONDS } from "./scripts";
 
@@ -8,6 +9,7 @@ const ZOOKEEPER_UID = 1000;
 const CONFIG_VOLUME = "config";
 const DATA_VOLUME = "datadir";
 const TMP_VOLUME = "tmp";
+const TLS_VOLUME = "tls";
 const HOSTNAME_TOPOLOGY = "kubernetes.io/hostname";
 
 /**
@@ -94,8 +96,11 @@ function renderProbes(startupSeconds: number) {
  */
 export const ORPHAN_ON_DELETE = { "pulumi.com/deletionPropagationPolicy": "orphan" } as const;
 
-/** The StatefulSet; `configMapName` is the rendered ConfigMap's (it changes with the files). */
-export function renderStatefulSet(s: ResolvedEnsemble, configMapName: string) {
+/**
+ * The StatefulSet; `configMapName` is the rendered ConfigMap's (it changes with the files), and
+ * `tlsSecretName` the TLS Secret's when TLS is on (an Output when the component makes the Secret).
+ */
+export function renderStatefulSet<Name = string>(s: ResolvedEnsemble, configMapName: string, tlsSecretName?: Name) {
   const labels = ensembleLabels(s.names);
   const affinity = renderAntiAffinity(s);
   const zoneSpread = renderZoneSpread(s);
@@ -145,7 +150,7 @@ export function renderStatefulSet(s: ResolvedEnsemble, configMapName: string) {
                 // The start script checks that this server's own name resolves to it.
                 { name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } },
               ],
-              ports: containerPorts(),
+              ports: containerPorts(portFeatures(s)),
               // No CPU limit: throttling a server past tickTime x syncLimit forces a leader change.
               resources: {
                 requests: { cpu: s.cpu, memory: s.memory },
@@ -165,12 +170,15 @@ export function renderStatefulSet(s: ResolvedEnsemble, configMapName: string) {
                 { name: DATA_VOLUME, mountPath: DATA_PATHS.volumeMount },
                 { name: CONFIG_VOLUME, mountPath: CONFIG_MOUNT, readOnly: true },
                 { name: TMP_VOLUME, mountPath: "/tmp" },
+                ...(tlsSecretName !== undefined ? [{ name: TLS_VOLUME, mountPath: TLS_PATHS.secretMount, readOnly: true }] : []),
               ],
             },
           ],
           volumes: [
             { name: CONFIG_VOLUME, configMap: { name: configMapName, defaultMode: 0o555 } },
             { name: TMP_VOLUME, emptyDir: { sizeLimit: "256Mi" } },
+            // Readable by the server's group (fsGroup) only.
+            ...(tlsSecretName !== undefined ? [{ name: TLS_VOLUME, secret: { secretName: tlsSecretName, defaultMode: 0o440 } }] : []),
           ],
         },
       },

@@ -1,4 +1,5 @@
 import { ZooKeeperTunables, PORTS, DATA_PATHS } from "./options";
+import { tlsZooCfgLines } from "./tls";
 
 /**
  * Four-letter words the probes and the tutorial's checks use. Since 3.5 only `srvr` is allowed by
@@ -8,6 +9,9 @@ const FOUR_LETTER_WORDS = ["ruok", "srvr", "stat", "mntr", "conf"] as const;
 
 /** Where the AdminServer listens in a pod: loopback, so no other pod reaches it. */
 const ADMIN_SERVER_ADDRESS = "127.0.0.1";
+
+/** Where the plaintext client port listens when clients use TLS: loopback. */
+const PLAINTEXT_WITH_TLS_ADDRESS = "127.0.0.1";
 
 export interface ZooCfgInput {
   /** Each server's FQDN, in ordinal order; server N+1 is the pod with ordinal N. */
@@ -22,6 +26,8 @@ export interface ZooCfgInput {
   bindAddress?: string;
   /** ...and the AdminServer to this one instead of the pod's loopback. */
   adminServerAddress?: string;
+  /** TLS: the directory of the keystore and truststore zk-tls.sh builds. */
+  tls?: { storeDir: string };
 }
 
 /**
@@ -53,7 +59,14 @@ export function renderZooCfg(input: ZooCfgInput): string {
     "admin.snapshot.enabled=false",
     "admin.restore.enabled=false",
   ];
-  if (input.bindAddress !== undefined) lines.push(`clientPortAddress=${input.bindAddress}`);
+  if (input.tls) {
+    // Clients use the secure port; the plaintext one serves the pod itself (probes, port-forward).
+    lines.push(`clientPortAddress=${input.bindAddress ?? PLAINTEXT_WITH_TLS_ADDRESS}`, `secureClientPort=${PORTS.secureClient}`);
+    if (input.bindAddress !== undefined) lines.push(`secureClientPortAddress=${input.bindAddress}`);
+    lines.push(...tlsZooCfgLines(input.tls.storeDir));
+  } else if (input.bindAddress !== undefined) {
+    lines.push(`clientPortAddress=${input.bindAddress}`);
+  }
   if (input.serverFqdns.length > 1) {
     input.serverFqdns.forEach((fqdn, ordinal) => lines.push(`server.${ordinal + 1}=${fqdn}:${PORTS.server}:${PORTS.leaderElection}`));
   }

@@ -1,0 +1,127 @@
+// TLS for the quorum and the clients. The Secret (made by the component, or the user's, e.g. from
+// cert-manager) holds tls.crt, tls.key (PKCS#8) and ca.crt; ZooKeeper's PEM keystore wants the key
+// and the certificate in one file (apache/zookeeper release-3.9.5 PemReader/PEMFileLoader: one path
+// for both), so zk-tls.sh joins them into an emptyDir. Its file watcher reloads on an event for the
+// file's own name only (X509Util.newFileChangeWatcher), which a Secret volume's update (a swap of
+// the `..data` symlink) never sends: zk-tls.sh watches the Secret and renames a rebuilt file into
+// place, which does.
+import { EnsembleNames } from "./names";
+
+/** How the ensemble gets its certificates: made by the component, or from a Secret of yours. */
+export type EnsembleTls = { mode: "generated" } | { mode: "secret"; secretName: string };
+
+export const TLS_PATHS = {
+  /** The Secret's files: tls.crt, tls.key, ca.crt. */
+  secretMount: "/etc/zookeeper-tls",
+  /** Where zk-tls.sh writes keystore.pem and ca.pem for ZooKeeper (an emptyDir). */
+  storeDir: "/tmp/zookeeper-tls",
+} as const;
+
+export const TLS_SCRIPT = "zk-tls.sh";
+
+/** Seconds between zk-tls.sh's looks at the Secret. */
+const TLS_WATCH_SECONDS = 30;
+
+/**
+ * The names the servers' certificate is valid for: every server through the headless Service (a
+ * wildcard, so a change of replicas needs no new certificate) and the client Service by each name a
+ * client in the cluster may use. Pod IPs are not among them: they change with every restart.
+ */
+export function certificateNames(names: EnsembleNames, namespace: string, clusterDomain: string): string[] {
+  const cs = names.clientService;
+  return [
+    `*.${names.headlessService}.${namespace}.svc.${clusterDomain}`,
+    `${cs}.${namespace}.svc.${clusterDomain}`,
+    `${cs}.${namespace}.svc`,
+    `${cs}.${namespace}`,
+    cs,
+  ];
+}
+
+/**
+ * zoo.cfg lines for TLS. Each is written, defaults included, and each choice has its reason:
+ * - the quorum authenticates both ways (clientAuth need) with the ensemble's CA, and the dialling
+ *   server checks the peer's certificate against the peer's name (hostnameVerification); the
+ *   accepting server does not (clientHostnameVerification false): it knows the peer only by an IP
+ *   that is in no certificate, and would fall back to reverse DNS (CVE-2026-24281);
+ * - reverse DNS is off for both, whatever the version's default (true for the quorum in 3.9.5);
+ * - fips-mode false: 3.9's default (true) replaces ZooKeeper's trust manager, turning off quorum
+ *   hostname verification, and disables DIGEST-MD5 (client authentication);
+ * - clients authenticate the servers (their CA) but need no certificate of their own;
+ * - TLS 1.3 and 1.2: 3.9's secure client port enables one protocol unless told (ClientX509Util);
+ * - reload on: the watcher reloads keystore and truststore when zk-tls.sh renames them into place.
+ */
+export function tlsZooCfgLines(storeDir: string): string[] {
+  const keystore = `${storeDir}/keystore.pem`;
+  const truststore = `${storeDir}/ca.pem`;
+  const stores = (prefix: string) => [
+    `${prefix}keyStore.location=${keystore}`,
+    `${prefix}keyStore.type=PEM`,
+    `${prefix}trustStore.location=${truststore}`,
+    `${prefix}trustStore.type=PEM`,
+    `${prefix}protocol=TLSv1.3`,
+    `${prefix}enabledProtocols=TLSv1.3,TLSv1.2`,
+    `${prefix}allowReverseDnsLookup=false`,
+  ];
+  return [
+    "serverCnxnFactory=org.apache.zookeeper.server.NettyServerCnxnFactory",
+    "sslQuorum=true",
+    "sslQuorumReloadCertFiles=true",
+    "client.certReload=true",
+    "fips-mode=false",
+    ...stores("ssl.quorum."),
+    "ssl.quorum.clientAuth=need",
+    "ssl.quorum.hostnameVerification=true",
+    "ssl.quorum.clientHostnameVerification=false",
+    ...stores("ssl."),
+    "ssl.clientAuth=none",
+    "ssl.hostnameVerification=true",
+    "ssl.clientHostnameVerification=false",
+  ];
+}
+
+/** zk-tls.sh: `assemble` builds the stores from the Secret once; `watch` rebuilds them when it changes. */
+export function renderTlsScript(): string {
+  return `#!/usr/bin/env bash
+# Rendered by kind-zookeeper: ZooKeeper's PEM keystore (key and certificate in one file) and truststore,
+# built from the TLS Secret, and rebuilt whenever the Secret changes.
+set -euo pipefail
+secret="\${ZK_TLS_SECRET_DIR:-${TLS_PATHS.secretMount}}"
+out="\${ZK_TLS_STORE_DIR:-${TLS_PATHS.storeDir}}"
+
+assemble() {
+  for f in tls.crt tls.key ca.crt; do
+    [ -s "$secret/$f" ] || { echo "zk-tls: $secret/$f is missing or empty; the TLS Secret needs tls.crt, tls.key and ca.crt" >&2; return 1; }
+  done
+  if ! grep -q -- '-----BEGIN PRIVATE KEY-----' "$secret/tls.key"; then
+    echo "zk-tls: $secret/tls.key is not a PKCS#8 key (BEGIN PRIVATE KEY), the only form ZooKeeper's PEM keystore reads; with cert-manager set privateKey.encoding: PKCS8" >&2
+    return 1
+  fi
+  mkdir -p "$out"
+  (umask 077 && cat "$secret/tls.key" "$secret/tls.crt" > "$out/.keystore.pem.new" && cat "$secret/ca.crt" > "$out/.ca.pem.new")
+  # Renamed into place: ZooKeeper reloads on an event for the file's own name.
+  mv -f "$out/.keystore.pem.new" "$out/keystore.pem"
+  mv -f "$out/.ca.pem.new" "$out/ca.pem"
+}
+
+case "\${1:-}" in
+  assemble)
+    assemble
+    ;;
+  watch)
+    seen="$(cat "$secret/tls.key" "$secret/tls.crt" "$secret/ca.crt" | sha256sum)"
+    while sleep "\${ZK_TLS_WATCH_SECONDS:-${TLS_WATCH_SECONDS}}"; do
+      now="$(cat "$secret/tls.key" "$secret/tls.crt" "$secret/ca.crt" 2>/dev/null | sha256sum)"
+      if [ "$now" != "$seen" ] && assemble; then
+        seen="$now"
+        echo "zk-tls: the TLS Secret changed; keystore and truststore rebuilt" >&2
+      fi
+    done
+    ;;
+  *)
+    echo "usage: $0 assemble|watch" >&2
+    exit 2
+    ;;
+esac
+`;
+}
