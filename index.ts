@@ -1,10 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "./config";
-import { defaultClusterName, storageProvisioner, pinnedKubeconfig, clientAccessOf, HOST_ACCESS_NODE_PORT } from "./config/derived";
+import { defaultClusterName, storageProvisioner, pinnedKubeconfig, clientAccessOf, labelOf, HOST_ACCESS_NODE_PORT } from "./config/derived";
 import { TargetCluster, TargetClusterArgs } from "./components/cluster";
 import { CONTROL_PLANE_TAINT } from "./components/kind";
 import { ZooKeeperStorage } from "./components/storage";
 import { ZooKeeperEnsemble } from "./components/zookeeper";
+import { ScheduledBackup } from "./components/backup";
 
 /** The stack: its outputs are what this function returns (an output a mode lacks is left out). */
 export = (): Record<string, pulumi.Output<unknown>> => {
@@ -71,6 +72,9 @@ export = (): Record<string, pulumi.Output<unknown>> => {
       clusterDomain: config.clusterDomain,
       networkPolicy: config.networkPolicy,
       clientAccess: clientAccessOf(config),
+      metrics: config.metrics,
+      metricsAccessNamespace: config.metricsAccessNamespace,
+      monitoring: config.podMonitor ? { labels: labelOf(config.podMonitorLabel) } : undefined,
       timing: config.timing,
       zookeeper: {
         tickTime: config.tickTime,
@@ -85,6 +89,21 @@ export = (): Record<string, pulumi.Output<unknown>> => {
     },
     { provider: cluster.provider, dependsOn: [storage] },
   );
+
+  if (config.backupSchedule !== undefined) {
+    new ScheduledBackup(
+      "backup",
+      {
+        ensemble: ensemble.inCluster,
+        schedule: config.backupSchedule,
+        retain: config.backupRetain,
+        storageSize: config.backupStorageSize,
+        storageClassName: config.storageClassName,
+        expandVolume: config.storageAllowVolumeExpansion && config.clusterMode !== "render",
+      },
+      { provider: cluster.provider, dependsOn: [ensemble, storage] },
+    );
+  }
 
   return {
     namespace: ensemble.namespace,

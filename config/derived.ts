@@ -43,9 +43,15 @@ export function pinnedKubeconfig(config: Pick<StackConfig, "kubeconfig" | "kubeC
   return pinKubeconfig(fs.readFileSync(source.path, "utf8"), { context: config.kubeContext, baseDir: path.dirname(source.path) });
 }
 
+/** A key=value label setting as a label map; none when unset. */
+export function labelOf(pair: string | undefined): Record<string, string> | undefined {
+  if (pair === undefined) return undefined;
+  const at = pair.indexOf("=");
+  return { [pair.slice(0, at)]: pair.slice(at + 1) };
+}
+
 /** The ensemble's client access from the settings (clientPodLabel is key=value). */
 export function clientAccessOf(config: Pick<StackConfig, "clientAccess" | "clientPodLabel">): ClientAccess {
   if (config.clientAccess !== "labelled") return { mode: config.clientAccess };
-  const [key, value] = config.clientPodLabel!.split("=");
-  return { mode: "labelled", label: { [key]: value } };
+  return { mode: "labelled", label: labelOf(config.clientPodLabel)! };
 }

@@ -23,7 +23,11 @@ export function parseStackConfig(
     }
     const parsed = setting.schema.safeParse(input);
     if (parsed.success) (values as Record<string, unknown>)[key] = parsed.data;
-    else problems.push({ subject: key, expected: setting.expected, got: input, remedies: [{ set: key, to: setting.example }] });
+    else {
+      const why = setting.why?.(input);
+      const expected = why ? `${setting.expected}: ${why}` : setting.expected;
+      problems.push({ subject: key, expected, got: input, remedies: [{ set: key, to: setting.example }] });
+    }
   }
   for (const key of Object.keys(raw)) {
     if (key in SETTINGS || raw[key] === undefined) continue;

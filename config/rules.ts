@@ -204,6 +204,38 @@ const MODE_RULES: Rule[] = [
     }
     return { problems };
   }),
+  rule(["metrics", "networkPolicy", "metricsAccessNamespace", "podMonitor", "podMonitorLabel"], (c) => {
+    const problems: Problem[] = [];
+    if (c.podMonitor && !c.metrics) {
+      problems.push({
+        subject: "podMonitor",
+        expected: "needs metrics: the PodMonitor scrapes the servers' metrics port, and metrics is false",
+        got: c.podMonitor,
+        remedies: [
+          { set: "metrics", to: true },
+          { set: "podMonitor", to: false },
+        ],
+      });
+    }
+    if (c.podMonitorLabel !== undefined && !c.podMonitor) {
+      problems.push({
+        subject: "podMonitorLabel",
+        expected: "is only used when podMonitor is true, and podMonitor is false",
+        got: c.podMonitorLabel,
+        remedies: [{ unset: "podMonitorLabel" }, { set: "podMonitor", to: true }],
+      });
+    }
+    if (c.metricsAccessNamespace !== undefined && !(c.metrics && c.networkPolicy)) {
+      const off = !c.metrics ? "metrics" : "networkPolicy";
+      problems.push({
+        subject: "metricsAccessNamespace",
+        expected: `only narrows who may scrape the metrics port through the NetworkPolicy, and ${off} is false`,
+        got: c.metricsAccessNamespace,
+        remedies: [{ unset: "metricsAccessNamespace" }, { set: off, to: true }],
+      });
+    }
+    return { problems };
+  }),
   rule(["clusterMode", "zoneSpread"], (c) => {
     if (c.clusterMode !== "kind" || c.zoneSpread !== "required") return ok;
     return problem({

@@ -18,6 +18,8 @@ export interface Setting<T> {
   example: string;
   /** Whether a value must never be printed even when it was not set with --secret. */
   sensitive?: (raw: string) => boolean;
+  /** What exactly is wrong with a value the schema refused, added to `expected`. */
+  why?: (raw: string) => string | undefined;
 }
 
 const INTEGER = /^-?[0-9]+$/;
@@ -58,16 +60,20 @@ export function text<D extends string | undefined>(o: {
   default: D;
   description: string;
   sensitive?: (raw: string) => boolean;
+  /** What exactly is wrong with an invalid value; a value is valid when it returns undefined and `valid` accepts it. */
+  why?: (value: string) => string | undefined;
 }): Setting<string | D> {
   const valid = o.valid;
+  const why = o.why;
   return {
     type: "string",
     default: o.default,
     description: o.description,
-    schema: z.string().refine((v) => (typeof valid === "function" ? valid(v) : valid.test(v))),
+    schema: z.string().refine((v) => (typeof valid === "function" ? valid(v) : valid.test(v)) && why?.(v) === undefined),
     expected: o.expected,
     example: o.example,
     sensitive: o.sensitive,
+    why,
   };
 }
 

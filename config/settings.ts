@@ -4,6 +4,7 @@ import { integer, text, oneOf, boolean, Setting } from "./setting";
 import { KIND_DEFAULTS } from "../components/kind/config";
 import { KIND_CLUSTER_NAME } from "../components/kind/provider";
 import { kubeconfigSource } from "./derived";
+import { validateCron, BACKUP_DEFAULTS } from "../components/backup/cronjob";
 
 /** key=value, as a Kubernetes label: an optional DNS-subdomain prefix, a name, and a value. */
 const LABEL_PAIR =
@@ -136,6 +137,55 @@ export const SETTINGS = {
     example: "zk-client=true",
     default: undefined,
     description: "With clientAccess labelled: the label (key=value) a pod needs to reach the client port.",
+  }),
+  metrics: boolean({
+    default: d.metrics,
+    description:
+      "ZooKeeper's Prometheus exporter on port 7000 of each server (/metrics): a container port named metrics, a port on the headless Service, prometheus.io/* pod annotations. Changing it changes zoo.cfg and rolls the servers.",
+  }),
+  metricsAccessNamespace: text({
+    valid: DNS_LABEL,
+    expected: "must be a namespace name (a DNS label) such as monitoring",
+    example: "monitoring",
+    default: undefined,
+    description:
+      "With networkPolicy and metrics: the namespace whose pods may reach the metrics port (where Prometheus runs). Default: any pod or node.",
+  }),
+  podMonitor: boolean({
+    default: false,
+    description:
+      "With metrics: a PodMonitor and a PrometheusRule (no leader, server down, followers not in sync, requests queued, slow fsync, heap nearly full) for the Prometheus Operator; its monitoring.coreos.com/v1 CRDs must be installed.",
+  }),
+  podMonitorLabel: text({
+    valid: LABEL_PAIR,
+    expected: "must be a label as key=value, such as release=kube-prometheus-stack",
+    example: "release=kube-prometheus-stack",
+    default: undefined,
+    description:
+      "With podMonitor: a label (key=value) on the PodMonitor and PrometheusRule, the one your Prometheus selects them by (kube-prometheus-stack: release=<release>).",
+  }),
+  backupSchedule: text({
+    valid: nonEmpty,
+    why: validateCron,
+    expected: "must be a cron schedule (minute hour day-of-month month day-of-week, in UTC) or @hourly, @daily, @weekly, @monthly, @yearly",
+    example: '"0 3 * * *"',
+    default: undefined,
+    description:
+      "Cron schedule (five fields, UTC, or @hourly/@daily/@weekly/@monthly/@yearly) of in-cluster backups: a CronJob writes a backup of every persistent znode to a volume claim of its own. Unset: no scheduled backups.",
+  }),
+  backupRetain: integer({
+    min: 1,
+    max: 10000,
+    default: BACKUP_DEFAULTS.retain,
+    description: "With backupSchedule: backups kept; the oldest beyond this are deleted after each successful backup.",
+  }),
+  backupStorageSize: text({
+    valid: positive(parseByteQuantity),
+    expected: "must be a Kubernetes storage quantity such as 5Gi",
+    example: "5Gi",
+    default: BACKUP_DEFAULTS.storageSize,
+    description:
+      "With backupSchedule: size of the backup volume claim, on storageClassName; room for backupRetain + 1 backups. Set when the claim is made: later it grows only with storageAllowVolumeExpansion.",
   }),
   zoneSpread: oneOf({
     values: ["none", "preferred", "required"] as const,

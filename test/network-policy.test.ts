@@ -5,17 +5,27 @@ import { listeningPorts } from "../components/zookeeper/ports";
 import { renderStatefulSet } from "../components/zookeeper/statefulset";
 import { validateManifest } from "./support/schema";
 
-const policy = (clientAccess: ClientAccess = { mode: "any" }, tls = false) =>
-  renderNetworkPolicy(resolveEnsemble({ clientAccess, tls: tls ? { mode: "generated" } : undefined }))!;
+const policy = (clientAccess: ClientAccess = { mode: "any" }, tls = false, metrics = true, metricsAccessNamespace?: string) =>
+  renderNetworkPolicy(resolveEnsemble({ clientAccess, tls: tls ? { mode: "generated" } : undefined, metrics, metricsAccessNamespace }))!;
 const rulesFor = (p: ReturnType<typeof policy>, portName: string) =>
   p.spec.ingress.filter((r) => r.ports.some((port) => port.port === portName));
 const podLabels = renderStatefulSet(resolveEnsemble({}), "h").spec.template.metadata.labels;
 
 describe("the NetworkPolicy", () => {
-  for (const tls of [false, true]) {
-    it(`admits every port a server listens on to the right peers, and closes the loopback-only ones${tls ? " (TLS)" : ""}`, () => {
-      const p = policy({ mode: "any" }, tls);
-      for (const port of listeningPorts({ tls, metrics: false })) {
+  for (const [tls, metrics] of [
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
+  ]) {
+    const features = [tls && "TLS", metrics && "metrics"].filter(Boolean).join(", ");
+    it(`admits every port a server listens on to the right peers, and closes the loopback-only ones (${features || "plain"})`, () => {
+      const p = policy({ mode: "any" }, tls, metrics);
+      const covered = p.spec.ingress.flatMap((r) => r.ports.map((port) => port.port));
+      const listening = listeningPorts({ tls, metrics });
+      // No rule for a port nobody listens on.
+      expect(covered.filter((name) => !listening.some((l) => l.name === name))).to.deep.equal([]);
+      for (const port of listening) {
         const rules = rulesFor(p, port.name);
         if (port.audience === "pod") {
           expect(rules, `${port.name} is closed to other pods`).to.deep.equal([]);
@@ -25,8 +35,9 @@ describe("the NetworkPolicy", () => {
             { podSelector: { matchLabels: { app: "zk" } } },
           ]);
         } else {
+          // Clients and scrapers: any source by default, nodes included (exposeOnHost's NodePort, a node's Prometheus).
           expect(rules, port.name).to.have.length(1);
-          expect(rules[0], `${port.name}: any source, nodes included (exposeOnHost's NodePort)`).not.to.have.property("from");
+          expect(rules[0], `${port.name}: any source`).not.to.have.property("from");
         }
       }
     });
@@ -46,6 +57,13 @@ describe("the NetworkPolicy", () => {
     ]);
     // The quorum's rule is the same whoever the clients are.
     expect(rulesFor(policy({ mode: "namespace" }), "server")).to.deep.equal(rulesFor(policy(), "server"));
+  });
+
+  it("narrows the metrics port to the pods of metricsAccessNamespace, by the namespace's automatic name label", () => {
+    expect(rulesFor(policy({ mode: "any" }, false, true, "monitoring"), "metrics")[0].from).to.deep.equal([
+      { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } },
+    ]);
+    expect(rulesFor(policy({ mode: "namespace" }, false, false), "metrics")).to.deep.equal([]);
   });
 
   it("is not rendered when turned off", () => {

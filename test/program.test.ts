@@ -12,6 +12,13 @@ const NS = "kubernetes:core/v1:Namespace";
 const SC = "kubernetes:storage.k8s.io/v1:StorageClass";
 const CLEANUP = "pulumi-nodejs:dynamic/zookeeper:PodCleanup";
 const PVC_PATCH = "kubernetes:core/v1:PersistentVolumeClaimPatch";
+const PVC = "kubernetes:core/v1:PersistentVolumeClaim";
+const NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
+const CRONJOB = "kubernetes:batch/v1:CronJob";
+const POD_MONITOR = "kubernetes:monitoring.coreos.com/v1:PodMonitor";
+const PROMETHEUS_RULE = "kubernetes:monitoring.coreos.com/v1:PrometheusRule";
+const BACKUP = "kind-zookeeper:index:ScheduledBackup";
+const headless = (resources: Registered[]) => ofType(resources, SVC).find((r) => r.inputs.metadata.name === "zk-hs")!;
 
 const pod = (resources: Registered[]) => one(resources, STS).inputs.spec.template.spec;
 const zooCfg = (resources: Registered[]) => one(resources, CM).inputs.data["zoo.cfg"] as string;
@@ -72,6 +79,21 @@ describe("the whole program under mocks", function () {
       expect(await promiseOf(outputs.connectionString)).to.equal(
         "zk-0.zk-hs.zookeeper.svc.cluster.local:2181,zk-1.zk-hs.zookeeper.svc.cluster.local:2181,zk-2.zk-hs.zookeeper.svc.cluster.local:2181",
       );
+    });
+
+    it("exports metrics by default: the exporter in zoo.cfg, a named container port, pod annotations, the headless Service's port", () => {
+      expect(zooCfg(resources)).to.contain(
+        "metricsProvider.className=org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider\nmetricsProvider.httpHost=0.0.0.0\nmetricsProvider.httpPort=7000\n",
+      );
+      expect(pod(resources).containers[0].ports).to.deep.include({ name: "metrics", containerPort: 7000 });
+      expect(one(resources, STS).inputs.spec.template.metadata.annotations).to.deep.equal({
+        "prometheus.io/scrape": "true",
+        "prometheus.io/port": "7000",
+        "prometheus.io/path": "/metrics",
+      });
+      expect(headless(resources).inputs.spec.ports).to.deep.include({ name: "metrics", port: 7000, targetPort: "metrics" });
+      expect(ofType(resources, POD_MONITOR), "no PodMonitor without podMonitor: its CRD may be missing").to.have.length(0);
+      expect(ofType(resources, CRONJOB), "no backups unless scheduled").to.have.length(0);
     });
 
     it("uses the defaults: the tutorial's resources, the fast timing preset", () => {
@@ -171,6 +193,60 @@ describe("the whole program under mocks", function () {
       { set: { maxSessionTimeout: "60000" }, check: (r) => expect(zooCfg(r)).to.contain("maxSessionTimeout=60000\n") },
       { set: { snapRetainCount: "5" }, check: (r) => expect(zooCfg(r)).to.contain("autopurge.snapRetainCount=5\n") },
       { set: { purgeInterval: "0" }, check: (r) => expect(zooCfg(r)).to.contain("autopurge.purgeInterval=0\n") },
+      {
+        set: { metrics: "false" },
+        check: (r) => {
+          expect(zooCfg(r)).not.to.contain("metricsProvider");
+          expect(pod(r).containers[0].ports.map((p: { name: string }) => p.name)).not.to.include("metrics");
+          expect(one(r, STS).inputs.spec.template.metadata).not.to.have.property("annotations");
+          expect(headless(r).inputs.spec.ports.map((p: { name: string }) => p.name)).not.to.include("metrics");
+          expect(JSON.stringify(one(r, NETPOL).inputs.spec)).not.to.contain("metrics");
+        },
+      },
+      {
+        set: { metricsAccessNamespace: "monitoring" },
+        check: (r) => {
+          const rule = one(r, NETPOL).inputs.spec.ingress.find((i: any) => i.ports.some((p: any) => p.port === "metrics"));
+          expect(rule.from).to.deep.equal([{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }]);
+        },
+      },
+      {
+        set: { podMonitor: "true", podMonitorLabel: "release=kube-prometheus-stack" },
+        check: (r) => {
+          for (const type of [POD_MONITOR, PROMETHEUS_RULE]) {
+            const o = one(r, type);
+            expect(o.inputs.metadata).to.deep.include({ name: "zk", namespace: "zookeeper" });
+            expect(o.inputs.metadata.labels).to.include({ release: "kube-prometheus-stack" });
+          }
+          expect(one(r, POD_MONITOR).inputs.spec.podMetricsEndpoints[0].port).to.equal("metrics");
+        },
+      },
+      {
+        set: {
+          backupSchedule: "30 2 * * 1-5",
+          backupRetain: "14",
+          backupStorageSize: "8Gi",
+          clientAccess: "labelled",
+          clientPodLabel: "zk-client=true",
+        },
+        check: (r) => {
+          const cron = one(r, CRONJOB);
+          expect(cron.inputs.spec.schedule).to.equal("30 2 * * 1-5");
+          const template = cron.inputs.spec.jobTemplate.spec.template;
+          const env = Object.fromEntries(template.spec.containers[0].env.map((e: { name: string; value: string }) => [e.name, e.value]));
+          expect(env).to.include({ ZK_SERVERS: "zk-cs.zookeeper.svc.cluster.local:2181", BACKUP_RETAIN: "14" });
+          // The NetworkPolicy admits labelled pods to the client port: the backup pods carry the label.
+          expect(template.metadata.labels).to.include({ "zk-client": "true" });
+          expect(template.metadata.labels).not.to.have.property("app");
+          const claim = one(r, PVC);
+          expect(claim.inputs.spec).to.deep.include({ storageClassName: "zookeeper-data", resources: { requests: { storage: "8Gi" } } });
+          const code = ofType(r, CM).find((c) => c.inputs.metadata.name.startsWith("zk-backup-job-"))!;
+          expect(code.inputs.immutable).to.equal(true);
+          expect(code.inputs.data["backup-job.js"]).to.contain("Generated by components/backup/bundle.ts");
+          for (const o of [cron, claim, code]) expect(o.options.parent).to.contain(BACKUP);
+          expect(cron.options.dependencies.length, "the CronJob waits for its code and claim").to.be.greaterThan(1);
+        },
+      },
     ];
     for (const c of cases) {
       it(`${Object.entries(c.set)
@@ -259,6 +335,30 @@ describe("the whole program under mocks", function () {
   // Each rule and each value's parsing is tested on its own in config.test.ts; here, that the
   // program stops before it registers anything.
   describe("bad settings stop the program before any resource exists", () => {
+    it("a malformed backup schedule says what is wrong with it", async () => {
+      const run = await attemptProgram("dev", stackConfig("dev", { backupSchedule: "60 3 * * *" }));
+      expect(run.resources).to.have.length(0);
+      expect((run.error as Error).message)
+        .to.contain("backupSchedule: must be a cron schedule")
+        .and.contain('minute: "60" is outside 0-59')
+        .and.contain('got "60 3 * * *"');
+    });
+
+    it("monitoring settings that cannot work together", async () => {
+      const run = await attemptProgram(
+        "dev",
+        stackConfig("dev", { metrics: "false", podMonitor: "true", metricsAccessNamespace: "monitoring" }),
+      );
+      expect(run.resources).to.have.length(0);
+      const message = (run.error as Error).message;
+      expect(message).to.contain("podMonitor: needs metrics").and.contain("pulumi config set metrics true");
+      expect(message).to.contain(
+        "metricsAccessNamespace: only narrows who may scrape the metrics port through the NetworkPolicy, and metrics is false",
+      );
+      const label = await attemptProgram("dev", stackConfig("dev", { podMonitorLabel: "release=x" }));
+      expect((label.error as Error).message).to.contain("podMonitorLabel: is only used when podMonitor is true");
+    });
+
     it("a bad value and a broken rule: every problem in one error, and nothing registered", async () => {
       const run = await attemptProgram(
         "dev",

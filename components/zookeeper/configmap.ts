@@ -15,6 +15,7 @@ export function renderConfigFiles(s: ResolvedEnsemble): Record<string, string> {
       dataDir: DATA_PATHS.dataDir,
       dataLogDir: DATA_PATHS.dataLogDir,
       tls: s.tls ? { storeDir: TLS_PATHS.storeDir } : undefined,
+      metrics: s.metrics,
     }),
     [START_SCRIPT]: renderStartScript(),
     [PROBE_SCRIPT]: renderProbeScript(),

@@ -3,11 +3,12 @@ import * as k8s from "@pulumi/kubernetes";
 import { EnsembleOptions, resolveEnsemble, portFeatures } from "./options";
 import { clientFacingPort } from "./ports";
 import { makeCertificates, renderTlsSecret } from "./certificates";
-import { serverFqdns, clientEndpoint, connectionString } from "./names";
+import { serverFqdns, clientEndpoint, connectionString, EnsembleNames } from "./names";
 import { renderConfigFiles, renderConfigMap } from "./configmap";
 import { renderHeadlessService, renderClientService, renderNodePortService } from "./services";
 import { renderNamespace, renderDisruptionBudget } from "./policy";
 import { renderNetworkPolicy } from "./network-policy";
+import { renderPodMonitor, renderPrometheusRule } from "./metrics";
 import { renderStatefulSet, renderVolumeExpansions } from "./statefulset";
 import { PodCleanup } from "./pod-cleanup";
 import { podSelector, labelSelectorQuery } from "./labels";
@@ -25,9 +26,22 @@ export interface ZooKeeperEnsembleArgs extends EnsembleOptions {
   deleteUnreachable?: boolean;
 }
 
+/** What a client running in the cluster (e.g. the scheduled backup) needs to reach the ensemble, as plain values. */
+export interface EnsembleInCluster {
+  namespace: string;
+  names: EnsembleNames;
+  /** host:port of the client Service: the port clients use (the secure one with TLS). */
+  clientEndpoint: string;
+  /** Whether that port speaks TLS. */
+  tls: boolean;
+  /** The labels a client pod needs to pass the NetworkPolicy's client rule (clientAccess `labelled`). */
+  clientPodLabels?: Record<string, string>;
+}
+
 /**
- * A ZooKeeper ensemble: namespace, ConfigMap, headless and client Services, PodDisruptionBudget
- * and StatefulSet, with the tutorial's names by default.
+ * A ZooKeeper ensemble: namespace, ConfigMap, headless and client Services, PodDisruptionBudget,
+ * NetworkPolicy and StatefulSet, with the tutorial's names by default; optionally the TLS Secret and
+ * the Prometheus Operator's PodMonitor and PrometheusRule.
  */
 export class ZooKeeperEnsemble extends pulumi.ComponentResource {
   public readonly namespace: pulumi.Output<string>;
@@ -40,6 +54,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
   public readonly statefulSet: k8s.apps.v1.StatefulSet;
   /** With TLS from certificates the component makes: the CA clients trust (PEM). */
   public readonly caCertificate?: pulumi.Output<string>;
+  public readonly inCluster: EnsembleInCluster;
 
   constructor(name: string, args: ZooKeeperEnsembleArgs, opts?: pulumi.ComponentResourceOptions) {
     super("kind-zookeeper:index:ZooKeeperEnsemble", name, {}, opts);
@@ -106,6 +121,17 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
       );
     }
 
+    if (s.monitoring) {
+      const input = { namespace: s.namespace, names: s.names, replicas: s.replicas, labels: s.monitoring.labels };
+      // CustomResources: the Prometheus Operator's CRDs (monitoring.coreos.com/v1) must be installed.
+      for (const [suffix, object] of [
+        ["pod-monitor", renderPodMonitor(input)],
+        ["prometheus-rule", renderPrometheusRule(input)],
+      ] as const) {
+        new k8s.apiextensions.CustomResource(`${name}-${suffix}`, object, inNamespace);
+      }
+    }
+
     let tlsSecretName: pulumi.Input<string> | undefined;
     if (s.tls?.mode === "secret") tlsSecretName = s.tls.secretName;
     if (s.tls?.mode === "generated") {
@@ -146,6 +172,13 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
     this.namespace = ns ? ns.metadata.name : pulumi.output(s.namespace);
     this.serverFqdns = this.statefulSet.metadata.name.apply(() => fqdns);
     const clientPort = clientFacingPort(portFeatures(s));
+    this.inCluster = {
+      namespace: s.namespace,
+      names: s.names,
+      clientEndpoint: clientEndpoint(s.names, s.namespace, s.clusterDomain, clientPort),
+      tls: s.tls !== undefined,
+      clientPodLabels: s.networkPolicy && s.clientAccess.mode === "labelled" ? s.clientAccess.label : undefined,
+    };
     this.clientEndpoint = cs.metadata.name.apply(() => clientEndpoint(s.names, s.namespace, s.clusterDomain, clientPort));
     this.connectionString = this.statefulSet.metadata.name.apply(() => connectionString(fqdns, clientPort));
     this.registerOutputs({

@@ -18,18 +18,22 @@ function peersOf(audience: PortAudience, s: ResolvedEnsemble) {
     if (access.mode === "namespace") return [{ podSelector: {} }];
     return [{ namespaceSelector: {}, podSelector: { matchLabels: access.label } }];
   }
+  if (audience === "scrapers") {
+    const ns = s.metricsAccessNamespace;
+    return ns ? [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ns } } }] : [];
+  }
   return undefined;
 }
 
 /**
  * Ingress to the servers, port by port from the port table: the quorum and election ports from the
- * ensemble's own pods only, the client ports as `clientAccess` says, loopback-only ports from
- * nobody. Egress is left open (servers resolve and reach each other, clients reach DNS).
+ * ensemble's own pods only, the client ports as `clientAccess` says, the metrics port from the pods of
+ * `metricsAccessNamespace` (any pod or node when unset), loopback-only ports from nobody. Egress is left open (servers resolve and reach each other, clients reach DNS).
  */
 export function renderNetworkPolicy(s: ResolvedEnsemble) {
   if (!s.networkPolicy) return undefined;
   const listening = listeningPorts(portFeatures(s));
-  const audiences: PortAudience[] = ["peers", "clients"];
+  const audiences: PortAudience[] = ["peers", "clients", "scrapers"];
   const ingress = audiences.flatMap((audience) => {
     const ports = listening.filter((p) => p.audience === audience).map((p) => ({ protocol: "TCP", port: p.name }));
     const from = peersOf(audience, s);

@@ -76,6 +76,7 @@ export const ENSEMBLE_DEFAULTS = {
   clusterDomain: "cluster.local",
   networkPolicy: true,
   clientAccess: { mode: "any" } as ClientAccess,
+  metrics: true,
   timing: "fast" as TimingPreset,
   zookeeper: {
     maxClientCnxns: 60,
@@ -142,6 +143,18 @@ export interface EnsembleOptions {
    * Clients then use the secure port; the plaintext one stays on each pod's loopback. Defaults to off.
    */
   tls?: EnsembleTls;
+  /**
+   * ZooKeeper's Prometheus exporter on each server (the `metrics` port, pod annotations, a port on the
+   * headless Service). Defaults to true.
+   */
+  metrics?: boolean;
+  /** With `networkPolicy` and `metrics`: the namespace whose pods may scrape. Defaults to any pod or node. */
+  metricsAccessNamespace?: string;
+  /**
+   * With `metrics`: a PodMonitor and a PrometheusRule for the Prometheus Operator (its CRDs must be
+   * installed), carrying these labels. Defaults to none.
+   */
+  monitoring?: { labels?: Record<string, string> };
   /** Which timing preset sets tickTime, initLimit and syncLimit when they are not given. Defaults to `fast`. */
   timing?: TimingPreset;
   zookeeper?: Partial<ZooKeeperTunables>;
@@ -172,6 +185,9 @@ export interface ResolvedEnsemble {
   networkPolicy: boolean;
   clientAccess: ClientAccess;
   tls?: EnsembleTls;
+  metrics: boolean;
+  metricsAccessNamespace?: string;
+  monitoring?: { labels?: Record<string, string> };
   zookeeper: ZooKeeperTunables;
 }
 
@@ -192,6 +208,16 @@ export function resolveEnsemble(options: EnsembleOptions): ResolvedEnsemble {
       ? [{ subject: "heap", expected: "must be a JVM size such as 512m or 2g", got: heap, remedies: [{ set: "heap", to: d.heap }] }]
       : []),
     ...plan.problems,
+    ...(options.monitoring && !(options.metrics ?? d.metrics)
+      ? [
+          {
+            subject: "monitoring",
+            expected: "needs metrics: a PodMonitor scrapes the metrics port",
+            got: "metrics: false",
+            remedies: [{ set: "metrics", to: true }],
+          },
+        ]
+      : []),
   ];
   if (problems.length) throw new ArgumentError("ZooKeeperEnsemble", problems);
   const warnings = [...plan.warnings];
@@ -225,6 +251,9 @@ export function resolveEnsemble(options: EnsembleOptions): ResolvedEnsemble {
     networkPolicy: options.networkPolicy ?? d.networkPolicy,
     clientAccess: options.clientAccess ?? d.clientAccess,
     tls: options.tls,
+    metrics: options.metrics ?? d.metrics,
+    metricsAccessNamespace: options.metricsAccessNamespace,
+    monitoring: options.monitoring,
     zookeeper: { ...TIMING_PRESETS[options.timing ?? d.timing], ...d.zookeeper, ...definedOnly(options.zookeeper ?? {}) },
   };
 }
@@ -234,6 +263,6 @@ function definedOnly<T extends object>(value: T): Partial<T> {
 }
 
 /** What decides the ports a server listens on. */
-export function portFeatures(s: Pick<ResolvedEnsemble, "tls">): PortFeatures {
-  return { tls: s.tls !== undefined, metrics: false };
+export function portFeatures(s: Pick<ResolvedEnsemble, "tls" | "metrics">): PortFeatures {
+  return { tls: s.tls !== undefined, metrics: s.metrics };
 }

@@ -32,12 +32,17 @@ export const PORT_TABLE = [
   { key: "leaderElection", name: "leader-election", port: 3888, audience: () => "peers" },
   // The AdminServer: no authentication, so loopback only (zoo.cfg admin.serverAddress).
   { key: "admin", name: "admin", port: 8080, audience: () => "pod" },
+  // The Prometheus provider's default port (PrometheusMetricsProvider, apache/zookeeper release-3.9.5).
+  { key: "metrics", name: "metrics", port: 7000, audience: (f: PortFeatures) => (f.metrics ? "scrapers" : undefined) },
 ] as const satisfies readonly PortSpec[];
 
 type PortKey = (typeof PORT_TABLE)[number]["key"];
 
 /** The port numbers by key. Fixed: every tutorial command and client assumes them. */
 export const PORTS = Object.fromEntries(PORT_TABLE.map((p) => [p.key, p.port])) as { readonly [K in PortKey]: number };
+
+/** The container port names by key: what Services, probes and monitors refer to. */
+export const PORT_NAMES = Object.fromEntries(PORT_TABLE.map((p) => [p.key, p.name])) as { readonly [K in PortKey]: string };
 
 export interface ListeningPort {
   key: PortKey;

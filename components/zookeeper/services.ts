@@ -15,7 +15,9 @@ export function renderHeadlessService(s: ResolvedEnsemble) {
       clusterIP: "None",
       publishNotReadyAddresses: true,
       selector: podSelector(s.names),
-      ports: servicePorts("peers", portFeatures(s)),
+      // Also the metrics port: its endpoints are every server, Ready or not (the client Service would
+      // hand each scrape to a random Ready one).
+      ports: [...servicePorts("peers", portFeatures(s)), ...servicePorts("scrapers", portFeatures(s))],
     },
   };
 }

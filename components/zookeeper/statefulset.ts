@@ -1,5 +1,7 @@
 import { ResolvedEnsemble, DATA_PATHS, portFeatures } from "./options";
 import { containerPorts } from "./ports";
+import { metricsPodAnnotations } from "./metrics";
+import { restrictedPodSecurity, restrictedContainerSecurity } from "../pod-security";
 import { TLS_PATHS } from "./tls";
 import { ensembleLabels, podSelector } from "./labels";
 import { CONFIG_MOUNT, START_SCRIPT, PROBE_SCRIPT, PROBE_ANSWER_TIMEOUT_SECONDS } from "./scripts";
@@ -122,19 +124,12 @@ export function renderStatefulSet<Name = string>(s: ResolvedEnsemble, configMapN
       updateStrategy: { type: "RollingUpdate", rollingUpdate: { partition: 0, maxUnavailable: 1 } },
       persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
       template: {
-        metadata: { labels },
+        metadata: { labels, ...(s.metrics ? { annotations: metricsPodAnnotations() } : {}) },
         spec: {
           ...(affinity ? { affinity } : {}),
           ...(zoneSpread ? { topologySpreadConstraints: zoneSpread } : {}),
           ...(s.tolerations.length ? { tolerations: s.tolerations } : {}),
-          securityContext: {
-            runAsNonRoot: true,
-            runAsUser: ZOOKEEPER_UID,
-            runAsGroup: ZOOKEEPER_UID,
-            fsGroup: ZOOKEEPER_UID,
-            fsGroupChangePolicy: "OnRootMismatch",
-            seccompProfile: { type: "RuntimeDefault" },
-          },
+          securityContext: restrictedPodSecurity(ZOOKEEPER_UID),
           terminationGracePeriodSeconds: 30,
           // ZooKeeper never talks to the Kubernetes API, and the Service env vars would only be noise.
           automountServiceAccountToken: false,
@@ -157,15 +152,9 @@ export function renderStatefulSet<Name = string>(s: ResolvedEnsemble, configMapN
                 limits: { memory: s.memory },
               },
               ...renderProbes(s.startupSeconds),
-              securityContext: {
-                allowPrivilegeEscalation: false,
-                // The server writes its data volume and /tmp only (the JVM's perf data, Netty's
-                // native libraries); its logs go to stdout and heap dumps are off.
-                readOnlyRootFilesystem: true,
-                runAsNonRoot: true,
-                capabilities: { drop: ["ALL"] },
-                seccompProfile: { type: "RuntimeDefault" },
-              },
+              // Read-only root: the server writes its data volume and /tmp only (the JVM's perf data,
+              // Netty's native libraries); its logs go to stdout and heap dumps are off.
+              securityContext: restrictedContainerSecurity(),
               volumeMounts: [
                 { name: DATA_VOLUME, mountPath: DATA_PATHS.volumeMount },
                 { name: CONFIG_VOLUME, mountPath: CONFIG_MOUNT, readOnly: true },

@@ -1,5 +1,6 @@
 import { ZooKeeperTunables, PORTS, DATA_PATHS } from "./options";
 import { tlsZooCfgLines } from "./tls";
+import { metricsZooCfgLines } from "./metrics";
 
 /**
  * Four-letter words the probes and the tutorial's checks use. Since 3.5 only `srvr` is allowed by
@@ -28,6 +29,8 @@ export interface ZooCfgInput {
   adminServerAddress?: string;
   /** TLS: the directory of the keystore and truststore zk-tls.sh builds. */
   tls?: { storeDir: string };
+  /** The Prometheus exporter (the image ships it; Debian's 3.8 package does not, and the server then fails to start). */
+  metrics?: boolean;
 }
 
 /**
@@ -67,6 +70,8 @@ export function renderZooCfg(input: ZooCfgInput): string {
   } else if (input.bindAddress !== undefined) {
     lines.push(`clientPortAddress=${input.bindAddress}`);
   }
+  // The exporter listens on every address of the pod (or the one given): Prometheus scrapes the pod IP.
+  if (input.metrics) lines.push(...metricsZooCfgLines(input.bindAddress));
   if (input.serverFqdns.length > 1) {
     input.serverFqdns.forEach((fqdn, ordinal) => lines.push(`server.${ordinal + 1}=${fqdn}:${PORTS.server}:${PORTS.leaderElection}`));
   }

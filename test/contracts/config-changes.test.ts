@@ -34,7 +34,8 @@ function changes(before: Registered[], after: Registered[]): Change[] {
     const a = byId.get(`${b.type}::${b.name}`);
     if (!a || !isKubernetesObject(b)) return [];
     const kind = kindOf(b.type);
-    const changed = changedFields(b.inputs, a.inputs);
+    // Pulumi leaves ignored fields as they are in the cluster: no change reaches the API server.
+    const changed = changedFields(b.inputs, a.inputs).filter((f) => !matches(a.options.ignoreChanges, f));
     const providerTriggers = [...(PULUMI_KUBERNETES_REPLACES[kind] ?? []), "metadata.name", "metadata.namespace"];
     const byProvider = changed.some((f) => matches(providerTriggers, f));
     const byOption = changed.some((f) => matches(a.options.replaceOnChanges, f));
@@ -69,6 +70,15 @@ describe("contract: a change of any setting is one the cluster accepts and that 
         for (const field of c.changed.filter((f) => matches(immutable, f))) {
           expect(c.replaced, `${c.resource}: the API server refuses to update ${field}, so Pulumi must replace it`).to.equal(true);
         }
+        // A claim's size changes only where its StorageClass allows expansion (ValidatePersistentVolumeClaimUpdate).
+        if (c.kind === "PersistentVolumeClaim" && c.changed.some((f) => f.startsWith("spec.resources"))) {
+          const cls = after.resources.find(
+            (r) => kindOf(r.type) === "StorageClass" && r.inputs.metadata.name === c.after.inputs.spec.storageClassName,
+          );
+          expect(cls?.inputs.allowVolumeExpansion, `${c.resource} grows: its StorageClass must allow expansion`).to.equal(true);
+        }
+        // A claim holds data (the backups): replacing it deletes them.
+        if (c.kind === "PersistentVolumeClaim") expect(c.replaced, `${c.resource} holds data: it must never be replaced`).to.equal(false);
         if (!c.replaced) continue;
         if (c.changed.includes("metadata.name") || c.changed.includes("metadata.namespace")) {
           // A new name: created before the old one goes (ConfigMaps are named by their content).

@@ -1,6 +1,7 @@
 // Validates what the program asks Kubernetes for against the upstream OpenAPI schema, through the
 // kubernetes-models package, so a field typo or a wrong type fails a test rather than a deploy.
 import { Registered } from "./mocks";
+import { MONITORING_SHAPES, misfits } from "./prometheus-operator";
 
 /** "kubernetes:apps/v1:StatefulSet" -> the kubernetes-models class that validates it. */
 function modelFor(type: string): { apiVersion: string; kind: string; model: any } {
@@ -25,6 +26,14 @@ export function isPatch(r: Pick<Registered, "type">): boolean {
 /** Throws the schema's own message when the resource's inputs are not a valid object of its kind. */
 export function validateAgainstSchema(r: Pick<Registered, "type" | "inputs">): void {
   if (isPatch(r)) return;
+  const operator = /^kubernetes:monitoring\.coreos\.com\/v1:(.+)$/.exec(r.type);
+  if (operator) {
+    const shape = MONITORING_SHAPES[operator[1]];
+    if (!shape) throw new Error(`no shape for monitoring.coreos.com/v1 ${operator[1]} (test/support/prometheus-operator.ts)`);
+    const problems = misfits(r.inputs, shape);
+    if (problems.length) throw new Error(`${operator[1]}: ${problems.join("; ")}`);
+    return;
+  }
   const { apiVersion, kind, model } = modelFor(r.type);
   const { apiVersion: _a, kind: _k, ...rest } = r.inputs;
   new model({ apiVersion, kind, ...rest }).validate();

@@ -1,0 +1,21 @@
+// The environment the CronJob gives the backup job (cronjob.ts) and the job reads (job-entry.ts):
+// one table, so the two cannot drift apart.
+export const BACKUP_ENV = {
+  /** host:port[,host:port...] of the ensemble: the client Service. Required. */
+  servers: "ZK_SERVERS",
+  /** Directory the backups are written to and pruned in: the backup volume. Required. */
+  dir: "BACKUP_DIR",
+  /** How many backups to keep, the one just written included: an integer >= 1. Required. */
+  retain: "BACKUP_RETAIN",
+  /** Optional: one credential, <scheme>:<credentials> (digest:user:password), from a Secret. */
+  auth: "ZK_AUTH",
+  /** Optional: container patterns, as `npm run backup --containers` takes them (/locks/*,/leader). */
+  containers: "BACKUP_CONTAINERS",
+  /** Optional: seconds to wait for a session and for each request (default 10, as the command). */
+  timeout: "BACKUP_TIMEOUT_SECONDS",
+  /**
+   * Optional: the Job's activeDeadlineSeconds. A `.partial` file older than that belongs to a run
+   * Kubernetes has already killed, and is removed after the next successful backup.
+   */
+  deadline: "BACKUP_DEADLINE_SECONDS",
+} as const;
