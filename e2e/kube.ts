@@ -51,6 +51,7 @@ export class Kube {
     readonly core: InstanceType<K8s["CoreV1Api"]>,
     readonly apps: InstanceType<K8s["AppsV1Api"]>,
     readonly policy: InstanceType<K8s["PolicyV1Api"]>,
+    readonly batch: InstanceType<K8s["BatchV1Api"]>,
     readonly namespace: string,
   ) {}
 
@@ -65,6 +66,7 @@ export class Kube {
       config.makeApiClient(k8s.CoreV1Api),
       config.makeApiClient(k8s.AppsV1Api),
       config.makeApiClient(k8s.PolicyV1Api),
+      config.makeApiClient(k8s.BatchV1Api),
       namespace,
     );
   }

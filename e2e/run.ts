@@ -14,6 +14,7 @@ import { checkPrerequisites, containerEngine, describeFindings } from "../ops/li
 import { runKind } from "../components/kind/kind-cli";
 import { hostEndpoint, nothingLeft, runVerify, tutorialObjects } from "./checks";
 import { firstUp } from "./deploy";
+import { backupNow, scrapeMetrics } from "./observe";
 import { deletePod } from "./drills/delete-pod";
 import { deleteStatefulSet } from "./drills/delete-statefulset";
 import { drainNode } from "./drills/drain-node";
@@ -78,6 +79,8 @@ async function main(argv: string[]): Promise<number> {
       ["verify", () => runVerify(PROJECT_DIR, stack)],
       ["tutorial objects", () => tutorialObjects(kube)],
       ["host endpoint", () => hostEndpoint(stack, outputs)],
+      ["metrics: every server's /metrics", () => scrapeMetrics(kube)],
+      ["scheduled backup: one run now", () => backupNow(kube)],
       ["drill: delete a pod", () => deletePod(ctx)],
       ["drill: kill the leader's JVM", () => killLeader(ctx)],
       ["drill: drain a node", () => drainNode(ctx)],
