@@ -1,7 +1,8 @@
 // The rendered ensemble on real ZooKeeper servers (Debian's 3.8), each in its own network namespace,
 // this project's defaults beside the tutorial's timing, measured in the same run: formation, a
 // clean leader kill, a silent leader (cut off by a partition, and frozen), a rolling restart, start
-// to all Ready as the kubelet would probe, throughput, and the servers' GC pauses under load.
+// to all Ready as the kubelet would probe, throughput, a wiped follower's resync, and the servers' GC
+// pauses under load.
 // min/median/max of RUNS runs. Prints figures; asserts nothing. Needs root (network namespaces).
 import * as fs from "fs";
 import * as os from "os";
@@ -87,6 +88,45 @@ async function throughput(zk: LocalEnsemble, kind: "write" | "read"): Promise<nu
     clients.forEach((c) => c.close());
   }
   return ops / LOAD_SECONDS;
+}
+
+/** MB of data a follower resyncs from nothing (initLimit must cover it: README, "Failure detection"). */
+const RESYNC_MB = 90;
+
+/**
+ * A follower that lost its disk (a new volume) rejoins: RESYNC_MB of znodes are written, then more
+ * than the leader's in-memory log holds (500 proposals), so it must send a snapshot; the follower's
+ * data is wiped and it restarts. Milliseconds from its start until it serves, and how it synced.
+ */
+async function resyncFromNothing(zk: LocalEnsemble): Promise<{ ms: number; how: string }> {
+  const c = await ZkClient.open(zk.connect(), { requestMs: 30000 });
+  try {
+    await c.createNode("/big", null, OPEN_ACL);
+    const chunk = Buffer.alloc(900 * 1024, 7);
+    const count = Math.ceil((RESYNC_MB * 1024) / 900);
+    for (let i = 0; i < count; i += 10) {
+      await Promise.all(Array.from({ length: Math.min(10, count - i) }, (_, k) => c.createNode(`/big/n${i + k}`, chunk, OPEN_ACL)));
+    }
+    for (let i = 0; i < 600; i += 50) {
+      await Promise.all(Array.from({ length: 50 }, (_, k) => c.createNode(`/big/s${i + k}`, Buffer.from("x"), OPEN_ACL)));
+    }
+  } finally {
+    c.close();
+  }
+  const leader = await leaderOf(zk);
+  const follower = SERVERS.find((i) => i !== leader)!;
+  await zk.stop([follower]);
+  fs.rmSync(zk.servers[follower].dataDir, { recursive: true, force: true });
+  const leaderLog = zk.servers[leader].log;
+  const logBefore = fs.statSync(leaderLog).size;
+  const t = performance.now();
+  zk.start([follower]);
+  await zk.waitReady([follower], 120000);
+  const ms = performance.now() - t;
+  const fresh = fs.readFileSync(leaderLog, "utf8").slice(logBefore);
+  // LearnerHandler (apache/zookeeper release-3.8.0): "Sending snapshot last zxid of peer is ...", "Sending DIFF ...".
+  const how = { snapshot: "SNAP", DIFF: "DIFF", TRUNC: "TRUNC" }[/Sending (snapshot|DIFF|TRUNC)/.exec(fresh)?.[1] ?? ""] ?? "?";
+  return { ms, how };
 }
 
 /** The longest GC pause (ms) in the servers' -Xlog:gc files. */
@@ -179,6 +219,9 @@ async function oneRun(timing: TimingPreset): Promise<Figures> {
 
     f["write ops/s (8 clients)"] = await throughput(zk, "write");
     f["read ops/s (8 clients)"] = await throughput(zk, "read");
+    const resync = await resyncFromNothing(zk);
+    if (resync.how !== "SNAP") process.stderr.write(`note: the wiped follower synced by ${resync.how}, not a snapshot\n`);
+    f[`wiped follower resyncs ${RESYNC_MB} MB: start to Ready (ms)`] = resync.ms;
     f["longest GC pause under load (ms)"] = longestGcPause(gcDir);
     return f;
   } finally {

@@ -2,6 +2,7 @@
 // which every call has a bound: a request to a server without a quorum would otherwise wait forever.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const zookeeper = require("node-zookeeper-client");
+import { DigestMd5Client } from "./sasl-digest";
 
 export class ZkTimeout extends Error {}
 
@@ -64,6 +65,12 @@ export interface SessionOptions {
   /** Bound on every request of the session. Default 10 s. */
   requestMs?: number;
   auth?: Credential[];
+  /**
+   * SASL DIGEST-MD5 credentials, for servers that require SASL (enforce.auth). A connection is
+   * authenticated once: if it drops, the client stops (calls fail with CONNECTION_LOSS) rather than
+   * send unauthenticated requests, which such a server answers by closing the session.
+   */
+  sasl?: { username: string; password: string };
 }
 
 export type NodeMode = "persistent" | "persistent-sequential" | "ephemeral" | "ephemeral-sequential" | "container";
@@ -92,6 +99,7 @@ const MODE_FLAGS: Record<NodeMode, number> = {
 // Opcodes node-zookeeper-client 1.1.3 does not know (ZooDefs.OpCode); see sendAs.
 const OP_SYNC = 9;
 const OP_CREATE_CONTAINER = 19;
+const OP_SASL = 102;
 
 function int64(buffer: Buffer): bigint {
   return buffer.readBigInt64BE(0);
@@ -122,9 +130,8 @@ function fromAcl(a: any): AclEntry {
   return { perms: a.permission, scheme: a.id.scheme, id: a.id.id };
 }
 
-/** A payload of one path string (SyncRequest), for which the library has no record class. */
-function pathPayload(path: string) {
-  const bytes = Buffer.from(path);
+/** A payload of one length-prefixed byte string (SyncRequest's path, GetSASLRequest's token), for which the library has no record class. */
+function bytesPayload(bytes: Buffer) {
   return {
     setChrootPath() {},
     byteLength: () => 4 + bytes.length,
@@ -144,18 +151,27 @@ function pathPayload(path: string) {
  * flight and a reconnect. The handler is an instance method bound when each socket is made
  * (lib/ConnectionManager.js), so patching the instance before connect() covers every socket.
  */
-function guardSocketHandler(client: any): void {
+function guardSocketHandler(client: any, onUnknownCode: (code: number) => void): void {
   const manager = client.connectionManager;
   const original = manager.onSocketData;
   manager.onSocketData = function (this: any, buffer: Buffer) {
     try {
       original.call(this, buffer);
-    } catch {
+    } catch (e) {
       this.pendingBuffer = null;
       this.socket?.destroy();
+      const code = /^Unknown code: (-?\d+)$/.exec((e as Error).message)?.[1];
+      if (code !== undefined) onUnknownCode(Number(code));
     }
   };
 }
+
+/**
+ * SESSIONCLOSEDREQUIRESASLAUTH (KeeperException.Code, apache/zookeeper release-3.9.5; node-zookeeper-client
+ * 1.1.3 does not know it): the server requires SASL (enforce.auth) and closed the session, after a
+ * request without it or a failed SASL exchange.
+ */
+const SESSION_CLOSED_REQUIRE_SASL_AUTH = -124;
 
 export class ZkClient {
   private readonly client: any;
@@ -184,7 +200,12 @@ export class ZkClient {
       spinDelay: 200,
       retries: 0,
     });
-    guardSocketHandler(client);
+    let zk: ZkClient | undefined;
+    guardSocketHandler(client, (code) => {
+      if (code !== SESSION_CLOSED_REQUIRE_SASL_AUTH || !zk) return;
+      // The server closed the session: nothing more will be answered, so every call fails now.
+      zk.stop("SASL_AUTH_REQUIRED");
+    });
     const connectMs = options.connectMs ?? 10000;
     try {
       await bounded<void>(connectMs, `connect to ${connectionString}`, (done) => {
@@ -197,9 +218,46 @@ export class ZkClient {
     }
     // Sent in order on the session before any request (and again by the library on reconnect).
     for (const c of options.auth ?? []) client.addAuthInfo(c.scheme, Buffer.from(c.auth));
-    const zk = new ZkClient(client);
+    zk = new ZkClient(client);
     zk.requestMs = options.requestMs ?? 10000;
+    if (options.sasl) {
+      try {
+        await zk.saslAuthenticate(options.sasl);
+      } catch (e) {
+        client.close();
+        throw e instanceof ZkError && e.code === "SASL_AUTH_REQUIRED" ? new ZkError("AUTH_FAILED", "sasl", options.sasl.username) : e;
+      }
+      // The library would reconnect and resend the queue unauthenticated.
+      const authenticated = zk;
+      client.once("disconnected", () => authenticated.stop("CONNECTION_LOSS"));
+    }
     return zk;
+  }
+
+  /** Set once the client has stopped for good: every call then fails with this code. */
+  private stopped?: string;
+  private readonly inFlight = new Set<(code: string) => void>();
+
+  private stop(code: string): void {
+    this.stopped ??= code;
+    for (const fail of this.inFlight) fail(this.stopped);
+    this.inFlight.clear();
+    this.client.close();
+  }
+
+  /** SASL DIGEST-MD5 on this connection: the server's challenge, the response, the server's proof. */
+  private async saslAuthenticate(credentials: { username: string; password: string }): Promise<void> {
+    const digest = new DigestMd5Client(credentials.username, credentials.password);
+    // SetSASLResponse is one byte string, as a create's reply (a path) is: relabelled as a create.
+    const exchange = (token: string) =>
+      this.call(
+        "sasl",
+        credentials.username,
+        (done) => this.sendAs(OP_SASL, bytesPayload(Buffer.from(token)), jute.OP_CODES.CREATE, done),
+        (response: any) => (response?.payload?.path as string | undefined) ?? "",
+      );
+    const challenge = await exchange("");
+    digest.verify(await exchange(digest.respond(challenge)));
   }
 
   private requestMs = 10000;
@@ -326,7 +384,7 @@ export class ZkClient {
     return this.call(
       "sync",
       path,
-      (done) => this.sendAs(OP_SYNC, pathPayload(path), jute.OP_CODES.DELETE, done),
+      (done) => this.sendAs(OP_SYNC, bytesPayload(Buffer.from(path)), jute.OP_CODES.DELETE, done),
       () => undefined,
     );
   }
@@ -347,16 +405,27 @@ export class ZkClient {
     pick: (...values: any[]) => T,
   ): Promise<T> {
     const ms = this.requestMs;
+    if (this.stopped) return Promise.reject(new ZkError(this.stopped, op, path));
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new ZkTimeout(`${op} ${path}: no answer within ${ms} ms`)), ms);
+      const fail = (code: string) => {
+        clearTimeout(timer);
+        reject(new ZkError(code, op, path));
+      };
+      const timer = setTimeout(() => {
+        this.inFlight.delete(fail);
+        reject(new ZkTimeout(`${op} ${path}: no answer within ${ms} ms`));
+      }, ms);
+      this.inFlight.add(fail);
       try {
         start((err, ...values) => {
           clearTimeout(timer);
+          this.inFlight.delete(fail);
           if (err) reject(typeof err.getCode === "function" ? new ZkError(err.name, op, path) : err);
           else resolve(pick(...values));
         });
       } catch (e) {
         clearTimeout(timer);
+        this.inFlight.delete(fail);
         reject(e);
       }
     });
