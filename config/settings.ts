@@ -286,7 +286,7 @@ export const SETTINGS = {
     values: ["fast", "tutorial"] as const,
     default: d.timing,
     description:
-      "Failure-detection timing of zoo.cfg: fast (tickTime 1000, syncLimit 2, initLimit 20: writes resume about 2.3 s after the leader goes silent) or tutorial (2000, 5, 10: about 10.3 s). tickTime, syncLimit and initLimit override it one by one.",
+      "Failure-detection timing of zoo.cfg: fast (tickTime 1000, syncLimit 2, initLimit 20: writes resume about 2.5 s after the leader goes silent) or tutorial (2000, 5, 10: about 10.4 s; README: Failure detection). tickTime, syncLimit and initLimit override it one by one.",
   }),
   tickTime: integer({
     min: 1,

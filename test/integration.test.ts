@@ -104,7 +104,7 @@ describe("the rendered configuration on real ZooKeeper servers", function () {
       await withClient(zk.connect(), (c) => c.create("/read-only-root", "served"));
     });
 
-    it("the JVM runs with the configured heap over the launcher's own, exits on OutOfMemoryError and dumps no heap", async () => {
+    it("the JVM runs with the configured heap over the launcher's own and G1, exits on OutOfMemoryError and dumps no heap", async () => {
       await zk.allServing();
       // The exec chain (start script, zkServer.sh, java) keeps one PID, as in a container.
       const pid = zk.servers[0].process!.pid!;
@@ -117,6 +117,7 @@ describe("the rendered configuration on real ZooKeeper servers", function () {
       expect(stdout).to.contain(`-XX:MaxHeapSize=${parseHeap(zk.settings.heap)}`);
       expect(stdout).to.contain("-XX:+ExitOnOutOfMemoryError");
       expect(stdout).to.contain("-XX:-HeapDumpOnOutOfMemoryError");
+      expect(stdout).to.contain("-XX:+UseG1GC");
     });
 
     it("answers the tutorial's four-letter words, and only the whitelisted ones", async () => {

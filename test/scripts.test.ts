@@ -64,7 +64,7 @@ describe("the rendered scripts", () => {
         expect(fs.statSync(path.join(dir, "data", "log")).isDirectory()).to.equal(true);
         const launched = fs.readFileSync(path.join(dir, "launched"), "utf8");
         expect(launched).to.contain(`args=start-foreground ${path.join(dir, "conf", "zoo.cfg")}`);
-        expect(launched).to.contain("flags=-Xms256m -Xmx256m -XX:+ExitOnOutOfMemoryError -XX:-HeapDumpOnOutOfMemoryError");
+        expect(launched).to.contain("flags=-Xms256m -Xmx256m -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError -XX:-HeapDumpOnOutOfMemoryError");
       }
     });
 

@@ -7519,6 +7519,78 @@ function megabytes(bytes) {
   return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }
 
+// ops/lib/sasl-digest.ts
+var import_crypto = require("crypto");
+var ZOOKEEPER_DIGEST_URI = "zookeeper/zk-sasl-md5";
+var md5 = (...parts) => {
+  const h = (0, import_crypto.createHash)("md5");
+  for (const p of parts) h.update(p);
+  return h.digest();
+};
+var hex = (b) => b.toString("hex");
+function parseDirectives(text) {
+  const out = {};
+  const re = /\s*([a-zA-Z-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,]*))\s*(?:,|$)/g;
+  let m;
+  while ((m = re.exec(text)) && m[0] !== "") {
+    out[m[1].toLowerCase()] = m[2] !== void 0 ? m[2].replace(/\\(.)/g, "$1") : m[3].trim();
+  }
+  return out;
+}
+var SaslError = class extends Error {
+};
+var DigestMd5Client = class {
+  constructor(username, password, cnonce = (0, import_crypto.randomBytes)(16).toString("base64"), digestUri = ZOOKEEPER_DIGEST_URI) {
+    this.username = username;
+    this.password = password;
+    this.cnonce = cnonce;
+    this.digestUri = digestUri;
+    if (!/^[\x21-\x7e]+$/.test(username) || !/^[\x20-\x7e]+$/.test(password)) {
+      throw new SaslError("SASL DIGEST-MD5 credentials must be printable ASCII (the user name without spaces)");
+    }
+  }
+  username;
+  password;
+  cnonce;
+  digestUri;
+  expectedRspauth;
+  /** The response to the server's first challenge. */
+  respond(challenge) {
+    const d = parseDirectives(challenge);
+    if (!d.nonce) throw new SaslError(`the server's DIGEST-MD5 challenge has no nonce: ${challenge}`);
+    if (d.algorithm !== "md5-sess")
+      throw new SaslError(`the server's DIGEST-MD5 challenge asks for algorithm ${d.algorithm}, not md5-sess`);
+    const qops = (d.qop ?? "auth").split(",").map((q) => q.trim());
+    if (!qops.includes("auth")) throw new SaslError(`the server offers qop ${d.qop}, and only auth is supported`);
+    const realm = d.realm ?? "";
+    const nc = "00000001";
+    const a1 = Buffer.concat([md5(`${this.username}:${realm}:${this.password}`), Buffer.from(`:${d.nonce}:${this.cnonce}`)]);
+    const ha1 = hex(md5(a1));
+    const kd = (a2) => hex(md5(`${ha1}:${d.nonce}:${nc}:${this.cnonce}:auth:${hex(md5(a2))}`));
+    this.expectedRspauth = kd(`:${this.digestUri}`);
+    const fields = [
+      ...d.charset === "utf-8" ? ["charset=utf-8"] : [],
+      `username="${this.username}"`,
+      `realm="${realm}"`,
+      `nonce="${d.nonce}"`,
+      `nc=${nc}`,
+      `cnonce="${this.cnonce}"`,
+      `digest-uri="${this.digestUri}"`,
+      "maxbuf=65536",
+      `response=${kd(`AUTHENTICATE:${this.digestUri}`)}`,
+      "qop=auth"
+    ];
+    return fields.join(",");
+  }
+  /** Checks the server's final message (rspauth=...): the server proved it knows the password. */
+  verify(final) {
+    const rspauth = parseDirectives(final).rspauth;
+    if (!this.expectedRspauth || rspauth !== this.expectedRspauth) {
+      throw new SaslError("the server's DIGEST-MD5 rspauth does not match: it does not know this user's password");
+    }
+  }
+};
+
 // ops/lib/zk-client.ts
 var zookeeper = require_node_zookeeper_client();
 var ZkTimeout = class extends Error {
@@ -7554,6 +7626,7 @@ var MODE_FLAGS = {
 };
 var OP_SYNC = 9;
 var OP_CREATE_CONTAINER = 19;
+var OP_SASL = 102;
 function int64(buffer) {
   return buffer.readBigInt64BE(0);
 }
@@ -7578,8 +7651,7 @@ function toAclRecords(acl) {
 function fromAcl(a) {
   return { perms: a.permission, scheme: a.id.scheme, id: a.id.id };
 }
-function pathPayload(path2) {
-  const bytes = Buffer.from(path2);
+function bytesPayload(bytes) {
   return {
     setChrootPath() {
     },
@@ -7591,18 +7663,21 @@ function pathPayload(path2) {
     }
   };
 }
-function guardSocketHandler(client) {
+function guardSocketHandler(client, onUnknownCode) {
   const manager = client.connectionManager;
   const original = manager.onSocketData;
   manager.onSocketData = function(buffer) {
     try {
       original.call(this, buffer);
-    } catch {
+    } catch (e) {
       this.pendingBuffer = null;
       this.socket?.destroy();
+      const code = /^Unknown code: (-?\d+)$/.exec(e.message)?.[1];
+      if (code !== void 0) onUnknownCode(Number(code));
     }
   };
 }
+var SESSION_CLOSED_REQUIRE_SASL_AUTH = -124;
 var ZkClient = class _ZkClient {
   client;
   constructor(client) {
@@ -7626,7 +7701,11 @@ var ZkClient = class _ZkClient {
       spinDelay: 200,
       retries: 0
     });
-    guardSocketHandler(client);
+    let zk;
+    guardSocketHandler(client, (code) => {
+      if (code !== SESSION_CLOSED_REQUIRE_SASL_AUTH || !zk) return;
+      zk.stop("SASL_AUTH_REQUIRED");
+    });
     const connectMs = options.connectMs ?? 1e4;
     try {
       await bounded(connectMs, `connect to ${connectionString}`, (done) => {
@@ -7638,9 +7717,40 @@ var ZkClient = class _ZkClient {
       throw e;
     }
     for (const c of options.auth ?? []) client.addAuthInfo(c.scheme, Buffer.from(c.auth));
-    const zk = new _ZkClient(client);
+    zk = new _ZkClient(client);
     zk.requestMs = options.requestMs ?? 1e4;
+    if (options.sasl) {
+      try {
+        await zk.saslAuthenticate(options.sasl);
+      } catch (e) {
+        client.close();
+        throw e instanceof ZkError && e.code === "SASL_AUTH_REQUIRED" ? new ZkError("AUTH_FAILED", "sasl", options.sasl.username) : e;
+      }
+      const authenticated = zk;
+      client.once("disconnected", () => authenticated.stop("CONNECTION_LOSS"));
+    }
     return zk;
+  }
+  /** Set once the client has stopped for good: every call then fails with this code. */
+  stopped;
+  inFlight = /* @__PURE__ */ new Set();
+  stop(code) {
+    this.stopped ??= code;
+    for (const fail of this.inFlight) fail(this.stopped);
+    this.inFlight.clear();
+    this.client.close();
+  }
+  /** SASL DIGEST-MD5 on this connection: the server's challenge, the response, the server's proof. */
+  async saslAuthenticate(credentials) {
+    const digest = new DigestMd5Client(credentials.username, credentials.password);
+    const exchange = (token) => this.call(
+      "sasl",
+      credentials.username,
+      (done) => this.sendAs(OP_SASL, bytesPayload(Buffer.from(token)), jute.OP_CODES.CREATE, done),
+      (response) => response?.payload?.path ?? ""
+    );
+    const challenge = await exchange("");
+    digest.verify(await exchange(digest.respond(challenge)));
   }
   requestMs = 1e4;
   /** Data (null when the znode holds none, as distinct from empty) and stat. */
@@ -7753,7 +7863,7 @@ var ZkClient = class _ZkClient {
     return this.call(
       "sync",
       path2,
-      (done) => this.sendAs(OP_SYNC, pathPayload(path2), jute.OP_CODES.DELETE, done),
+      (done) => this.sendAs(OP_SYNC, bytesPayload(Buffer.from(path2)), jute.OP_CODES.DELETE, done),
       () => void 0
     );
   }
@@ -7767,16 +7877,27 @@ var ZkClient = class _ZkClient {
    */
   call(op, path2, start, pick) {
     const ms = this.requestMs;
+    if (this.stopped) return Promise.reject(new ZkError(this.stopped, op, path2));
     return new Promise((resolve, reject2) => {
-      const timer = setTimeout(() => reject2(new ZkTimeout(`${op} ${path2}: no answer within ${ms} ms`)), ms);
+      const fail = (code) => {
+        clearTimeout(timer);
+        reject2(new ZkError(code, op, path2));
+      };
+      const timer = setTimeout(() => {
+        this.inFlight.delete(fail);
+        reject2(new ZkTimeout(`${op} ${path2}: no answer within ${ms} ms`));
+      }, ms);
+      this.inFlight.add(fail);
       try {
         start((err, ...values2) => {
           clearTimeout(timer);
+          this.inFlight.delete(fail);
           if (err) reject2(typeof err.getCode === "function" ? new ZkError(err.name, op, path2) : err);
           else resolve(pick(...values2));
         });
       } catch (e) {
         clearTimeout(timer);
+        this.inFlight.delete(fail);
         reject2(e);
       }
     });

@@ -73,7 +73,10 @@ fi
 # zkEnv.sh puts its own -Xmx (ZK_SERVER_HEAP, 1000m) first and zkServer.sh its heap-dump flags before
 # these, so later flags win. The JVM is PID 1, which ignores the launcher's OnOutOfMemoryError
 # 'kill -9 %p': it must exit by itself. A heap dump the size of the heap would fill the node's disk.
-export SERVER_JVMFLAGS="-Xms$ZK_HEAP -Xmx$ZK_HEAP -XX:+ExitOnOutOfMemoryError -XX:-HeapDumpOnOutOfMemoryError \${SERVER_JVMFLAGS:-}"
+# G1 by name: under a memory limit below 1792 MiB (the default 1024Mi) the JVM does not count as a
+# server-class machine and picks the Serial collector, whose full pauses grow with the heap; the
+# pause figures in README ("Failure detection") are G1's.
+export SERVER_JVMFLAGS="-Xms$ZK_HEAP -Xmx$ZK_HEAP -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError -XX:-HeapDumpOnOutOfMemoryError \${SERVER_JVMFLAGS:-}"
 echo "start-zookeeper: server $myid ($host), heap $ZK_HEAP, config $cfg" >&2
 exec zkServer.sh start-foreground "$cfg"
 `;
