@@ -1,11 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "./config";
 import { defaultClusterName, storageProvisioner, pinnedKubeconfig, clientAccessOf, labelOf, HOST_ACCESS_NODE_PORT } from "./config/derived";
+import { STACK_KIND_ADVICE, STACK_MONITORING_ADVICE } from "./config/advice";
 import { TargetCluster, TargetClusterArgs } from "./components/cluster";
 import { CONTROL_PLANE_TAINT } from "./components/kind";
 import { ZooKeeperStorage } from "./components/storage";
 import { ZooKeeperEnsemble } from "./components/zookeeper";
 import { ScheduledBackup } from "./components/backup";
+import { parseClientUsers } from "./components/zookeeper/client-auth";
 
 /** The stack: its outputs are what this function returns (an output a mode lacks is left out). */
 export = (): Record<string, pulumi.Output<unknown>> => {
@@ -23,6 +25,7 @@ export = (): Record<string, pulumi.Output<unknown>> => {
             workers: config.workers,
             nodeImage: config.nodeImage,
             createTimeoutSeconds: config.kindCreateTimeoutSeconds,
+            advice: STACK_KIND_ADVICE,
             portMappings: hostAccess
               ? [{ containerPort: HOST_ACCESS_NODE_PORT, hostPort: config.hostPort, listenAddress: "127.0.0.1" }]
               : undefined,
@@ -72,9 +75,18 @@ export = (): Record<string, pulumi.Output<unknown>> => {
       clusterDomain: config.clusterDomain,
       networkPolicy: config.networkPolicy,
       clientAccess: clientAccessOf(config),
+      tls:
+        config.tls === "off"
+          ? undefined
+          : config.tlsSecretName !== undefined
+            ? { mode: "secret", secretName: config.tlsSecretName }
+            : { mode: "generated" },
+      tlsStage: config.tls === "off" ? undefined : config.tls,
+      // In memory only as plain text: the state and the Secret get them as secrets.
+      clientAuth: config.clientAuth === "digest" ? { users: pulumi.secret(parseClientUsers(config.clientUsers!)) } : undefined,
       metrics: config.metrics,
       metricsAccessNamespace: config.metricsAccessNamespace,
-      monitoring: config.podMonitor ? { labels: labelOf(config.podMonitorLabel) } : undefined,
+      monitoring: config.podMonitor ? { labels: labelOf(config.podMonitorLabel), advice: STACK_MONITORING_ADVICE } : undefined,
       timing: config.timing,
       zookeeper: {
         tickTime: config.tickTime,
@@ -114,5 +126,7 @@ export = (): Record<string, pulumi.Output<unknown>> => {
     ...(cluster.kubeContext ? { kubeContext: cluster.kubeContext } : {}),
     ...(cluster.kubeconfig ? { kubeconfig: cluster.kubeconfig } : {}),
     ...(hostAccess ? { hostEndpoint: pulumi.output(`127.0.0.1:${config.hostPort}`) } : {}),
+    ...(ensemble.caCertificate ? { caCertificate: ensemble.caCertificate } : {}),
+    ...(ensemble.adminPassword ? { adminPassword: ensemble.adminPassword } : {}),
   };
 };

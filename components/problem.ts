@@ -1,6 +1,6 @@
 // Bad input, in words that suit whoever gave it. A component names its own arguments and values that
-// would do; the stack layer (config/) maps them to settings and turns remedies into `pulumi config`
-// commands. The same type serves both, so a rule is written once.
+// would do; the stack layer (config/) maps them to settings and turns remedies into the commands
+// that change them. The same type serves both, so a rule is written once.
 
 /** A way out: give `set` the value `to`, leave `unset` unset, or a sentence for anything else. */
 export type Remedy = { set: string; to: string | number | boolean; why?: string } | { unset: string; why?: string } | { note: string };

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { SETTINGS, SettingKey, StackConfig } from "./settings";
-import { Setting } from "./setting";
+import { Setting } from "./setting-kinds";
 import { Problem, StackConfigError, SECRET_PLACEHOLDER } from "./problems";
 import { checkRules, ParsedValues } from "./rules";
 
@@ -19,6 +19,16 @@ export function parseStackConfig(
     const input = raw[key];
     if (input === undefined) {
       (values as Record<string, unknown>)[key] = setting.default;
+      continue;
+    }
+    if (setting.mustBeSecret && !secretKeys.has(key)) {
+      problems.push({
+        subject: key,
+        expected:
+          "must be set with --secret: it holds passwords, which would otherwise be stored in plain text in the stack file and the state",
+        got: input,
+        remedies: [{ note: `pulumi config set --secret ${key} '${setting.example}'` }],
+      });
       continue;
     }
     const parsed = setting.schema.safeParse(input);

@@ -4,7 +4,7 @@ import { Problem, Remedy, formatProblem, SECRET_PLACEHOLDER } from "../component
 export { Problem, SECRET_PLACEHOLDER };
 
 /** A remedy as a command: `pulumi config set <key> <value>`, `pulumi config rm <key>`, or the sentence. */
-function configRemedy(r: Remedy): string {
+export function configRemedy(r: Remedy): string {
   const why = "why" in r && r.why ? ` ${r.why}` : "";
   if ("set" in r) return `pulumi config set ${r.set} ${r.to}${why}`;
   if ("unset" in r) return `pulumi config rm ${r.unset}${why}`;

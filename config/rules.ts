@@ -3,7 +3,7 @@ import { parseHeap, parseByteQuantity, memoryForHeap } from "../components/zooke
 import { schedulableNodes } from "../components/kind/config";
 import { kubeconfigSource, pinnedKubeconfig } from "./derived";
 import { Problem, SECRET_PLACEHOLDER, asSettingProblem } from "./problems";
-import { StackConfig, SettingKey } from "./settings";
+import { StackConfig, SettingKey, SETTINGS } from "./settings";
 
 /** Values of the settings that parsed; a rule runs only when every setting it reads is here. */
 export type ParsedValues = Partial<StackConfig>;
@@ -232,6 +232,43 @@ const MODE_RULES: Rule[] = [
         expected: `only narrows who may scrape the metrics port through the NetworkPolicy, and ${off} is false`,
         got: c.metricsAccessNamespace,
         remedies: [{ unset: "metricsAccessNamespace" }, { set: off, to: true }],
+      });
+    }
+    return { problems };
+  }),
+  rule(["tls", "tlsSecretName", "clientAuth", "clientUsers", "backupSchedule"], (c) => {
+    const problems: Problem[] = [];
+    if (c.tlsSecretName !== undefined && c.tls === "off") {
+      problems.push({
+        subject: "tlsSecretName",
+        expected: "is only used when tls is not off, and tls is off",
+        got: c.tlsSecretName,
+        remedies: [{ set: "tls", to: "on" }, { unset: "tlsSecretName" }],
+      });
+    }
+    if (c.clientAuth === "digest" && c.clientUsers === undefined) {
+      problems.push({
+        subject: "clientUsers",
+        expected: "must be set when clientAuth is digest: the users clients authenticate as",
+        got: undefined,
+        remedies: [{ note: `pulumi config set --secret clientUsers '${SETTINGS.clientUsers.example}'` }],
+      });
+    }
+    if (c.clientUsers !== undefined && c.clientAuth !== "digest") {
+      problems.push({
+        subject: "clientUsers",
+        expected: "is only used when clientAuth is digest, and clientAuth is none",
+        got: SECRET_PLACEHOLDER,
+        remedies: [{ set: "clientAuth", to: "digest" }, { unset: "clientUsers" }],
+      });
+    }
+    if (c.backupSchedule !== undefined && c.tls === "on") {
+      problems.push({
+        subject: "backupSchedule",
+        expected:
+          "cannot be used with tls on yet: the in-cluster backup job speaks no TLS, and the plaintext port is closed to other pods (it stays open in the accept and prefer stages); back up with npm run backup --stack, which reaches each server's own loopback through a port-forward",
+        got: c.backupSchedule,
+        remedies: [{ unset: "backupSchedule" }, { set: "tls", to: "off" }],
       });
     }
     return { problems };

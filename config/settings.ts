@@ -1,10 +1,12 @@
 import { ENSEMBLE_DEFAULTS, TIMING_PRESETS } from "../components/zookeeper/options";
 import { parseHeap, parseByteQuantity, parseCpu } from "../components/zookeeper/quantities";
-import { integer, text, oneOf, boolean, Setting } from "./setting";
+import { integer, text, oneOf, boolean, Setting } from "./setting-kinds";
 import { KIND_DEFAULTS } from "../components/kind/config";
 import { KIND_CLUSTER_NAME } from "../components/kind/provider";
 import { kubeconfigSource } from "./derived";
 import { validateCron, BACKUP_DEFAULTS } from "../components/backup/cronjob";
+import { ADMIN_USER, clientUsersProblem, MIN_PASSWORD_LENGTH } from "../components/zookeeper/client-auth";
+import { TLS_STAGES } from "../components/zookeeper/transitions";
 
 /** key=value, as a Kubernetes label: an optional DNS-subdomain prefix, a name, and a value. */
 const LABEL_PAIR =
@@ -138,6 +140,35 @@ export const SETTINGS = {
     default: undefined,
     description: "With clientAccess labelled: the label (key=value) a pod needs to reach the client port.",
   }),
+  tls: oneOf({
+    values: TLS_STAGES,
+    default: "off",
+    description:
+      "TLS for the quorum and the clients: on makes the servers talk to each other over TLS only and gives clients the secure port 2281 (the plaintext 2181 stays on each pod's loopback, for the probes and port-forward), with certificates from a CA the program makes (the caCertificate output) or from tlsSecretName. A running ensemble goes there one step per update, off -> accept -> prefer -> on (or back), each a roll with no downtime; a new one may start at on (README: Security).",
+  }),
+  tlsSecretName: text({
+    valid: DNS_SUBDOMAIN,
+    expected: "must be the name of a Secret in the ensemble's namespace",
+    example: "zk-tls",
+    default: undefined,
+    description:
+      "With tls other than off: your Secret in the ensemble's namespace with tls.crt, tls.key (PKCS#8) and ca.crt, e.g. from cert-manager (privateKey.encoding: PKCS8), valid for *.zk-hs.<namespace>.svc.<clusterDomain> and zk-cs's names. Default: certificates made by the program.",
+  }),
+  clientAuth: oneOf({
+    values: ["none", "digest"] as const,
+    default: "none",
+    description: `Client authentication: digest makes every session authenticate with SASL DIGEST-MD5 as one of clientUsers, or as the super user ${ADMIN_USER} whose password the program makes (the adminPassword output). Changing it rolls the servers.`,
+  }),
+  clientUsers: text({
+    valid: (v) => clientUsersProblem(v) === undefined,
+    why: clientUsersProblem,
+    mustBeSecret: true,
+    expected: `must be user:password[,user:password...], user names of letters, digits and '_', passwords of at least ${MIN_PASSWORD_LENGTH} printable characters`,
+    example: "app:<a password of 12 or more characters>",
+    default: undefined,
+    description:
+      "With clientAuth digest (required then, and set with --secret): the users, as user:password[,user:password...]. Changing it rolls the servers.",
+  }),
   metrics: boolean({
     default: d.metrics,
     description:
@@ -195,7 +226,8 @@ export const SETTINGS = {
   replicas: integer({
     min: 1,
     default: d.replicas,
-    description: "Number of ZooKeeper servers. Odd counts are usual: an even count tolerates no more failures than one fewer.",
+    description:
+      "Number of ZooKeeper servers. Odd counts are usual: an even count tolerates no more failures than one fewer. A running ensemble grows or shrinks one server per update (each changes every server's list and rolls them).",
   }),
   heap: text({
     valid: (v) => parseHeap(v) !== undefined,

@@ -11,7 +11,7 @@ import type { ThrowawayStack } from "./stack";
 import type { Timings } from "./timings";
 
 /** Seconds in a Go duration as the kubelet prints it (1m2.5s, 950ms, 7.1s). */
-export function goDurationSeconds(text: string): number | undefined {
+function goDurationSeconds(text: string): number | undefined {
   const units: Record<string, number> = { h: 3600, m: 60, s: 1, ms: 0.001, us: 1e-6, µs: 1e-6, ns: 1e-9 };
   const parts = [...text.matchAll(/([0-9.]+)(h|ms|m|s|us|µs|ns)/g)];
   return parts.length ? parts.reduce((sum, [, n, unit]) => sum + Number(n) * units[unit], 0) : undefined;

@@ -1,12 +1,14 @@
-// npm run backup -- --servers host:port[,...] --out backup.jsonl [--auth digest:user:password]
-//                   [--containers /path,/parent/*] [--timeout seconds]
-// A logical backup of every persistent znode (ops/lib/backup/format.ts describes the file).
+// npm run backup -- --servers host:port[,...] | --stack <name>  --out backup.jsonl
+//                   [--auth digest:user:password] [--containers /path,/parent/*] [--timeout seconds]
+// A logical backup of every persistent znode (ops/lib/backup/format.ts describes the file), from
+// any ensemble (--servers) or a deployed stack's, through a port-forward to each pod (--stack).
 import { runBackup } from "./lib/backup/backup";
-import { containerPatternsOf, credentialsOf, endpointOf, newFile, parseOptions, required, runCommand, timeoutMsOf } from "./lib/backup/cli";
+import { containerPatternsOf, credentialsOf, newFile, parseOptions, required, runCommand, timeoutMsOf } from "./lib/backup/cli";
 import { megabytes, throttledProgress } from "./lib/backup/progress";
+import { endpointOf, withEndpoint } from "./lib/backup/target";
 
 const USAGE =
-  "npm run backup -- --servers host:port[,host:port...] --out <file> [--auth digest:user:password]... " +
+  "npm run backup -- (--servers host:port[,host:port...] | --stack <name>) --out <file> [--auth digest:user:password]... " +
   "[--containers /path,/parent/*]... [--timeout seconds]";
 
 void runCommand("backup", async () => {
@@ -27,18 +29,22 @@ void runCommand("backup", async () => {
     process.stdout.write(`usage: ${USAGE}\n`);
     return 0;
   }
-  const endpoint = endpointOf(values, USAGE);
   const out = newFile(required(values, "out", USAGE), "out");
   const timeoutMs = timeoutMsOf(values);
-  const { header, trailer } = await runBackup({
-    endpoint,
-    out,
-    auth: credentialsOf(values),
-    containerPatterns: containerPatternsOf(values),
-    connectMs: timeoutMs,
-    requestMs: timeoutMs,
-    progress: throttledProgress("backup"),
-  });
+  const auth = credentialsOf(values);
+  const containerPatterns = containerPatternsOf(values);
+  const endpoint = await endpointOf(values, USAGE, "backup");
+  const { header, trailer } = await withEndpoint(endpoint, () =>
+    runBackup({
+      endpoint,
+      out,
+      auth,
+      containerPatterns,
+      connectMs: timeoutMs,
+      requestMs: timeoutMs,
+      progress: throttledProgress("backup"),
+    }),
+  );
   const c = trailer.counts;
   const skipped = `skipped ${c.ephemeralSkipped} ephemeral, ${c.systemSkipped} under /zookeeper, ${c.vanished} deleted while being read`;
   const consistency = trailer.quiescent

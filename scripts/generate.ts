@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { SETTINGS } from "../config/settings";
-import { Setting, declaredInProject } from "../config/setting";
+import { Setting, declaredInProject } from "../config/setting-kinds";
 import { GOLDEN_DIR, goldenFile, goldenText, stackNames } from "../test/support/golden";
 import { bundleBackupJob } from "../components/backup/bundle";
 import { BACKUP_JOB_BUNDLE, readBackupJobBundle } from "../components/backup/bundle-file";

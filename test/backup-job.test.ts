@@ -27,7 +27,8 @@ import { backupFileName, isBackupFile } from "../components/backup/files";
 import { ensembleNames } from "../components/zookeeper/names";
 import { podSelector } from "../components/zookeeper/labels";
 import { validateManifest } from "./support/schema";
-import { LocalEnsemble } from "./support/zk-ensemble";
+import { LocalEnsemble, LOCAL_ADMIN_PASSWORD } from "./support/zk-ensemble";
+import { ADMIN_USER } from "../components/zookeeper/client-auth";
 
 const MiB = 1024 * 1024;
 
@@ -209,6 +210,60 @@ describe("scheduled backups", function () {
       expect(auth.code).to.equal(2);
       expect(auth.stderr).to.contain(BACKUP_ENV.auth).and.not.contain("s3cr3t");
       expect(fs.readdirSync(dir)).to.deep.equal([]);
+    });
+  });
+
+  describe("run against a server that requires SASL (clientAuth digest, its rendered config and JAAS file)", () => {
+    let zk: LocalEnsemble | undefined;
+    let root: string;
+    let script: string;
+    before(async function () {
+      this.timeout(90000);
+      root = fs.mkdtempSync(path.join(os.tmpdir(), "kz-backup-job-sasl-"));
+      script = path.join(root, "code", "backup-job.js");
+      fs.mkdirSync(path.dirname(script));
+      fs.writeFileSync(script, readBackupJobBundle());
+      zk = new LocalEnsemble({ replicas: 1, clientAuth: { users: [{ name: "app", password: "app-Pa55word-1" }] } }, 105);
+      zk.start();
+      await zk.waitReady(undefined, 60000);
+    });
+    after(async () => {
+      await zk?.destroy();
+      if (root) fs.rmSync(root, { recursive: true, force: true });
+    });
+    const saslEnv = (dir: string) => {
+      const env = podSpec({ saslUser: { username: ADMIN_USER, passwordSecret: { name: "zk-auth-0", key: "admin-password" } } })
+        .containers[0].env;
+      expect(env.find((e) => e.name === BACKUP_ENV.saslPassword)).to.deep.equal({
+        name: BACKUP_ENV.saslPassword,
+        valueFrom: { secretKeyRef: { name: "zk-auth-0", key: "admin-password" } },
+      });
+      return { ...jobEnv(zk!.connect(), dir, 2), [BACKUP_ENV.saslUsername]: ADMIN_USER, [BACKUP_ENV.saslPassword]: LOCAL_ADMIN_PASSWORD };
+    };
+
+    it("as the super user, with the password from the CronJob's Secret reference, it writes a backup", async () => {
+      const dir = path.join(root, "ok");
+      fs.mkdirSync(dir);
+      const run = await runJob(script, saslEnv(dir));
+      expect(run.code, run.stderr).to.equal(0);
+      expect(backupsIn(dir)).to.have.length(1);
+    });
+
+    it("without credentials it fails (exit 1) saying the servers require SASL, and writes nothing", async () => {
+      const dir = path.join(root, "none");
+      fs.mkdirSync(dir);
+      const run = await runJob(script, jobEnv(zk!.connect(), dir, 2));
+      expect(run.code).to.equal(1);
+      expect(run.stderr).to.match(/SASL/);
+      expect(backupsIn(dir)).to.deep.equal([]);
+    });
+
+    it("a user without a password is refused with exit 2, before connecting", async () => {
+      const dir = path.join(root, "half");
+      fs.mkdirSync(dir);
+      const run = await runJob(script, { ...jobEnv(zk!.connect(), dir, 2), [BACKUP_ENV.saslUsername]: ADMIN_USER });
+      expect(run.code).to.equal(2);
+      expect(run.stderr).to.contain(`${BACKUP_ENV.saslUsername} and ${BACKUP_ENV.saslPassword} go together`);
     });
   });
 

@@ -106,6 +106,7 @@ describe("stack configuration", () => {
       [{ kindCreateTimeoutSeconds: "5" }, "kindCreateTimeoutSeconds: must be an integer >= 30"],
       [{ startupTimeoutSeconds: "10" }, "startupTimeoutSeconds: must be an integer >= 30"],
       [{ clientAccess: "labelled", clientPodLabel: "zk-client" }, "clientPodLabel: must be a label as key=value"],
+      [{ backupRetain: "0" }, 'backupRetain: must be an integer from 1 to 10000, got "0" (pulumi config set backupRetain 7)'],
       // The Pulumi CLI refuses these for a typed key first; front ends without the CLI (mocks) rely on ours.
       [{ exposeOnHost: "yes" }, 'exposeOnHost: must be true or false, got "yes"'],
       [{ storageAllowVolumeExpansion: "1" }, "storageAllowVolumeExpansion: must be true or false"],
@@ -213,5 +214,62 @@ describe("stack configuration", () => {
         expect(() => parseStackConfig(stackConfig(stack)), stack).not.to.throw();
       }
     });
+  });
+  describe("TLS and client authentication", () => {
+    const secret = ["clientUsers"];
+    it("tls on and clientAuth digest with users set with --secret are accepted", () => {
+      const { config } = parseStackConfig(
+        { tls: "on", clientAuth: "digest", clientUsers: "app:app-Pa55word,ops_1:another-Pa55" },
+        new Set(secret),
+      );
+      expect(config).to.include({ tls: "on", clientAuth: "digest" });
+    });
+
+    it("users set without --secret are refused, without their value", () => {
+      const [problem] = problemsOf({ clientAuth: "digest", clientUsers: "app:app-Pa55word" });
+      expect(problem).to.contain("clientUsers: must be set with --secret");
+      expect(problem).to.contain("pulumi config set --secret clientUsers");
+      expect(problem).not.to.contain("app-Pa55word");
+    });
+
+    const userCases: [string, string][] = [
+      ["app", "entry 1 of 1 has no ':' between the user and the password"],
+      ["app:Pa55-sh0rt", "entry 1 of 1: user app's password is shorter than 12 characters"],
+      ["app-1:app-Pa55word", "entry 1 of 1: the user name must be a letter followed by up to 63 letters, digits or '_'"],
+      ["zkadmin:app-Pa55word", "entry 1 of 1: zkadmin is the program's own super user"],
+      ["app:app-Pa55word,app:app-Pa55word2", "entry 2 of 2: user app is listed twice"],
+      ['app:app-Pa55"word', "password must be printable ASCII without"],
+      ["app:app-Pa55${word}", "password must be printable ASCII without"],
+    ];
+    for (const [users, why] of userCases) {
+      it(`a bad user list is refused with what is wrong in it, never the password: ${why}`, () => {
+        const problems = problemsOf({ clientAuth: "digest", clientUsers: users }, secret);
+        expect(problems).to.have.length(1);
+        expect(problems[0]).to.contain(`clientUsers: must be user:password[,user:password...]`);
+        expect(problems[0]).to.contain(why);
+        expect(problems[0]).to.contain("got [secret]");
+        for (const password of users.match(/[^:,]*Pa55[^,]*/g) ?? []) expect(problems[0]).not.to.contain(password);
+      });
+    }
+
+    const ruleCases: [Record<string, string>, string][] = [
+      [{ clientAuth: "digest" }, "clientUsers: must be set when clientAuth is digest"],
+      [{ clientUsers: "app:app-Pa55word" }, "clientUsers: is only used when clientAuth is digest, and clientAuth is none, got [secret]"],
+      [
+        { tlsSecretName: "zk-certs" },
+        'tlsSecretName: is only used when tls is not off, and tls is off, got "zk-certs" (pulumi config set tls on',
+      ],
+      [{ tls: "on", backupSchedule: "0 3 * * *" }, "backupSchedule: cannot be used with tls on yet"],
+      [{ tls: "yes" }, 'tls: must be one of off, accept, prefer, on, got "yes"'],
+      [{ clientAuth: "sasl" }, 'clientAuth: must be one of none, digest, got "sasl"'],
+    ];
+    for (const [raw, message] of ruleCases) {
+      it(JSON.stringify(raw), () => {
+        const problems = problemsOf(raw, secret);
+        expect(problems).to.have.length(1);
+        expect(problems[0]).to.contain(message);
+        expect(problems[0]).not.to.contain("app-Pa55word");
+      });
+    }
   });
 });

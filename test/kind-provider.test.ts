@@ -3,7 +3,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { spawn } from "child_process";
 import * as yaml from "js-yaml";
-import { useMocks, settle, one } from "./support/mocks";
+import { useMocks, settle, one, runProgram } from "./support/mocks";
+import { stackConfig } from "./support/stack-files";
 import { useFakeKind } from "./support/fake-kind";
 import { readyNode } from "./support/fake-kube-api";
 import { KindCluster } from "../components/kind/cluster";
@@ -96,6 +97,22 @@ describe("the kind cluster", function () {
       expect(inputs.name).to.equal("kind-zookeeper-dev");
       expect(inputs.providerVersion).to.equal(KIND_PROVIDER_VERSION);
       expect(yaml.load(inputs.config)).to.deep.equal(renderKindConfig({ workers: 3, nodeImage: KIND_NODE_IMAGE }));
+    });
+
+    it("its serialized code requires only Node's built-in modules, each by a literal name", async () => {
+      // Pulumi writes a captured module as require("<module>") (pulumi/pulumi v3.248.0
+      // sdk/nodejs/runtime/closure/serializeClosure.ts), and the provider's own requires stay as
+      // written; anything but a built-in would have to resolve where the provider host runs.
+      const { serialized } = await serializedKindResource({ clusterName: "zk-test" });
+      const required = [...serialized.matchAll(/\brequire\s*\(([^)]*)\)/g)].map((m) => m[1].trim());
+      expect(required, "the provider requires something").to.not.be.empty;
+      const builtins = new Set(require("module").builtinModules as string[]);
+      for (const arg of required) {
+        expect(arg, "a literal module name").to.match(/^"[^"]+"$/);
+        const name = JSON.parse(arg).replace(/^node:/, "");
+        expect(builtins.has(name), `${name} is a built-in module`).to.equal(true);
+      }
+      expect(serialized, "no dynamic import()").to.not.match(/\bimport\s*\(/);
     });
 
     it("create runs kind with the rendered config and a wait, and returns kubeconfig, endpoint and nodes", async () => {
@@ -214,7 +231,7 @@ describe("the kind cluster", function () {
         process.env.PATH = path.join(kind.state, "empty");
         const error = await rejection(provider.create(inputs));
         expect(error.message).to.contain("kind is not on PATH. Install kind v0.32.0");
-        expect(error.message).to.contain("clusterMode existing");
+        expect(error.message).to.contain("Or deploy into a cluster that exists instead of creating one with kind.");
       });
 
       it("no container engine running", async () => {
@@ -230,7 +247,8 @@ describe("the kind cluster", function () {
         const error = await rejection(provider.create(inputs));
         expect(error.message).to.contain('a kind cluster named "zk-test" already exists and is not managed by this stack');
         expect(error.message).to.contain("kind delete cluster --name zk-test");
-        expect(error.message).to.contain("pulumi config set clusterName");
+        expect(error.message).to.contain("or give the cluster another name (clusterName)");
+        expect(error.message).to.contain("this one, through its kubectl context kind-zk-test");
         expect(kind.calls().some((c) => c.startsWith("create"))).to.equal(false);
         expect(kind.clusters(), "the user's cluster is left alone").to.deep.equal(["zk-test"]);
       });
@@ -250,9 +268,42 @@ describe("the kind cluster", function () {
         // The limit is kind's --wait plus a grace of 120 s; -119 leaves one second.
         const error = await rejection(provider.create({ ...inputs, createTimeoutSeconds: -119 }));
         expect(error.message).to.contain("did not finish within 1 s and was stopped; the partial cluster was deleted");
-        expect(error.message).to.contain("kindCreateTimeoutSeconds");
+        expect(error.message).to.contain("or raise the time limit (createTimeoutSeconds)");
         expect(kind.calls().at(-1)).to.equal("delete cluster --name zk-test");
         expect(kind.clusters()).to.deep.equal([]);
+      });
+    });
+
+    describe("the same failures in a stack, whose advice names its settings", () => {
+      let provider: any;
+      let inputs: KindClusterInputs;
+      beforeEach(async () => {
+        // The dev stack's own kind cluster, as index.ts registers it.
+        const { resources } = await runProgram("dev", stackConfig("dev", { clusterName: "zk-test" }));
+        const { __provider, ...rest } = one(resources, KIND_TYPE).inputs;
+        provider = requireFromString(__provider).handler();
+        inputs = rest as KindClusterInputs;
+      });
+
+      it("kind not on PATH", async () => {
+        process.env.PATH = path.join(kind.state, "empty");
+        const error = await rejection(provider.create(inputs));
+        expect(error.message).to.contain(
+          "Or deploy into a cluster that exists (pulumi config set clusterMode existing, with kubeconfig and kubeContext).",
+        );
+      });
+
+      it("a cluster of that name already exists outside this stack", async () => {
+        kind.addCluster("zk-test");
+        const error = await rejection(provider.create(inputs));
+        expect(error.message).to.contain("or give this stack another cluster (pulumi config set clusterName <another-name>)");
+        expect(error.message).to.contain("or deploy into a cluster that exists (pulumi config set clusterMode existing");
+      });
+
+      it("a create that times out", async () => {
+        kind.fail("hang");
+        const error = await rejection(provider.create({ ...inputs, createTimeoutSeconds: -119 }));
+        expect(error.message).to.contain("or raise the time limit (pulumi config set kindCreateTimeoutSeconds 900)");
       });
     });
   });

@@ -250,6 +250,14 @@ describe("metrics", () => {
       expect(alertRules(input()).find((r) => r.alert === "ZooKeeperNoLeader")!.labels.severity).to.equal("critical");
     });
 
+    it("tells how to raise the heap in the deployer's terms: the heap argument unless advice says otherwise", () => {
+      const heapAlert = (over: Partial<MonitoringInput>) => alertRules(input(over)).find((r) => r.alert === "ZooKeeperHeapNearlyFull")!;
+      expect(heapAlert({}).annotations.description).to.contain("Raise the heap (the heap argument; memory follows it unless set)");
+      expect(heapAlert({ advice: { raiseHeap: "helm upgrade --set heap=2g" } }).annotations.description).to.contain(
+        "Raise the heap (helm upgrade --set heap=2g; memory follows it unless set)",
+      );
+    });
+
     it("writes expressions with balanced brackets", () => {
       const pairs: Record<string, string> = { ")": "(", "]": "[", "}": "{" };
       for (const r of alertRules(input())) {

@@ -219,6 +219,9 @@ describe("the whole program under mocks", function () {
             expect(o.inputs.metadata.labels).to.include({ release: "kube-prometheus-stack" });
           }
           expect(one(r, POD_MONITOR).inputs.spec.podMetricsEndpoints[0].port).to.equal("metrics");
+          // The alerts speak the stack's language: the ensemble names its argument, the stack its setting.
+          const heap = one(r, PROMETHEUS_RULE).inputs.spec.groups[0].rules.find((a: any) => a.alert === "ZooKeeperHeapNearlyFull");
+          expect(heap.annotations.description).to.contain("Raise the heap (pulumi config set heap <size, e.g. 2g>;");
         },
       },
       {

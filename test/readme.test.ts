@@ -31,6 +31,16 @@ describe("README and Pulumi.yaml stay true", function () {
     expect(documented).to.deep.equal(exported);
   });
 
+  it("installs for the test command exactly the Debian packages that CI installs (.ci/run's packages=)", () => {
+    const ci = fs.readFileSync(path.join(ROOT, ".ci", "run"), "utf8");
+    const ciLine = /^packages="([^"]*)"$/m.exec(ci);
+    expect(ciLine, ".ci/run has one packages= line").to.not.equal(null);
+    const readmeLines = [...readme.matchAll(/^sudo apt-get install ([^#\n]*)/gm)];
+    expect(readmeLines, "README has one apt-get install line").to.have.length(1);
+    const words = (list: string) => list.trim().split(/\s+/).sort();
+    expect(words(readmeLines[0][1])).to.deep.equal(words(ciLine![1]));
+  });
+
   it("gives the test command that CI runs", () => {
     expect(readme).to.contain("```sh\nnpm test\n```");
     const ci = fs.readFileSync(path.join(ROOT, ".ci", "run"), "utf8");

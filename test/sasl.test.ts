@@ -8,7 +8,8 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import { LocalEnsemble } from "./support/zk-ensemble";
+import { LocalEnsemble, LOCAL_ADMIN_PASSWORD } from "./support/zk-ensemble";
+import { ADMIN_USER } from "../components/zookeeper/client-auth";
 import { AclEntry, OPEN_ACL, ZkClient, ZkError } from "../ops/lib/zk-client";
 import { DigestMd5Client, parseDirectives, SaslError, ZOOKEEPER_DIGEST_URI } from "../ops/lib/sasl-digest";
 
@@ -117,6 +118,50 @@ describe("SASL DIGEST-MD5", function () {
         expect((await c.read("/sasl-open")).data!.toString()).to.equal("x");
       } finally {
         c.close();
+      }
+    });
+  });
+  describe("the rendered configuration (clientAuth digest): zoo.cfg, the start script and the JAAS file, on three servers", () => {
+    const users = [{ name: "app", password: "app-Pa55word-1" }];
+    let zk: LocalEnsemble;
+    before(async () => {
+      zk = new LocalEnsemble({ replicas: 3, clientAuth: { users } }, ADDRESS_BASE + 1);
+      zk.start();
+      await zk.waitReady(undefined, 60000);
+    });
+    after(async () => {
+      await zk?.destroy();
+    });
+    const openAs = (sasl?: { username: string; password: string }) =>
+      ZkClient.open(zk.connect(), { connectMs: 5000, requestMs: 5000, sasl });
+
+    it("the quorum forms and every server passes its readiness probe (four-letter words need no session)", async () => {
+      for (const server of zk.servers) expect((await zk.probe(server.ordinal, "ready")).ok, server.hostname).to.equal(true);
+    });
+
+    it("a user of clientUsers writes and reads under an ACL of its own; the super user reads it too", async () => {
+      const app = await openAs({ username: "app", password: users[0].password });
+      try {
+        await app.createNode("/rendered-sasl", Buffer.from("v1"), ONLY_APP);
+      } finally {
+        app.close();
+      }
+      const admin = await openAs({ username: ADMIN_USER, password: LOCAL_ADMIN_PASSWORD });
+      try {
+        expect((await admin.read("/rendered-sasl")).data!.toString()).to.equal("v1");
+      } finally {
+        admin.close();
+      }
+    });
+
+    it("a wrong password is refused, and a session without SASL is closed before it reads", async () => {
+      const wrong = await openAs({ username: "app", password: "not-the-password" }).catch((e) => e);
+      expect((wrong as ZkError).code).to.equal("AUTH_FAILED");
+      const none = await openAs();
+      try {
+        expect(((await none.read("/").catch((e) => e)) as ZkError).code).to.equal("SASL_AUTH_REQUIRED");
+      } finally {
+        none.close();
       }
     });
   });

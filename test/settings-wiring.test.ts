@@ -25,8 +25,8 @@ describe("every setting changes what the program registers", function () {
   useHomeWithKubeconfig();
   for (const [key, variant] of Object.entries(SETTING_VARIANTS)) {
     it(key, async () => {
-      const before = await runProgram(variant.stack, stackConfig(variant.stack, variant.base));
-      const after = await runProgram(variant.stack, stackConfig(variant.stack, { ...variant.base, ...variant.set }));
+      const before = await runProgram(variant.stack, stackConfig(variant.stack, variant.base), variant.secret);
+      const after = await runProgram(variant.stack, stackConfig(variant.stack, { ...variant.base, ...variant.set }), variant.secret);
       expect(registration(after.resources)).not.to.deep.equal(registration(before.resources));
     });
   }

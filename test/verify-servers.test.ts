@@ -3,12 +3,11 @@
 // server hung, one down, the quorum lost. Then the --stack checks over the same servers, each pod
 // reached through its own port-forward of a stand-in API server.
 import { expect } from "chai";
-import * as http from "http";
-import * as net from "net";
 import * as path from "path";
 import { execFile } from "child_process";
 import type { V1Pod } from "@kubernetes/client-node";
 import { LocalEnsemble } from "./support/zk-ensemble";
+import { portForwardKubeconfig, startPortForwardStandIn } from "./support/port-forward";
 import { BOUNDS } from "../ops/lib/verify/bounds";
 import { stackTarget } from "../ops/lib/verify/stack-target";
 import { verifyTarget } from "../ops/lib/verify/stack-mode";
@@ -53,67 +52,6 @@ function row(stdout: string, check: string, server = "-"): { result: string; det
   const found = rows(stdout).find((r) => r[0] === check && r[1] === server);
   if (!found) throw new Error(`no row ${check} ${server} in:\n${stdout}`);
   return { result: found[2], detail: found[3] };
-}
-
-/**
- * A stand-in API server for port-forward alone, framed as the kubelet frames it (kubernetes
- * pkg/kubelet/cri/streaming/portforward/websocket.go, protocol v4.channel.k8s.io): per port a data
- * channel 0 and an error channel 1, each opened with the port as 2 bytes little endian; the
- * connection to the pod's port relayed on channel 0; a failure written to channel 1; the WebSocket
- * closed when the pod's side closes. Pod zk-N's port is reached at `address(pod)`.
- */
-async function startPortForwardStandIn(
-  address: (pod: string) => string,
-): Promise<{ url: string; forwarded: string[]; close(): Promise<void> }> {
-  // ws is @kubernetes/client-node's own WebSocket library (a dependency of it).
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { WebSocketServer } = require("ws");
-  const forwarded: string[] = [];
-  const server = http.createServer((_req, res) => {
-    res.writeHead(404);
-    res.end();
-  });
-  const wss = new WebSocketServer({
-    noServer: true,
-    handleProtocols: (p: Set<string>) => (p.has("v4.channel.k8s.io") ? "v4.channel.k8s.io" : false),
-  });
-  server.on("upgrade", (req, socket, head) => {
-    const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/portforward\?ports=(\d+)$/.exec(req.url ?? "");
-    if (!m) {
-      socket.destroy();
-      return;
-    }
-    const [, namespace, pod, portText] = m;
-    const port = Number(portText);
-    wss.handleUpgrade(req, socket, head, (ws: any) => {
-      forwarded.push(`${namespace}/${pod}:${port}`);
-      const frame = (channel: number, data: Buffer) => ws.send(Buffer.concat([Buffer.from([channel]), data]));
-      const portBytes = Buffer.alloc(2);
-      portBytes.writeUInt16LE(port);
-      frame(0, portBytes);
-      frame(1, portBytes);
-      const target = net.connect(port, address(pod));
-      target.on("data", (d) => frame(0, d));
-      target.on("end", () => ws.close());
-      target.on("error", (e) => {
-        frame(1, Buffer.from(`error forwarding port ${port} to pod ${pod}, uid : ${e.message}`));
-        ws.close();
-      });
-      ws.on("message", (d: Buffer) => {
-        if (d[0] === 0) target.write(d.subarray(1));
-      });
-      ws.on("close", () => target.destroy());
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
-    forwarded,
-    close: async () => {
-      for (const c of wss.clients) c.terminate();
-      await new Promise<void>((r) => server.close(() => r()));
-    },
-  };
 }
 
 describe("npm run verify -- --servers against real ZooKeeper servers", function () {
@@ -215,14 +153,7 @@ describe("npm run verify -- --servers against real ZooKeeper servers", function 
     await zk.allServing();
     const api = await startPortForwardStandIn((pod) => zk.servers[Number(pod.split("-")[1])].address);
     try {
-      const kubeconfig = [
-        "apiVersion: v1",
-        "kind: Config",
-        `clusters: [{name: c, cluster: {server: "${api.url}", insecure-skip-tls-verify: true}}]`,
-        "users: [{name: u, user: {token: t}}]",
-        "contexts: [{name: c, context: {cluster: c, user: u}}]",
-        "current-context: c",
-      ].join("\n");
+      const kubeconfig = portForwardKubeconfig(api.url);
       const t = stackTarget("dev", {
         namespace: "zookeeper",
         serverFqdns: zk.servers.map((s) => s.fqdn),

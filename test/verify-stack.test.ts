@@ -7,56 +7,12 @@ import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { execFile } from "child_process";
 import { pulumiBackend } from "../ops/lib/backend";
 import { startFakeKubeApi, FakeKubeApi } from "./support/fake-kube-api";
-
-const ROOT = path.join(__dirname, "..");
-const STAND_IN_BIN = path.join(ROOT, "test", "fixtures", "bin");
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a node script as a user would, with a PATH of the stand-in pulumi (or none) and no Pulumi settings of this machine. */
-function runNode(args: string[], env: Record<string, string>, { withPulumi = true } = {}): Promise<Run> {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("PULUMI_") && k !== "KUBECONFIG"));
-  const PATH = [...(withPulumi ? [STAND_IN_BIN] : []), path.dirname(process.execPath), "/usr/bin", "/bin"].join(":");
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ["--import", "tsx", ...args],
-      { cwd: ROOT, env: { ...clean, PATH, ...env }, timeout: 60000 },
-      (err, stdout, stderr) => resolve({ code: err ? Number((err as any).code) : 0, stdout, stderr }),
-    );
-  });
-}
+import { expectOneLineReason, ROOT, runNode, standInCalls as calls, writeStack } from "./support/pulumi-stand-in";
 
 const verify = (args: string[], env: Record<string, string>, options?: { withPulumi?: boolean }) =>
   runNode([path.join(ROOT, "ops", "verify.ts"), ...args], env, options);
-
-function expectOneLineReason(run: Run, reason: string): void {
-  expect(run.code, run.stderr).to.equal(2);
-  expect(run.stderr.trimEnd().split("\n"), "one line, no stack trace").to.have.length(1);
-  expect(run.stderr).to.contain(reason);
-}
-
-/** A stack in the stand-in's store of a file:// backend: what --show-secrets prints, and the masked form. */
-function writeStack(backendDir: string, name: string, outputs: Record<string, unknown>, passphrase?: string): void {
-  const dir = path.join(backendDir, "stand-in", name);
-  fs.mkdirSync(dir, { recursive: true });
-  const masked = Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, k === "kubeconfig" ? "[secret]" : v]));
-  fs.writeFileSync(path.join(dir, "outputs.json"), JSON.stringify(outputs, null, 2) + "\n");
-  fs.writeFileSync(path.join(dir, "outputs.masked.json"), JSON.stringify(masked, null, 2) + "\n");
-  if (passphrase !== undefined) fs.writeFileSync(path.join(dir, "passphrase"), passphrase + "\n");
-}
-
-function calls(backendDir: string): string[] {
-  const file = path.join(backendDir, "stand-in", "calls");
-  return fs.existsSync(file) ? fs.readFileSync(file, "utf8").trim().split("\n") : [];
-}
 
 const KUBE_CONTEXT = "kind-kind-zookeeper-dev";
 

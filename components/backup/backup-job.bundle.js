@@ -7591,6 +7591,70 @@ var DigestMd5Client = class {
   }
 };
 
+// ops/lib/zk-config.ts
+var ConfigParseError = class extends Error {
+};
+var HOST_PORTS = /^(\[[^\]]+\]|[^:[\]]+):(\d+):(\d+)(?::(participant|observer))?$/;
+function unbracket(host) {
+  return host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
+}
+function port(text, what) {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1 || n > 65535) throw new ConfigParseError(`${what}: '${text}' is not a port`);
+  return n;
+}
+function parseMember(id, spec) {
+  const value = spec.trim();
+  const semicolon = value.indexOf(";");
+  const serverPart = semicolon < 0 ? value : value.slice(0, semicolon);
+  const clientPart = semicolon < 0 ? void 0 : value.slice(semicolon + 1).trim();
+  const roles = /* @__PURE__ */ new Set();
+  const addresses = serverPart.split("|").map((piece) => {
+    const m = HOST_PORTS.exec(piece.trim());
+    if (!m) throw new ConfigParseError(`server.${id}: '${piece}' is not host:quorumPort:electionPort[:role]`);
+    if (m[4]) roles.add(m[4]);
+    return {
+      host: unbracket(m[1]),
+      quorumPort: port(m[2], `server.${id} quorum port`),
+      electionPort: port(m[3], `server.${id} election port`)
+    };
+  });
+  if (roles.size > 1) throw new ConfigParseError(`server.${id}: its addresses name different roles`);
+  let client;
+  if (clientPart) {
+    const colon = clientPart.lastIndexOf(":");
+    client = colon < 0 ? { port: port(clientPart, `server.${id} client port`) } : { host: unbracket(clientPart.slice(0, colon)), port: port(clientPart.slice(colon + 1), `server.${id} client port`) };
+  }
+  return { id, addresses, role: [...roles][0] ?? "participant", ...client ? { client } : {}, spec: value };
+}
+function parseEnsembleConfig(text) {
+  const members = [];
+  const other = [];
+  let version;
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (!line || line.startsWith("#")) continue;
+    const eq = line.indexOf("=");
+    if (eq < 0) throw new ConfigParseError(`'${line}' is not key=value`);
+    const key = line.slice(0, eq).trim();
+    const value = line.slice(eq + 1).trim();
+    const server = /^server\.(\d+)$/.exec(key);
+    if (server) {
+      const id = Number(server[1]);
+      if (!Number.isSafeInteger(id) || id < 1) throw new ConfigParseError(`${key}: the id must be a positive integer`);
+      if (members.some((m) => m.id === id)) throw new ConfigParseError(`${key} appears twice`);
+      members.push(parseMember(id, value));
+    } else if (key === "version") {
+      if (!/^[0-9a-fA-F]{1,16}$/.test(value)) throw new ConfigParseError(`version: '${value}' is not a hex configuration id`);
+      version = BigInt(`0x${value}`);
+    } else {
+      other.push(line);
+    }
+  }
+  members.sort((a, b) => a.id - b.id);
+  return { members, ...version !== void 0 ? { version } : {}, other };
+}
+
 // ops/lib/zk-client.ts
 var zookeeper = require_node_zookeeper_client();
 var ZkTimeout = class extends Error {
@@ -7625,8 +7689,10 @@ var MODE_FLAGS = {
   container: 4
 };
 var OP_SYNC = 9;
+var OP_RECONFIG = 16;
 var OP_CREATE_CONTAINER = 19;
 var OP_SASL = 102;
+var CONFIG_NODE = "/zookeeper/config";
 function int64(buffer) {
   return buffer.readBigInt64BE(0);
 }
@@ -7663,20 +7729,73 @@ function bytesPayload(bytes) {
     }
   };
 }
-function guardSocketHandler(client, onUnknownCode) {
-  const manager = client.connectionManager;
-  const original = manager.onSocketData;
-  manager.onSocketData = function(buffer) {
-    try {
-      original.call(this, buffer);
-    } catch (e) {
-      this.pendingBuffer = null;
-      this.socket?.destroy();
-      const code = /^Unknown code: (-?\d+)$/.exec(e.message)?.[1];
-      if (code !== void 0) onUnknownCode(Number(code));
+function recordPayload(fields) {
+  const parts = fields.map((f) => {
+    if (typeof f === "bigint") {
+      const b2 = Buffer.alloc(8);
+      b2.writeBigInt64BE(f);
+      return b2;
+    }
+    const bytes2 = f === null ? null : Buffer.from(f, "utf8");
+    const b = Buffer.alloc(4 + (bytes2?.length ?? 0));
+    b.writeInt32BE(bytes2 ? bytes2.length : -1, 0);
+    bytes2?.copy(b, 4);
+    return b;
+  });
+  const bytes = Buffer.concat(parts);
+  return {
+    setChrootPath() {
+    },
+    byteLength: () => bytes.length,
+    serialize(buffer, offset) {
+      bytes.copy(buffer, offset);
+      return bytes.length;
     }
   };
 }
+function guardSocketHandler(client, onUnknownCode) {
+  const manager = client.connectionManager;
+  const original = manager.onSocketData;
+  const pending = manager.pendingQueue;
+  const shift = pending.shift;
+  let answered;
+  pending.shift = function() {
+    answered = shift.call(this);
+    return answered;
+  };
+  manager.onSocketData = function(buffer) {
+    answered = void 0;
+    try {
+      original.call(this, buffer);
+    } catch (e) {
+      const code = Number(/^Unknown code: (-?\d+)$/.exec(e.message)?.[1]);
+      const name = SERVER_CODES_UNKNOWN_TO_LIBRARY[code];
+      if (name && answered?.callback) {
+        const request = answered;
+        answered = void 0;
+        request.callback({ getCode: () => code, name });
+        if (this.pendingBuffer) this.onSocketData(Buffer.alloc(0));
+        return;
+      }
+      this.pendingBuffer = null;
+      this.socket?.destroy();
+      if (!Number.isNaN(code)) onUnknownCode(code);
+    }
+  };
+}
+var SERVER_CODES_UNKNOWN_TO_LIBRARY = {
+  [-12]: "UNKNOWN_SESSION",
+  [-13]: "NEW_CONFIG_NO_QUORUM",
+  [-14]: "RECONFIG_IN_PROGRESS",
+  [-118]: "SESSION_MOVED",
+  [-119]: "NOT_READ_ONLY",
+  [-120]: "EPHEMERAL_ON_LOCAL_SESSION",
+  [-121]: "NO_WATCHER",
+  [-122]: "REQUEST_TIMEOUT",
+  [-123]: "RECONFIG_DISABLED",
+  [-125]: "QUOTA_EXCEEDED",
+  [-127]: "THROTTLED_OP"
+};
 var SESSION_CLOSED_REQUIRE_SASL_AUTH = -124;
 var ZkClient = class _ZkClient {
   client;
@@ -7867,6 +7986,59 @@ var ZkClient = class _ZkClient {
       () => void 0
     );
   }
+  /**
+   * The committed dynamic configuration (CONFIG_NODE), parsed. With `sync` (the default) the server
+   * answering first catches up with the leader, as zookeeperReconfig.md advises ("to retrieve the
+   * latest committed value you should do a sync first"); without, it is this server's own view.
+   */
+  async getConfig({ sync = true } = {}) {
+    if (sync) await this.sync(CONFIG_NODE);
+    const { data, stat } = await this.read(CONFIG_NODE);
+    const text = data?.toString("utf8") ?? "";
+    return { ...parseEnsembleConfig(text), text, stat };
+  }
+  /**
+   * Changes the membership (OpCode.reconfig, 16): a ReconfigRequest { ustring joiningServers;
+   * ustring leavingServers; ustring newMembers; long curConfigId } answered by a GetDataResponse
+   * holding the configuration the answering server then has (zookeeper-jute zookeeper.jute,
+   * ZooKeeperAdmin.reconfigure, FinalRequestProcessor, apache/zookeeper release-3.8.0-1). The server
+   * refuses (PrepRequestProcessor, in this order) with RECONFIG_DISABLED (reconfigEnabled off),
+   * UNIMPLEMENTED (a standalone server), RECONFIG_IN_PROGRESS (one not yet committed), BAD_VERSION
+   * (`fromConfig` is not the leader's last seen configuration), BAD_ARGUMENTS (a malformed line, or
+   * no participant left), NEW_CONFIG_NO_QUORUM (no quorum of the new configuration connected and
+   * synced with the leader) and last NO_AUTH (no write permission on CONFIG_NODE: only the super
+   * user has it by default). When the answer is lost (CONNECTION_LOSS, a time-out: the leader
+   * drops its connections when it is removed) the outcome is unknown: getConfig tells.
+   */
+  reconfig(change) {
+    const list = (items) => items && items.length ? items.map(String).join(",") : null;
+    const joining = list(change.joining);
+    const leaving = list(change.leaving);
+    const newMembers = list(change.newMembers);
+    if (newMembers !== null && (joining !== null || leaving !== null)) {
+      return Promise.reject(new Error("reconfig: newMembers is the whole new membership; it cannot be combined with joining or leaving"));
+    }
+    if (newMembers === null && joining === null && leaving === null) {
+      return Promise.reject(new Error("reconfig: nothing to change (give joining, leaving or newMembers)"));
+    }
+    const bad = [...change.joining ?? [], ...change.newMembers ?? []].find((line) => line.includes(",") || !line.includes("="));
+    if (bad !== void 0) return Promise.reject(new Error(`reconfig: '${bad}' is not one server.<id>=<spec> line`));
+    const payload = recordPayload([joining, leaving, newMembers, change.fromConfig ?? -1n]);
+    const answer = this.call(
+      "reconfig",
+      CONFIG_NODE,
+      (done) => this.sendAs(OP_RECONFIG, payload, jute.OP_CODES.GET_DATA, done),
+      (response) => ({
+        text: response?.payload?.data?.toString("utf8") ?? "",
+        stat: toStat(response.payload.stat)
+      })
+    );
+    return answer.then(({ text, stat }) => ({ ...parseEnsembleConfig(text), text, stat }));
+  }
+  /** The code every call fails with once the client has stopped for good (a SASL session whose connection dropped), else undefined. */
+  get stoppedWith() {
+    return this.stopped;
+  }
   /** The zxid of this session's newest reply: the connected server's last applied transaction then. */
   lastZxid() {
     return int64(this.client.connectionManager.zxid);
@@ -7945,6 +8117,7 @@ function endpointFromServers(servers) {
 async function openSession(endpoint, options) {
   const session = {
     auth: options.auth,
+    ...endpoint.sasl ? { sasl: endpoint.sasl } : {},
     connectMs: options.connectMs,
     requestMs: options.requestMs,
     // Short enough that a session left behind by a killed command ends soon; the server clamps it
@@ -7956,7 +8129,7 @@ async function openSession(endpoint, options) {
   } catch (e) {
     if (e instanceof ZkTimeout) {
       throw new ConnectError(
-        `cannot connect to ${endpoint.description}: no server there gave a session within ${options.connectMs / 1e3} s (check --servers, that the servers run and are reachable, and that they have a quorum)`
+        `cannot connect to ${endpoint.description}: no server there gave a session within ${options.connectMs / 1e3} s (${endpoint.unreachable?.() ?? "check --servers, that the servers run and are reachable, and that they have a quorum"})`
       );
     }
     throw e;
@@ -8156,6 +8329,11 @@ function explain(e) {
         return `${e.op} ${e.path}: the connection was lost (a server also drops it for a request larger than its jute.maxbuffer)`;
       case "SESSION_EXPIRED":
         return `${e.op} ${e.path}: the session expired (the servers were unreachable for longer than the session timeout)`;
+      case "AUTH_FAILED":
+        if (e.op === "sasl") {
+          return `SASL authentication as ${e.path} refused: the servers do not take the password of the stack's adminPassword output (has the stack been updated since it changed?)`;
+        }
+        return `${e.op} ${e.path}: ZooKeeper answered AUTH_FAILED`;
       case "NO_CHILDREN_FOR_EPHEMERALS":
         return `${e.op} ${e.path}: its parent is an ephemeral znode in the target, which cannot have children`;
       case "NO_NODE":
@@ -8228,6 +8406,10 @@ var BACKUP_ENV = {
   retain: "BACKUP_RETAIN",
   /** Optional: one credential, <scheme>:<credentials> (digest:user:password), from a Secret. */
   auth: "ZK_AUTH",
+  /** Optional: the SASL user to authenticate as (the ensemble's super user under clientAuth digest)... */
+  saslUsername: "ZK_SASL_USERNAME",
+  /** ...and its password, from a Secret. Both or neither. */
+  saslPassword: "ZK_SASL_PASSWORD",
   /** Optional: container patterns, as `npm run backup --containers` takes them (/locks/*,/leader). */
   containers: "BACKUP_CONTAINERS",
   /** Optional: seconds to wait for a session and for each request (default 10, as the command). */
@@ -8291,6 +8473,12 @@ function readEnv(env) {
   if (typeof credential === "string") {
     throw new UsageError(`${BACKUP_ENV.auth} must be <scheme>:<credentials>, e.g. digest:user:password (the value is not shown)`);
   }
+  const saslUsername = env[BACKUP_ENV.saslUsername] ?? "";
+  const saslPassword = env[BACKUP_ENV.saslPassword] ?? "";
+  if (saslUsername === "" !== (saslPassword === "")) {
+    throw new UsageError(`${BACKUP_ENV.saslUsername} and ${BACKUP_ENV.saslPassword} go together: set both or neither`);
+  }
+  if (saslUsername !== "") endpoint.sasl = { username: saslUsername, password: saslPassword };
   const patterns = parseContainerPatterns(env[BACKUP_ENV.containers] ?? "");
   if (typeof patterns === "string") throw new UsageError(patterns.replace("--containers", BACKUP_ENV.containers));
   const timeoutSeconds = positiveInteger(env, BACKUP_ENV.timeout, 3600) ?? 10;

@@ -1,11 +1,13 @@
 // Scheduled backups in the cluster: a CronJob that runs the bundled backup job (job-entry.ts) with a
 // pinned official Node.js image against the client Service, and keeps the newest `retain` backups on
 // a volume claim of its own. Pure render functions, like components/zookeeper/services.ts.
+import type * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import { podSelector } from "../zookeeper/labels";
 import { EnsembleNames } from "../zookeeper/names";
 import { BACKUP_ENV } from "./env";
 import { restrictedPodSecurity, restrictedContainerSecurity } from "../pod-security";
+import { MANAGED_BY } from "../managed-by";
 
 export { validateCron } from "./cron";
 
@@ -16,7 +18,7 @@ export { validateCron } from "./cron";
  * 2026-04-30 and gets no more security rebuilds. The bundle targets Node 20 (bundle.ts), so it runs
  * on both; the tests run it on this machine's Node 20 only.
  */
-export const BACKUP_IMAGE = "node:24.19.0-bookworm-slim";
+const BACKUP_IMAGE = "node:24.19.0-bookworm-slim";
 /** The image's `node` user; restricted needs a non-root UID stated explicitly (the image runs as root). */
 const NODE_UID = 1000;
 
@@ -51,10 +53,15 @@ export interface BackupJobInput {
   storageClassName?: string;
   /** host:port of the client Service (names.ts clientEndpoint). */
   clientEndpoint: string;
-  /** Defaults to BACKUP_IMAGE; it must run Node.js 20 or newer as UID 1000. */
+  /** Defaults to BACKUP_DEFAULTS.image; it must run Node.js 20 or newer as UID 1000. */
   image?: string;
   /** A Secret key holding one credential, digest:user:password, for znodes the world cannot read. */
   authSecret?: { name: string; key: string };
+  /**
+   * The SASL user the job authenticates as, its password in a Secret key: the ensemble's super user
+   * when clients must authenticate (ZooKeeperEnsemble.inCluster.admin).
+   */
+  saslUser?: { username: string; passwordSecret: { name: pulumi.Input<string>; key: string } };
   /** Container patterns, as `npm run backup --containers` takes them. */
   containerPatterns?: string[];
   /**
@@ -80,7 +87,7 @@ export function backupLabels(names: EnsembleNames): Record<string, string> {
     "app.kubernetes.io/name": "zookeeper-backup",
     "app.kubernetes.io/instance": names.statefulSet,
     "app.kubernetes.io/component": "backup",
-    "app.kubernetes.io/managed-by": "kind-zookeeper",
+    "app.kubernetes.io/managed-by": MANAGED_BY,
   };
 }
 
@@ -136,6 +143,12 @@ function renderEnv(input: BackupJobInput) {
     ...(input.containerPatterns?.length ? [{ name: BACKUP_ENV.containers, value: input.containerPatterns.join(",") }] : []),
     ...(input.authSecret
       ? [{ name: BACKUP_ENV.auth, valueFrom: { secretKeyRef: { name: input.authSecret.name, key: input.authSecret.key } } }]
+      : []),
+    ...(input.saslUser
+      ? [
+          { name: BACKUP_ENV.saslUsername, value: input.saslUser.username },
+          { name: BACKUP_ENV.saslPassword, valueFrom: { secretKeyRef: input.saslUser.passwordSecret } },
+        ]
       : []),
   ];
 }

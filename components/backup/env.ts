@@ -9,6 +9,10 @@ export const BACKUP_ENV = {
   retain: "BACKUP_RETAIN",
   /** Optional: one credential, <scheme>:<credentials> (digest:user:password), from a Secret. */
   auth: "ZK_AUTH",
+  /** Optional: the SASL user to authenticate as (the ensemble's super user under clientAuth digest)... */
+  saslUsername: "ZK_SASL_USERNAME",
+  /** ...and its password, from a Secret. Both or neither. */
+  saslPassword: "ZK_SASL_PASSWORD",
   /** Optional: container patterns, as `npm run backup --containers` takes them (/locks/*,/leader). */
   containers: "BACKUP_CONTAINERS",
   /** Optional: seconds to wait for a session and for each request (default 10, as the command). */

@@ -53,6 +53,12 @@ function readEnv(env: NodeJS.ProcessEnv): JobEnv {
     // The value is a secret: the message must not repeat it, as parseAuth's does.
     throw new UsageError(`${BACKUP_ENV.auth} must be <scheme>:<credentials>, e.g. digest:user:password (the value is not shown)`);
   }
+  const saslUsername = env[BACKUP_ENV.saslUsername] ?? "";
+  const saslPassword = env[BACKUP_ENV.saslPassword] ?? "";
+  if ((saslUsername === "") !== (saslPassword === "")) {
+    throw new UsageError(`${BACKUP_ENV.saslUsername} and ${BACKUP_ENV.saslPassword} go together: set both or neither`);
+  }
+  if (saslUsername !== "") endpoint.sasl = { username: saslUsername, password: saslPassword };
   const patterns = parseContainerPatterns(env[BACKUP_ENV.containers] ?? "");
   if (typeof patterns === "string") throw new UsageError(patterns.replace("--containers", BACKUP_ENV.containers));
   const timeoutSeconds = positiveInteger(env, BACKUP_ENV.timeout, 3600) ?? 10;

@@ -41,6 +41,7 @@ export class ScheduledBackup extends pulumi.ComponentResource {
       storageClassName: args.storageClassName,
       clientEndpoint: e.clientEndpoint,
       clientLabels: e.clientPodLabels,
+      saslUser: e.admin,
     };
 
     const cmRender = renderBackupConfigMap(input, readBackupJobBundle());

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { kindProvider, KIND_PROVIDER_VERSION } from "./provider";
+import { kindProvider, KIND_PROVIDER_VERSION, KIND_ADVICE, KindAdvice } from "./provider";
 import { renderKindConfigYaml, KIND_DEFAULTS, PortMapping } from "./config";
 
 export interface KindClusterArgs {
@@ -13,6 +13,11 @@ export interface KindClusterArgs {
   portMappings?: PortMapping[];
   /** Seconds `kind create cluster` may wait for the control plane, and then again for every node. Defaults to 300. */
   createTimeoutSeconds?: number;
+  /**
+   * What the cluster's errors tell the user to do, in the caller's terms (a stack gives the commands
+   * that change its settings). Defaults to naming these arguments.
+   */
+  advice?: Partial<KindAdvice>;
 }
 
 /**
@@ -30,7 +35,7 @@ export class KindCluster extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: KindClusterArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      kindProvider,
+      kindProvider({ ...KIND_ADVICE, ...args.advice }),
       name,
       {
         name: args.clusterName,

@@ -53,8 +53,7 @@ export function runKind(args: string[], timeoutMs: number): Promise<KindRun> {
         e.code === "ENOENT"
           ? new Error(
               "kind is not on PATH. Install kind v0.32.0 (https://kind.sigs.k8s.io/docs/user/quick-start/#installation) " +
-                "and make sure `kind version` works in the shell that runs pulumi; or deploy to a cluster you already have " +
-                "with `pulumi config set clusterMode existing`.",
+                "and make sure `kind version` works in the shell that runs pulumi.",
             )
           : e,
       );

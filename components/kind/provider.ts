@@ -31,8 +31,31 @@ export const REPLACING_PROPERTIES = ["name", "config"] as const;
 /** A valid kind cluster name: it prefixes the node container names and the kubectl context. */
 export const KIND_CLUSTER_NAME = /^[a-z0-9]([a-z0-9.-]{0,48}[a-z0-9])?$/;
 
-/** The kind cluster's CRUD through the kind CLI. Its methods run in Pulumi's provider host. */
-export const kindProvider: pulumi.dynamic.ResourceProvider = {
+/**
+ * What the provider's errors tell the user to do, in the user's terms: a stack names its settings
+ * (config/advice.ts). Each is a phrase that reads after "or".
+ */
+export interface KindAdvice {
+  /** Use another cluster name than one kind already has. */
+  rename: string;
+  /** Give `kind create cluster` more time. */
+  moreTime: string;
+  /** Deploy into a cluster that exists instead of creating one with kind. */
+  useExisting: string;
+}
+
+/** The advice in this component's own terms: its arguments. */
+export const KIND_ADVICE: KindAdvice = {
+  rename: "give the cluster another name (clusterName)",
+  moreTime: "raise the time limit (createTimeoutSeconds)",
+  useExisting: "deploy into a cluster that exists instead of creating one with kind",
+};
+
+/**
+ * The kind cluster's CRUD through the kind CLI, its errors worded with `advice`. Its methods run in
+ * Pulumi's provider host, serialized with what they capture: `advice` is plain strings.
+ */
+export const kindProvider = (advice: KindAdvice): pulumi.dynamic.ResourceProvider => ({
   async check(_olds: any, news: any) {
     const failures: pulumi.dynamic.CheckFailure[] = [];
     if (typeof news.name !== "string" || !KIND_CLUSTER_NAME.test(news.name)) {
@@ -60,14 +83,16 @@ export const kindProvider: pulumi.dynamic.ResourceProvider = {
     const fs = require("fs");
     const os = require("os");
     const path = require("path");
-    const existing = await listClusters();
+    const existing = await listClusters().catch((e: Error) => {
+      // Only a create has another way to go: into a cluster that exists.
+      throw /^kind is not on PATH/.test(e.message) ? new Error(`${e.message} Or ${advice.useExisting}.`) : e;
+    });
     if (existing.includes(inputs.name)) {
       throw new Error(
         `a kind cluster named "${inputs.name}" already exists and is not managed by this stack. ` +
           `Either delete it (kind delete cluster --name ${inputs.name}) and run pulumi up again, ` +
-          `or give this stack another cluster: pulumi config set clusterName <another-name>. ` +
-          `(A pulumi up that was killed while kind was creating it can leave it behind: delete it then.) ` +
-          `(To deploy into that cluster as it is: pulumi config set clusterMode existing, with kubeContext kind-${inputs.name}.)`,
+          `or ${advice.rename}, or ${advice.useExisting}: this one, through its kubectl context kind-${inputs.name}. ` +
+          `(A pulumi up that was killed while kind was creating it can leave it behind: delete it then.)`,
       );
     }
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kind-zookeeper-"));
@@ -86,7 +111,7 @@ export const kindProvider: pulumi.dynamic.ResourceProvider = {
             run.timedOut
               ? `kind create cluster --name ${inputs.name} did not finish within ${inputs.createTimeoutSeconds + 120} s ` +
                   `and was stopped; the partial cluster was deleted. A first run pulls the node image, which can be slow: ` +
-                  `pull it ahead (docker pull <nodeImage>) or raise the time limit (pulumi config set kindCreateTimeoutSeconds 900).`
+                  `pull it ahead (docker pull <nodeImage>) or ${advice.moreTime}.`
               : describeFailure(`kind create cluster --name ${inputs.name}`, run) + "\nThe partial cluster was deleted.",
           );
         }
@@ -121,4 +146,4 @@ export const kindProvider: pulumi.dynamic.ResourceProvider = {
     const run = await runKind(["delete", "cluster", "--name", id], 300000);
     if (run.code !== 0) throw new Error(describeFailure(`kind delete cluster --name ${id}`, run));
   },
-};
+});

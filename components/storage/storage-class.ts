@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { requireKubernetesProvider } from "../cluster/provider-option";
+import { MANAGED_BY } from "../managed-by";
 
 /** The provisioner kind ships: volumes are directories on the node the pod runs on. */
 export const LOCAL_PATH_PROVISIONER = "rancher.io/local-path";
@@ -24,7 +25,7 @@ function renderStorageClass(o: StorageClassOptions) {
   return {
     apiVersion: "storage.k8s.io/v1",
     kind: "StorageClass",
-    metadata: { name: o.name, labels: { "app.kubernetes.io/managed-by": "kind-zookeeper" } },
+    metadata: { name: o.name, labels: { "app.kubernetes.io/managed-by": MANAGED_BY } },
     provisioner: o.provisioner,
     reclaimPolicy: o.reclaimPolicy,
     volumeBindingMode: "WaitForFirstConsumer",

@@ -4,6 +4,7 @@ import { createHash } from "crypto";
 import { ResolvedEnsemble } from "./options";
 import { ensembleLabels } from "./labels";
 import { certificateNames } from "./tls";
+import { MANAGED_BY } from "../managed-by";
 
 /** A CA of the ensemble's own and the servers' certificate, made with @pulumi/tls. */
 export interface EnsembleCertificates {
@@ -23,7 +24,9 @@ const HOURS_PER_YEAR = 24 * 365;
  */
 export function makeCertificates(name: string, s: ResolvedEnsemble, parent: pulumi.Resource): EnsembleCertificates {
   const opts = { parent };
-  const organization = "kind-zookeeper";
+  // The host reaches the secure port at 127.0.0.1 (exposeOnHost's NodePort and kind port mapping).
+  const onHost = s.clientNodePort !== undefined;
+  const organization = MANAGED_BY;
   const caKey = new tls.PrivateKey(`${name}-ca-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, opts);
   const ca = new tls.SelfSignedCert(
     `${name}-ca`,
@@ -42,7 +45,8 @@ export function makeCertificates(name: string, s: ResolvedEnsemble, parent: pulu
     {
       privateKeyPem: key.privateKeyPem,
       subject: { commonName: `${s.names.statefulSet}.${s.namespace} ZooKeeper servers`, organization },
-      dnsNames: certificateNames(s.names, s.namespace, s.clusterDomain),
+      dnsNames: certificateNames(s.names, s.namespace, s.clusterDomain).concat(onHost ? ["localhost"] : []),
+      ...(onHost ? { ipAddresses: ["127.0.0.1"] } : {}),
     },
     opts,
   );

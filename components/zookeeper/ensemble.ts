@@ -1,8 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
+import * as random from "@pulumi/random";
 import { EnsembleOptions, resolveEnsemble, portFeatures } from "./options";
 import { clientFacingPort } from "./ports";
 import { makeCertificates, renderTlsSecret } from "./certificates";
+import { renderAuthSecret, ADMIN_USER, ADMIN_PASSWORD_KEY } from "./client-auth";
 import { serverFqdns, clientEndpoint, connectionString, EnsembleNames } from "./names";
 import { renderConfigFiles, renderConfigMap } from "./configmap";
 import { renderHeadlessService, renderClientService, renderNodePortService } from "./services";
@@ -14,6 +16,7 @@ import { PodCleanup } from "./pod-cleanup";
 import { podSelector, labelSelectorQuery } from "./labels";
 import { KubeAccess } from "../kube-api/client";
 import { requireKubernetesProvider } from "../cluster/provider-option";
+import { TransitionGuard } from "./transition-guard";
 
 /** The ensemble's options, plus what it needs to clean up after itself; the Kubernetes provider comes as a resource option. */
 export interface ZooKeeperEnsembleArgs extends EnsembleOptions {
@@ -36,6 +39,8 @@ export interface EnsembleInCluster {
   tls: boolean;
   /** The labels a client pod needs to pass the NetworkPolicy's client rule (clientAccess `labelled`). */
   clientPodLabels?: Record<string, string>;
+  /** With client authentication: the super user, and the Secret key holding its password. */
+  admin?: { username: string; passwordSecret: { name: pulumi.Output<string>; key: string } };
 }
 
 /**
@@ -54,6 +59,8 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
   public readonly statefulSet: k8s.apps.v1.StatefulSet;
   /** With TLS from certificates the component makes: the CA clients trust (PEM). */
   public readonly caCertificate?: pulumi.Output<string>;
+  /** With client authentication: the password of the super user ADMIN_USER (a secret). */
+  public readonly adminPassword?: pulumi.Output<string>;
   public readonly inCluster: EnsembleInCluster;
 
   constructor(name: string, args: ZooKeeperEnsembleArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -62,8 +69,14 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
     for (const warning of s.warnings) pulumi.log.warn(warning, this);
 
     requireKubernetesProvider("ZooKeeperEnsemble", opts);
+    // First: it refuses a change the running ensemble can only take in steps, before any object changes.
+    const guard = new TransitionGuard(`${name}-transitions`, { tls: s.tlsStage, replicas: s.replicas }, { parent: this });
     // The Kubernetes provider comes from this component's options, through the parent.
-    const childOpts = (extra?: pulumi.CustomResourceOptions): pulumi.CustomResourceOptions => ({ parent: this, ...extra });
+    const childOpts = (extra?: { dependsOn?: pulumi.Resource[]; retainOnDelete?: boolean }): pulumi.CustomResourceOptions => ({
+      parent: this,
+      ...extra,
+      dependsOn: [guard, ...(extra?.dependsOn ?? [])],
+    });
 
     const ns = s.createNamespace
       ? new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: renderNamespace(s).metadata }, childOpts())
@@ -112,7 +125,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
           access: args.clusterAccess,
           deleteUnreachable: args.deleteUnreachable ?? false,
         },
-        { parent: this },
+        childOpts(),
       );
     } else if (!ns) {
       pulumi.log.warn(
@@ -122,7 +135,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
     }
 
     if (s.monitoring) {
-      const input = { namespace: s.namespace, names: s.names, replicas: s.replicas, labels: s.monitoring.labels };
+      const input = { ...s.monitoring, namespace: s.namespace, names: s.names, replicas: s.replicas };
       // CustomResources: the Prometheus Operator's CRDs (monitoring.coreos.com/v1) must be installed.
       for (const [suffix, object] of [
         ["pod-monitor", renderPodMonitor(input)],
@@ -142,13 +155,40 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
         .apply(([certPem, keyPemPkcs8, caCertPem]) => renderTlsSecret(s, { certPem, keyPemPkcs8, caCertPem }));
       const tlsSecret = new k8s.core.v1.Secret(
         `${name}-tls`,
-        { metadata: secret.metadata, type: secret.type, immutable: secret.immutable, stringData: pulumi.secret(secret.stringData) },
+        {
+          // Named by the certificates' digest, which are public: only the key is a secret.
+          metadata: pulumi.unsecret(secret.metadata),
+          type: pulumi.unsecret(secret.type),
+          immutable: pulumi.unsecret(secret.immutable),
+          stringData: pulumi.secret(secret.stringData),
+        },
         inNamespace,
       );
       tlsSecretName = tlsSecret.metadata.name;
     }
 
-    const sts = renderStatefulSet(s, configMap.metadata.name, tlsSecretName);
+    let authSecret: k8s.core.v1.Secret | undefined;
+    if (args.clientAuth) {
+      // Stable across runs: the password lives in the state, as a secret.
+      const admin = new random.RandomPassword(`${name}-admin-password`, { length: 32, special: false }, { parent: this });
+      this.adminPassword = pulumi.secret(admin.result);
+      const secret = pulumi
+        .all([pulumi.output(args.clientAuth.users), admin.result])
+        .apply(([users, password]) => renderAuthSecret(s, users, password));
+      authSecret = new k8s.core.v1.Secret(
+        `${name}-auth`,
+        {
+          // The name's digest is keyed with the admin password and tells nothing: it may show in plans.
+          metadata: pulumi.unsecret(secret.metadata),
+          type: pulumi.unsecret(secret.type),
+          immutable: pulumi.unsecret(secret.immutable),
+          stringData: pulumi.secret(secret.stringData),
+        },
+        inNamespace,
+      );
+    }
+
+    const sts = renderStatefulSet(s, configMap.metadata.name, tlsSecretName, authSecret?.metadata.name);
     this.statefulSet = new k8s.apps.v1.StatefulSet(
       `${name}-statefulset`,
       { metadata: sts.metadata, spec: sts.spec },
@@ -178,6 +218,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
       clientEndpoint: clientEndpoint(s.names, s.namespace, s.clusterDomain, clientPort),
       tls: s.tls !== undefined,
       clientPodLabels: s.networkPolicy && s.clientAccess.mode === "labelled" ? s.clientAccess.label : undefined,
+      admin: authSecret ? { username: ADMIN_USER, passwordSecret: { name: authSecret.metadata.name, key: ADMIN_PASSWORD_KEY } } : undefined,
     };
     this.clientEndpoint = cs.metadata.name.apply(() => clientEndpoint(s.names, s.namespace, s.clusterDomain, clientPort));
     this.connectionString = this.statefulSet.metadata.name.apply(() => connectionString(fqdns, clientPort));
@@ -187,6 +228,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
       clientEndpoint: this.clientEndpoint,
       connectionString: this.connectionString,
       caCertificate: this.caCertificate,
+      adminPassword: this.adminPassword,
     });
   }
 }

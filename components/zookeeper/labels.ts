@@ -1,4 +1,5 @@
 import { EnsembleNames } from "./names";
+import { MANAGED_BY } from "../managed-by";
 
 /** The selector of the ensemble's pods: the tutorial's `app: zk` (with the name prefix, if any). */
 export function podSelector(names: EnsembleNames): Record<string, string> {
@@ -11,7 +12,7 @@ export function ensembleLabels(names: EnsembleNames): Record<string, string> {
     ...podSelector(names),
     "app.kubernetes.io/name": "zookeeper",
     "app.kubernetes.io/instance": names.statefulSet,
-    "app.kubernetes.io/managed-by": "kind-zookeeper",
+    "app.kubernetes.io/managed-by": MANAGED_BY,
   };
 }
 

@@ -43,12 +43,27 @@ export function metricsPodAnnotations(): Record<string, string> {
   return { "prometheus.io/scrape": "true", "prometheus.io/port": String(PORTS.metrics), "prometheus.io/path": METRICS_PATH };
 }
 
-export interface MonitoringInput {
+/** What the alerts tell their reader to change, in the deployer's terms (a stack names its settings: config/advice.ts). */
+export interface MonitoringAdvice {
+  /** How to raise the servers' heap. Defaults to naming the ensemble's `heap` argument. */
+  raiseHeap: string;
+}
+
+/** The advice in the ensemble's own terms: its arguments. */
+export const MONITORING_ADVICE: MonitoringAdvice = { raiseHeap: "the heap argument" };
+
+/** The ensemble's monitoring option. */
+export interface MonitoringOptions {
+  /** Labels the Prometheus object selects PodMonitors and PrometheusRules by (e.g. release: kube-prometheus-stack). */
+  labels?: Record<string, string>;
+  /** What the alerts tell their reader to change. Defaults to MONITORING_ADVICE. */
+  advice?: Partial<MonitoringAdvice>;
+}
+
+export interface MonitoringInput extends MonitoringOptions {
   namespace: string;
   names: EnsembleNames;
   replicas: number;
-  /** Labels the Prometheus object selects PodMonitors and PrometheusRules by (e.g. release: kube-prometheus-stack). */
-  labels?: Record<string, string>;
   /** How often Prometheus scrapes each server. Defaults to 30s. */
   scrapeInterval?: string;
 }
@@ -113,6 +128,7 @@ export function alertRules(input: MonitoringInput): AlertRule[] {
   const where = `${input.namespace}/${input.names.statefulSet}`;
   const pods = `kubectl get pods -n ${input.namespace} -l app=${input.names.appLabel} -o wide`;
   const t = ALERT_THRESHOLDS;
+  const advice = { ...MONITORING_ADVICE, ...input.advice };
   const rule = (
     alert: string,
     severity: "critical" | "warning",
@@ -191,7 +207,7 @@ export function alertRules(input: MonitoringInput): AlertRule[] {
       "10m",
       "ZooKeeper {{ $labels.pod }} uses {{ $value | humanizePercentage }} of its heap",
       `For 10 minutes {{ $labels.pod }} of ${where} has used over ${t.heapUsedRatio * 100}% of its heap: long GC pauses and an ` +
-        "OutOfMemoryError (which restarts the server) follow. Raise the heap (pulumi config set heap; memory follows it unless set), " +
+        `OutOfMemoryError (which restarts the server) follow. Raise the heap (${advice.raiseHeap}; memory follows it unless set), ` +
         "or find what grew: znode count, data size and watches in mntr.",
     ),
   ];

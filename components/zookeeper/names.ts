@@ -9,6 +9,8 @@ export interface EnsembleNames {
   networkPolicy: string;
   /** Prefix of the TLS Secret's name when the component makes it; its certificate's digest follows. */
   tlsSecret: string;
+  /** Prefix of the client authentication (JAAS) Secret's name; a keyed digest of its content follows. */
+  authSecret: string;
   /** Prefix of the ConfigMap's name; the content's digest follows it (zk-config-<hash>). */
   configMap: string;
   /** Value of the `app` label every pod of the ensemble carries, and every selector matches. */
@@ -24,6 +26,7 @@ export function ensembleNames(namePrefix = ""): EnsembleNames {
     disruptionBudget: `${base}-pdb`,
     networkPolicy: `${base}-np`,
     tlsSecret: `${base}-tls`,
+    authSecret: `${base}-auth`,
     configMap: `${base}-config`,
     appLabel: base,
   };

@@ -1,7 +1,11 @@
 import { Problem, ArgumentError } from "../problem";
 import type { ClientAccess } from "./network-policy";
+import type * as pulumi from "@pulumi/pulumi";
 import type { EnsembleTls } from "./tls";
+import type { ClientUser } from "./client-auth";
+import type { TlsStage } from "./transitions";
 import type { PortFeatures } from "./ports";
+import type { MonitoringOptions } from "./metrics";
 import { parseHeap, memoryForHeap } from "./quantities";
 import { planDisruptionBudget, toleratedFailures, DisruptionBudget } from "./quorum";
 import { ensembleNames, EnsembleNames } from "./names";
@@ -144,6 +148,18 @@ export interface EnsembleOptions {
    */
   tls?: EnsembleTls;
   /**
+   * With `tls`: how far TLS is on (transitions.ts): `accept` (servers accept TLS and plaintext on the
+   * quorum ports, dial plaintext; both client ports open), `prefer` (they dial TLS), `on` (TLS only;
+   * the plaintext client port on loopback). A running ensemble moves one stage per update. Defaults to `on`.
+   */
+  tlsStage?: Exclude<TlsStage, "off">;
+  /**
+   * Every session must authenticate with SASL DIGEST-MD5 as one of these users (a secret), or as the
+   * super user the component makes (ADMIN_USER, its password the `adminPassword` output). Defaults to
+   * no authentication.
+   */
+  clientAuth?: { users: pulumi.Input<ClientUser[]> };
+  /**
    * ZooKeeper's Prometheus exporter on each server (the `metrics` port, pod annotations, a port on the
    * headless Service). Defaults to true.
    */
@@ -154,7 +170,7 @@ export interface EnsembleOptions {
    * With `metrics`: a PodMonitor and a PrometheusRule for the Prometheus Operator (its CRDs must be
    * installed), carrying these labels. Defaults to none.
    */
-  monitoring?: { labels?: Record<string, string> };
+  monitoring?: MonitoringOptions;
   /** Which timing preset sets tickTime, initLimit and syncLimit when they are not given. Defaults to `fast`. */
   timing?: TimingPreset;
   zookeeper?: Partial<ZooKeeperTunables>;
@@ -185,9 +201,13 @@ export interface ResolvedEnsemble {
   networkPolicy: boolean;
   clientAccess: ClientAccess;
   tls?: EnsembleTls;
+  /** `off` without `tls`. */
+  tlsStage: TlsStage;
+  /** Whether sessions must authenticate (the users stay in the component: they are secrets). */
+  clientAuth: boolean;
   metrics: boolean;
   metricsAccessNamespace?: string;
-  monitoring?: { labels?: Record<string, string> };
+  monitoring?: MonitoringOptions;
   zookeeper: ZooKeeperTunables;
 }
 
@@ -251,6 +271,8 @@ export function resolveEnsemble(options: EnsembleOptions): ResolvedEnsemble {
     networkPolicy: options.networkPolicy ?? d.networkPolicy,
     clientAccess: options.clientAccess ?? d.clientAccess,
     tls: options.tls,
+    tlsStage: options.tls ? (options.tlsStage ?? "on") : "off",
+    clientAuth: options.clientAuth !== undefined,
     metrics: options.metrics ?? d.metrics,
     metricsAccessNamespace: options.metricsAccessNamespace,
     monitoring: options.monitoring,
@@ -263,6 +285,7 @@ function definedOnly<T extends object>(value: T): Partial<T> {
 }
 
 /** What decides the ports a server listens on. */
-export function portFeatures(s: Pick<ResolvedEnsemble, "tls" | "metrics">): PortFeatures {
-  return { tls: s.tls !== undefined, metrics: s.metrics };
+export function portFeatures(s: Pick<ResolvedEnsemble, "tlsStage" | "metrics">): PortFeatures {
+  const clientPorts = s.tlsStage === "off" ? "plaintext" : s.tlsStage === "on" ? "secure" : "both";
+  return { clientPorts, metrics: s.metrics };
 }

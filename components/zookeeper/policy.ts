@@ -1,5 +1,6 @@
 import { ResolvedEnsemble } from "./options";
 import { ensembleLabels, podSelector } from "./labels";
+import { MANAGED_BY } from "../managed-by";
 
 /** The namespace, enforcing the Pod Security Standard `restricted` that the pods are built to pass. */
 export function renderNamespace(s: ResolvedEnsemble) {
@@ -9,7 +10,7 @@ export function renderNamespace(s: ResolvedEnsemble) {
     metadata: {
       name: s.namespace,
       labels: {
-        "app.kubernetes.io/managed-by": "kind-zookeeper",
+        "app.kubernetes.io/managed-by": MANAGED_BY,
         "pod-security.kubernetes.io/enforce": "restricted",
         "pod-security.kubernetes.io/enforce-version": "latest",
         "pod-security.kubernetes.io/warn": "restricted",

@@ -11,8 +11,11 @@ export type PortAudience = "clients" | "peers" | "scrapers" | "pod";
 
 /** What changes which ports a server listens on, and for whom. */
 export interface PortFeatures {
-  /** With TLS, clients use the secure port and the plaintext one stays on loopback (probes, port-forward). */
-  tls: boolean;
+  /**
+   * Which client ports clients use: the plaintext one (off), both (while TLS is being turned on or
+   * off), or the secure one only, the plaintext one then on loopback (probes, port-forward).
+   */
+  clientPorts: "plaintext" | "both" | "secure";
   metrics: boolean;
 }
 
@@ -25,9 +28,14 @@ interface PortSpec {
 }
 
 /** Every port a server may listen on. */
-export const PORT_TABLE = [
-  { key: "client", name: "client", port: 2181, audience: (f: PortFeatures) => (f.tls ? "pod" : "clients") },
-  { key: "secureClient", name: "client-tls", port: 2281, audience: (f: PortFeatures) => (f.tls ? "clients" : undefined) },
+const PORT_TABLE = [
+  { key: "client", name: "client", port: 2181, audience: (f: PortFeatures) => (f.clientPorts === "secure" ? "pod" : "clients") },
+  {
+    key: "secureClient",
+    name: "client-tls",
+    port: 2281,
+    audience: (f: PortFeatures) => (f.clientPorts === "plaintext" ? undefined : "clients"),
+  },
   { key: "server", name: "server", port: 2888, audience: () => "peers" },
   { key: "leaderElection", name: "leader-election", port: 3888, audience: () => "peers" },
   // The AdminServer: no authentication, so loopback only (zoo.cfg admin.serverAddress).
@@ -67,13 +75,13 @@ export function containerPorts(f: PortFeatures): { name: string; containerPort: 
 }
 
 /** The ports of one audience, by name and number. */
-export function portsFor(audience: PortAudience, f: PortFeatures): { name: string; port: number }[] {
+function portsFor(audience: PortAudience, f: PortFeatures): { name: string; port: number }[] {
   return listeningPorts(f)
     .filter((p) => p.audience === audience)
     .map(({ name, port }) => ({ name, port }));
 }
 
-/** The port clients connect to: the secure one with TLS. */
+/** The port clients connect to: the first clients may use, the secure one once it is the only one. */
 export function clientFacingPort(f: PortFeatures): number {
   return portsFor("clients", f)[0].port;
 }
@@ -84,10 +92,11 @@ export function servicePorts(
   f: PortFeatures,
   nodePort?: number,
 ): { name: string; port: number; targetPort: string; nodePort?: number }[] {
-  return portsFor(audience, f).map((p) => ({
+  // One node port: it goes to the port clients connect to (clientFacingPort).
+  return portsFor(audience, f).map((p, i) => ({
     name: p.name,
     port: p.port,
     targetPort: p.name,
-    ...(nodePort !== undefined ? { nodePort } : {}),
+    ...(nodePort !== undefined && i === 0 ? { nodePort } : {}),
   }));
 }

@@ -1,5 +1,6 @@
 import { PORTS } from "./options";
 import { TLS_SCRIPT } from "./tls";
+import { CLIENT_AUTH_PATHS } from "./client-auth";
 
 /** Where the ConfigMap (zoo.cfg and the scripts) is mounted in each pod. */
 export const CONFIG_MOUNT = "/etc/zookeeper-k8s";
@@ -68,6 +69,17 @@ fi
 if grep -q '^secureClientPort=' "$cfg"; then
   bash "$conf_dir/${TLS_SCRIPT}" assemble
   bash "$conf_dir/${TLS_SCRIPT}" watch &
+fi
+
+# Client authentication: the users (and the super user) are in a JAAS file from its Secret, which the
+# JVM reads once, at start.
+if grep -q '^enforce.auth.enabled=true' "$cfg"; then
+  jaas="\${ZK_AUTH_DIR:-${CLIENT_AUTH_PATHS.mount}}/${CLIENT_AUTH_PATHS.file}"
+  if [ ! -s "$jaas" ]; then
+    echo "start-zookeeper: zoo.cfg requires client authentication but $jaas is missing or empty; the pod needs the authentication Secret mounted at ${CLIENT_AUTH_PATHS.mount}" >&2
+    exit 1
+  fi
+  export SERVER_JVMFLAGS="-Djava.security.auth.login.config=$jaas \${SERVER_JVMFLAGS:-}"
 fi
 
 # zkEnv.sh puts its own -Xmx (ZK_SERVER_HEAP, 1000m) first and zkServer.sh its heap-dump flags before

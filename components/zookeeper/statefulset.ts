@@ -3,6 +3,7 @@ import { containerPorts } from "./ports";
 import { metricsPodAnnotations } from "./metrics";
 import { restrictedPodSecurity, restrictedContainerSecurity } from "../pod-security";
 import { TLS_PATHS } from "./tls";
+import { CLIENT_AUTH_PATHS } from "./client-auth";
 import { ensembleLabels, podSelector } from "./labels";
 import { CONFIG_MOUNT, START_SCRIPT, PROBE_SCRIPT, PROBE_ANSWER_TIMEOUT_SECONDS } from "./scripts";
 
@@ -12,6 +13,7 @@ const CONFIG_VOLUME = "config";
 const DATA_VOLUME = "datadir";
 const TMP_VOLUME = "tmp";
 const TLS_VOLUME = "tls";
+const AUTH_VOLUME = "auth";
 const HOSTNAME_TOPOLOGY = "kubernetes.io/hostname";
 
 /**
@@ -100,9 +102,10 @@ export const ORPHAN_ON_DELETE = { "pulumi.com/deletionPropagationPolicy": "orpha
 
 /**
  * The StatefulSet; `configMapName` is the rendered ConfigMap's (it changes with the files), and
- * `tlsSecretName` the TLS Secret's when TLS is on (an Output when the component makes the Secret).
+ * `tlsSecretName` the TLS Secret's when TLS is on (an Output when the component makes the Secret),
+ * `authSecretName` the JAAS Secret's when clients must authenticate.
  */
-export function renderStatefulSet<Name = string>(s: ResolvedEnsemble, configMapName: string, tlsSecretName?: Name) {
+export function renderStatefulSet<Name = string>(s: ResolvedEnsemble, configMapName: string, tlsSecretName?: Name, authSecretName?: Name) {
   const labels = ensembleLabels(s.names);
   const affinity = renderAntiAffinity(s);
   const zoneSpread = renderZoneSpread(s);
@@ -160,6 +163,7 @@ export function renderStatefulSet<Name = string>(s: ResolvedEnsemble, configMapN
                 { name: CONFIG_VOLUME, mountPath: CONFIG_MOUNT, readOnly: true },
                 { name: TMP_VOLUME, mountPath: "/tmp" },
                 ...(tlsSecretName !== undefined ? [{ name: TLS_VOLUME, mountPath: TLS_PATHS.secretMount, readOnly: true }] : []),
+                ...(authSecretName !== undefined ? [{ name: AUTH_VOLUME, mountPath: CLIENT_AUTH_PATHS.mount, readOnly: true }] : []),
               ],
             },
           ],
@@ -168,6 +172,7 @@ export function renderStatefulSet<Name = string>(s: ResolvedEnsemble, configMapN
             { name: TMP_VOLUME, emptyDir: { sizeLimit: "256Mi" } },
             // Readable by the server's group (fsGroup) only.
             ...(tlsSecretName !== undefined ? [{ name: TLS_VOLUME, secret: { secretName: tlsSecretName, defaultMode: 0o440 } }] : []),
+            ...(authSecretName !== undefined ? [{ name: AUTH_VOLUME, secret: { secretName: authSecretName, defaultMode: 0o440 } }] : []),
           ],
         },
       },

@@ -6,6 +6,7 @@
 // the `..data` symlink) never sends: zk-tls.sh watches the Secret and renames a rebuilt file into
 // place, which does.
 import { EnsembleNames } from "./names";
+import type { TlsStage } from "./transitions";
 
 /** How the ensemble gets its certificates: made by the component, or from a Secret of yours. */
 export type EnsembleTls = { mode: "generated" } | { mode: "secret"; secretName: string };
@@ -51,7 +52,7 @@ export function certificateNames(names: EnsembleNames, namespace: string, cluste
  * - TLS 1.3 and 1.2: 3.9's secure client port enables one protocol unless told (ClientX509Util);
  * - reload on: the watcher reloads keystore and truststore when zk-tls.sh renames them into place.
  */
-export function tlsZooCfgLines(storeDir: string): string[] {
+export function tlsZooCfgLines(storeDir: string, stage: Exclude<TlsStage, "off"> = "on"): string[] {
   const keystore = `${storeDir}/keystore.pem`;
   const truststore = `${storeDir}/ca.pem`;
   const stores = (prefix: string) => [
@@ -65,7 +66,10 @@ export function tlsZooCfgLines(storeDir: string): string[] {
   ];
   return [
     "serverCnxnFactory=org.apache.zookeeper.server.NettyServerCnxnFactory",
-    "sslQuorum=true",
+    // The stages of turning TLS on without downtime (transitions.ts): dial TLS from prefer on, and
+    // accept plaintext quorum connections too (portUnification) until on.
+    `sslQuorum=${stage !== "accept"}`,
+    `portUnification=${stage !== "on"}`,
     "sslQuorumReloadCertFiles=true",
     "client.certReload=true",
     "fips-mode=false",
@@ -97,11 +101,13 @@ assemble() {
     echo "zk-tls: $secret/tls.key is not a PKCS#8 key (BEGIN PRIVATE KEY), the only form ZooKeeper's PEM keystore reads; with cert-manager set privateKey.encoding: PKCS8" >&2
     return 1
   fi
-  mkdir -p "$out"
-  (umask 077 && cat "$secret/tls.key" "$secret/tls.crt" > "$out/.keystore.pem.new" && cat "$secret/ca.crt" > "$out/.ca.pem.new")
+  # Each step checks its own status: called from watch's \`if\`, bash ignores set -e in here, and a
+  # failed build (a read error, a full emptyDir) must not rename a partial file into place.
+  mkdir -p "$out" || return 1
+  (umask 077 && cat "$secret/tls.key" "$secret/tls.crt" > "$out/.keystore.pem.new" && cat "$secret/ca.crt" > "$out/.ca.pem.new") || return 1
   # Renamed into place: ZooKeeper reloads on an event for the file's own name.
-  mv -f "$out/.keystore.pem.new" "$out/keystore.pem"
-  mv -f "$out/.ca.pem.new" "$out/ca.pem"
+  mv -f "$out/.keystore.pem.new" "$out/keystore.pem" || return 1
+  mv -f "$out/.ca.pem.new" "$out/ca.pem" || return 1
 }
 
 case "\${1:-}" in
@@ -109,9 +115,11 @@ case "\${1:-}" in
     assemble
     ;;
   watch)
-    seen="$(cat "$secret/tls.key" "$secret/tls.crt" "$secret/ca.crt" | sha256sum)"
+    # A key that cannot be read (pipefail makes that the status) must not end the loop under set -e:
+    # the change is noticed, assemble says what is missing, and a later look retries.
+    seen="$(cat "$secret/tls.key" "$secret/tls.crt" "$secret/ca.crt" 2>/dev/null | sha256sum)" || true
     while sleep "\${ZK_TLS_WATCH_SECONDS:-${TLS_WATCH_SECONDS}}"; do
-      now="$(cat "$secret/tls.key" "$secret/tls.crt" "$secret/ca.crt" 2>/dev/null | sha256sum)"
+      now="$(cat "$secret/tls.key" "$secret/tls.crt" "$secret/ca.crt" 2>/dev/null | sha256sum)" || true
       if [ "$now" != "$seen" ] && assemble; then
         seen="$now"
         echo "zk-tls: the TLS Secret changed; keystore and truststore rebuilt" >&2

@@ -1,5 +1,7 @@
 import { ZooKeeperTunables, PORTS, DATA_PATHS } from "./options";
 import { tlsZooCfgLines } from "./tls";
+import { clientAuthZooCfgLines } from "./client-auth";
+import type { TlsStage } from "./transitions";
 import { metricsZooCfgLines } from "./metrics";
 
 /**
@@ -28,7 +30,9 @@ export interface ZooCfgInput {
   /** ...and the AdminServer to this one instead of the pod's loopback. */
   adminServerAddress?: string;
   /** TLS: the directory of the keystore and truststore zk-tls.sh builds. */
-  tls?: { storeDir: string };
+  tls?: { storeDir: string; stage?: Exclude<TlsStage, "off"> };
+  /** Every session must authenticate with SASL (the JAAS file comes from the start script). */
+  clientAuth?: boolean;
   /** The Prometheus exporter (the image ships it; Debian's 3.8 package does not, and the server then fails to start). */
   metrics?: boolean;
 }
@@ -63,13 +67,18 @@ export function renderZooCfg(input: ZooCfgInput): string {
     "admin.restore.enabled=false",
   ];
   if (input.tls) {
-    // Clients use the secure port; the plaintext one serves the pod itself (probes, port-forward).
-    lines.push(`clientPortAddress=${input.bindAddress ?? PLAINTEXT_WITH_TLS_ADDRESS}`, `secureClientPort=${PORTS.secureClient}`);
+    // Clients use the secure port once TLS is on; the plaintext one then serves the pod itself
+    // (probes, port-forward). While TLS is being turned on, clients may use either.
+    const stage = input.tls.stage ?? "on";
+    const plaintextAddress = stage === "on" ? (input.bindAddress ?? PLAINTEXT_WITH_TLS_ADDRESS) : input.bindAddress;
+    if (plaintextAddress !== undefined) lines.push(`clientPortAddress=${plaintextAddress}`);
+    lines.push(`secureClientPort=${PORTS.secureClient}`);
     if (input.bindAddress !== undefined) lines.push(`secureClientPortAddress=${input.bindAddress}`);
-    lines.push(...tlsZooCfgLines(input.tls.storeDir));
+    lines.push(...tlsZooCfgLines(input.tls.storeDir, stage));
   } else if (input.bindAddress !== undefined) {
     lines.push(`clientPortAddress=${input.bindAddress}`);
   }
+  if (input.clientAuth) lines.push(...clientAuthZooCfgLines());
   // The exporter listens on every address of the pod (or the one given): Prometheus scrapes the pod IP.
   if (input.metrics) lines.push(...metricsZooCfgLines(input.bindAddress));
   if (input.serverFqdns.length > 1) {

@@ -11,7 +11,7 @@ import { sleep } from "../wait";
 import { withWriter, WriterContext } from "../writes";
 import { uid } from "./server";
 
-export const NEW_TICK_TIME = 3000;
+const NEW_TICK_TIME = 3000;
 
 interface Sample {
   at: number;

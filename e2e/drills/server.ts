@@ -14,7 +14,7 @@ export interface VolumeMark {
   token: string;
 }
 
-export const ordinalOf = (pod: string) => Number(pod.slice(pod.lastIndexOf("-") + 1));
+const ordinalOf = (pod: string) => Number(pod.slice(pod.lastIndexOf("-") + 1));
 
 /** Writes a random token onto the server's data volume and notes which PersistentVolume that is. */
 export async function markVolume(kube: Kube, pod: string): Promise<VolumeMark> {

@@ -5,6 +5,7 @@
 // `--show-secrets`, each with `--non-interactive`). It never runs `pulumi stack select`, which
 // would change the user's selected stack.
 import * as path from "path";
+import { ADMIN_USER } from "../../components/zookeeper/client-auth";
 import { pulumiBackend, PulumiBackend } from "./backend";
 
 /** The project's directory: Pulumi.yaml names the project whose stacks are read. */
@@ -90,4 +91,23 @@ export async function readStackOutputs(stack: string, options: StackOutputOption
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** The super user of the ensemble's client authentication (SASL DIGEST-MD5), as the program names it. */
+export { ADMIN_USER };
+
+export interface SaslCredentials {
+  username: string;
+  password: string;
+}
+
+/**
+ * The SASL credentials of every ZooKeeper session opened for a stack (ZkClient's `sasl` session
+ * option): the admin user with the stack's `adminPassword` output (a secret, in plain text as
+ * readStackOutputs gives it), or none when the stack has no such output (client authentication off).
+ * Shared by verify, backup and restore --stack.
+ */
+export function stackSasl(outputs: Record<string, unknown>): SaslCredentials | undefined {
+  const password = outputs.adminPassword;
+  return typeof password === "string" && password !== "" ? { username: ADMIN_USER, password } : undefined;
 }

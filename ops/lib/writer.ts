@@ -21,6 +21,8 @@ export interface WriterOptions {
   connectTimeoutMs?: number;
   /** Session timeout asked for; the servers clamp it to [2, 20] x tickTime. Default 10 s. */
   sessionTimeoutMs?: number;
+  /** SASL DIGEST-MD5 credentials, for servers that require SASL (ZkClient's `sasl`). */
+  sasl?: { username: string; password: string };
 }
 
 export interface WriterReport {
@@ -52,16 +54,19 @@ export interface ReadBack {
   unknownApplied: number;
 }
 
-function withDefaults(options: WriterOptions): Required<WriterOptions> {
+type Settings = Required<Omit<WriterOptions, "sasl">> & Pick<WriterOptions, "sasl">;
+
+function withDefaults(options: WriterOptions): Settings {
   return { ratePerSecond: 20, writeTimeoutMs: 3000, connectTimeoutMs: 5000, sessionTimeoutMs: 10000, ...options };
 }
 
 /** A session as the writer uses it: each request bounded by the write time-out. */
-function openSession(o: Required<WriterOptions>): Promise<ZkClient> {
+function openSession(o: Settings): Promise<ZkClient> {
   return ZkClient.open(o.connectionString, {
     connectMs: o.connectTimeoutMs,
     requestMs: o.writeTimeoutMs,
     sessionTimeoutMs: o.sessionTimeoutMs,
+    sasl: o.sasl,
   });
 }
 
@@ -92,7 +97,7 @@ async function holds(client: ZkClient, path: string, expected: string): Promise<
 }
 
 export class ContinuousWriter {
-  private readonly options: Required<WriterOptions>;
+  private readonly options: Settings;
   private readonly startedAt = Date.now();
   private readonly acked = new Set<number>();
   private readonly unknownSeqs = new Set<number>();
@@ -109,7 +114,7 @@ export class ContinuousWriter {
   private wake = () => {};
   private readonly loop: Promise<void>;
 
-  private constructor(options: Required<WriterOptions>) {
+  private constructor(options: Settings) {
     this.options = options;
     this.loop = this.run();
   }
@@ -167,6 +172,7 @@ export class ContinuousWriter {
       connectMs: requestMs,
       requestMs,
       sessionTimeoutMs: this.options.sessionTimeoutMs,
+      sasl: this.options.sasl,
     });
     try {
       await client.sync(root);
@@ -243,8 +249,11 @@ export class ContinuousWriter {
       this.lastAckAt = now;
     } catch (e) {
       if (e instanceof ZkTimeout) this.unknownOutcome(seq, "timeouts");
-      else if (e instanceof ZkError && e.code === "CONNECTION_LOSS") this.unknownOutcome(seq, "connectionLosses");
-      else if (e instanceof ZkError && e.code === "SESSION_EXPIRED") {
+      else if (e instanceof ZkError && e.code === "CONNECTION_LOSS") {
+        this.unknownOutcome(seq, "connectionLosses");
+        // A SASL session does not reconnect (ZkClient's `sasl`): the next write opens a new one.
+        if (client.stoppedWith) this.dropSession();
+      } else if (e instanceof ZkError && e.code === "SESSION_EXPIRED") {
         // Every later call on this session fails the same way: the next write opens a new one.
         this.unknownOutcome(seq, "sessionExpiries");
         this.dropSession();

@@ -3,6 +3,7 @@
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const zookeeper = require("node-zookeeper-client");
 import { DigestMd5Client } from "./sasl-digest";
+import { EnsembleConfig, parseEnsembleConfig } from "./zk-config";
 
 export class ZkTimeout extends Error {}
 
@@ -98,8 +99,27 @@ const MODE_FLAGS: Record<NodeMode, number> = {
 
 // Opcodes node-zookeeper-client 1.1.3 does not know (ZooDefs.OpCode); see sendAs.
 const OP_SYNC = 9;
+const OP_RECONFIG = 16;
 const OP_CREATE_CONTAINER = 19;
 const OP_SASL = 102;
+
+/** ZooDefs.CONFIG_NODE: the committed dynamic configuration, readable by all, writable by the super user only. */
+export const CONFIG_NODE = "/zookeeper/config";
+
+/** A membership change, as ZooKeeperAdmin.reconfigure takes it (apache/zookeeper release-3.8.0-1, admin/ZooKeeperAdmin.java). */
+export interface ReconfigChange {
+  /** Incremental: members to add or update, each `server.<id>=<spec>` (zk-config.ts memberLine). */
+  joining?: string[];
+  /** Incremental: ids of members to remove. */
+  leaving?: number[];
+  /** Non-incremental: the whole new membership (not combined with joining or leaving). */
+  newMembers?: string[];
+  /** Apply only if the leader's last seen configuration has this id, else BAD_VERSION. Default: any. */
+  fromConfig?: bigint;
+}
+
+/** A configuration as the server answered it: parsed (zk-config.ts), the text, and the znode's stat. */
+export type ConfigAnswer = EnsembleConfig & { text: string; stat: ZnodeStat };
 
 function int64(buffer: Buffer): bigint {
   return buffer.readBigInt64BE(0);
@@ -144,27 +164,100 @@ function bytesPayload(bytes: Buffer) {
 }
 
 /**
+ * A payload of a jute record made of ustring and long fields (ReconfigRequest), serialized as the
+ * library's own records are (lib/jute/index.js serialize): a string as its UTF-8 length and bytes,
+ * null as length -1 (Java's BinaryOutputArchive.writeString(null)), a long as 8 bytes big-endian.
+ */
+function recordPayload(fields: (string | null | bigint)[]) {
+  const parts = fields.map((f) => {
+    if (typeof f === "bigint") {
+      const b = Buffer.alloc(8);
+      b.writeBigInt64BE(f);
+      return b;
+    }
+    const bytes = f === null ? null : Buffer.from(f, "utf8");
+    const b = Buffer.alloc(4 + (bytes?.length ?? 0));
+    b.writeInt32BE(bytes ? bytes.length : -1, 0);
+    bytes?.copy(b, 4);
+    return b;
+  });
+  const bytes = Buffer.concat(parts);
+  return {
+    setChrootPath() {},
+    byteLength: () => bytes.length,
+    serialize(buffer: Buffer, offset: number) {
+      bytes.copy(buffer, offset);
+      return bytes.length;
+    },
+  };
+}
+
+/**
  * node-zookeeper-client 1.1.3 throws from its socket 'data' handler when a reply carries an error
  * code it does not know (a newer server's, or a frame it misread): an uncaught exception that ends
- * the process (seen here in the ensemble benchmark, "Unknown code: 1169686528"). Here such a reply
- * drops the connection instead, which the library turns into a connection loss for the requests in
- * flight and a reconnect. The handler is an instance method bound when each socket is made
- * (lib/ConnectionManager.js), so patching the instance before connect() covers every socket.
+ * the process (seen here in the ensemble benchmark, "Unknown code: 1169686528"). Here a code that
+ * ZooKeeper defines (SERVER_CODES_UNKNOWN_TO_LIBRARY: a reconfig's refusals among them) fails that
+ * request with the code's name; any other drops the connection instead, which the library turns
+ * into a connection loss for the requests in flight and a reconnect. The handler is an instance
+ * method bound when each socket is made (lib/ConnectionManager.js), so patching the instance before
+ * connect() covers every socket.
  */
 function guardSocketHandler(client: any, onUnknownCode: (code: number) => void): void {
   const manager = client.connectionManager;
   const original = manager.onSocketData;
+  // The request a reply was matched to: the library takes it off its pending queue (a plain array,
+  // made once per client) just before it reads the reply's error code.
+  const pending: any[] = manager.pendingQueue;
+  const shift = pending.shift;
+  let answered: any;
+  pending.shift = function (this: any[]) {
+    answered = shift.call(this);
+    return answered;
+  };
   manager.onSocketData = function (this: any, buffer: Buffer) {
+    answered = undefined;
     try {
       original.call(this, buffer);
     } catch (e) {
+      const code = Number(/^Unknown code: (-?\d+)$/.exec((e as Error).message)?.[1]);
+      const name = SERVER_CODES_UNKNOWN_TO_LIBRARY[code];
+      if (name && answered?.callback) {
+        // A real server's error the library has no name for (a reconfig's refusals among them):
+        // the reply's frame was cut out whole before it was read, and an error reply's body is not
+        // read, so the stream is intact. The request fails with the server's code, the connection
+        // stays, and whatever followed in the buffer is read on.
+        const request = answered;
+        answered = undefined;
+        request.callback({ getCode: () => code, name });
+        if (this.pendingBuffer) this.onSocketData(Buffer.alloc(0));
+        return;
+      }
       this.pendingBuffer = null;
       this.socket?.destroy();
-      const code = /^Unknown code: (-?\d+)$/.exec((e as Error).message)?.[1];
-      if (code !== undefined) onUnknownCode(Number(code));
+      if (!Number.isNaN(code)) onUnknownCode(code);
     }
   };
 }
+
+/**
+ * Error codes of ZooKeeper servers (KeeperException.Code, apache/zookeeper release-3.9.5) that
+ * node-zookeeper-client 1.1.3 does not know, by the names this client reports. The reconfig
+ * operation's own refusals are among them. SESSIONCLOSEDREQUIRESASLAUTH (-124) is not: it ends the
+ * session (see ZkClient.open).
+ */
+const SERVER_CODES_UNKNOWN_TO_LIBRARY: Record<number, string> = {
+  [-12]: "UNKNOWN_SESSION",
+  [-13]: "NEW_CONFIG_NO_QUORUM",
+  [-14]: "RECONFIG_IN_PROGRESS",
+  [-118]: "SESSION_MOVED",
+  [-119]: "NOT_READ_ONLY",
+  [-120]: "EPHEMERAL_ON_LOCAL_SESSION",
+  [-121]: "NO_WATCHER",
+  [-122]: "REQUEST_TIMEOUT",
+  [-123]: "RECONFIG_DISABLED",
+  [-125]: "QUOTA_EXCEEDED",
+  [-127]: "THROTTLED_OP",
+};
 
 /**
  * SESSIONCLOSEDREQUIRESASLAUTH (KeeperException.Code, apache/zookeeper release-3.9.5; node-zookeeper-client
@@ -387,6 +480,64 @@ export class ZkClient {
       (done) => this.sendAs(OP_SYNC, bytesPayload(Buffer.from(path)), jute.OP_CODES.DELETE, done),
       () => undefined,
     );
+  }
+
+  /**
+   * The committed dynamic configuration (CONFIG_NODE), parsed. With `sync` (the default) the server
+   * answering first catches up with the leader, as zookeeperReconfig.md advises ("to retrieve the
+   * latest committed value you should do a sync first"); without, it is this server's own view.
+   */
+  async getConfig({ sync = true }: { sync?: boolean } = {}): Promise<ConfigAnswer> {
+    if (sync) await this.sync(CONFIG_NODE);
+    const { data, stat } = await this.read(CONFIG_NODE);
+    const text = data?.toString("utf8") ?? "";
+    return { ...parseEnsembleConfig(text), text, stat };
+  }
+
+  /**
+   * Changes the membership (OpCode.reconfig, 16): a ReconfigRequest { ustring joiningServers;
+   * ustring leavingServers; ustring newMembers; long curConfigId } answered by a GetDataResponse
+   * holding the configuration the answering server then has (zookeeper-jute zookeeper.jute,
+   * ZooKeeperAdmin.reconfigure, FinalRequestProcessor, apache/zookeeper release-3.8.0-1). The server
+   * refuses (PrepRequestProcessor, in this order) with RECONFIG_DISABLED (reconfigEnabled off),
+   * UNIMPLEMENTED (a standalone server), RECONFIG_IN_PROGRESS (one not yet committed), BAD_VERSION
+   * (`fromConfig` is not the leader's last seen configuration), BAD_ARGUMENTS (a malformed line, or
+   * no participant left), NEW_CONFIG_NO_QUORUM (no quorum of the new configuration connected and
+   * synced with the leader) and last NO_AUTH (no write permission on CONFIG_NODE: only the super
+   * user has it by default). When the answer is lost (CONNECTION_LOSS, a time-out: the leader
+   * drops its connections when it is removed) the outcome is unknown: getConfig tells.
+   */
+  reconfig(change: ReconfigChange): Promise<ConfigAnswer> {
+    const list = (items?: (string | number)[]) => (items && items.length ? items.map(String).join(",") : null);
+    const joining = list(change.joining);
+    const leaving = list(change.leaving);
+    const newMembers = list(change.newMembers);
+    if (newMembers !== null && (joining !== null || leaving !== null)) {
+      return Promise.reject(new Error("reconfig: newMembers is the whole new membership; it cannot be combined with joining or leaving"));
+    }
+    if (newMembers === null && joining === null && leaving === null) {
+      return Promise.reject(new Error("reconfig: nothing to change (give joining, leaving or newMembers)"));
+    }
+    const bad = [...(change.joining ?? []), ...(change.newMembers ?? [])].find((line) => line.includes(",") || !line.includes("="));
+    if (bad !== undefined) return Promise.reject(new Error(`reconfig: '${bad}' is not one server.<id>=<spec> line`));
+    const payload = recordPayload([joining, leaving, newMembers, change.fromConfig ?? -1n]);
+    // The reply is a GetDataResponse: relabelled as a getData, which the library decodes whole.
+    const answer = this.call(
+      "reconfig",
+      CONFIG_NODE,
+      (done) => this.sendAs(OP_RECONFIG, payload, jute.OP_CODES.GET_DATA, done),
+      (response: any) => ({
+        text: (response?.payload?.data as Buffer | undefined)?.toString("utf8") ?? "",
+        stat: toStat(response.payload.stat),
+      }),
+    );
+    // Parsed outside the library's socket handler, where a throw would cost the connection.
+    return answer.then(({ text, stat }) => ({ ...parseEnsembleConfig(text), text, stat }));
+  }
+
+  /** The code every call fails with once the client has stopped for good (a SASL session whose connection dropped), else undefined. */
+  get stoppedWith(): string | undefined {
+    return this.stopped;
   }
 
   /** The zxid of this session's newest reply: the connected server's last applied transaction then. */

@@ -17,6 +17,16 @@ const KIND_CLUSTER = "pulumi-nodejs:dynamic/kind:Cluster";
 const NAMING_SETTINGS: SettingKey[] = ["namespace", "namePrefix"];
 const matches = (paths: string[], field: string) => paths.some((p) => field === p || field.startsWith(`${p}.`));
 
+/** A kind's replace triggers; a kind the table lacks is a missing reading of diff.go, not a kind without triggers. */
+function replaceTriggers(kind: string): string[] {
+  const triggers = PULUMI_KUBERNETES_REPLACES[kind];
+  expect(
+    triggers,
+    `${kind}: read its replace triggers in diff.go into PULUMI_KUBERNETES_REPLACES (test/support/upstream-rules.ts)`,
+  ).to.be.an("array");
+  return triggers;
+}
+
 interface Change {
   resource: string;
   kind: string;
@@ -36,7 +46,7 @@ function changes(before: Registered[], after: Registered[]): Change[] {
     const kind = kindOf(b.type);
     // Pulumi leaves ignored fields as they are in the cluster: no change reaches the API server.
     const changed = changedFields(b.inputs, a.inputs).filter((f) => !matches(a.options.ignoreChanges, f));
-    const providerTriggers = [...(PULUMI_KUBERNETES_REPLACES[kind] ?? []), "metadata.name", "metadata.namespace"];
+    const providerTriggers = [...replaceTriggers(kind), "metadata.name", "metadata.namespace"];
     const byProvider = changed.some((f) => matches(providerTriggers, f));
     const byOption = changed.some((f) => matches(a.options.replaceOnChanges, f));
     const sameName = !changed.includes("metadata.name") && !changed.includes("metadata.namespace");
@@ -62,9 +72,11 @@ describe("contract: a change of any setting is one the cluster accepts and that 
 
   for (const [key, variant] of Object.entries(SETTING_VARIANTS) as [SettingKey, (typeof SETTING_VARIANTS)[SettingKey]][]) {
     it(`${key}: ${JSON.stringify(variant.set).slice(0, 80)}`, async () => {
-      const before = await runProgram(variant.stack, stackConfig(variant.stack, variant.base));
-      const after = await runProgram(variant.stack, stackConfig(variant.stack, { ...variant.base, ...variant.set }));
+      const before = await runProgram(variant.stack, stackConfig(variant.stack, variant.base), variant.secret);
+      const after = await runProgram(variant.stack, stackConfig(variant.stack, { ...variant.base, ...variant.set }), variant.secret);
       const description = SETTINGS[key].description;
+      // Every kind either render registers, also one only the changed setting brings (podMonitor's).
+      for (const r of [...before.resources, ...after.resources].filter(isKubernetesObject)) replaceTriggers(kindOf(r.type));
       for (const c of changes(before.resources, after.resources)) {
         const immutable = c.kind === "ConfigMap" && c.before.inputs.immutable !== true ? [] : (API_IMMUTABLE[c.kind] ?? []);
         for (const field of c.changed.filter((f) => matches(immutable, f))) {
@@ -81,10 +93,11 @@ describe("contract: a change of any setting is one the cluster accepts and that 
         if (c.kind === "PersistentVolumeClaim") expect(c.replaced, `${c.resource} holds data: it must never be replaced`).to.equal(false);
         if (!c.replaced) continue;
         if (c.changed.includes("metadata.name") || c.changed.includes("metadata.namespace")) {
-          // A new name: created before the old one goes (ConfigMaps are named by their content).
+          // A new name: created before the old one goes (immutable ConfigMaps and Secrets are named by their content).
           const naming = NAMING_SETTINGS.includes(key);
+          const namedByContent = (c.kind === "ConfigMap" || c.kind === "Secret") && c.before.inputs.immutable === true;
           expect(
-            naming || c.kind === "ConfigMap" || (c.kind === "StorageClass" && key === "storageClassName"),
+            naming || namedByContent || (c.kind === "StorageClass" && key === "storageClassName"),
             `${c.resource} is renamed`,
           ).to.equal(true);
           if (naming) expect(description).to.contain("deploys a new, empty ensemble");

@@ -107,6 +107,19 @@ function liveOutputs(args: pulumi.runtime.MockResourceArgs): Record<string, unkn
       nodes: [`${args.inputs.name}-control-plane`],
     };
   }
+  // @pulumi/random and @pulumi/tls compute these in their providers; stand-ins of the same shape.
+  const pem = (label: string) => `-----BEGIN ${label}-----\nMOCK-${args.name}\n-----END ${label}-----\n`;
+  switch (args.type) {
+    case "random:index/randomPassword:RandomPassword":
+      return { result: `mock-password-of-${args.name}` };
+    case "tls:index/privateKey:PrivateKey":
+      return { privateKeyPem: pem("EC PRIVATE KEY"), privateKeyPemPkcs8: pem("PRIVATE KEY"), publicKeyPem: pem("PUBLIC KEY") };
+    case "tls:index/selfSignedCert:SelfSignedCert":
+    case "tls:index/locallySignedCert:LocallySignedCert":
+      return { certPem: pem("CERTIFICATE") };
+    case "tls:index/certRequest:CertRequest":
+      return { certRequestPem: pem("CERTIFICATE REQUEST") };
+  }
   return {};
 }
 
@@ -164,8 +177,8 @@ export async function attemptProgram(stack: string, config: Record<string, strin
 }
 
 /** Runs index.ts afresh under mocks; fails the test if the program throws. */
-export async function runProgram(stack: string, config: Record<string, string> = {}): Promise<ProgramRun> {
-  const run = await attemptProgram(stack, config);
+export async function runProgram(stack: string, config: Record<string, string> = {}, secretKeys: string[] = []): Promise<ProgramRun> {
+  const run = await attemptProgram(stack, config, secretKeys);
   if (run.error) throw run.error;
   return run;
 }

@@ -1,6 +1,6 @@
 // Validates what the program asks Kubernetes for against the upstream OpenAPI schema, through the
 // kubernetes-models package, so a field typo or a wrong type fails a test rather than a deploy.
-import { Registered } from "./mocks";
+import { Registered, revealed } from "./mocks";
 import { MONITORING_SHAPES, misfits } from "./prometheus-operator";
 
 /** "kubernetes:apps/v1:StatefulSet" -> the kubernetes-models class that validates it. */
@@ -35,7 +35,8 @@ export function validateAgainstSchema(r: Pick<Registered, "type" | "inputs">): v
     return;
   }
   const { apiVersion, kind, model } = modelFor(r.type);
-  const { apiVersion: _a, kind: _k, ...rest } = r.inputs;
+  // The API server gets a secret's value: the schema applies to it, not to the engine's wrapper.
+  const { apiVersion: _a, kind: _k, ...rest } = revealedDeep(r.inputs);
   new model({ apiVersion, kind, ...rest }).validate();
 }
 
@@ -43,4 +44,11 @@ export function validateAgainstSchema(r: Pick<Registered, "type" | "inputs">): v
 export function validateManifest(manifest: { apiVersion: string; kind: string }): void {
   const [group, version] = manifest.apiVersion.includes("/") ? manifest.apiVersion.split("/") : ["core", manifest.apiVersion];
   validateAgainstSchema({ type: `kubernetes:${group}/${version}:${manifest.kind}`, inputs: manifest });
+}
+
+function revealedDeep(value: any): any {
+  const plain = revealed(value);
+  if (Array.isArray(plain)) return plain.map(revealedDeep);
+  if (plain && typeof plain === "object") return Object.fromEntries(Object.entries(plain).map(([k, v]) => [k, revealedDeep(v)]));
+  return plain;
 }

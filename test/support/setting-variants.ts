@@ -10,6 +10,8 @@ export interface Variant {
   base?: Record<string, string | undefined>;
   /** The change under test. */
   set: Record<string, string | undefined>;
+  /** Keys set with --secret. */
+  secret?: string[];
 }
 
 export const SETTING_VARIANTS: Record<SettingKey, Variant> = {
@@ -34,6 +36,15 @@ export const SETTING_VARIANTS: Record<SettingKey, Variant> = {
     stack: "dev",
     base: { clientAccess: "labelled", clientPodLabel: "zk-client=true" },
     set: { clientPodLabel: "team=orders" },
+  },
+  tls: { stack: "dev", set: { tls: "on" } },
+  tlsSecretName: { stack: "dev", base: { tls: "on" }, set: { tlsSecretName: "zk-certs" } },
+  clientAuth: { stack: "dev", set: { clientAuth: "digest", clientUsers: "app:app-password-1" }, secret: ["clientUsers"] },
+  clientUsers: {
+    stack: "dev",
+    base: { clientAuth: "digest", clientUsers: "app:app-password-1" },
+    set: { clientUsers: "app:app-password-2" },
+    secret: ["clientUsers"],
   },
   metrics: { stack: "dev", set: { metrics: "false" } },
   metricsAccessNamespace: { stack: "dev", set: { metricsAccessNamespace: "monitoring" } },

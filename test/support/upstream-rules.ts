@@ -8,6 +8,11 @@
  * namespace stay). Source: pulumi/pulumi-kubernetes provider/pkg/provider/diff.go and provider.go at
  * v4.32.0 (identical on master of 2026-07-01; the v4.34.2 tag is not stored). ConfigMap and Secret
  * data: special cases in diff.go, as enableConfigMapMutable/enableSecretMutable default to false.
+ * A kind whose group and version `forceNew` lacks gets the metadata fields only (forceNewProperties
+ * starts from metadataForceNewProperties and adds nothing): policy/v1 (only policy/v1beta1 is
+ * listed), networking.k8s.io, batch/v1 CronJob, and custom resources such as the Prometheus
+ * Operator's monitoring.coreos.com/v1 kinds. Every kind the program registers must be listed here
+ * (the contract test fails otherwise), so a new kind means reading diff.go for it.
  */
 export const PULUMI_KUBERNETES_REPLACES: Record<string, string[]> = {
   StorageClass: ["parameters", "provisioner"],
@@ -21,6 +26,8 @@ export const PULUMI_KUBERNETES_REPLACES: Record<string, string[]> = {
   Job: ["spec.completions", "spec.parallelism", "spec.selector", "spec.template"],
   NetworkPolicy: [],
   CronJob: [],
+  PodMonitor: [],
+  PrometheusRule: [],
 };
 
 /**

@@ -13,6 +13,11 @@ import { renderZooCfg } from "../../components/zookeeper/zoocfg";
 import { renderConfigFiles } from "../../components/zookeeper/configmap";
 import { renderStatefulSet } from "../../components/zookeeper/statefulset";
 import { START_SCRIPT, PROBE_SCRIPT } from "../../components/zookeeper/scripts";
+import { TLS_SCRIPT } from "../../components/zookeeper/tls";
+import { renderAuthSecret, ClientUser, CLIENT_AUTH_PATHS } from "../../components/zookeeper/client-auth";
+
+/** With clientAuth: the super user's password (the component makes a random one). */
+export const LOCAL_ADMIN_PASSWORD = "local-admin-Pa55word";
 import { findZooKeeper } from "./zookeeper-install";
 import { TestNetwork } from "./netns";
 
@@ -25,6 +30,10 @@ export interface Server {
   dataDir: string;
   log: string;
   process?: ChildProcess;
+  /** With TLS: this server's Secret volume (tls.crt, tls.key, ca.crt), ZK_TLS_SECRET_DIR of zk-tls.sh. */
+  tlsSecretDir?: string;
+  /** With TLS: where zk-tls.sh builds keystore.pem and ca.pem (the pod's emptyDir), named in zoo.cfg. */
+  tlsStoreDir?: string;
 }
 
 /** In a private mount namespace: $0 (the ensemble's files) stays writable, /tmp becomes a tmpfs, / read-only. */
@@ -37,6 +46,12 @@ export class LocalEnsemble {
   private readonly env: Record<string, string>;
 
   private readonly adminOnPodLoopback: boolean;
+  private readonly clientPortsAsInPod: boolean;
+  private readonly serverEnv = new Map<number, Record<string, string>>();
+  /** The JVM hosts file that maps each server's FQDN to its address (for clients run beside the servers). */
+  readonly hostsFile: string;
+  /** The harness's launcher directory: zkServer.sh and zkCli.sh with an env file that adds the missing jars. */
+  readonly binDir: string;
 
   /**
    * `adminOnPodLoopback`: leave the AdminServer where a pod has it (127.0.0.1:8080) instead of on
@@ -48,6 +63,13 @@ export class LocalEnsemble {
   /**
    * `network`: run each server in its own network namespace of that test network (for partitions)
    * instead of on 127.0.0.<addressBase + i>.
+   *
+   * `clientPortsAsInPod`: render zoo.cfg's client ports exactly as for a pod (no bind address): with
+   * TLS the plaintext port on 127.0.0.1 and the secure port on every address; only one such server
+   * can run on a host at a time, and the probes then ask 127.0.0.1, as in the pod.
+   *
+   * With `options.tls` set, zoo.cfg carries the TLS lines and each server runs zk-tls.sh from its
+   * own Secret volume (`tlsSecretDir`, which the test fills) into its own store directory.
    */
   constructor(
     options: EnsembleOptions & { replicas: number },
@@ -56,9 +78,11 @@ export class LocalEnsemble {
       adminOnPodLoopback = false,
       network,
       readOnlyRoot = false,
-    }: { adminOnPodLoopback?: boolean; network?: TestNetwork; readOnlyRoot?: boolean } = {},
+      clientPortsAsInPod = false,
+    }: { adminOnPodLoopback?: boolean; network?: TestNetwork; readOnlyRoot?: boolean; clientPortsAsInPod?: boolean } = {},
   ) {
     this.network = network;
+    this.clientPortsAsInPod = clientPortsAsInPod;
     this.adminOnPodLoopback = adminOnPodLoopback;
     this.settings = resolveEnsemble(options);
     this.readOnlyRoot = readOnlyRoot;
@@ -73,9 +97,14 @@ export class LocalEnsemble {
     // The package's launcher, beside an env file that sources the package's own and adds what the
     // package leaves out (servlet API, a log binding) and a writable log directory.
     const bin = path.join(this.root, "bin");
+    this.binDir = bin;
+    this.hostsFile = path.join(this.root, "hosts");
     fs.mkdirSync(bin);
     fs.copyFileSync(install.zkServer, path.join(bin, "zkServer.sh"));
     fs.chmodSync(path.join(bin, "zkServer.sh"), 0o755);
+    // zkCli.sh sources zkEnv.sh from its own directory: beside this one it gets the Netty jars the TLS client needs.
+    fs.copyFileSync(install.zkCli, path.join(bin, "zkCli.sh"));
+    fs.chmodSync(path.join(bin, "zkCli.sh"), 0o755);
     fs.writeFileSync(
       path.join(bin, "zkEnv.sh"),
       [
@@ -105,7 +134,23 @@ export class LocalEnsemble {
       fs.writeFileSync(path.join(confDir, START_SCRIPT), files[START_SCRIPT], { mode: 0o555 });
       fs.writeFileSync(path.join(confDir, PROBE_SCRIPT), files[PROBE_SCRIPT], { mode: 0o555 });
       hosts.push(`${address} ${fqdns[ordinal]}`);
-      return { ordinal, hostname, fqdn: fqdns[ordinal], address, confDir, dataDir, log: path.join(dir, "server.log") };
+      const server: Server = { ordinal, hostname, fqdn: fqdns[ordinal], address, confDir, dataDir, log: path.join(dir, "server.log") };
+      if (s.tls) {
+        fs.writeFileSync(path.join(confDir, TLS_SCRIPT), files[TLS_SCRIPT], { mode: 0o555 });
+        server.tlsSecretDir = path.join(dir, "tls-secret");
+        server.tlsStoreDir = path.join(dir, "tls-store");
+        // What the pod gets from its mounts (the Secret at TLS_PATHS.secretMount, the emptyDir at TLS_PATHS.storeDir).
+        this.serverEnv.set(ordinal, { ZK_TLS_SECRET_DIR: server.tlsSecretDir, ZK_TLS_STORE_DIR: server.tlsStoreDir });
+      }
+      if (s.clientAuth) {
+        // The JAAS Secret's file, rendered as the component renders it, where the pod mounts it.
+        const authDir = path.join(dir, "auth-secret");
+        fs.mkdirSync(authDir);
+        const secret = renderAuthSecret(s, options.clientAuth!.users as ClientUser[], LOCAL_ADMIN_PASSWORD);
+        fs.writeFileSync(path.join(authDir, CLIENT_AUTH_PATHS.file), secret.stringData[CLIENT_AUTH_PATHS.file], { mode: 0o440 });
+        this.serverEnv.set(ordinal, { ...this.serverEnv.get(ordinal), ZK_AUTH_DIR: authDir });
+      }
+      return server;
     });
     for (const server of this.servers) this.writeZooCfg(server.ordinal, s.zookeeper);
     fs.writeFileSync(path.join(this.root, "hosts"), hosts.join("\n") + "\n");
@@ -134,8 +179,10 @@ export class LocalEnsemble {
         tunables,
         dataDir: server.dataDir,
         dataLogDir: path.join(server.dataDir, "log"),
-        bindAddress: server.address,
+        bindAddress: this.clientPortsAsInPod ? undefined : server.address,
         adminServerAddress: this.adminOnPodLoopback ? undefined : server.address,
+        tls: server.tlsStoreDir ? { storeDir: server.tlsStoreDir } : undefined,
+        clientAuth: s.clientAuth,
       }),
     );
   }
@@ -145,9 +192,19 @@ export class LocalEnsemble {
     this.env.JVMFLAGS = [this.env.JVMFLAGS, ...flags].join(" ");
   }
 
+  /** Sets environment variables of one server's start script (e.g. ZK_TLS_WATCH_SECONDS) from its next start. */
+  setServerEnv(ordinal: number, env: Record<string, string>): void {
+    this.serverEnv.set(ordinal, { ...this.serverEnv.get(ordinal), ...env });
+  }
+
+  /** Where a server's plaintext client port listens: its own address, or the pod's loopback. */
+  plaintextAddress(ordinal: number): string {
+    return this.clientPortsAsInPod ? "127.0.0.1" : this.servers[ordinal].address;
+  }
+
   /** The client connection string of some servers (all by default). */
   connect(ordinals = this.servers.map((s) => s.ordinal)): string {
-    return ordinals.map((i) => `${this.servers[i].address}:${PORTS.client}`).join(",");
+    return ordinals.map((i) => `${this.plaintextAddress(i)}:${PORTS.client}`).join(",");
   }
 
   start(ordinals = this.servers.map((s) => s.ordinal)): void {
@@ -160,8 +217,11 @@ export class LocalEnsemble {
       const readOnly = this.readOnlyRoot ? ["unshare", "--mount", "--propagation", "private", "sh", "-c", READ_ONLY_ROOT, this.root] : [];
       const [command, ...prefix] = [...(this.network?.wrap(i) ?? []), ...readOnly, "bash"];
       server.process = spawn(command, [...prefix, path.join(server.confDir, START_SCRIPT)], {
-        env: { ...process.env, ...this.env, HOSTNAME: server.hostname, POD_IP: server.address },
+        env: { ...process.env, ...this.env, ...this.serverEnv.get(i), HOSTNAME: server.hostname, POD_IP: server.address },
         stdio: ["ignore", out, out],
+        // With TLS the start script leaves zk-tls.sh's watch loop behind the JVM; in a pod it dies with
+        // the container's PID namespace, here with the server's own process group (see stopOne).
+        detached: this.settings.tls !== undefined,
       });
       fs.closeSync(out);
     }
@@ -197,6 +257,13 @@ export class LocalEnsemble {
     const timer = setTimeout(() => child.kill("SIGKILL"), 15000);
     await exited;
     clearTimeout(timer);
+    if (this.settings.tls !== undefined && child.pid !== undefined) {
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {
+        // the group is already gone
+      }
+    }
   }
 
   /** Kills every server and removes every file of the ensemble. */
@@ -209,7 +276,7 @@ export class LocalEnsemble {
   fourLetterWord(ordinal: number, word: string, ms = 3000): Promise<string> {
     return new Promise((resolve) => {
       const chunks: Buffer[] = [];
-      const socket = net.connect(PORTS.client, this.servers[ordinal].address);
+      const socket = net.connect(PORTS.client, this.plaintextAddress(ordinal));
       const finish = () => {
         clearTimeout(timer);
         socket.destroy();
@@ -238,13 +305,13 @@ export class LocalEnsemble {
   /** Runs the rendered probe script against a server, as the kubelet would in its pod. */
   probe(ordinal: number, check: "live" | "ready"): Promise<{ ok: boolean; output: string }> {
     return this.inside(ordinal, ["bash", path.join(this.servers[ordinal].confDir, PROBE_SCRIPT), check], {
-      ZK_PROBE_HOST: this.servers[ordinal].address,
+      ZK_PROBE_HOST: this.plaintextAddress(ordinal),
     });
   }
 
   /** The server's mode as seen from its own pod: reachable even when a partition cuts it off from clients. */
   async modeInside(ordinal: number): Promise<string | undefined> {
-    const ask = `exec 3<>/dev/tcp/${this.servers[ordinal].address}/${PORTS.client}; printf srvr >&3; cat <&3`;
+    const ask = `exec 3<>/dev/tcp/${this.plaintextAddress(ordinal)}/${PORTS.client}; printf srvr >&3; cat <&3`;
     const { output } = await this.inside(ordinal, ["timeout", "3", "bash", "-c", ask]);
     return /^Mode: (\w+)$/m.exec(output)?.[1] ?? (output.includes("not currently serving") ? "not serving" : undefined);
   }

@@ -71,17 +71,3 @@ export function parseAuth(text: string): Credential | string {
   if (scheme === "digest" && !/^[^:]+:.*$/.test(auth)) return `--auth digest needs user:password, got "${text}"`;
   return { scheme, auth };
 }
-
-/** For messages: "cdrwa"-style letters, as zkCli prints them. */
-export function permLetters(perms: number): string {
-  return [
-    [PERMS.create, "c"],
-    [PERMS.delete, "d"],
-    [PERMS.read, "r"],
-    [PERMS.write, "w"],
-    [PERMS.admin, "a"],
-  ]
-    .filter(([bit]) => (perms & (bit as number)) !== 0)
-    .map(([, letter]) => letter)
-    .join("");
-}

@@ -1,6 +1,7 @@
 // What ops/backup.ts and ops/restore.ts share: option parsing into checked values, and the exit
 // codes: 0 done, 1 failed (a restore's report says what it did), 2 bad input or nothing to connect
 // to. Every failure is one line on stderr that says what is wrong and what to do; no stack trace.
+// Where the command connects (--servers or --stack) is target.ts's.
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs, ParseArgsConfig } from "util";
@@ -10,7 +11,7 @@ import { parseContainerPatterns } from "./containers";
 import { explain } from "./explain";
 import { BackupFileError } from "./file-reader";
 import { RestoreFailed } from "./restore";
-import { ConnectError, Endpoint, endpointFromServers } from "./session";
+import { ConnectError } from "./session";
 
 /** Bad command-line input: exit 2. */
 export class UsageError extends Error {}
@@ -30,16 +31,6 @@ export function required(values: Options, name: string, usage: string): string {
   const value = values[name];
   if (typeof value !== "string" || value === "") throw new UsageError(`--${name} is required; usage: ${usage}`);
   return value;
-}
-
-/** The ensemble to talk to. `--stack` (the servers of a deployed stack) is the seam for later. */
-export function endpointOf(values: Options, usage: string): Endpoint {
-  if (values.stack !== undefined) {
-    throw new UsageError("--stack is not available yet: pass the ensemble's client addresses with --servers host:port[,host:port...]");
-  }
-  const endpoint = endpointFromServers(required(values, "servers", usage));
-  if (typeof endpoint === "string") throw new UsageError(endpoint);
-  return endpoint;
 }
 
 export function credentialsOf(values: Options): Credential[] {

@@ -15,6 +15,11 @@ export function explain(e: unknown): string {
         return `${e.op} ${e.path}: the connection was lost (a server also drops it for a request larger than its jute.maxbuffer)`;
       case "SESSION_EXPIRED":
         return `${e.op} ${e.path}: the session expired (the servers were unreachable for longer than the session timeout)`;
+      case "AUTH_FAILED":
+        if (e.op === "sasl") {
+          return `SASL authentication as ${e.path} refused: the servers do not take the password of the stack's adminPassword output (has the stack been updated since it changed?)`;
+        }
+        return `${e.op} ${e.path}: ZooKeeper answered AUTH_FAILED`;
       case "NO_CHILDREN_FOR_EPHEMERALS":
         return `${e.op} ${e.path}: its parent is an ephemeral znode in the target, which cannot have children`;
       case "NO_NODE":

@@ -44,7 +44,7 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const isInt = (v: unknown, min: number, max: number) => Number.isInteger(v) && (v as number) >= min && (v as number) <= max;
 
 /** What is wrong with a node line, or undefined when it is a well-formed znode. */
-export function nodeLineProblem(value: any): string | undefined {
+function nodeLineProblem(value: any): string | undefined {
   if (typeof value.path !== "string" || !isValidPath(value.path)) return "its path is not a valid znode path";
   if (isSystemPath(value.path)) return `${value.path} is under /zookeeper, which a backup never holds`;
   if (value.data !== null && (typeof value.data !== "string" || value.data.length % 4 !== 0 || !BASE64.test(value.data))) {

@@ -133,11 +133,6 @@ export function nameOf(path: string): string {
   return path.slice(path.lastIndexOf("/") + 1);
 }
 
-/** Whether `path` is `ancestor` or lies below it. */
-export function isWithin(path: string, ancestor: string): boolean {
-  return ancestor === "/" || path === ancestor || path.startsWith(ancestor + "/");
-}
-
 /** The /zookeeper subtree: the server's own (quota, config); never backed up or restored. */
 export function isSystemPath(path: string): boolean {
   return path === "/zookeeper" || path.startsWith("/zookeeper/");

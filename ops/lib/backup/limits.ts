@@ -19,11 +19,6 @@ export function createRequestBytes(path: string, dataLength: number, acl: AclEnt
   return HEADER + INT + utf8(path) + INT + dataLength + aclBytes + INT;
 }
 
-/** Bytes after the length prefix of a setData request (RequestHeader + SetDataRequest). */
-export function setDataRequestBytes(path: string, dataLength: number): number {
-  return HEADER + INT + utf8(path) + INT + dataLength + INT;
-}
-
 /** The most data a create of `path` with `acl` can carry under the default jute.maxbuffer. */
 export function maxCreateData(path: string, acl: AclEntry[]): number {
   return DEFAULT_JUTE_MAXBUFFER - createRequestBytes(path, 0, acl);

@@ -7,7 +7,7 @@ import * as fs from "fs";
 import { AclEntry } from "../zk-client";
 import { NodeKind } from "./format";
 
-export const REPORT_FORMAT = "kind-zookeeper-restore-report";
+const REPORT_FORMAT = "kind-zookeeper-restore-report";
 
 export interface RestoreCounts {
   /** Znodes in the backup, the root included. */

@@ -1,7 +1,7 @@
-// Where the commands connect, and how. `--servers` is the only source today; a `--stack` (the
-// servers of a deployed stack, reached through its cluster, e.g. by the port-forward tunnels of
-// ops/lib/verify) will resolve to the same Endpoint, plus a way to close its tunnels when the
-// command ends, and nothing after this module needs to know which it was.
+// Where the commands connect, and how: `--servers`, or `--stack` (the servers of a deployed stack,
+// reached through its cluster by the port-forward tunnels of ops/lib/stack-endpoint.ts). Both
+// resolve to an Endpoint; a stack's also carries its sessions' credentials, why its tunnels failed,
+// and a way to close them when the command ends. Nothing after this module needs to know which it was.
 import { Credential, SessionOptions, ZkClient, ZkTimeout } from "../zk-client";
 
 export interface Endpoint {
@@ -9,6 +9,12 @@ export interface Endpoint {
   connectionString: string;
   /** For messages and the file headers. */
   description: string;
+  /** SASL credentials of every session (a stack's admin user, when its client authentication is on). */
+  sasl?: SessionOptions["sasl"];
+  /** What to check when no server gives a session, in place of the --servers advice (a stack's tunnels' errors). */
+  unreachable?: () => string;
+  /** Releases what reaching the servers holds (a stack's tunnels); idempotent. */
+  close?: () => Promise<void>;
 }
 
 /** The endpoint is unusable (bad --servers, nothing answering there): exit 2. */
@@ -39,6 +45,7 @@ export interface ConnectOptions {
 export async function openSession(endpoint: Endpoint, options: ConnectOptions): Promise<ZkClient> {
   const session: SessionOptions = {
     auth: options.auth,
+    ...(endpoint.sasl ? { sasl: endpoint.sasl } : {}),
     connectMs: options.connectMs,
     requestMs: options.requestMs,
     // Short enough that a session left behind by a killed command ends soon; the server clamps it
@@ -51,7 +58,7 @@ export async function openSession(endpoint: Endpoint, options: ConnectOptions): 
     if (e instanceof ZkTimeout) {
       throw new ConnectError(
         `cannot connect to ${endpoint.description}: no server there gave a session within ${options.connectMs / 1000} s ` +
-          "(check --servers, that the servers run and are reachable, and that they have a quorum)",
+          `(${endpoint.unreachable?.() ?? "check --servers, that the servers run and are reachable, and that they have a quorum"})`,
       );
     }
     throw e;

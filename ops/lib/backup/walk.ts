@@ -39,7 +39,7 @@ export interface WalkOptions {
 
 type Fetched = { kind: "node"; node: WalkedNode; children: string[] } | { kind: "ephemeral" | "vanished"; path: string };
 
-export class ChangingNodeError extends Error {}
+class ChangingNodeError extends Error {}
 
 const isNoNode = (e: unknown) => e instanceof ZkError && e.code === "NO_NODE";
 

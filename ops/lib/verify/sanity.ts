@@ -2,7 +2,7 @@
 // every other one with the time each took to see it, then deleted. Each server is reached on its
 // own (never through the client Service, which picks one at random).
 import * as crypto from "crypto";
-import { OPEN_ACL, ZkClient } from "../zk-client";
+import { OPEN_ACL, SessionOptions, ZkClient } from "../zk-client";
 import { Endpoint, connectionString } from "./endpoint";
 import { Bounds } from "./bounds";
 
@@ -39,12 +39,15 @@ async function waitVisible(client: ZkClient, path: string, ms: number): Promise<
   }
 }
 
-export async function sanityTest(writer: Endpoint, readers: Endpoint[], bounds: Bounds): Promise<SanityOutcome> {
+/** How the sanity test's sessions authenticate: SASL as a stack's admin user (ops/lib/stack.ts stackSasl), or not at all. */
+export type SessionAuth = Pick<SessionOptions, "sasl">;
+
+export async function sanityTest(writer: Endpoint, readers: Endpoint[], bounds: Bounds, auth: SessionAuth = {}): Promise<SanityOutcome> {
   // Ephemeral: should verify die midway, the node goes with its session instead of staying behind.
   const path = `/zk-verify-${crypto.randomBytes(6).toString("hex")}`;
   const outcome: SanityOutcome = { writer, path, reads: [] };
   const clients: ZkClient[] = [];
-  const session = { connectMs: bounds.connectMs, requestMs: bounds.requestMs };
+  const session: SessionOptions = { connectMs: bounds.connectMs, requestMs: bounds.requestMs, ...(auth.sasl ? { sasl: auth.sasl } : {}) };
   try {
     // Sessions first, so that each read's time measures how fast the write reached the server, not a handshake.
     const sessions = await Promise.all(

@@ -2,16 +2,18 @@
 // volumes and PodDisruptionBudget through the Kubernetes API, and the ZooKeeper checks of each
 // server through its own port-forward.
 import { PORTS } from "../../../components/zookeeper/ports";
-import { readStackOutputs, StackError } from "../stack";
+import { StackError } from "../stack";
+import { readStackTarget } from "../stack-endpoint";
 import { CouldNotCheck, Report, Row } from "./types";
 import { Bounds } from "./bounds";
 import { Endpoint } from "./endpoint";
-import { StackTarget, stackTarget } from "./stack-target";
+import { StackTarget } from "./stack-target";
 import { EnsembleObjects, judgeClaims, judgeDisruptionBudget, judgeNodes, judgePods } from "./judge-kube";
 import { kubectlNext } from "./kubectl-next";
 import { checkZooKeeper, nothingAnswered } from "./zookeeper-checks";
 import { judgeVerdict } from "./verdict";
 import type { Tunnel } from "./tunnel";
+import type { KubeConfig } from "@kubernetes/client-node";
 
 /** How verify reaches the cluster: the API's objects, and a tunnel to a pod's client port. */
 export interface Cluster {
@@ -20,16 +22,15 @@ export interface Cluster {
 }
 
 export async function verifyStack(stack: string, bounds: Bounds): Promise<Report> {
-  let outputs: Record<string, unknown>;
+  let t: StackTarget;
+  let kc: KubeConfig;
   try {
-    outputs = await readStackOutputs(stack, { timeoutMs: bounds.stackOutputsMs });
+    ({ target: t, kubeconfig: kc } = await readStackTarget(stack, { command: "verify", timeoutMs: bounds.stackOutputsMs }));
   } catch (e) {
     throw e instanceof StackError ? new CouldNotCheck(e.message) : e;
   }
-  const t = stackTarget(stack, outputs);
-  const { loadKubeconfig, readEnsemble } = await import("./kube-reader");
+  const { readEnsemble } = await import("./kube-reader");
   const { openTunnel } = await import("./tunnel");
-  const kc = await loadKubeconfig(t);
   return verifyTarget(
     t,
     { read: () => readEnsemble(kc, t, bounds.kubeApiMs), tunnel: (pod) => openTunnel(kc, t.namespace, pod, PORTS.client) },
@@ -56,7 +57,8 @@ export async function verifyTarget(t: StackTarget, cluster: Cluster, bounds: Bou
         }
       }),
     );
-    const z = await checkZooKeeper(endpoints, kubectlNext(t), bounds);
+    // With the stack's client authentication on, the sanity test's sessions authenticate as its admin user.
+    const z = await checkZooKeeper(endpoints, kubectlNext(t), bounds, { sasl: t.sasl });
     rows.push(...z.rows, judgeDisruptionBudget(t, objects.pdb, z.summary.serving.length));
     // Pods running, but the API forwarded no connection to any (RBAC, a proxy): nothing was asked.
     const silence = nothingAnswered(z.answers);

@@ -1,8 +1,10 @@
-// What `verify --stack` checks, from the stack's outputs alone: the namespace, each server's pod
-// (the first label of its FQDN), the object names the program gives them, the StorageClass, and the
-// kubeconfig the stack deploys with (never the ambient one).
+// What `verify --stack` checks (and where `backup --stack` and `restore --stack` connect, through
+// ops/lib/stack-endpoint.ts), from the stack's outputs alone: the namespace, each server's pod (the
+// first label of its FQDN), the object names the program gives them, the StorageClass, the
+// kubeconfig the stack deploys with (never the ambient one), and the sessions' credentials.
 import { ensembleNames } from "../../../components/zookeeper/names";
 import { labelSelectorQuery, podSelector } from "../../../components/zookeeper/labels";
+import { SaslCredentials, stackSasl } from "../stack";
 import { CouldNotCheck } from "./types";
 
 export interface StackTarget {
@@ -17,11 +19,14 @@ export interface StackTarget {
   kubeconfig: string;
   /** The kubectl context of the cluster, for the next commands; absent when the stack has none. */
   kubeContext?: string;
+  /** SASL credentials of every ZooKeeper session: the admin user, when the stack has an adminPassword output. */
+  sasl?: SaslCredentials;
 }
 
 const REQUIRED = ["namespace", "serverFqdns", "storageClassName", "kubeconfig"] as const;
 
-export function stackTarget(stack: string, outputs: Record<string, unknown>): StackTarget {
+/** The target of `command` (for its messages: "the output(s) backup needs"); throws CouldNotCheck naming what the outputs lack. */
+export function stackTarget(stack: string, outputs: Record<string, unknown>, command = "verify"): StackTarget {
   const deploy = `pulumi up --stack ${stack}`;
   if (Object.keys(outputs).length === 0) {
     throw new CouldNotCheck(`stack '${stack}' has no outputs: it has not been deployed (${deploy})`);
@@ -35,7 +40,7 @@ export function stackTarget(stack: string, outputs: Record<string, unknown>): St
   const missing = REQUIRED.filter((k) => outputs[k] === undefined);
   if (missing.length) {
     throw new CouldNotCheck(
-      `stack '${stack}' lacks the output(s) verify needs: ${missing.join(", ")} (${deploy} with this version of the program)`,
+      `stack '${stack}' lacks the output(s) ${command} needs: ${missing.join(", ")} (${deploy} with this version of the program)`,
     );
   }
   const fqdns = outputs.serverFqdns;
@@ -44,6 +49,9 @@ export function stackTarget(stack: string, outputs: Record<string, unknown>): St
   }
   for (const k of ["namespace", "storageClassName", "kubeconfig"] as const) {
     if (typeof outputs[k] !== "string" || outputs[k] === "") throw new CouldNotCheck(`stack '${stack}' output ${k} is not a string`);
+  }
+  if (outputs.adminPassword !== undefined && (typeof outputs.adminPassword !== "string" || outputs.adminPassword === "")) {
+    throw new CouldNotCheck(`stack '${stack}' output adminPassword is not a string`);
   }
   const pods = (fqdns as string[]).map((f) => f.split(".")[0]);
   // Pods are <statefulSet>-<ordinal> and the StatefulSet is <namePrefix>zk (components/zookeeper/names.ts).
@@ -64,5 +72,6 @@ export function stackTarget(stack: string, outputs: Record<string, unknown>): St
     storageClassName: outputs.storageClassName as string,
     kubeconfig: outputs.kubeconfig as string,
     kubeContext: typeof outputs.kubeContext === "string" ? outputs.kubeContext : undefined,
+    sasl: stackSasl(outputs),
   };
 }

@@ -7,7 +7,7 @@ import { fourLetterWord } from "./four-letter";
 import { parseMntr, parseSrvr } from "./zk-answers";
 import { Asked, ServerAnswers, judgeLeadership, judgeQuorum, judgeRuok, judgeSrvr, quorumOf, servingModes } from "./judge-zookeeper";
 import { judgeEpochs, judgeFollowers, leaderFigures } from "./judge-sync";
-import { sanityTest } from "./sanity";
+import { SessionAuth, sanityTest } from "./sanity";
 import { judgeSanity } from "./judge-sanity";
 
 export interface ZooKeeperFindings {
@@ -22,7 +22,13 @@ function ask(e: Endpoint, word: string, bounds: Bounds): Promise<Asked> {
   return fourLetterWord(e.host, e.port, word, bounds.fourLetterMs);
 }
 
-export async function checkZooKeeper(endpoints: Endpoint[], next: NextCommands, bounds: Bounds): Promise<ZooKeeperFindings> {
+/** `auth`: the credentials of the sanity test's sessions (the four-letter words need none). */
+export async function checkZooKeeper(
+  endpoints: Endpoint[],
+  next: NextCommands,
+  bounds: Bounds,
+  auth: SessionAuth = {},
+): Promise<ZooKeeperFindings> {
   const answers: ServerAnswers[] = await Promise.all(
     endpoints.map(async (endpoint) => {
       const [ruok, srvr] = await Promise.all([ask(endpoint, "ruok", bounds), ask(endpoint, "srvr", bounds)]);
@@ -50,7 +56,7 @@ export async function checkZooKeeper(endpoints: Endpoint[], next: NextCommands, 
   let writeDetail = "nothing serves to write through";
   if (writer) {
     const readers = modes.map((m) => m.endpoint).filter((e) => e !== writer);
-    const outcome = await sanityTest(writer, readers, bounds);
+    const outcome = await sanityTest(writer, readers, bounds, auth);
     rows.push(...judgeSanity(outcome, notServing, next));
     writeOk = outcome.writeError === undefined;
     writeDetail = writeOk ? `a write through ${writer.label} succeeded` : `a write through ${writer.label} failed: ${outcome.writeError}`;

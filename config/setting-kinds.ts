@@ -18,6 +18,8 @@ export interface Setting<T> {
   example: string;
   /** Whether a value must never be printed even when it was not set with --secret. */
   sensitive?: (raw: string) => boolean;
+  /** The value holds passwords: it must be set with --secret, so that it is encrypted in the stack file and the state. */
+  mustBeSecret?: boolean;
   /** What exactly is wrong with a value the schema refused, added to `expected`. */
   why?: (raw: string) => string | undefined;
 }
@@ -60,6 +62,7 @@ export function text<D extends string | undefined>(o: {
   default: D;
   description: string;
   sensitive?: (raw: string) => boolean;
+  mustBeSecret?: boolean;
   /** What exactly is wrong with an invalid value; a value is valid when it returns undefined and `valid` accepts it. */
   why?: (value: string) => string | undefined;
 }): Setting<string | D> {
@@ -72,7 +75,8 @@ export function text<D extends string | undefined>(o: {
     schema: z.string().refine((v) => (typeof valid === "function" ? valid(v) : valid.test(v)) && why?.(v) === undefined),
     expected: o.expected,
     example: o.example,
-    sensitive: o.sensitive,
+    sensitive: o.mustBeSecret ? () => true : o.sensitive,
+    mustBeSecret: o.mustBeSecret,
     why,
   };
 }

@@ -1,0 +1,114 @@
+// Client authentication: SASL DIGEST-MD5 against users in a JAAS file, enforced for every session.
+// Read at apache/zookeeper release-3.8.0-1 and release-3.9.5 (the same in both):
+// - a zoo.cfg key ZooKeeper does not know becomes the system property zookeeper.<key>
+//   (QuorumPeerConfig.parseProperties), so authProvider.sasl, enforce.auth.*, superUser go in zoo.cfg;
+// - AuthenticationHelper closes any session that has not authenticated with an enforced scheme
+//   (SESSIONCLOSEDREQUIRESASLAUTH) before it reads or writes anything; four-letter words (the probes)
+//   are answered before any session and are not affected;
+// - only sasl is enforced: the digest scheme authenticates any user:password pair it is sent (it
+//   only derives an id from them), so enforcing it would let every client in;
+// - ZooKeeperServer.isSaslSuperUser makes zookeeper.superUser's SASL user the super user (every
+//   ACL passes), as whom the program's own tools (backups, verify) work;
+// - the server reads the JAAS file once, at start (Login): a new file rolls the servers.
+import { createHmac } from "crypto";
+import type { ResolvedEnsemble } from "./options";
+import { ensembleLabels } from "./labels";
+
+/** The super user's SASL name; its password is made by the program (a Pulumi secret). */
+export const ADMIN_USER = "zkadmin";
+
+export const CLIENT_AUTH_PATHS = {
+  /** The JAAS Secret's mount; the start script passes the file to the JVM when it is there. */
+  mount: "/etc/zookeeper-auth",
+  file: "jaas.conf",
+} as const;
+
+/** A user of the ensemble: a JAAS option name (`user_<name>`) and a password a quoted JAAS value may hold. */
+export interface ClientUser {
+  name: string;
+  password: string;
+}
+
+/** JAAS option names are StreamTokenizer words: letters, digits and '_' only (sun.security.provider.ConfigFile). */
+export const USER_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+/**
+ * Printable ASCII without '"' and '\' (a quoted JAAS value reads them as its end or an escape), '$'
+ * (JAAS expands ${...} in values), ',' (the list separator) and spaces.
+ */
+const PASSWORD = /^[!#%-+\--[\]-~]+$/;
+export const MIN_PASSWORD_LENGTH = 12;
+
+/**
+ * What is wrong with a user list written `name:password,name:password`; undefined when nothing is.
+ * Never quotes a password: the message may be printed.
+ */
+export function clientUsersProblem(value: string): string | undefined {
+  const seen = new Set<string>();
+  const pairs = value.split(",");
+  for (const [i, pair] of pairs.entries()) {
+    const at = pair.indexOf(":");
+    const which = `entry ${i + 1} of ${pairs.length}`;
+    if (at < 0) return `${which} has no ':' between the user and the password`;
+    const name = pair.slice(0, at);
+    const password = pair.slice(at + 1);
+    if (!USER_NAME.test(name)) return `${which}: the user name must be a letter followed by up to 63 letters, digits or '_'`;
+    if (name === ADMIN_USER) return `${which}: ${ADMIN_USER} is the program's own super user`;
+    if (seen.has(name)) return `${which}: user ${name} is listed twice`;
+    seen.add(name);
+    if (password.length < MIN_PASSWORD_LENGTH) return `${which}: user ${name}'s password is shorter than ${MIN_PASSWORD_LENGTH} characters`;
+    if (!PASSWORD.test(password)) return `${which}: user ${name}'s password must be printable ASCII without '"', '\\', '$', ',' or spaces`;
+  }
+  return undefined;
+}
+
+/** The users of a valid list (see clientUsersProblem). */
+export function parseClientUsers(value: string): ClientUser[] {
+  return value.split(",").map((pair) => {
+    const at = pair.indexOf(":");
+    return { name: pair.slice(0, at), password: pair.slice(at + 1) };
+  });
+}
+
+/** The JAAS file: the `Server` section ZooKeeper's SASL login reads, one user_<name> per user. */
+export function renderJaas(users: ClientUser[]): string {
+  const options = users.map((u) => `  user_${u.name}="${u.password}"`);
+  return `Server {\n  org.apache.zookeeper.server.auth.DigestLoginModule required\n${options.join("\n")};\n};\n`;
+}
+
+/** zoo.cfg lines that make every session authenticate with SASL, and the super user. */
+export function clientAuthZooCfgLines(): string[] {
+  return [
+    "authProvider.sasl=org.apache.zookeeper.server.auth.SASLAuthenticationProvider",
+    "enforce.auth.enabled=true",
+    "enforce.auth.schemes=sasl",
+    `superUser=${ADMIN_USER}`,
+  ];
+}
+
+/**
+ * A name suffix for the JAAS Secret that changes when its content does and tells nothing about it:
+ * an HMAC keyed with the admin password (a random secret), so the name can be shown in plain text.
+ */
+export function jaasDigest(jaas: string, key: string): string {
+  return createHmac("sha256", key).update(jaas).digest("hex").slice(0, 16);
+}
+
+/** The JAAS Secret's key that also holds the super user's password alone, for in-cluster tools (the backup CronJob). */
+export const ADMIN_PASSWORD_KEY = "admin-password";
+
+/**
+ * The JAAS Secret: immutable and named by a keyed digest of its content, so a change of users makes a
+ * new Secret and rolls the servers one at a time (the JVM reads the file at start only), while pods
+ * not yet rolled keep the file they started with.
+ */
+export function renderAuthSecret(s: ResolvedEnsemble, users: ClientUser[], adminPassword: string) {
+  const jaas = renderJaas([{ name: ADMIN_USER, password: adminPassword }, ...users]);
+  return {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: `${s.names.authSecret}-${jaasDigest(jaas, adminPassword)}`, namespace: s.namespace, labels: ensembleLabels(s.names) },
+    type: "Opaque",
+    immutable: true,
+    stringData: { [CLIENT_AUTH_PATHS.file]: jaas, [ADMIN_PASSWORD_KEY]: adminPassword },
+  };
+}

@@ -1,0 +1,58 @@
+// Changes a running ensemble can only take one step at a time. Pure: the transition guard's check
+// runs this in Pulumi's provider host, serialized with it, so it imports nothing.
+
+/**
+ * TLS stages, in order. ZooKeeper's way to turn quorum TLS on without downtime (zookeeperAdmin.md,
+ * "Upgrading existing non-TLS cluster with no downtime", release-3.8.0-1 and release-3.9.5): first
+ * every server accepts TLS and plaintext on its quorum ports but still dials plaintext
+ * (portUnification, sslQuorum false); then every server dials TLS (sslQuorum true); then plaintext
+ * is refused (portUnification false). A server that dials TLS while a peer neither speaks nor
+ * accepts it cannot join, so its pod never becomes Ready and the StatefulSet's roll stops there.
+ */
+export const TLS_STAGES = ["off", "accept", "prefer", "on"] as const;
+export type TlsStage = (typeof TLS_STAGES)[number];
+
+/** What the guard compares between the running ensemble and the next one. */
+export interface EnsembleShape {
+  tls: TlsStage;
+  replicas: number;
+}
+
+export interface TransitionProblem {
+  /** The argument (a key of EnsembleShape). */
+  argument: keyof EnsembleShape;
+  reason: string;
+}
+
+/**
+ * Why the ensemble cannot go from `before` (what the last `pulumi up` asked for; undefined for a new
+ * ensemble, which may start anywhere) to `after` in one `pulumi up`.
+ */
+export function transitionProblems(before: EnsembleShape | undefined, after: EnsembleShape): TransitionProblem[] {
+  if (before === undefined) return [];
+  const problems: TransitionProblem[] = [];
+  const from = TLS_STAGES.indexOf(before.tls);
+  const to = TLS_STAGES.indexOf(after.tls);
+  if (from >= 0 && to >= 0 && Math.abs(to - from) > 1) {
+    const next = TLS_STAGES[from + Math.sign(to - from)];
+    const path = to > from ? TLS_STAGES.slice(from, to + 1) : TLS_STAGES.slice(to, from + 1).reverse();
+    problems.push({
+      argument: "tls",
+      reason:
+        `the running servers are at ${before.tls}, and ${after.tls} is ${Math.abs(to - from)} steps away: servers rolled straight ` +
+        `there could not talk to those not yet rolled, and the roll would stop with a server that never becomes Ready. ` +
+        `Go one step per update, ${path.join(" -> ")}, each update finished before the next: set ${next} first`,
+    });
+  }
+  if (Math.abs(after.replicas - before.replicas) > 1) {
+    const next = before.replicas + Math.sign(after.replicas - before.replicas);
+    problems.push({
+      argument: "replicas",
+      reason:
+        `the running ensemble has ${before.replicas} servers, and ${after.replicas} is more than one server away: every server's ` +
+        `static server list changes, and servers restarted with lists of different sizes may each count a different majority. ` +
+        `Change one server per update, each update finished before the next: set ${next} first`,
+    });
+  }
+  return problems;
+}
