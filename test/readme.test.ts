@@ -19,9 +19,10 @@ describe("README and Pulumi.yaml stay true", function () {
   }
 
   it("documents every stack output, and no other", async () => {
-    // Outputs differ by mode: kind (with host access), existing and render.
+    // Outputs differ by mode: kind (with host access; with TLS and client authentication), existing and render.
     const runs = [
       await runProgram("dev", stackConfig("dev", { exposeOnHost: "true" })),
+      await runProgram("dev", stackConfig("dev", { tls: "on", clientAuth: "digest", clientUsers: "app:app-Pa55word-1" }), ["clientUsers"]),
       await runProgram("prod", stackConfig("prod")),
       await runProgram("render", stackConfig("render")),
     ];
