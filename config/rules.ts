@@ -1,6 +1,8 @@
 import { planDisruptionBudget } from "../components/zookeeper/quorum";
 import { parseHeap, parseByteQuantity, memoryForHeap } from "../components/zookeeper/quantities";
 import { schedulableNodes } from "../components/kind/config";
+import { imageZooKeeperVersion, olderThan, MIN_TLS_VERSION } from "../components/zookeeper/tls";
+import { ENSEMBLE_DEFAULTS } from "../components/zookeeper/options";
 import { kubeconfigSource, pinnedKubeconfig } from "./derived";
 import { Problem, SECRET_PLACEHOLDER, asSettingProblem } from "./problems";
 import { StackConfig, SettingKey, SETTINGS } from "./settings";
@@ -272,6 +274,29 @@ const MODE_RULES: Rule[] = [
       });
     }
     return { problems };
+  }),
+  rule(["tls", "image"], (c) => {
+    if (c.tls === "off") return ok;
+    const version = imageZooKeeperVersion(c.image);
+    if (version === undefined) {
+      return {
+        warnings: [
+          `tls is ${c.tls}, and the image ${c.image} names no ZooKeeper version: quorum TLS between pods needs ZooKeeper ${MIN_TLS_VERSION.join(".")} or newer`,
+        ],
+      };
+    }
+    if (!olderThan(version, MIN_TLS_VERSION)) return ok;
+    return problem({
+      subject: "tls",
+      expected:
+        `needs ZooKeeper ${MIN_TLS_VERSION.join(".")} or newer, and the image runs ${version.join(".")}: older servers check a dialling ` +
+        "server's certificate against its pod IP, which no certificate names, so the quorum would never form",
+      got: c.tls,
+      remedies: [
+        { set: "image", to: ENSEMBLE_DEFAULTS.image },
+        { set: "tls", to: "off" },
+      ],
+    });
   }),
   rule(["clusterMode", "zoneSpread"], (c) => {
     if (c.clusterMode !== "kind" || c.zoneSpread !== "required") return ok;

@@ -225,6 +225,13 @@ describe("stack configuration", () => {
       expect(config).to.include({ tls: "on", clientAuth: "digest" });
     });
 
+    it("tls with ZooKeeper 3.9.4 or an image naming no version is accepted, the latter with a warning", () => {
+      expect(parseStackConfig({ tls: "on", image: "zookeeper:3.9.4" }).warnings).to.deep.equal([]);
+      expect(parseStackConfig({ tls: "on", image: "zookeeper:3.10.0@sha256:" + "a".repeat(64) }).warnings).to.deep.equal([]);
+      const [warning] = parseStackConfig({ tls: "on", image: "registry.example/zk:latest" }).warnings;
+      expect(warning).to.contain("names no ZooKeeper version: quorum TLS between pods needs ZooKeeper 3.9.4 or newer");
+    });
+
     it("users set without --secret are refused, without their value", () => {
       const [problem] = problemsOf({ clientAuth: "digest", clientUsers: "app:app-Pa55word" });
       expect(problem).to.contain("clientUsers: must be set with --secret");
@@ -262,6 +269,11 @@ describe("stack configuration", () => {
       [{ tls: "on", backupSchedule: "0 3 * * *" }, "backupSchedule: cannot be used with tls on yet"],
       [{ tls: "yes" }, 'tls: must be one of off, accept, prefer, on, got "yes"'],
       [{ clientAuth: "sasl" }, 'clientAuth: must be one of none, digest, got "sasl"'],
+      [
+        { tls: "on", image: "zookeeper:3.8.4" },
+        'tls: needs ZooKeeper 3.9.4 or newer, and the image runs 3.8.4: older servers check a dialling server\'s certificate against its pod IP, which no certificate names, so the quorum would never form, got "on" (pulumi config set image zookeeper:3.9.6',
+      ],
+      [{ tls: "accept", image: "registry.example/zk:3.9.3-jre17" }, "tls: needs ZooKeeper 3.9.4 or newer, and the image runs 3.9.3"],
     ];
     for (const [raw, message] of ruleCases) {
       it(JSON.stringify(raw), () => {

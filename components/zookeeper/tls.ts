@@ -133,3 +133,24 @@ case "\${1:-}" in
 esac
 `;
 }
+
+/**
+ * The oldest ZooKeeper whose quorum TLS works between pods: before 3.9.4 a server verifies the
+ * certificate of a server dialling in against that dialler's address (or its reverse DNS name), and
+ * pod IPs are in no certificate; 3.9.4 added ssl.quorum.clientHostnameVerification, which the
+ * rendered zoo.cfg turns off (zookeeperAdmin.md at release-3.9.5: "New in 3.9.4"). Proven on 3.8.0
+ * in test/tls.test.ts: without the dialler's address in the certificate no quorum forms.
+ */
+export const MIN_TLS_VERSION = [3, 9, 4] as const;
+
+/** The ZooKeeper version an image tag names (zookeeper:3.9.6, repo/zk:3.9.4-jre), if it names one. */
+export function imageZooKeeperVersion(image: string): [number, number, number] | undefined {
+  const tag = /:(\d+)\.(\d+)\.(\d+)(?:[-_.][\w.-]*)?(?:@.*)?$/.exec(image.slice(image.lastIndexOf("/") + 1));
+  return tag ? [Number(tag[1]), Number(tag[2]), Number(tag[3])] : undefined;
+}
+
+/** Whether version a is older than b. */
+export function olderThan(a: readonly number[], b: readonly number[]): boolean {
+  for (let i = 0; i < b.length; i++) if (a[i] !== b[i]) return a[i] < b[i];
+  return false;
+}
