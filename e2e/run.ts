@@ -1,7 +1,8 @@
 // `npm run e2e [-- --timings <file>]`: the end-to-end suite, for a machine with Docker (or Podman),
 // kind v0.32.0 and the Pulumi CLI. It deploys the project's program on a kind cluster of its own,
 // through the Automation API with a throwaway backend (e2e/stack.ts), then:
-//   verify passes; every object the tutorial names exists; the host endpoint serves;
+//   verify passes; every object the tutorial names exists; the host endpoint serves; the
+//   NetworkPolicy is enforced (a probe pod without the servers' labels: e2e/network-policy.ts);
 //   drills, each with a continuous writer and every acknowledged write read back through every
 //   server: delete a pod, kill the leader's JVM, drain a node, delete the StatefulSet and
 //   `up --refresh`, change tickTime (a rolling restart); verify passes again;
@@ -14,6 +15,7 @@ import { checkPrerequisites, containerEngine, describeFindings } from "../ops/li
 import { runKind } from "../components/kind/kind-cli";
 import { hostEndpoint, nothingLeft, runVerify, tutorialObjects } from "./checks";
 import { firstUp } from "./deploy";
+import { networkPolicyEnforced } from "./network-policy";
 import { backupNow, scrapeMetrics } from "./observe";
 import { deletePod } from "./drills/delete-pod";
 import { deleteStatefulSet } from "./drills/delete-statefulset";
@@ -80,6 +82,7 @@ async function main(argv: string[]): Promise<number> {
       ["tutorial objects", () => tutorialObjects(kube)],
       ["host endpoint", () => hostEndpoint(stack, outputs)],
       ["metrics: every server's /metrics", () => scrapeMetrics(kube)],
+      ["NetworkPolicy enforced", () => networkPolicyEnforced({ kube, stack, outputs })],
       ["scheduled backup: one run now", () => backupNow(kube)],
       ["drill: delete a pod", () => deletePod(ctx)],
       ["drill: kill the leader's JVM", () => killLeader(ctx)],

@@ -86,6 +86,16 @@ export class ThrowawayStack {
     await this.stack.setConfig(key, { value });
   }
 
+  /** The project's settings the stack sets, by key without the project prefix (what the program reads), and which are secrets. */
+  async config(): Promise<{ raw: Record<string, string>; secretKeys: Set<string> }> {
+    const prefix = `${this.projectName}:`;
+    const ours = Object.entries(await this.stack.getAllConfig()).filter(([k]) => k.startsWith(prefix));
+    return {
+      raw: Object.fromEntries(ours.map(([k, v]) => [k.slice(prefix.length), v.value])),
+      secretKeys: new Set(ours.filter(([, v]) => v.secret).map(([k]) => k.slice(prefix.length))),
+    };
+  }
+
   /** The stack's outputs, secrets (the kubeconfig) in plain text. */
   async outputs(): Promise<Record<string, unknown>> {
     const outputs = await this.stack.outputs();
