@@ -6,8 +6,10 @@
  * "Upgrading existing non-TLS cluster with no downtime", release-3.8.0-1 and release-3.9.5): first
  * every server accepts TLS and plaintext on its quorum ports but still dials plaintext
  * (portUnification, sslQuorum false); then every server dials TLS (sslQuorum true); then plaintext
- * is refused (portUnification false). A server that dials TLS while a peer neither speaks nor
- * accepts it cannot join, so its pod never becomes Ready and the StatefulSet's roll stops there.
+ * is refused (portUnification false). A skip breaks the roll (test/tls-stages.test.ts, real 3.8
+ * servers): a server that dials TLS to peers that neither speak nor accept it never becomes Ready,
+ * and the roll stops there (off -> prefer or on); a TLS-only server that becomes leader turns away
+ * followers that still dial plaintext, and the ensemble loses its quorum (accept -> on).
  */
 export const TLS_STAGES = ["off", "accept", "prefer", "on"] as const;
 export type TlsStage = (typeof TLS_STAGES)[number];
@@ -40,7 +42,8 @@ export function transitionProblems(before: EnsembleShape | undefined, after: Ens
       argument: "tls",
       reason:
         `the running servers are at ${before.tls}, and ${after.tls} is ${Math.abs(to - from)} steps away: servers rolled straight ` +
-        `there could not talk to those not yet rolled, and the roll would stop with a server that never becomes Ready. ` +
+        `there cannot talk to those not yet rolled, so the roll stops on a server that never becomes Ready or the ensemble ` +
+        `loses its quorum. ` +
         `Go one step per update, ${path.join(" -> ")}, each update finished before the next: set ${next} first`,
     });
   }

@@ -14,6 +14,7 @@ import { renderConfigFiles } from "../../components/zookeeper/configmap";
 import { renderStatefulSet } from "../../components/zookeeper/statefulset";
 import { START_SCRIPT, PROBE_SCRIPT } from "../../components/zookeeper/scripts";
 import { TLS_SCRIPT } from "../../components/zookeeper/tls";
+import type { TlsStage } from "../../components/zookeeper/transitions";
 import { renderAuthSecret, ClientUser, CLIENT_AUTH_PATHS } from "../../components/zookeeper/client-auth";
 
 /** With clientAuth: the super user's password (the component makes a random one). */
@@ -168,8 +169,12 @@ export class LocalEnsemble {
    * Writes a server's zoo.cfg from the project's renderer: the pod's file, but for the data
    * directory and the bind address of this host. A new file takes effect when the server restarts,
    * as a rolled pod gets the new ConfigMap.
+   *
+   * `tlsStage` (an ensemble made with `tls` only): the file of that stage of turning TLS on
+   * (transitions.ts), `off` without any TLS line, as configmap.ts renders each; without it, the TLS
+   * lines of renderZooCfg's default stage (`on`).
    */
-  writeZooCfg(ordinal: number, tunables: ZooKeeperTunables): void {
+  writeZooCfg(ordinal: number, tunables: ZooKeeperTunables, tlsStage?: TlsStage): void {
     const s = this.settings;
     const server = this.servers[ordinal];
     fs.writeFileSync(
@@ -181,7 +186,10 @@ export class LocalEnsemble {
         dataLogDir: path.join(server.dataDir, "log"),
         bindAddress: this.clientPortsAsInPod ? undefined : server.address,
         adminServerAddress: this.adminOnPodLoopback ? undefined : server.address,
-        tls: server.tlsStoreDir ? { storeDir: server.tlsStoreDir } : undefined,
+        tls:
+          server.tlsStoreDir && tlsStage !== "off"
+            ? { storeDir: server.tlsStoreDir, ...(tlsStage !== undefined ? { stage: tlsStage } : {}) }
+            : undefined,
         clientAuth: s.clientAuth,
       }),
     );
