@@ -215,7 +215,7 @@ describe("e2e NetworkPolicy phase: the probe's command, run here with bash", fun
   };
 
   it("prints timeout when the connect is still pending at the bound (timeout(1)'s 124)", () => {
-    const log = run([`127.0.0.1:${open}`, "127.0.0.1:3888"], hanging());
+    const log = run([`127.0.0.1:${open}`, "127.0.0.1:3888"], hanging(), 1);
     expect(Object.fromEntries(parseProbeLog(log).results)).to.deep.equal({ [`127.0.0.1:${open}`]: "open", "127.0.0.1:3888": "timeout" });
   });
 

@@ -1,9 +1,9 @@
 // Every setting reaches what the program registers: a setting read but never wired (say, forgotten
 // in index.ts) would still parse, validate and pass every other test.
 import { expect } from "chai";
-import { runProgram, Registered } from "./support/mocks";
-import { stackConfig, useHomeWithKubeconfig } from "./support/stack-files";
-import { SETTING_VARIANTS } from "./support/setting-variants";
+import { Registered } from "./support/mocks";
+import { useHomeWithKubeconfig } from "./support/stack-files";
+import { SETTING_VARIANTS, variantRuns } from "./support/setting-variants";
 
 /** Everything the engine would receive: each resource's type, name, parent, provider and inputs. */
 function registration(resources: Registered[]): string[] {
@@ -25,8 +25,7 @@ describe("every setting changes what the program registers", function () {
   useHomeWithKubeconfig();
   for (const [key, variant] of Object.entries(SETTING_VARIANTS)) {
     it(key, async () => {
-      const before = await runProgram(variant.stack, stackConfig(variant.stack, variant.base), variant.secret);
-      const after = await runProgram(variant.stack, stackConfig(variant.stack, { ...variant.base, ...variant.set }), variant.secret);
+      const [before, after] = await variantRuns(variant);
       expect(registration(after.resources)).not.to.deep.equal(registration(before.resources));
     });
   }

@@ -3,10 +3,10 @@
 // refuses to update is either left alone or changed through a replacement, and every replacement
 // keeps the data and the servers (or the setting's description says plainly that it does not).
 import { expect } from "chai";
-import { runProgram, Registered } from "../support/mocks";
+import { Registered } from "../support/mocks";
 import { isKubernetesObject } from "../support/schema";
-import { stackConfig, useHomeWithKubeconfig } from "../support/stack-files";
-import { SETTING_VARIANTS } from "../support/setting-variants";
+import { useHomeWithKubeconfig } from "../support/stack-files";
+import { SETTING_VARIANTS, variantRuns } from "../support/setting-variants";
 import { PULUMI_KUBERNETES_REPLACES, API_IMMUTABLE, kindOf, changedFields } from "../support/upstream-rules";
 import { SETTINGS, SettingKey } from "../../config";
 import { REPLACING_PROPERTIES } from "../../components/kind/provider";
@@ -72,8 +72,7 @@ describe("contract: a change of any setting is one the cluster accepts and that 
 
   for (const [key, variant] of Object.entries(SETTING_VARIANTS) as [SettingKey, (typeof SETTING_VARIANTS)[SettingKey]][]) {
     it(`${key}: ${JSON.stringify(variant.set).slice(0, 80)}`, async () => {
-      const before = await runProgram(variant.stack, stackConfig(variant.stack, variant.base), variant.secret);
-      const after = await runProgram(variant.stack, stackConfig(variant.stack, { ...variant.base, ...variant.set }), variant.secret);
+      const [before, after] = await variantRuns(variant);
       const description = SETTINGS[key].description;
       // Every kind either render registers, also one only the changed setting brings (podMonitor's).
       for (const r of [...before.resources, ...after.resources].filter(isKubernetesObject)) replaceTriggers(kindOf(r.type));

@@ -2,7 +2,8 @@
 // new setting without a variant a compile error: no setting can be added without a test that
 // renders it (test/settings-wiring.test.ts).
 import { SettingKey } from "../../config";
-import { TEST_KUBECONFIG } from "./stack-files";
+import { TEST_KUBECONFIG, stackConfig } from "./stack-files";
+import { runProgram, ProgramRun } from "./mocks";
 
 export interface Variant {
   stack: string;
@@ -81,3 +82,21 @@ export const SETTING_VARIANTS: Record<SettingKey, Variant> = {
   snapRetainCount: { stack: "dev", set: { snapRetainCount: "5" } },
   purgeInterval: { stack: "dev", set: { purgeInterval: "0" } },
 };
+
+const runs = new Map<string, ProgramRun>();
+
+/**
+ * The program run before and after a variant's change. Runs are shared by configuration: most
+ * variants start from the same stack, and two suites render every variant (the program is
+ * deterministic under mocks, and the suites only read what it registered).
+ */
+export async function variantRuns(variant: Variant): Promise<[ProgramRun, ProgramRun]> {
+  // One at a time: the mocks are global to the process.
+  const run = async (config: Record<string, string>) => {
+    const key = JSON.stringify([variant.stack, config, variant.secret ?? []]);
+    if (!runs.has(key)) runs.set(key, await runProgram(variant.stack, config, variant.secret));
+    return runs.get(key)!;
+  };
+  const before = await run(stackConfig(variant.stack, variant.base));
+  return [before, await run(stackConfig(variant.stack, { ...variant.base, ...variant.set }))];
+}
