@@ -21,15 +21,8 @@ import * as net from "net";
 import * as path from "path";
 import * as tls from "tls";
 import { LocalEnsemble } from "./support/zk-ensemble";
-import {
-  CertificateAuthority,
-  IssuedCertificate,
-  SecretVolume,
-  issueCertificate,
-  makeCa,
-  normaliseSerial,
-  secretData,
-} from "./support/tls-certs";
+import { presented, serialOr, tcpReach } from "./support/tls-probe";
+import { CertificateAuthority, IssuedCertificate, SecretVolume, issueCertificate, makeCa, secretData } from "./support/tls-certs";
 import { certificateNames } from "../components/zookeeper/tls";
 import { PORTS } from "../components/zookeeper/options";
 import type { TlsStage } from "../components/zookeeper/transitions";
@@ -76,47 +69,6 @@ const writerOptions = (connectionString: string, root: string): WriterOptions =>
 function serverSans(zk: LocalEnsemble): { dns: string[]; ips: string[] } {
   const s = zk.settings;
   return { dns: certificateNames(s.names, s.namespace, s.clusterDomain), ips: ["127.0.0.1"] };
-}
-
-type Presented = { serial: string } | { error: string };
-
-/** The leaf serial a new TLS connection to host:port presents (offering `client` when asked), or why the handshake failed; bounded. */
-function presented(host: string, port: number, client?: IssuedCertificate, ms = 5000): Promise<Presented> {
-  return new Promise((resolve) => {
-    const socket = tls.connect({
-      host,
-      port,
-      rejectUnauthorized: false,
-      cert: client?.certPem,
-      key: client?.keyPem,
-      minVersion: "TLSv1.2",
-    });
-    const finish = (result: Presented) => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(result);
-    };
-    const timer = setTimeout(() => finish({ error: `no TLS handshake with ${host}:${port} within ${ms} ms` }), ms);
-    socket.once("secureConnect", () => finish({ serial: normaliseSerial(socket.getPeerCertificate().serialNumber ?? "") }));
-    socket.once("error", (e) => finish({ error: e.message }));
-  });
-}
-
-const serialOr = (p: Presented) => ("serial" in p ? p.serial : `(${p.error})`);
-
-/** Whether a TCP connection to host:port is accepted, refused, or not answered within the bound. */
-function tcpReach(host: string, port: number, ms = 3000): Promise<"open" | "refused" | "no answer"> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, host);
-    const finish = (r: "open" | "refused" | "no answer") => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(r);
-    };
-    const timer = setTimeout(() => finish("no answer"), ms);
-    socket.once("connect", () => finish("open"));
-    socket.once("error", () => finish("refused"));
-  });
 }
 
 /**

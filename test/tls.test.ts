@@ -20,19 +20,11 @@ import * as fs from "fs";
 import * as os from "os";
 import * as net from "net";
 import * as path from "path";
-import * as tls from "tls";
 import { ChildProcess, execFile, execFileSync, spawn } from "child_process";
 import { promisify } from "util";
 import { LocalEnsemble } from "./support/zk-ensemble";
-import {
-  CertificateAuthority,
-  IssuedCertificate,
-  SecretVolume,
-  issueCertificate,
-  makeCa,
-  normaliseSerial,
-  secretData,
-} from "./support/tls-certs";
+import { presented, serialOr, tcpReach } from "./support/tls-probe";
+import { CertificateAuthority, IssuedCertificate, SecretVolume, issueCertificate, makeCa, secretData } from "./support/tls-certs";
 import { certificateNames, renderTlsScript } from "../components/zookeeper/tls";
 import { PORTS } from "../components/zookeeper/options";
 import { ZkClient } from "../ops/lib/zk-client";
@@ -62,56 +54,6 @@ const X509_DEBUG = "-Dorg.slf4j.simpleLogger.log.org.apache.zookeeper.common.X50
 function serverSans(zk: LocalEnsemble, ips = ["127.0.0.1"]): { dns: string[]; ips: string[] } {
   const s = zk.settings;
   return { dns: certificateNames(s.names, s.namespace, s.clusterDomain), ips };
-}
-
-type Presented = { serial: string; protocol: string } | { error: string };
-
-/**
- * What a new TLS connection to host:port presents (its leaf certificate's serial) and negotiates,
- * or why the handshake failed; bounded. `client` is the certificate offered when the server asks
- * for one (the quorum ports require one: ssl.quorum.clientAuth=need).
- */
-function presented(host: string, port: number, client?: IssuedCertificate, ms = 5000): Promise<Presented> {
-  return new Promise((resolve) => {
-    const socket = tls.connect({
-      host,
-      port,
-      rejectUnauthorized: false,
-      cert: client?.certPem,
-      key: client?.keyPem,
-      minVersion: "TLSv1.2",
-    });
-    const finish = (result: Presented) => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(result);
-    };
-    const timer = setTimeout(() => finish({ error: `no TLS handshake with ${host}:${port} within ${ms} ms` }), ms);
-    socket.once("secureConnect", () => {
-      const cert = socket.getPeerCertificate();
-      finish({ serial: normaliseSerial(cert.serialNumber ?? ""), protocol: socket.getProtocol() ?? "" });
-    });
-    socket.once("error", (e) => finish({ error: e.message }));
-  });
-}
-
-function serialOr(p: Presented): string {
-  return "serial" in p ? p.serial : `(${p.error})`;
-}
-
-/** Whether a TCP connection to host:port is accepted, refused, or not answered within the bound. */
-function tcpReach(host: string, port: number, ms = 3000): Promise<"open" | "refused" | "no answer"> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, host);
-    const finish = (r: "open" | "refused" | "no answer") => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(r);
-    };
-    const timer = setTimeout(() => finish("no answer"), ms);
-    socket.once("connect", () => finish("open"));
-    socket.once("error", () => finish("refused"));
-  });
 }
 
 /** Sends bytes and collects what comes back until the peer closes or the bound passes. */
