@@ -10,6 +10,7 @@ import { BackupWriter } from "../ops/lib/backup/file-writer";
 import { FORMAT } from "../ops/lib/backup/format";
 import { LocalEnsemble } from "../test/support/zk-ensemble";
 import { OPEN_ACL } from "../ops/lib/zk-client";
+import { placeholderStat } from "../test/support/backup-fixtures";
 
 /** Tree sizes: directories of PER_DIR znodes; the smaller one shows how memory grows with the tree. */
 const SIZES = [10, 100];
@@ -19,18 +20,7 @@ const ROOT = path.resolve(__dirname, "..");
 
 /** A backup file of dirs x PER_DIR znodes of DATA_BYTES each, as a backup of such a tree would be. */
 async function generate(file: string, dirs: number): Promise<number> {
-  const stat = {
-    czxid: "0x0",
-    mzxid: "0x0",
-    pzxid: "0x0",
-    ctime: 0,
-    mtime: 0,
-    version: 0,
-    cversion: 0,
-    aversion: 0,
-    dataLength: 0,
-    numChildren: 0,
-  };
+  const stat = placeholderStat("0x0");
   const acl = OPEN_ACL;
   const writer = BackupWriter.open(file, {
     type: "header",

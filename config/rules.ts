@@ -260,7 +260,7 @@ const MODE_RULES: Rule[] = [
       problems.push({
         subject: "clientUsers",
         expected: "is only used when clientAuth is digest, and clientAuth is none",
-        got: SECRET_PLACEHOLDER,
+        got: c.clientUsers,
         remedies: [{ set: "clientAuth", to: "digest" }, { unset: "clientUsers" }],
       });
     }

@@ -14,6 +14,7 @@ import { createRequestBytes } from "../ops/lib/backup/limits";
 import { creationsNeeded, sequenceCounter, sequenceNumber } from "../ops/lib/backup/sequence";
 import { TreeReader, walkTree, WalkEvent } from "../ops/lib/backup/walk";
 import { AclEntry, OPEN_ACL, ZkError, ZnodeStat } from "../ops/lib/zk-client";
+import { placeholderStat } from "./support/backup-fixtures";
 
 const OPEN = OPEN_ACL;
 
@@ -30,18 +31,7 @@ function header(): BackupHeader {
 }
 
 function node(p: string, data: string | null = null, acl = OPEN): NodeRecord {
-  const stat = {
-    czxid: "0x1",
-    mzxid: "0x1",
-    pzxid: "0x1",
-    ctime: 0,
-    mtime: 0,
-    version: 0,
-    cversion: 0,
-    aversion: 0,
-    dataLength: 0,
-    numChildren: 0,
-  };
+  const stat = placeholderStat();
   return { type: "node", path: p, data: data === null ? null : Buffer.from(data).toString("base64"), acl, kind: "persistent", stat };
 }
 

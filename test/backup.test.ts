@@ -12,6 +12,7 @@ import { FORMAT, NodeRecord } from "../ops/lib/backup/format";
 import { maxCreateData } from "../ops/lib/backup/limits";
 import { AclEntry, OPEN_ACL, ZkClient, ZkError } from "../ops/lib/zk-client";
 import { LocalEnsemble } from "./support/zk-ensemble";
+import { placeholderStat } from "./support/backup-fixtures";
 
 const ROOT = path.resolve(__dirname, "..");
 const OPEN = OPEN_ACL;
@@ -163,18 +164,7 @@ async function wipe(zk: ZkClient): Promise<void> {
 
 /** A backup file of these znodes (in tree order), as a backup of some other ensemble would be. */
 async function writeBackup(file: string, paths: string[], aclOf: (p: string) => AclEntry[] = () => OPEN): Promise<void> {
-  const stat = {
-    czxid: "0x1",
-    mzxid: "0x1",
-    pzxid: "0x1",
-    ctime: 0,
-    mtime: 0,
-    version: 0,
-    cversion: 0,
-    aversion: 0,
-    dataLength: 0,
-    numChildren: 0,
-  };
+  const stat = placeholderStat();
   const writer = BackupWriter.open(file, {
     type: "header",
     format: FORMAT,

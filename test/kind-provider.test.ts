@@ -10,6 +10,7 @@ import { readyNode } from "./support/fake-kube-api";
 import { KindCluster } from "../components/kind/cluster";
 import { KIND_PROVIDER_VERSION, KindClusterInputs } from "../components/kind/provider";
 import { renderKindConfig, renderKindConfigYaml, KIND_NODE_IMAGE } from "../components/kind/config";
+import { rejection } from "./support/rejection";
 
 const requireFromString = require("require-from-string");
 const KIND_TYPE = "pulumi-nodejs:dynamic/kind:Cluster";
@@ -31,15 +32,6 @@ async function serializedKindResource(args: ConstructorParameters<typeof KindClu
     serialized: __provider as string,
     secretOutputs: registered.options.additionalSecretOutputs,
   };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error("expected a rejection");
 }
 
 /** Whether a process has ended (gone, or a zombie waiting for init to reap it), within 5 s. */

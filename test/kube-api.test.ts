@@ -8,15 +8,7 @@ import * as yaml from "js-yaml";
 import { startFakeKubeApi, readyNode, testPki, FakeKubeApi } from "./support/fake-kube-api";
 import { kubeRequest, kindKubeAccess, KubeAccess } from "../components/kube-api/client";
 import { pinKubeconfig, KubeconfigError } from "../components/kube-api/kubeconfig";
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error("expected a rejection");
-}
+import { rejection } from "./support/rejection";
 
 /** A TCP server that accepts connections and never writes a byte: a hung API server. */
 async function silentServer(): Promise<{ port: number; close(): Promise<void> }> {

@@ -4,20 +4,11 @@
 import { expect } from "chai";
 import { LocalEnsemble } from "./support/zk-ensemble";
 import { TestNetwork, canBuildNetwork } from "./support/netns";
-import { ContinuousWriter, WriterOptions, WriterReport } from "../ops/lib/writer";
+import { ContinuousWriter, WriterReport } from "../ops/lib/writer";
+import { quickWriterOptions } from "./support/quick-writer";
 
 const SERVERS = [0, 1, 2];
 const WAIT = 60000;
-
-/** A client that notices a silent server as the Java client would (after ~2/3 of a 4 s session). */
-const writerOptions = (connectionString: string, root: string): WriterOptions => ({
-  connectionString,
-  root,
-  ratePerSecond: 20,
-  writeTimeoutMs: 1000,
-  connectTimeoutMs: 1500,
-  sessionTimeoutMs: 4000,
-});
 
 async function exactlyOneLeader(zk: LocalEnsemble, among: number[]): Promise<number> {
   let leaders: number[] = [];
@@ -62,8 +53,8 @@ describe("network partitions on real ZooKeeper servers (one network namespace ea
     await zk.allServing();
     const leader = await exactlyOneLeader(zk, SERVERS);
     const majority = SERVERS.filter((i) => i !== leader);
-    const anyServer = await ContinuousWriter.start(writerOptions(zk.connect(), "/partition-leader-any"));
-    const throughMajority = await ContinuousWriter.start(writerOptions(zk.connect(majority), "/partition-leader-majority"));
+    const anyServer = await ContinuousWriter.start(quickWriterOptions(zk.connect(), "/partition-leader-any"));
+    const throughMajority = await ContinuousWriter.start(quickWriterOptions(zk.connect(majority), "/partition-leader-majority"));
     await zk.waitFor("both writers to write", async () => anyServer.acknowledged > 5 && throughMajority.acknowledged > 5, WAIT);
 
     const cutAt = Date.now();
@@ -91,7 +82,7 @@ describe("network partitions on real ZooKeeper servers (one network namespace ea
     const leader = await exactlyOneLeader(zk, SERVERS);
     const follower = SERVERS.find((i) => i !== leader)!;
     const others = SERVERS.filter((i) => i !== follower);
-    const writer = await ContinuousWriter.start(writerOptions(zk.connect(others), "/partition-follower"));
+    const writer = await ContinuousWriter.start(quickWriterOptions(zk.connect(others), "/partition-follower"));
     await zk.waitFor("the writer to write", async () => writer.acknowledged > 5, WAIT);
 
     net.cut([follower], { fromClients: true });
@@ -114,8 +105,8 @@ describe("network partitions on real ZooKeeper servers (one network namespace ea
     // The leader alone on the minority side: the hardest case, as it was serving writes until the cut.
     const minority = [leader];
     const majority = SERVERS.filter((i) => i !== leader);
-    const onMinority = await ContinuousWriter.start(writerOptions(zk.connect(minority), "/partition-minority"));
-    const onMajority = await ContinuousWriter.start(writerOptions(zk.connect(majority), "/partition-majority"));
+    const onMinority = await ContinuousWriter.start(quickWriterOptions(zk.connect(minority), "/partition-minority"));
+    const onMajority = await ContinuousWriter.start(quickWriterOptions(zk.connect(majority), "/partition-majority"));
     await zk.waitFor("both sides to write", async () => onMinority.acknowledged > 5 && onMajority.acknowledged > 5, WAIT);
 
     // Servers cut from each other; each side's clients still reach their side.

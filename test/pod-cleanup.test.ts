@@ -3,6 +3,7 @@ import * as net from "net";
 import { useMocks, settle, one, revealed, isSecretInput } from "./support/mocks";
 import { startFakeKubeApi, testPki, FakeKubeApi } from "./support/fake-kube-api";
 import { PodCleanup, PodCleanupArgs, PodCleanupInputs } from "../components/zookeeper/pod-cleanup";
+import { rejection } from "./support/rejection";
 
 const requireFromString = require("require-from-string");
 const POD_CLEANUP_TYPE = "pulumi-nodejs:dynamic/zookeeper:PodCleanup";
@@ -24,15 +25,6 @@ async function serializedPodCleanup(args: PodCleanupArgs) {
     accessWasSecret: isSecretInput(inputs.access),
     inputs: { ...inputs, access: revealed(inputs.access) } as PodCleanupInputs,
   };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error("expected a rejection");
 }
 
 /** A 127.0.0.1 port nothing listens on: bound once to get a free one, then closed. */

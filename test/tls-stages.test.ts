@@ -27,7 +27,8 @@ import { certificateNames } from "../components/zookeeper/tls";
 import { PORTS } from "../components/zookeeper/options";
 import type { TlsStage } from "../components/zookeeper/transitions";
 import { ZkClient } from "../ops/lib/zk-client";
-import { ContinuousWriter, ReadBack, WriterOptions, WriterReport, describeWrites } from "../ops/lib/writer";
+import { ContinuousWriter, ReadBack, WriterReport, describeWrites } from "../ops/lib/writer";
+import { quickWriterOptions } from "./support/quick-writer";
 
 /** 127.0.0.190-192: reserved for this file (tls.test.ts uses 160-163 and 169). */
 const ADDRESS_BASE = 190;
@@ -54,16 +55,6 @@ const QUORUM_LOG = {
   unifiedListener: /Creating TLS-enabled quorum server socket/,
   tlsOnlyListener: /Creating TLS-only quorum server socket/,
 };
-
-/** As partition.test.ts: a client that notices a lost server quickly. */
-const writerOptions = (connectionString: string, root: string): WriterOptions => ({
-  connectionString,
-  root,
-  ratePerSecond: 20,
-  writeTimeoutMs: 1000,
-  connectTimeoutMs: 1500,
-  sessionTimeoutMs: 4000,
-});
 
 /** The component's certificate names plus IP 127.0.0.1 (on loopback 3.8.0 checks the dialling peer's address: tls.test.ts). */
 function serverSans(zk: LocalEnsemble): { dns: string[]; ips: string[] } {
@@ -190,7 +181,7 @@ describe("TLS stages on real ZooKeeper servers (Debian's 3.8.0): rolled one serv
   const secure = (ordinals = SERVERS) => ordinals.map((i) => proxies[i].address).join(",");
 
   async function startWriter(connectionString: string, root: string): Promise<ContinuousWriter> {
-    const w = await ContinuousWriter.start(writerOptions(connectionString, root));
+    const w = await ContinuousWriter.start(quickWriterOptions(connectionString, root));
     running.add(w);
     await zk.waitFor(`the writer of ${root} to write`, async () => w.acknowledged > 5, STEP_WAIT);
     return w;

@@ -3,31 +3,9 @@
 // one-line reason and no stack trace, within its bound.
 import { expect } from "chai";
 import * as net from "net";
-import * as path from "path";
-import { execFile } from "child_process";
+import { verify, VerifyRun } from "./support/run-verify";
 
-const ROOT = path.join(__dirname, "..");
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-function verify(args: string[]): Promise<Run> {
-  const started = Date.now();
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ["--import", "tsx", path.join(ROOT, "ops", "verify.ts"), ...args],
-      { cwd: ROOT, timeout: 60000 },
-      (err, stdout, stderr) => resolve({ code: err ? Number((err as any).code) : 0, stdout, stderr, ms: Date.now() - started }),
-    );
-  });
-}
-
-function expectOneLineReason(run: Run, reason: string): void {
+function expectOneLineReason(run: VerifyRun, reason: string): void {
   expect(run.code, run.stderr).to.equal(2);
   expect(run.stdout).to.equal("");
   expect(run.stderr.trimEnd().split("\n"), "one line").to.have.length(1);

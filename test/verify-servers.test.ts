@@ -3,8 +3,7 @@
 // server hung, one down, the quorum lost. Then the --stack checks over the same servers, each pod
 // reached through its own port-forward of a stand-in API server.
 import { expect } from "chai";
-import * as path from "path";
-import { execFile } from "child_process";
+import { verify, VerifyRun } from "./support/run-verify";
 import type { V1Pod } from "@kubernetes/client-node";
 import { LocalEnsemble } from "./support/zk-ensemble";
 import { portForwardKubeconfig, startPortForwardStandIn } from "./support/port-forward";
@@ -15,27 +14,7 @@ import { loadKubeconfig } from "../ops/lib/verify/kube-reader";
 import { openTunnel } from "../ops/lib/verify/tunnel";
 import { formatReport } from "../ops/lib/verify/table";
 
-const ROOT = path.join(__dirname, "..");
 const SERVER_WAIT = 60000;
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-function verify(args: string[]): Promise<Run> {
-  const started = Date.now();
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ["--import", "tsx", path.join(ROOT, "ops", "verify.ts"), ...args],
-      { cwd: ROOT, timeout: 60000 },
-      (err, stdout, stderr) => resolve({ code: err ? Number((err as any).code) : 0, stdout, stderr, ms: Date.now() - started }),
-    );
-  });
-}
 
 /** The table's rows as [check, server, result, detail]. */
 function rows(stdout: string): string[][] {
@@ -98,7 +77,7 @@ describe("npm run verify -- --servers against real ZooKeeper servers", function 
     const leader = await leaderOf([0, 1, 2]);
     const hung = [0, 1, 2].find((i) => i !== leader)!;
     zk.servers[hung].process!.kill("SIGSTOP");
-    let run: Run;
+    let run: VerifyRun;
     try {
       run = await verify(["--servers", servers]);
     } finally {

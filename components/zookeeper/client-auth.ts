@@ -46,11 +46,10 @@ export function clientUsersProblem(value: string): string | undefined {
   const seen = new Set<string>();
   const pairs = value.split(",");
   for (const [i, pair] of pairs.entries()) {
-    const at = pair.indexOf(":");
     const which = `entry ${i + 1} of ${pairs.length}`;
-    if (at < 0) return `${which} has no ':' between the user and the password`;
-    const name = pair.slice(0, at);
-    const password = pair.slice(at + 1);
+    const user = splitPair(pair);
+    if (user === undefined) return `${which} has no ':' between the user and the password`;
+    const { name, password } = user;
     if (!USER_NAME.test(name)) return `${which}: the user name must be a letter followed by up to 63 letters, digits or '_'`;
     if (name === ADMIN_USER) return `${which}: ${ADMIN_USER} is the program's own super user`;
     if (seen.has(name)) return `${which}: user ${name} is listed twice`;
@@ -63,10 +62,13 @@ export function clientUsersProblem(value: string): string | undefined {
 
 /** The users of a valid list (see clientUsersProblem). */
 export function parseClientUsers(value: string): ClientUser[] {
-  return value.split(",").map((pair) => {
-    const at = pair.indexOf(":");
-    return { name: pair.slice(0, at), password: pair.slice(at + 1) };
-  });
+  return value.split(",").map((pair) => splitPair(pair)!);
+}
+
+/** `name:password`, split at the first ':' (a password may hold more). */
+function splitPair(pair: string): ClientUser | undefined {
+  const at = pair.indexOf(":");
+  return at < 0 ? undefined : { name: pair.slice(0, at), password: pair.slice(at + 1) };
 }
 
 /** The JAAS file: the `Server` section ZooKeeper's SASL login reads, one user_<name> per user. */

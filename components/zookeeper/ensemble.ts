@@ -153,17 +153,8 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
       const secret = pulumi
         .all([certs.certPem, certs.keyPemPkcs8, certs.caCertPem])
         .apply(([certPem, keyPemPkcs8, caCertPem]) => renderTlsSecret(s, { certPem, keyPemPkcs8, caCertPem }));
-      const tlsSecret = new k8s.core.v1.Secret(
-        `${name}-tls`,
-        {
-          // Named by the certificates' digest, which are public: only the key is a secret.
-          metadata: pulumi.unsecret(secret.metadata),
-          type: pulumi.unsecret(secret.type),
-          immutable: pulumi.unsecret(secret.immutable),
-          stringData: pulumi.secret(secret.stringData),
-        },
-        inNamespace,
-      );
+      // Named by the certificates' digest, which are public: only the key is a secret.
+      const tlsSecret = new k8s.core.v1.Secret(`${name}-tls`, secretArgs(secret), inNamespace);
       tlsSecretName = tlsSecret.metadata.name;
     }
 
@@ -175,17 +166,8 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
       const secret = pulumi
         .all([pulumi.output(args.clientAuth.users), admin.result])
         .apply(([users, password]) => renderAuthSecret(s, users, password));
-      authSecret = new k8s.core.v1.Secret(
-        `${name}-auth`,
-        {
-          // The name's digest is keyed with the admin password and tells nothing: it may show in plans.
-          metadata: pulumi.unsecret(secret.metadata),
-          type: pulumi.unsecret(secret.type),
-          immutable: pulumi.unsecret(secret.immutable),
-          stringData: pulumi.secret(secret.stringData),
-        },
-        inNamespace,
-      );
+      // The name's digest is keyed with the admin password and tells nothing: it may show in plans.
+      authSecret = new k8s.core.v1.Secret(`${name}-auth`, secretArgs(secret), inNamespace);
     }
 
     const sts = renderStatefulSet(s, configMap.metadata.name, tlsSecretName, authSecret?.metadata.name);
@@ -231,4 +213,19 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
       adminPassword: this.adminPassword,
     });
   }
+}
+
+/**
+ * A rendered Secret computed from secret inputs: only its data stays secret. Its name, type and
+ * immutability are plain (the renders name it by a digest that reveals nothing), so plans show them.
+ */
+function secretArgs<T extends { metadata: object; type: string; immutable: boolean; stringData: Record<string, string> }>(
+  rendered: pulumi.Output<T>,
+) {
+  return {
+    metadata: pulumi.unsecret(rendered.metadata),
+    type: pulumi.unsecret(rendered.type),
+    immutable: pulumi.unsecret(rendered.immutable),
+    stringData: pulumi.secret(rendered.apply((r): Record<string, string> => r.stringData)),
+  };
 }
