@@ -77,12 +77,15 @@ export function renderJaas(users: ClientUser[]): string {
   return `Server {\n  org.apache.zookeeper.server.auth.DigestLoginModule required\n${options.join("\n")};\n};\n`;
 }
 
-/** zoo.cfg lines that make every session authenticate with SASL, and the super user. */
-export function clientAuthZooCfgLines(): string[] {
+/**
+ * zoo.cfg lines for SASL and the super user; with `enforce`, every session must authenticate.
+ * Without it (dynamic membership with clientAuth none) only the program's own jobs log in, as the
+ * super user: a reconfig needs it (ZooKeeperServer.checkACL on /zookeeper/config).
+ */
+export function saslZooCfgLines({ enforce }: { enforce: boolean }): string[] {
   return [
     "authProvider.sasl=org.apache.zookeeper.server.auth.SASLAuthenticationProvider",
-    "enforce.auth.enabled=true",
-    "enforce.auth.schemes=sasl",
+    ...(enforce ? ["enforce.auth.enabled=true", "enforce.auth.schemes=sasl"] : []),
     `superUser=${ADMIN_USER}`,
   ];
 }

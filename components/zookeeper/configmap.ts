@@ -3,10 +3,15 @@ import { ResolvedEnsemble, DATA_PATHS } from "./options";
 import { renderZooCfg } from "./zoocfg";
 import { renderStartScript, renderProbeScript, START_SCRIPT, PROBE_SCRIPT } from "./scripts";
 import { renderTlsScript, TLS_SCRIPT, TLS_PATHS } from "./tls";
-import { serverFqdns } from "./names";
+import { serverFqdns, clientEndpoint } from "./names";
+import { PORTS } from "./options";
 import { ensembleLabels } from "./labels";
 
-/** The files every server reads: zoo.cfg and the scripts, keyed by file name. */
+/**
+ * The files every server reads: zoo.cfg and the scripts, keyed by file name. With dynamic membership
+ * nothing here depends on `replicas` (the members are in the seed ConfigMap and on the data volumes),
+ * so a resize changes no ConfigMap and rolls no server.
+ */
 export function renderConfigFiles(s: ResolvedEnsemble): Record<string, string> {
   return {
     "zoo.cfg": renderZooCfg({
@@ -17,8 +22,17 @@ export function renderConfigFiles(s: ResolvedEnsemble): Record<string, string> {
       tls: s.tls ? { storeDir: TLS_PATHS.storeDir, stage: s.tlsStage === "off" ? undefined : s.tlsStage } : undefined,
       clientAuth: s.clientAuth,
       metrics: s.metrics,
+      membership: s.membership,
     }),
-    [START_SCRIPT]: renderStartScript(),
+    [START_SCRIPT]: renderStartScript(
+      s.membership === "dynamic"
+        ? {
+            // The plaintext port: joining servers ask with a four-letter word (membership rules out tls on).
+            joinEndpoint: clientEndpoint(s.names, s.namespace, s.clusterDomain, PORTS.client),
+            headlessDomain: `${s.names.headlessService}.${s.namespace}.svc.${s.clusterDomain}`,
+          }
+        : undefined,
+    ),
     [PROBE_SCRIPT]: renderProbeScript(),
     ...(s.tls ? { [TLS_SCRIPT]: renderTlsScript() } : {}),
   };

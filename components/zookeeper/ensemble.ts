@@ -70,7 +70,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
 
     requireKubernetesProvider("ZooKeeperEnsemble", opts);
     // First: it refuses a change the running ensemble can only take in steps, before any object changes.
-    const guard = new TransitionGuard(`${name}-transitions`, { tls: s.tlsStage, replicas: s.replicas }, { parent: this });
+    const guard = new TransitionGuard(`${name}-transitions`, { tls: s.tlsStage, replicas: s.replicas, membership: s.membership }, { parent: this });
     // The Kubernetes provider comes from this component's options, through the parent.
     const childOpts = (extra?: { dependsOn?: pulumi.Resource[]; retainOnDelete?: boolean }): pulumi.CustomResourceOptions => ({
       parent: this,

@@ -13,6 +13,10 @@ export interface EnsembleNames {
   authSecret: string;
   /** Prefix of the ConfigMap's name; the content's digest follows it (zk-config-<hash>). */
   configMap: string;
+  /** With dynamic membership: the ConfigMap of the seed member list (mutable, not part of any pod template). */
+  seedConfigMap: string;
+  /** With dynamic membership: prefix of the membership Jobs and their code's ConfigMap. */
+  membershipJob: string;
   /** Value of the `app` label every pod of the ensemble carries, and every selector matches. */
   appLabel: string;
 }
@@ -28,6 +32,8 @@ export function ensembleNames(namePrefix = ""): EnsembleNames {
     tlsSecret: `${base}-tls`,
     authSecret: `${base}-auth`,
     configMap: `${base}-config`,
+    seedConfigMap: `${base}-members`,
+    membershipJob: `${base}-membership`,
     appLabel: base,
   };
 }

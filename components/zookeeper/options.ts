@@ -3,7 +3,7 @@ import type { ClientAccess } from "./network-policy";
 import type * as pulumi from "@pulumi/pulumi";
 import type { EnsembleTls } from "./tls";
 import type { ClientUser } from "./client-auth";
-import type { TlsStage } from "./transitions";
+import type { TlsStage, MembershipMode } from "./transitions";
 import type { PortFeatures } from "./ports";
 import type { MonitoringOptions } from "./metrics";
 import { parseHeap, memoryForHeap } from "./quantities";
@@ -69,6 +69,7 @@ export const ENSEMBLE_DEFAULTS = {
   namespace: "zookeeper",
   namePrefix: "",
   replicas: 3,
+  membership: "static" as MembershipMode,
   image: "zookeeper:3.9.6",
   heap: "512m",
   cpu: "500m",
@@ -101,6 +102,12 @@ export interface EnsembleOptions {
   namePrefix?: string;
   /** Number of servers. Defaults to 3. */
   replicas?: number;
+  /**
+   * `dynamic`: a change of `replicas` resizes the running ensemble by reconfig (membership Jobs the
+   * component runs around the StatefulSet), in any step; `static`: every server reads a server list at
+   * start, and the size changes by one server per update. Defaults to `static`.
+   */
+  membership?: MembershipMode;
   /** Server image; it must ship bash, coreutils, getent and zkServer.sh on PATH. Defaults to `zookeeper:3.9.6`. */
   image?: string;
   /** JVM heap (-Xms and -Xmx), e.g. `512m` or `2g`. Defaults to `512m`. */
@@ -182,6 +189,7 @@ export interface ResolvedEnsemble {
   createNamespace: boolean;
   names: EnsembleNames;
   replicas: number;
+  membership: MembershipMode;
   image: string;
   heap: string;
   memory: string;
@@ -220,6 +228,7 @@ export function resolveEnsemble(options: EnsembleOptions): ResolvedEnsemble {
   const d = ENSEMBLE_DEFAULTS;
   const namespace = options.namespace ?? d.namespace;
   const replicas = options.replicas ?? d.replicas;
+  const membership = options.membership ?? d.membership;
   const heap = options.heap ?? d.heap;
   const heapBytes = parseHeap(heap);
   const plan = planDisruptionBudget(replicas, options.pdbMaxUnavailable, options.pdbMinAvailable);
@@ -228,6 +237,19 @@ export function resolveEnsemble(options: EnsembleOptions): ResolvedEnsemble {
       ? [{ subject: "heap", expected: "must be a JVM size such as 512m or 2g", got: heap, remedies: [{ set: "heap", to: d.heap }] }]
       : []),
     ...plan.problems,
+    ...(!Number.isInteger(replicas) || replicas < 1
+      ? [{ subject: "replicas", expected: "must be a whole number of servers, at least 1", got: replicas, remedies: [{ set: "replicas", to: d.replicas }] }]
+      : []),
+    ...(membership === "dynamic" && options.tls && (options.tlsStage ?? "on") === "on"
+      ? [
+          {
+            subject: "membership",
+            expected: `dynamic cannot be used with tlsStage on yet: the membership jobs and joining servers read the membership on the plaintext client port, which TLS on closes to other pods`,
+            got: membership,
+            remedies: [{ set: "membership", to: "static" }, { set: "tlsStage", to: "prefer" }],
+          },
+        ]
+      : []),
     ...(options.monitoring && !(options.metrics ?? d.metrics)
       ? [
           {
@@ -253,6 +275,7 @@ export function resolveEnsemble(options: EnsembleOptions): ResolvedEnsemble {
     createNamespace: options.createNamespace ?? namespace !== "default",
     names: ensembleNames(options.namePrefix ?? d.namePrefix),
     replicas,
+    membership,
     image: options.image ?? d.image,
     heap,
     memory: options.memory ?? memoryForHeap(heapBytes!),

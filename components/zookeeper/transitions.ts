@@ -14,10 +14,19 @@
 export const TLS_STAGES = ["off", "accept", "prefer", "on"] as const;
 export type TlsStage = (typeof TLS_STAGES)[number];
 
+/**
+ * How servers learn who the members are: `static`, a server list in zoo.cfg that every server reads at
+ * start (a change of size rolls every server); `dynamic`, ZooKeeper's dynamic reconfiguration, where
+ * the running ensemble changes its own membership (README: Resizing).
+ */
+export const MEMBERSHIP_MODES = ["static", "dynamic"] as const;
+export type MembershipMode = (typeof MEMBERSHIP_MODES)[number];
+
 /** What the guard compares between the running ensemble and the next one. */
 export interface EnsembleShape {
   tls: TlsStage;
   replicas: number;
+  membership: MembershipMode;
 }
 
 export interface TransitionProblem {
@@ -47,14 +56,23 @@ export function transitionProblems(before: EnsembleShape | undefined, after: Ens
         `Go one step per update, ${path.join(" -> ")}, each update finished before the next: set ${next} first`,
     });
   }
-  if (Math.abs(after.replicas - before.replicas) > 1) {
+  if (before.membership !== after.membership && before.replicas !== after.replicas) {
+    problems.push({
+      argument: "membership",
+      reason:
+        `the running ensemble is ${before.membership} with ${before.replicas} servers: moving it to ${after.membership} rolls every ` +
+        `server, and a change of size in the same update would resize it halfway through that roll. ` +
+        `Change membership alone first (replicas ${before.replicas}), then replicas in the next update`,
+    });
+  } else if (before.membership === "static" && after.membership === "static" && Math.abs(after.replicas - before.replicas) > 1) {
     const next = before.replicas + Math.sign(after.replicas - before.replicas);
     problems.push({
       argument: "replicas",
       reason:
         `the running ensemble has ${before.replicas} servers, and ${after.replicas} is more than one server away: every server's ` +
         `static server list changes, and servers restarted with lists of different sizes may each count a different majority. ` +
-        `Change one server per update, each update finished before the next: set ${next} first`,
+        `Change one server per update, each update finished before the next: set ${next} first, ` +
+        `or set membership to dynamic (with replicas ${before.replicas}) and resize in one step after that`,
     });
   }
   return problems;

@@ -1,6 +1,8 @@
 import { ZooKeeperTunables, PORTS, DATA_PATHS } from "./options";
 import { tlsZooCfgLines } from "./tls";
-import { clientAuthZooCfgLines } from "./client-auth";
+import { saslZooCfgLines } from "./client-auth";
+import { membershipZooCfgLines } from "./membership";
+import type { MembershipMode } from "./transitions";
 import type { TlsStage } from "./transitions";
 import { metricsZooCfgLines } from "./metrics";
 
@@ -33,6 +35,11 @@ export interface ZooCfgInput {
   tls?: { storeDir: string; stage?: Exclude<TlsStage, "off"> };
   /** Every session must authenticate with SASL (the JAAS file comes from the start script). */
   clientAuth?: boolean;
+  /**
+   * `dynamic`: no server list; reconfig on, and the super user (SASL) that may use it. The start
+   * script adds the live membership. Defaults to `static`.
+   */
+  membership?: MembershipMode;
   /** The Prometheus exporter (the image ships it; Debian's 3.8 package does not, and the server then fails to start). */
   metrics?: boolean;
 }
@@ -78,10 +85,13 @@ export function renderZooCfg(input: ZooCfgInput): string {
   } else if (input.bindAddress !== undefined) {
     lines.push(`clientPortAddress=${input.bindAddress}`);
   }
-  if (input.clientAuth) lines.push(...clientAuthZooCfgLines());
+  const dynamic = input.membership === "dynamic";
+  if (input.clientAuth || dynamic) lines.push(...saslZooCfgLines({ enforce: input.clientAuth === true }));
   // The exporter listens on every address of the pod (or the one given): Prometheus scrapes the pod IP.
   if (input.metrics) lines.push(...metricsZooCfgLines(input.bindAddress));
-  if (input.serverFqdns.length > 1) {
+  if (dynamic) {
+    lines.push(...membershipZooCfgLines());
+  } else if (input.serverFqdns.length > 1) {
     input.serverFqdns.forEach((fqdn, ordinal) => lines.push(`server.${ordinal + 1}=${fqdn}:${PORTS.server}:${PORTS.leaderElection}`));
   }
   return lines.join("\n") + "\n";

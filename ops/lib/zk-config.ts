@@ -128,14 +128,19 @@ export interface MemberSpec {
   role?: MemberRole;
   /** Client address: `;host:port`, or `;port` (every address of the server) when host is absent. */
   clientHost?: string;
-  clientPort: number;
+  /**
+   * Absent: no client part, and the server listens where its static zoo.cfg says (clientPort,
+   * clientPortAddress), which it then keeps (QuorumPeerConfig.setupClientPort, isClientAddrFromStatic).
+   */
+  clientPort?: number;
 }
 
 /** A member's line as a dynamic file and a reconfig's joining list take it: `server.<id>=...`. */
 export function memberLine(m: MemberSpec | EnsembleMember): string {
   if ("spec" in m) return `server.${m.id}=${m.spec}`;
-  const client = m.clientHost === undefined ? `${m.clientPort}` : `${bracket(m.clientHost)}:${m.clientPort}`;
-  return `server.${m.id}=${bracket(m.host)}:${m.quorumPort}:${m.electionPort}:${m.role ?? "participant"};${client}`;
+  const server = `server.${m.id}=${bracket(m.host)}:${m.quorumPort}:${m.electionPort}:${m.role ?? "participant"}`;
+  if (m.clientPort === undefined) return server;
+  return `${server};${m.clientHost === undefined ? `${m.clientPort}` : `${bracket(m.clientHost)}:${m.clientPort}`}`;
 }
 
 /** The voting members' ids. */

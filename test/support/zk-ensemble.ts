@@ -20,6 +20,7 @@ import { renderAuthSecret, ClientUser, CLIENT_AUTH_PATHS } from "../../component
 /** With clientAuth: the super user's password (the component makes a random one). */
 export const LOCAL_ADMIN_PASSWORD = "local-admin-Pa55word";
 import { findZooKeeper } from "./zookeeper-install";
+import { renderSeedConfigMap, MEMBERSHIP_PATHS } from "../../components/zookeeper/membership";
 import { TestNetwork } from "./netns";
 
 export interface Server {
@@ -51,6 +52,8 @@ export class LocalEnsemble {
   private readonly serverEnv = new Map<number, Record<string, string>>();
   /** The JVM hosts file that maps each server's FQDN to its address (for clients run beside the servers). */
   readonly hostsFile: string;
+  /** With dynamic membership: the seed ConfigMap's file (writeSeed fills it). */
+  readonly seedFile: string;
   /** The harness's launcher directory: zkServer.sh and zkCli.sh with an env file that adds the missing jars. */
   readonly binDir: string;
 
@@ -100,6 +103,7 @@ export class LocalEnsemble {
     const bin = path.join(this.root, "bin");
     this.binDir = bin;
     this.hostsFile = path.join(this.root, "hosts");
+    this.seedFile = path.join(this.root, "seed");
     fs.mkdirSync(bin);
     fs.copyFileSync(install.zkServer, path.join(bin, "zkServer.sh"));
     fs.chmodSync(path.join(bin, "zkServer.sh"), 0o755);
@@ -143,11 +147,20 @@ export class LocalEnsemble {
         // What the pod gets from its mounts (the Secret at TLS_PATHS.secretMount, the emptyDir at TLS_PATHS.storeDir).
         this.serverEnv.set(ordinal, { ZK_TLS_SECRET_DIR: server.tlsSecretDir, ZK_TLS_STORE_DIR: server.tlsStoreDir });
       }
-      if (s.clientAuth) {
+      if (s.membership === "dynamic") {
+        // The pod's live configuration directory is on its data volume; joining servers ask every server.
+        this.serverEnv.set(ordinal, {
+          ...this.serverEnv.get(ordinal),
+          ZK_LIVE_CONF_DIR: path.join(dir, "live"),
+          ZK_SEED_FILE: this.seedFile,
+          ZK_JOIN_ENDPOINTS: fqdns.map((_, i) => `${network ? network.addressOf(i) : `127.0.0.${addressBase + i}`}:${PORTS.client}`).join(" "),
+        });
+      }
+      if (s.clientAuth || s.membership === "dynamic") {
         // The JAAS Secret's file, rendered as the component renders it, where the pod mounts it.
         const authDir = path.join(dir, "auth-secret");
         fs.mkdirSync(authDir);
-        const secret = renderAuthSecret(s, options.clientAuth!.users as ClientUser[], LOCAL_ADMIN_PASSWORD);
+        const secret = renderAuthSecret(s, (options.clientAuth?.users ?? []) as ClientUser[], LOCAL_ADMIN_PASSWORD);
         fs.writeFileSync(path.join(authDir, CLIENT_AUTH_PATHS.file), secret.stringData[CLIENT_AUTH_PATHS.file], { mode: 0o440 });
         this.serverEnv.set(ordinal, { ...this.serverEnv.get(ordinal), ZK_AUTH_DIR: authDir });
       }
@@ -191,8 +204,20 @@ export class LocalEnsemble {
             ? { storeDir: server.tlsStoreDir, ...(tlsStage !== undefined ? { stage: tlsStage } : {}) }
             : undefined,
         clientAuth: s.clientAuth,
+        membership: s.membership,
       }),
     );
+  }
+
+  /** With dynamic membership: the seed of servers 1..count, as renderSeedConfigMap renders it. */
+  writeSeed(count: number): void {
+    const seed = renderSeedConfigMap(this.settings, count, (i) => this.plaintextAddress(i));
+    fs.writeFileSync(this.seedFile, seed.data[MEMBERSHIP_PATHS.seedFile]);
+  }
+
+  /** With dynamic membership: a server's live configuration directory (the pod's data volume). */
+  liveConfDir(ordinal: number): string {
+    return this.serverEnv.get(ordinal)!.ZK_LIVE_CONF_DIR;
   }
 
   /** Adds JVM system properties (e.g. `-Dznode.container.checkIntervalMs=500`) to servers started from now on. */

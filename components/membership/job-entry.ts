@@ -1,0 +1,70 @@
+// The membership Jobs' entry point, run with plain `node` from one bundled file
+// (membership-job.bundle.js, made by components/backup/bundle.ts), like the backup job. It converges
+// the running ensemble's membership (ops/lib/membership.ts) for one phase. Exit codes: 0 done (or
+// nothing to do), 1 refused or failed (the reason on stderr: the Job's log, and Pulumi's error),
+// 2 bad environment.
+import { promises as dns } from "dns";
+import { convergeMembership, MembershipError, MembershipPhase } from "../../ops/lib/membership";
+import { parseEnsembleConfig } from "../../ops/lib/zk-config";
+import { MEMBERSHIP_ENV as E } from "./env";
+
+class EnvError extends Error {}
+
+function need(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (value === undefined || value === "") throw new EnvError(`${name} is required`);
+  return value;
+}
+
+function readRun(env: NodeJS.ProcessEnv) {
+  const phase = need(env, E.phase);
+  if (phase !== "remove" && phase !== "add") throw new EnvError(`${E.phase} must be remove or add, got "${phase}"`);
+  const target = need(env, E.target)
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
+  try {
+    if (parseEnsembleConfig(target.join("\n")).members.length !== target.length) throw new Error("a line is not server.<id>=...");
+  } catch (e) {
+    throw new EnvError(`${E.target} must be server.<id>=... lines: ${(e as Error).message}`);
+  }
+  const endpoints = need(env, E.endpoints).split(",");
+  if (endpoints.some((e) => !/^[^:\s]+:\d+$/.test(e))) throw new EnvError(`${E.endpoints} must be host:port[,host:port...]`);
+  const clientPort = Number(need(env, E.clientPort));
+  const joinWait = Number(env[E.joinWait] ?? "120");
+  if (!Number.isInteger(clientPort) || !Number.isInteger(joinWait) || joinWait < 1) {
+    throw new EnvError(`${E.clientPort} and ${E.joinWait} must be whole numbers`);
+  }
+  const hosts = new Map((env[E.hosts] ?? "").split(",").flatMap((pair) => (pair.includes("=") ? [pair.split("=", 2) as [string, string]] : [])));
+  const serversName = need(env, E.serversName);
+  return {
+    phase: phase as MembershipPhase,
+    target,
+    endpoints,
+    clientPort,
+    joinWaitMs: joinWait * 1000,
+    sasl: { username: need(env, E.saslUsername), password: need(env, E.saslPassword) },
+    addressOf: (host: string) => hosts.get(host) ?? host,
+    // The headless Service publishes not-ready pods: any record means some server pod exists.
+    serversExist: () =>
+      dns.lookup(serversName, { all: true }).then(
+        (records) => records.length > 0,
+        () => false,
+      ),
+    log: (line: string) => process.stdout.write(`${line}\n`),
+  };
+}
+
+async function main(): Promise<number> {
+  try {
+    const outcome = await convergeMembership(readRun(process.env));
+    process.stdout.write(`membership: added [${outcome.added.join(", ")}], removed [${outcome.removed.join(", ")}], version ${outcome.version ?? "none"}\n`);
+    return 0;
+  } catch (e) {
+    const prefix = e instanceof EnvError ? "membership job: bad environment: " : e instanceof MembershipError ? "membership: refused: " : "membership failed: ";
+    process.stderr.write(`${prefix}${(e as Error).message}\n`);
+    return e instanceof EnvError ? 2 : 1;
+  }
+}
+
+void main().then((code) => process.exit(code));
