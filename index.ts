@@ -53,6 +53,7 @@ export = (): Record<string, pulumi.Output<unknown>> => {
       namespace: config.namespace,
       namePrefix: config.namePrefix,
       replicas: config.replicas,
+      membership: config.membership,
       image: config.image,
       heap: config.heap,
       memory: config.memory,

@@ -275,6 +275,19 @@ const MODE_RULES: Rule[] = [
     }
     return { problems };
   }),
+  rule(["membership", "tls"], (c) => {
+    if (c.membership !== "dynamic" || c.tls !== "on") return ok;
+    return problem({
+      subject: "membership",
+      expected:
+        "cannot be dynamic with tls on yet: joining servers and the membership jobs read the membership on the plaintext client port, which tls on keeps on each pod's loopback",
+      got: c.membership,
+      remedies: [
+        { set: "membership", to: "static" },
+        { set: "tls", to: "prefer" },
+      ],
+    });
+  }),
   rule(["tls", "image"], (c) => {
     if (c.tls === "off") return ok;
     const version = imageZooKeeperVersion(c.image);

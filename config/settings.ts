@@ -6,7 +6,7 @@ import { KIND_CLUSTER_NAME } from "../components/kind/provider";
 import { kubeconfigSource } from "./derived";
 import { validateCron, BACKUP_DEFAULTS } from "../components/backup/cronjob";
 import { ADMIN_USER, clientUsersProblem, MIN_PASSWORD_LENGTH } from "../components/zookeeper/client-auth";
-import { TLS_STAGES } from "../components/zookeeper/transitions";
+import { TLS_STAGES, MEMBERSHIP_MODES } from "../components/zookeeper/transitions";
 
 /** key=value, as a Kubernetes label: an optional DNS-subdomain prefix, a name, and a value. */
 const LABEL_PAIR =
@@ -227,7 +227,13 @@ export const SETTINGS = {
     min: 1,
     default: d.replicas,
     description:
-      "Number of ZooKeeper servers. Odd counts are usual: an even count tolerates no more failures than one fewer. A running ensemble grows or shrinks one server per update (each changes every server's list and rolls them).",
+      "Number of ZooKeeper servers. Odd counts are usual: an even count tolerates no more failures than one fewer. With membership dynamic a running ensemble takes any new size in one update, without restarting a server; with static it grows or shrinks one server per update (each changes every server's list and rolls them).",
+  }),
+  membership: oneOf({
+    values: MEMBERSHIP_MODES,
+    default: d.membership,
+    description:
+      "How servers know the members: static (a server list in zoo.cfg; a resize rolls every server, one server per update) or dynamic (ZooKeeper's reconfig: a change of replicas adds or removes servers while the others keep running, in one update; README: Resizing). Change it alone, with replicas unchanged: it rolls the servers. Not with tls on yet.",
   }),
   heap: text({
     valid: (v) => parseHeap(v) !== undefined,

@@ -1,6 +1,6 @@
 // Writes what is derived from the code: the `config:` section of Pulumi.yaml and the settings table
-// of README.md from the settings table (config/settings.ts), the scheduled backup's bundled job
-// (components/backup), and the reviewed render of each stack (test/golden/). `npm run gen` writes
+// of README.md from the settings table (config/settings.ts), the bundled in-cluster jobs
+// (components/backup, components/membership), and the reviewed render of each stack (test/golden/). `npm run gen` writes
 // them; the test suite fails when any is stale.
 // Usage: tsx scripts/generate.ts [--check]
 import * as fs from "fs";
@@ -9,7 +9,8 @@ import * as yaml from "js-yaml";
 import { SETTINGS } from "../config/settings";
 import { Setting, declaredInProject } from "../config/setting-kinds";
 import { GOLDEN_DIR, goldenFile, goldenText, stackNames } from "../test/support/golden";
-import { bundleBackupJob } from "../components/backup/bundle";
+import { bundleBackupJob, bundleMembershipJob } from "../components/backup/bundle";
+import { MEMBERSHIP_JOB_BUNDLE, readMembershipJobBundle } from "../components/membership/bundle-file";
 import { BACKUP_JOB_BUNDLE, readBackupJobBundle } from "../components/backup/bundle-file";
 
 const ROOT = path.join(__dirname, "..");
@@ -84,6 +85,7 @@ async function main() {
   }
   // Before the goldens: the program reads the bundle into a ConfigMap.
   update(BACKUP_JOB_BUNDLE, fs.existsSync(BACKUP_JOB_BUNDLE) ? readBackupJobBundle() : "", await bundleBackupJob());
+  update(MEMBERSHIP_JOB_BUNDLE, fs.existsSync(MEMBERSHIP_JOB_BUNDLE) ? readMembershipJobBundle() : "", await bundleMembershipJob());
   // After Pulumi.yaml: the renders read its defaults.
   fs.mkdirSync(GOLDEN_DIR, { recursive: true });
   for (const stack of stackNames()) {

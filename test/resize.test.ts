@@ -67,9 +67,17 @@ describe("resizing with dynamic membership (real servers, the rendered start scr
       const step = await e.resize(to);
       if (to > from) {
         expect(step.remove.removed).to.deep.equal([]);
-        expect(step.add.added).to.deep.equal(range(to).slice(from).map((i) => i + 1));
+        expect(step.add.added).to.deep.equal(
+          range(to)
+            .slice(from)
+            .map((i) => i + 1),
+        );
       } else {
-        expect(step.remove.removed).to.deep.equal(range(from).slice(to).map((i) => i + 1));
+        expect(step.remove.removed).to.deep.equal(
+          range(from)
+            .slice(to)
+            .map((i) => i + 1),
+        );
         expect(step.add.added).to.deep.equal([]);
       }
       await expectMembers(to);

@@ -35,20 +35,36 @@ describe("changes a running ensemble takes one step at a time", () => {
           expect(problems.length, `${TLS_STAGES[i]} -> ${TLS_STAGES[j]}`).to.equal(Math.abs(i - j) > 1 ? 1 : 0);
         }
       }
-      const [skip] = transitionProblems({ tls: "off", replicas: 3, membership: "static" }, { tls: "on", replicas: 3, membership: "static" });
+      const [skip] = transitionProblems(
+        { tls: "off", replicas: 3, membership: "static" },
+        { tls: "on", replicas: 3, membership: "static" },
+      );
       expect(skip.argument).to.equal("tls");
       expect(skip.reason).to.contain("off -> accept -> prefer -> on").and.contain("set accept first");
-      const [back] = transitionProblems({ tls: "on", replicas: 3, membership: "static" }, { tls: "off", replicas: 3, membership: "static" });
+      const [back] = transitionProblems(
+        { tls: "on", replicas: 3, membership: "static" },
+        { tls: "off", replicas: 3, membership: "static" },
+      );
       expect(back.reason).to.contain("on -> prefer -> accept -> off").and.contain("set prefer first");
     });
 
     it("the static server list grows or shrinks by one server per update", () => {
-      expect(transitionProblems({ tls: "off", replicas: 3, membership: "static" }, { tls: "off", replicas: 4, membership: "static" })).to.deep.equal([]);
-      expect(transitionProblems({ tls: "off", replicas: 3, membership: "static" }, { tls: "off", replicas: 2, membership: "static" })).to.deep.equal([]);
-      const [grow] = transitionProblems({ tls: "off", replicas: 3, membership: "static" }, { tls: "off", replicas: 5, membership: "static" });
+      expect(
+        transitionProblems({ tls: "off", replicas: 3, membership: "static" }, { tls: "off", replicas: 4, membership: "static" }),
+      ).to.deep.equal([]);
+      expect(
+        transitionProblems({ tls: "off", replicas: 3, membership: "static" }, { tls: "off", replicas: 2, membership: "static" }),
+      ).to.deep.equal([]);
+      const [grow] = transitionProblems(
+        { tls: "off", replicas: 3, membership: "static" },
+        { tls: "off", replicas: 5, membership: "static" },
+      );
       expect(grow.argument).to.equal("replicas");
       expect(grow.reason).to.contain("set 4 first");
-      const [shrink] = transitionProblems({ tls: "off", replicas: 3, membership: "static" }, { tls: "off", replicas: 1, membership: "static" });
+      const [shrink] = transitionProblems(
+        { tls: "off", replicas: 3, membership: "static" },
+        { tls: "off", replicas: 1, membership: "static" },
+      );
       expect(shrink.reason).to.contain("set 2 first").and.contain("set membership to dynamic (with replicas 3)");
     });
 
@@ -60,7 +76,9 @@ describe("changes a running ensemble takes one step at a time", () => {
         [3, 1],
         [1, 7],
       ]) {
-        expect(transitionProblems({ tls: "off", replicas: from, membership: "dynamic" }, { tls: "off", replicas: to, membership: "dynamic" })).to.deep.equal([]);
+        expect(
+          transitionProblems({ tls: "off", replicas: from, membership: "dynamic" }, { tls: "off", replicas: to, membership: "dynamic" }),
+        ).to.deep.equal([]);
       }
     });
 
@@ -69,7 +87,9 @@ describe("changes a running ensemble takes one step at a time", () => {
         ["static", "dynamic"],
         ["dynamic", "static"],
       ] as const) {
-        expect(transitionProblems({ tls: "off", replicas: 3, membership: from }, { tls: "off", replicas: 3, membership: to })).to.deep.equal([]);
+        expect(
+          transitionProblems({ tls: "off", replicas: 3, membership: from }, { tls: "off", replicas: 3, membership: to }),
+        ).to.deep.equal([]);
         const problems = transitionProblems({ tls: "off", replicas: 3, membership: from }, { tls: "off", replicas: 4, membership: to });
         expect(problems.map((p) => p.argument)).to.deep.equal(["membership"]);
         expect(problems[0].reason).to.contain("Change membership alone first (replicas 3)");
@@ -80,7 +100,7 @@ describe("changes a running ensemble takes one step at a time", () => {
   describe("the guard, loaded from its serialized form", () => {
     it("check refuses a skip against the inputs the last update stored, and passes a step or a new ensemble", async () => {
       const { provider, inputs } = await serializedGuard({ tls: "on", replicas: 3, membership: "static" });
-      expect(inputs).to.deep.equal({ tls: "on", replicas: 3, providerVersion: TRANSITION_GUARD_VERSION });
+      expect(inputs).to.deep.equal({ tls: "on", replicas: 3, membership: "static", providerVersion: TRANSITION_GUARD_VERSION });
       const fresh = await provider.check({}, inputs);
       expect(fresh.failures).to.deep.equal([]);
       const step = await provider.check({ ...inputs, tls: "prefer" }, inputs);
@@ -102,9 +122,21 @@ describe("changes a running ensemble takes one step at a time", () => {
 
     it("stores what it was asked for, creates nothing, and changes only when the shape does", async () => {
       const { provider, inputs } = await serializedGuard({ tls: "off", replicas: 3, membership: "static" });
-      expect((await provider.create(inputs)).outs).to.deep.equal(inputs);
+      expect((await provider.create(inputs)).outs).to.deep.equal({ ...inputs, seedReplicas: 3 });
       expect((await provider.diff("id", inputs, inputs)).changes).to.equal(false);
       expect((await provider.diff("id", inputs, { ...inputs, replicas: 4, membership: "static" })).changes).to.equal(true);
+    });
+
+    it("the seed lists all of a new ensemble, and after a resize the smaller size: during a grow only servers that were members", async () => {
+      const { provider, inputs } = await serializedGuard({ tls: "off", replicas: 3, membership: "dynamic" });
+      expect((await provider.create({ ...inputs, replicas: 3 })).outs.seedReplicas).to.equal(3);
+      const stored = { ...inputs, replicas: 3, seedReplicas: 3 };
+      expect((await provider.update("id", stored, { ...inputs, replicas: 5 })).outs).to.include({ replicas: 5, seedReplicas: 3 });
+      expect((await provider.update("id", { ...stored, replicas: 5 }, { ...inputs, replicas: 1 })).outs).to.include({
+        replicas: 1,
+        seedReplicas: 1,
+      });
+      expect((await provider.update("id", stored, { ...inputs, membership: "static" })).outs).to.include({ seedReplicas: 3 });
     });
 
     it("its serialized code requires nothing but the rules it captured", async () => {

@@ -35,7 +35,9 @@ function readRun(env: NodeJS.ProcessEnv) {
   if (!Number.isInteger(clientPort) || !Number.isInteger(joinWait) || joinWait < 1) {
     throw new EnvError(`${E.clientPort} and ${E.joinWait} must be whole numbers`);
   }
-  const hosts = new Map((env[E.hosts] ?? "").split(",").flatMap((pair) => (pair.includes("=") ? [pair.split("=", 2) as [string, string]] : [])));
+  const hosts = new Map(
+    (env[E.hosts] ?? "").split(",").flatMap((pair) => (pair.includes("=") ? [pair.split("=", 2) as [string, string]] : [])),
+  );
   const serversName = need(env, E.serversName);
   return {
     phase: phase as MembershipPhase,
@@ -58,10 +60,17 @@ function readRun(env: NodeJS.ProcessEnv) {
 async function main(): Promise<number> {
   try {
     const outcome = await convergeMembership(readRun(process.env));
-    process.stdout.write(`membership: added [${outcome.added.join(", ")}], removed [${outcome.removed.join(", ")}], version ${outcome.version ?? "none"}\n`);
+    process.stdout.write(
+      `membership: added [${outcome.added.join(", ")}], removed [${outcome.removed.join(", ")}], version ${outcome.version ?? "none"}\n`,
+    );
     return 0;
   } catch (e) {
-    const prefix = e instanceof EnvError ? "membership job: bad environment: " : e instanceof MembershipError ? "membership: refused: " : "membership failed: ";
+    const prefix =
+      e instanceof EnvError
+        ? "membership job: bad environment: "
+        : e instanceof MembershipError
+          ? "membership: refused: "
+          : "membership failed: ";
     process.stderr.write(`${prefix}${(e as Error).message}\n`);
     return e instanceof EnvError ? 2 : 1;
   }

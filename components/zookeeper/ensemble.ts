@@ -17,6 +17,10 @@ import { podSelector, labelSelectorQuery } from "./labels";
 import { KubeAccess } from "../kube-api/client";
 import { requireKubernetesProvider } from "../cluster/provider-option";
 import { TransitionGuard } from "./transition-guard";
+import { renderSeedConfigMap, memberLines } from "./membership";
+import { PORTS } from "./options";
+import { renderMembershipConfigMap, renderMembershipJob, MembershipJobInput } from "../membership/jobs";
+import { readMembershipJobBundle } from "../membership/bundle-file";
 
 /** The ensemble's options, plus what it needs to clean up after itself; the Kubernetes provider comes as a resource option. */
 export interface ZooKeeperEnsembleArgs extends EnsembleOptions {
@@ -70,7 +74,11 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
 
     requireKubernetesProvider("ZooKeeperEnsemble", opts);
     // First: it refuses a change the running ensemble can only take in steps, before any object changes.
-    const guard = new TransitionGuard(`${name}-transitions`, { tls: s.tlsStage, replicas: s.replicas, membership: s.membership }, { parent: this });
+    const guard = new TransitionGuard(
+      `${name}-transitions`,
+      { tls: s.tlsStage, replicas: s.replicas, membership: s.membership },
+      { parent: this },
+    );
     // The Kubernetes provider comes from this component's options, through the parent.
     const childOpts = (extra?: { dependsOn?: pulumi.Resource[]; retainOnDelete?: boolean }): pulumi.CustomResourceOptions => ({
       parent: this,
@@ -101,8 +109,9 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
     }
 
     const networkPolicy = renderNetworkPolicy(s);
+    let networkPolicyResource: k8s.networking.v1.NetworkPolicy | undefined;
     if (networkPolicy) {
-      new k8s.networking.v1.NetworkPolicy(
+      networkPolicyResource = new k8s.networking.v1.NetworkPolicy(
         `${name}-network-policy`,
         { metadata: networkPolicy.metadata, spec: networkPolicy.spec },
         inNamespace,
@@ -159,23 +168,75 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
     }
 
     let authSecret: k8s.core.v1.Secret | undefined;
-    if (args.clientAuth) {
+    // Dynamic membership needs the super user even without client authentication: only it may reconfigure.
+    if (args.clientAuth || s.membership === "dynamic") {
       // Stable across runs: the password lives in the state, as a secret.
       const admin = new random.RandomPassword(`${name}-admin-password`, { length: 32, special: false }, { parent: this });
       this.adminPassword = pulumi.secret(admin.result);
       const secret = pulumi
-        .all([pulumi.output(args.clientAuth.users), admin.result])
+        .all([pulumi.output(args.clientAuth?.users ?? []), admin.result])
         .apply(([users, password]) => renderAuthSecret(s, users, password));
       // The name's digest is keyed with the admin password and tells nothing: it may show in plans.
       authSecret = new k8s.core.v1.Secret(`${name}-auth`, secretArgs(secret), inNamespace);
+    }
+
+    // Dynamic membership: the seed, and the Jobs that change the membership around the StatefulSet.
+    let membership: { seed: k8s.core.v1.ConfigMap; input: MembershipJobInput; code: string; remove: k8s.batch.v1.Job } | undefined;
+    if (s.membership === "dynamic") {
+      const seedData = guard.seedReplicas.apply((n) => renderSeedConfigMap(s, n ?? s.replicas).data);
+      const seedMeta = renderSeedConfigMap(s, s.replicas).metadata;
+      const seed = new k8s.core.v1.ConfigMap(`${name}-members`, { metadata: seedMeta, data: seedData }, inNamespace);
+      const codeMap = renderMembershipConfigMap(s.namespace, s.names, readMembershipJobBundle());
+      const code = new k8s.core.v1.ConfigMap(
+        `${name}-membership-code`,
+        { metadata: codeMap.metadata, immutable: codeMap.immutable, data: codeMap.data },
+        inNamespace,
+      );
+      const input: MembershipJobInput = {
+        namespace: s.namespace,
+        names: s.names,
+        target: memberLines(s, s.replicas),
+        clientEndpoint: clientEndpoint(s.names, s.namespace, s.clusterDomain, PORTS.client),
+        clientPort: PORTS.client,
+        serversName: `${s.names.headlessService}.${s.namespace}.svc.${s.clusterDomain}`,
+        admin: { username: ADMIN_USER, passwordSecret: { name: authSecret!.metadata.name, key: ADMIN_PASSWORD_KEY } },
+      };
+      // Before the StatefulSet changes: servers leaving the membership leave while they still run.
+      const remove = renderMembershipJob(input, "remove", codeMap.metadata.name);
+      const removeJob = new k8s.batch.v1.Job(
+        `${name}-membership-remove`,
+        { metadata: remove.metadata, spec: remove.spec },
+        childOpts({
+          dependsOn: [...(ns ? [ns] : []), seed, code, hs, cs, authSecret!, ...(networkPolicyResource ? [networkPolicyResource] : [])],
+        }),
+      );
+      membership = { seed, input, code: codeMap.metadata.name, remove: removeJob };
     }
 
     const sts = renderStatefulSet(s, configMap.metadata.name, tlsSecretName, authSecret?.metadata.name);
     this.statefulSet = new k8s.apps.v1.StatefulSet(
       `${name}-statefulset`,
       { metadata: sts.metadata, spec: sts.spec },
-      childOpts({ dependsOn: [...(ns ? [ns] : []), cm, hs, ...(cleanup ? [cleanup] : [])] }),
+      childOpts({
+        dependsOn: [
+          ...(ns ? [ns] : []),
+          cm,
+          hs,
+          ...(cleanup ? [cleanup] : []),
+          ...(membership ? [membership.seed, membership.remove] : []),
+        ],
+      }),
     );
+
+    if (membership) {
+      // After the StatefulSet is Ready (Pulumi waits for it): new servers follow the leader, and join.
+      const add = renderMembershipJob(membership.input, "add", membership.code);
+      new k8s.batch.v1.Job(
+        `${name}-membership-add`,
+        { metadata: add.metadata, spec: add.spec },
+        childOpts({ dependsOn: [this.statefulSet] }),
+      );
+    }
 
     // Once the StatefulSet is ready its claims exist; each patch grows one to the configured size.
     for (const claim of renderVolumeExpansions(s)) {

@@ -1,6 +1,7 @@
 import { ResolvedEnsemble, portFeatures } from "./options";
 import { ensembleLabels, podSelector } from "./labels";
-import { listeningPorts, PortAudience } from "./ports";
+import { listeningPorts, PortAudience, PORT_NAMES } from "./ports";
+import { membershipLabels } from "../membership/jobs";
 
 /**
  * Who may reach the client ports: `any` pod or node (no `from`: NodePort traffic from the nodes
@@ -40,6 +41,14 @@ export function renderNetworkPolicy(s: ResolvedEnsemble) {
     if (!from || !ports.length) return [];
     return [{ ports, ...(from.length ? { from } : {}) }];
   });
+  // Dynamic membership: joining servers and the membership Jobs read the membership on the plaintext
+  // client port (membership rules out tls on, where it is on loopback only).
+  if (s.membership === "dynamic") {
+    ingress.push({
+      ports: [{ protocol: "TCP", port: PORT_NAMES.client }],
+      from: [{ podSelector: { matchLabels: podSelector(s.names) } }, { podSelector: { matchLabels: membershipLabels(s.names) } }],
+    });
+  }
   return {
     apiVersion: "networking.k8s.io/v1",
     kind: "NetworkPolicy",

@@ -238,7 +238,14 @@ export function resolveEnsemble(options: EnsembleOptions): ResolvedEnsemble {
       : []),
     ...plan.problems,
     ...(!Number.isInteger(replicas) || replicas < 1
-      ? [{ subject: "replicas", expected: "must be a whole number of servers, at least 1", got: replicas, remedies: [{ set: "replicas", to: d.replicas }] }]
+      ? [
+          {
+            subject: "replicas",
+            expected: "must be a whole number of servers, at least 1",
+            got: replicas,
+            remedies: [{ set: "replicas", to: d.replicas }],
+          },
+        ]
       : []),
     ...(membership === "dynamic" && options.tls && (options.tlsStage ?? "on") === "on"
       ? [
@@ -246,7 +253,10 @@ export function resolveEnsemble(options: EnsembleOptions): ResolvedEnsemble {
             subject: "membership",
             expected: `dynamic cannot be used with tlsStage on yet: the membership jobs and joining servers read the membership on the plaintext client port, which TLS on closes to other pods`,
             got: membership,
-            remedies: [{ set: "membership", to: "static" }, { set: "tlsStage", to: "prefer" }],
+            remedies: [
+              { set: "membership", to: "static" },
+              { set: "tlsStage", to: "prefer" },
+            ],
           },
         ]
       : []),

@@ -4,6 +4,7 @@ import { metricsPodAnnotations } from "./metrics";
 import { restrictedPodSecurity, restrictedContainerSecurity } from "../pod-security";
 import { TLS_PATHS } from "./tls";
 import { CLIENT_AUTH_PATHS } from "./client-auth";
+import { MEMBERSHIP_PATHS } from "./membership";
 import { ensembleLabels, podSelector } from "./labels";
 import { CONFIG_MOUNT, START_SCRIPT, PROBE_SCRIPT, PROBE_ANSWER_TIMEOUT_SECONDS } from "./scripts";
 
@@ -14,6 +15,7 @@ const DATA_VOLUME = "datadir";
 const TMP_VOLUME = "tmp";
 const TLS_VOLUME = "tls";
 const AUTH_VOLUME = "auth";
+const SEED_VOLUME = "members";
 const HOSTNAME_TOPOLOGY = "kubernetes.io/hostname";
 
 /**
@@ -125,7 +127,12 @@ export function renderStatefulSet<Name = string>(s: ResolvedEnsemble, configMapN
       // the API server drops the field and the controller waits only for the pod it replaced
       // (README: "Rolling changes safely").
       updateStrategy: { type: "RollingUpdate", rollingUpdate: { partition: 0, maxUnavailable: 1 } },
-      persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
+      // With dynamic membership a server scaled away has left the membership first, and its volume goes
+      // with it: kept, it would come back on a later grow with a configuration that lists it among
+      // members long gone, a majority of which it might form with another such server. Updated in place
+      // (pulumi-kubernetes diff.go; apps/v1 ValidateStatefulSetUpdate allows it), on by default since
+      // Kubernetes 1.27 (StatefulSetAutoDeletePVC).
+      persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: s.membership === "dynamic" ? "Delete" : "Retain" },
       template: {
         metadata: { labels, ...(s.metrics ? { annotations: metricsPodAnnotations() } : {}) },
         spec: {
@@ -164,6 +171,7 @@ export function renderStatefulSet<Name = string>(s: ResolvedEnsemble, configMapN
                 { name: TMP_VOLUME, mountPath: "/tmp" },
                 ...(tlsSecretName !== undefined ? [{ name: TLS_VOLUME, mountPath: TLS_PATHS.secretMount, readOnly: true }] : []),
                 ...(authSecretName !== undefined ? [{ name: AUTH_VOLUME, mountPath: CLIENT_AUTH_PATHS.mount, readOnly: true }] : []),
+                ...(s.membership === "dynamic" ? [{ name: SEED_VOLUME, mountPath: MEMBERSHIP_PATHS.seedMount, readOnly: true }] : []),
               ],
             },
           ],
@@ -173,6 +181,8 @@ export function renderStatefulSet<Name = string>(s: ResolvedEnsemble, configMapN
             // Readable by the server's group (fsGroup) only.
             ...(tlsSecretName !== undefined ? [{ name: TLS_VOLUME, secret: { secretName: tlsSecretName, defaultMode: 0o440 } }] : []),
             ...(authSecretName !== undefined ? [{ name: AUTH_VOLUME, secret: { secretName: authSecretName, defaultMode: 0o440 } }] : []),
+            // The seed is read at start only; it is mutable and named by no digest, so a resize rolls no server.
+            ...(s.membership === "dynamic" ? [{ name: SEED_VOLUME, configMap: { name: s.names.seedConfigMap, defaultMode: 0o444 } }] : []),
           ],
         },
       },

@@ -50,7 +50,7 @@ const transitionGuardProvider: pulumi.dynamic.ResourceProvider = {
 /** The guard of one ensemble; see transitionGuardProvider. */
 export class TransitionGuard extends pulumi.dynamic.Resource {
   /** How many servers the seed lists (see the provider's update); unknown in a preview of a change. */
-  public readonly seedReplicas!: pulumi.Output<number | undefined>;
+  declare public readonly seedReplicas: pulumi.Output<number | undefined>;
 
   constructor(name: string, shape: EnsembleShape, opts?: pulumi.CustomResourceOptions) {
     super(

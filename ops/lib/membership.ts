@@ -93,7 +93,9 @@ export async function convergeMembership(run: MembershipRun): Promise<Membership
       return outcome;
     }
     if (round > ROUNDS) {
-      throw new MembershipError(`the membership is still ${members} after ${ROUNDS} reconfigs, not the ${run.target.length} wanted: run pulumi up again`);
+      throw new MembershipError(
+        `the membership is still ${members} after ${ROUNDS} reconfigs, not the ${run.target.length} wanted: run pulumi up again`,
+      );
     }
     await refuseUnlessHealthy(run, committed);
     await waitForJoiners(run, plan.joining);
@@ -167,7 +169,11 @@ async function waitForJoiners(run: MembershipRun, joining: string[]): Promise<vo
 }
 
 /** One reconfig as the super user: undefined when it was applied, else a code after which the next round reads again. */
-async function reconfigOnce(run: MembershipRun, change: { leaving: number[] } | { joining: string[] }, fromConfig: bigint): Promise<string | undefined> {
+async function reconfigOnce(
+  run: MembershipRun,
+  change: { leaving: number[] } | { joining: string[] },
+  fromConfig: bigint,
+): Promise<string | undefined> {
   const requestMs = run.requestMs ?? 5000;
   const connection = run.endpoints
     .map((e) => {
@@ -175,9 +181,11 @@ async function reconfigOnce(run: MembershipRun, change: { leaving: number[] } | 
       return `${addressOf(run, host)}:${port}`;
     })
     .join(",");
-  const client = await ZkClient.open(connection, { connectMs: requestMs, requestMs: 30000, sessionTimeoutMs: 10000, sasl: run.sasl }).catch((e) => {
-    throw explainLogin(e, run);
-  });
+  const client = await ZkClient.open(connection, { connectMs: requestMs, requestMs: 30000, sessionTimeoutMs: 10000, sasl: run.sasl }).catch(
+    (e) => {
+      throw explainLogin(e, run);
+    },
+  );
   try {
     await client.reconfig({ ...change, fromConfig });
     return undefined;

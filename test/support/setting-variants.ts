@@ -60,6 +60,7 @@ export const SETTING_VARIANTS: Record<SettingKey, Variant> = {
   },
   zoneSpread: { stack: "dev", set: { zoneSpread: "preferred" } },
   replicas: { stack: "dev", base: { workers: "4" }, set: { replicas: "5" } },
+  membership: { stack: "dev", set: { membership: "dynamic" } },
   heap: { stack: "dev", set: { heap: "2g" } },
   memory: { stack: "dev", set: { memory: "3Gi" } },
   cpu: { stack: "dev", set: { cpu: "1500m" } },

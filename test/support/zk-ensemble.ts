@@ -153,7 +153,9 @@ export class LocalEnsemble {
           ...this.serverEnv.get(ordinal),
           ZK_LIVE_CONF_DIR: path.join(dir, "live"),
           ZK_SEED_FILE: this.seedFile,
-          ZK_JOIN_ENDPOINTS: fqdns.map((_, i) => `${network ? network.addressOf(i) : `127.0.0.${addressBase + i}`}:${PORTS.client}`).join(" "),
+          ZK_JOIN_ENDPOINTS: fqdns
+            .map((_, i) => `${network ? network.addressOf(i) : `127.0.0.${addressBase + i}`}:${PORTS.client}`)
+            .join(" "),
         });
       }
       if (s.clientAuth || s.membership === "dynamic") {

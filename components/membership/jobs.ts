@@ -1,0 +1,123 @@
+// The membership Jobs of an ensemble with dynamic membership: `remove` runs before the StatefulSet
+// changes (the StatefulSet depends on it), `add` after the StatefulSet is Ready (it depends on the
+// StatefulSet). Both run the bundled job (job-entry.ts) with the pinned Node.js image the backup uses.
+// Pulumi (pulumi-kubernetes v4.32.0, provider/pkg/await) waits for a Job to complete, 10 minutes by
+// default, and a failed one fails the update; with pulumi.com/replaceUnready, the next `pulumi up`
+// replaces a Job that did not complete (provider.go Diff), so running `pulumi up` again runs it again.
+// A Job's template cannot change in place (provider/pkg/provider/diff.go: Job spec.template forces a
+// replacement): the name carries a digest of what the Job does, so a new target makes new Jobs and an
+// unchanged one leaves them be.
+import type * as pulumi from "@pulumi/pulumi";
+import { createHash } from "crypto";
+import { EnsembleNames } from "../zookeeper/names";
+import { MEMBERSHIP_ENV } from "./env";
+import { restrictedPodSecurity, restrictedContainerSecurity } from "../pod-security";
+import { MANAGED_BY } from "../managed-by";
+import { BACKUP_DEFAULTS } from "../backup/cronjob";
+import type { MembershipPhase } from "../../ops/lib/membership";
+
+/** The image's `node` user (nodejs/docker-node), as the backup job. */
+const NODE_UID = 1000;
+const CODE_DIR = "/opt/kind-zookeeper";
+const SCRIPT = "membership-job.js";
+
+/**
+ * Bounds. The Job gives up before Pulumi stops waiting for it (10 minutes), so the update reports the
+ * job's own reason; a pod killed halfway is run again (backoffLimit), and each run converges from what
+ * the members have committed.
+ */
+export const MEMBERSHIP_JOB_LIMITS = { activeDeadlineSeconds: 480, backoffLimit: 2, joinWaitSeconds: 240 } as const;
+
+export interface MembershipJobInput {
+  namespace: string;
+  names: EnsembleNames;
+  /** The wanted members' lines (components/zookeeper/membership.ts memberLines). */
+  target: string[];
+  /** host:port of the client Service's plaintext port. */
+  clientEndpoint: string;
+  clientPort: number;
+  /** The headless Service's FQDN. */
+  serversName: string;
+  /** The super user, its password in the JAAS Secret. */
+  admin: { username: string; passwordSecret: { name: pulumi.Input<string>; key: string } };
+}
+
+/**
+ * Labels of the membership objects and pods. Not the ensemble's pod selector (`app: zk`): the
+ * Services, the budget and anti-affinity select by it. The NetworkPolicy admits these pods to the
+ * servers' client port (network-policy.ts).
+ */
+export function membershipLabels(names: EnsembleNames): Record<string, string> {
+  return {
+    "app.kubernetes.io/name": "zookeeper-membership",
+    "app.kubernetes.io/instance": names.statefulSet,
+    "app.kubernetes.io/component": "membership",
+    "app.kubernetes.io/managed-by": MANAGED_BY,
+  };
+}
+
+const digest = (...parts: string[]) => createHash("sha256").update(parts.join("\0")).digest("hex").slice(0, 10);
+
+/** The bundled job in an immutable ConfigMap named by its digest (as the backup's). */
+export function renderMembershipConfigMap(namespace: string, names: EnsembleNames, bundle: string) {
+  return {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: `${names.membershipJob}-code-${digest(bundle)}`, namespace, labels: membershipLabels(names) },
+    immutable: true,
+    data: { [SCRIPT]: bundle },
+  };
+}
+
+/** One phase's Job; `configMapName` is renderMembershipConfigMap's. */
+export function renderMembershipJob(input: MembershipJobInput, phase: MembershipPhase, configMapName: string) {
+  const labels = membershipLabels(input.names);
+  const env = [
+    { name: MEMBERSHIP_ENV.phase, value: phase },
+    { name: MEMBERSHIP_ENV.target, value: input.target.join("\n") },
+    { name: MEMBERSHIP_ENV.endpoints, value: input.clientEndpoint },
+    { name: MEMBERSHIP_ENV.clientPort, value: String(input.clientPort) },
+    { name: MEMBERSHIP_ENV.serversName, value: input.serversName },
+    { name: MEMBERSHIP_ENV.joinWait, value: String(MEMBERSHIP_JOB_LIMITS.joinWaitSeconds) },
+    { name: MEMBERSHIP_ENV.saslUsername, value: input.admin.username },
+    { name: MEMBERSHIP_ENV.saslPassword, valueFrom: { secretKeyRef: input.admin.passwordSecret } },
+  ];
+  return {
+    apiVersion: "batch/v1",
+    kind: "Job",
+    metadata: {
+      // What the job does (phase, target, code), not the Secret's name: a new password alone reruns nothing.
+      name: `${input.names.membershipJob}-${phase}-${digest(phase, ...input.target, input.clientEndpoint, configMapName)}`,
+      namespace: input.namespace,
+      labels,
+      annotations: { "pulumi.com/replaceUnready": "true" },
+    },
+    spec: {
+      activeDeadlineSeconds: MEMBERSHIP_JOB_LIMITS.activeDeadlineSeconds,
+      backoffLimit: MEMBERSHIP_JOB_LIMITS.backoffLimit,
+      template: {
+        metadata: { labels },
+        spec: {
+          restartPolicy: "Never",
+          securityContext: restrictedPodSecurity(NODE_UID),
+          // The job talks to ZooKeeper only: no API token, no Service env vars.
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          containers: [
+            {
+              name: "membership",
+              image: BACKUP_DEFAULTS.image,
+              imagePullPolicy: "IfNotPresent",
+              command: ["node", `${CODE_DIR}/${SCRIPT}`],
+              env,
+              resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
+              securityContext: restrictedContainerSecurity(),
+              volumeMounts: [{ name: "code", mountPath: CODE_DIR, readOnly: true }],
+            },
+          ],
+          volumes: [{ name: "code", configMap: { name: configMapName, defaultMode: 0o444 } }],
+        },
+      },
+    },
+  };
+}
