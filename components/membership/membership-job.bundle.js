@@ -8049,7 +8049,9 @@ async function convergeMembership(run) {
       return outcome;
     }
     if (round > ROUNDS) {
-      throw new MembershipError(`the membership is still ${members} after ${ROUNDS} reconfigs, not the ${run.target.length} wanted: run pulumi up again`);
+      throw new MembershipError(
+        `the membership is still ${members} after ${ROUNDS} reconfigs, not the ${run.target.length} wanted: run pulumi up again`
+      );
     }
     await refuseUnlessHealthy(run, committed);
     await waitForJoiners(run, plan.joining);
@@ -8119,9 +8121,11 @@ async function reconfigOnce(run, change, fromConfig) {
     const [host, port2] = splitHostPort(e);
     return `${addressOf(run, host)}:${port2}`;
   }).join(",");
-  const client = await ZkClient.open(connection, { connectMs: requestMs, requestMs: 3e4, sessionTimeoutMs: 1e4, sasl: run.sasl }).catch((e) => {
-    throw explainLogin(e, run);
-  });
+  const client = await ZkClient.open(connection, { connectMs: requestMs, requestMs: 3e4, sessionTimeoutMs: 1e4, sasl: run.sasl }).catch(
+    (e) => {
+      throw explainLogin(e, run);
+    }
+  );
   try {
     await client.reconfig({ ...change, fromConfig });
     return void 0;
@@ -8217,7 +8221,9 @@ function readRun(env) {
   if (!Number.isInteger(clientPort) || !Number.isInteger(joinWait) || joinWait < 1) {
     throw new EnvError(`${MEMBERSHIP_ENV.clientPort} and ${MEMBERSHIP_ENV.joinWait} must be whole numbers`);
   }
-  const hosts = new Map((env[MEMBERSHIP_ENV.hosts] ?? "").split(",").flatMap((pair) => pair.includes("=") ? [pair.split("=", 2)] : []));
+  const hosts = new Map(
+    (env[MEMBERSHIP_ENV.hosts] ?? "").split(",").flatMap((pair) => pair.includes("=") ? [pair.split("=", 2)] : [])
+  );
   const serversName = need(env, MEMBERSHIP_ENV.serversName);
   return {
     phase,
@@ -8239,8 +8245,10 @@ function readRun(env) {
 async function main() {
   try {
     const outcome = await convergeMembership(readRun(process.env));
-    process.stdout.write(`membership: added [${outcome.added.join(", ")}], removed [${outcome.removed.join(", ")}], version ${outcome.version ?? "none"}
-`);
+    process.stdout.write(
+      `membership: added [${outcome.added.join(", ")}], removed [${outcome.removed.join(", ")}], version ${outcome.version ?? "none"}
+`
+    );
     return 0;
   } catch (e) {
     const prefix = e instanceof EnvError ? "membership job: bad environment: " : e instanceof MembershipError ? "membership: refused: " : "membership failed: ";

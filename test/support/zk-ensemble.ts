@@ -14,7 +14,7 @@ import { renderConfigFiles } from "../../components/zookeeper/configmap";
 import { renderStatefulSet } from "../../components/zookeeper/statefulset";
 import { START_SCRIPT, PROBE_SCRIPT } from "../../components/zookeeper/scripts";
 import { TLS_SCRIPT } from "../../components/zookeeper/tls";
-import type { TlsStage } from "../../components/zookeeper/transitions";
+import type { TlsStage, MembershipMode } from "../../components/zookeeper/transitions";
 import { renderAuthSecret, ClientUser, CLIENT_AUTH_PATHS } from "../../components/zookeeper/client-auth";
 
 /** With clientAuth: the super user's password (the component makes a random one). */
@@ -76,7 +76,7 @@ export class LocalEnsemble {
    * own Secret volume (`tlsSecretDir`, which the test fills) into its own store directory.
    */
   constructor(
-    options: EnsembleOptions & { replicas: number },
+    private readonly options: EnsembleOptions & { replicas: number },
     addressBase = 10,
     {
       adminOnPodLoopback = false,
@@ -207,6 +207,29 @@ export class LocalEnsemble {
             : undefined,
         clientAuth: s.clientAuth,
         membership: s.membership,
+      }),
+    );
+  }
+
+  /**
+   * Gives a server the files of the other membership mode (before its next start), as a roll to a new
+   * ConfigMap does: `static` with a server list of `replicas` servers, or `dynamic` (this ensemble's).
+   */
+  writeMembershipFiles(ordinal: number, mode: MembershipMode, replicas: number): void {
+    const settings = resolveEnsemble({ ...this.options, replicas, membership: mode });
+    const server = this.servers[ordinal];
+    fs.writeFileSync(path.join(server.confDir, START_SCRIPT), renderConfigFiles(settings)[START_SCRIPT], { mode: 0o555 });
+    fs.writeFileSync(
+      path.join(server.confDir, "zoo.cfg"),
+      renderZooCfg({
+        serverFqdns: serverFqdns(settings.names, settings.namespace, settings.clusterDomain, replicas),
+        tunables: settings.zookeeper,
+        dataDir: server.dataDir,
+        dataLogDir: path.join(server.dataDir, "log"),
+        bindAddress: server.address,
+        adminServerAddress: server.address,
+        clientAuth: settings.clientAuth,
+        membership: mode,
       }),
     );
   }
