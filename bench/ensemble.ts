@@ -3,6 +3,8 @@
 // clean leader kill, a silent leader (cut off by a partition, and frozen), a rolling restart, start
 // to all Ready as the kubelet would probe (the tutorial's column with the tutorial's probes), throughput, a wiped follower's resync, and the servers' GC
 // pauses under load.
+// Then resizing with dynamic membership on loopback (`--resize` runs only that part): each step as one
+// `pulumi up` runs it (test/support/resize-ensemble.ts), under a writer started for the step.
 // min/median/max of RUNS runs. Prints figures; asserts nothing. Needs root (network namespaces).
 import * as fs from "fs";
 import * as os from "os";
@@ -14,6 +16,7 @@ import { OPEN_ACL, ZkClient } from "../ops/lib/zk-client";
 import { ContinuousWriter } from "../ops/lib/writer";
 import { PROBE_TIMING } from "../components/zookeeper/statefulset";
 import { TimingPreset } from "../components/zookeeper/options";
+import { ResizeEnsemble } from "../test/support/resize-ensemble";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const LOAD_SECONDS = 5;
@@ -258,7 +261,49 @@ function summary(values: number[]): string {
   return `${fmt(s[0])} / ${fmt(s[Math.floor(s.length / 2)])} / ${fmt(s[s.length - 1])}`;
 }
 
+/** Resize sequences, each from a new ensemble of its first size. */
+const RESIZE_SEQUENCES = [
+  [3, 5, 3, 4, 3],
+  [1, 3, 1],
+];
+
+/** Per step: the update's time (remove phase, servers Ready, add phase) per server added or removed, and the writer's longest gap. */
+async function resizeFigures(): Promise<Record<string, number[]>> {
+  const figures: Record<string, number[]> = {};
+  const add = (key: string, v: number) => (figures[key] ??= []).push(v);
+  for (let run = 0; run < RUNS; run++) {
+    process.stderr.write(`resize run ${run + 1}/${RUNS}...\n`);
+    for (const sizes of RESIZE_SEQUENCES) {
+      const e = new ResizeEnsemble(5, 195);
+      try {
+        await e.deploy(sizes[0]);
+        for (const [k, to] of sizes.slice(1).entries()) {
+          const from = sizes[k];
+          const writer = await ContinuousWriter.start({
+            connectionString: e.zk.connect(),
+            root: `/bench-${from}-${to}`,
+            ratePerSecond: 50,
+            writeTimeoutMs: 2000,
+            connectTimeoutMs: 3000,
+            sessionTimeoutMs: 4000,
+          });
+          const t = await e.resize(to);
+          const report = await writer.stop();
+          const changed = Math.abs(to - from);
+          add(`${from} -> ${to}: update, ms per server ${to > from ? "added" : "removed"}`, (t.removeMs + t.serversMs + t.addMs) / changed);
+          add(`${from} -> ${to}: reconfig phase, ms`, t.removeMs + t.addMs);
+          add(`${from} -> ${to}: longest write gap, ms`, report.longestGapMs);
+        }
+      } finally {
+        await e.zk.destroy();
+      }
+    }
+  }
+  return figures;
+}
+
 async function main() {
+  if (process.argv.includes("--resize")) return printResize();
   if (!canBuildNetwork()) process.exit(2);
   const profiles: TimingPreset[] = ["fast", "tutorial"];
   const results: Record<string, Figures[]> = { fast: [], tutorial: [] };
@@ -275,6 +320,13 @@ async function main() {
     const row = profiles.map((p) => summary(results[p].map((r) => r[metric])).padEnd(28)).join("");
     console.log(`${metric.padEnd(58)}${row}`);
   }
+  await printResize();
+}
+
+async function printResize() {
+  const figures = await resizeFigures();
+  console.log(`\nResizing with membership dynamic (loopback, Debian's ZooKeeper 3.8); min / median / max of ${RUNS} runs`);
+  for (const [metric, values] of Object.entries(figures)) console.log(`${metric.padEnd(58)}${summary(values)}`);
 }
 
 main().catch((e) => {

@@ -7,8 +7,9 @@
 //   replacement, so a Job's name carries a digest of what it does; provider.go Diff honours
 //   pulumi.com/replaceUnready (a Job that did not complete is replaced by the next update);
 //   provider/pkg/await: a Job is awaited until Complete, 10 minutes by default.
-// - kubernetes: the Job controller labels the pod template with the Job's name (job-name,
-//   batch.kubernetes.io/job-name), and a label value is at most 63 characters.
+// - kubernetes pkg/registry/batch/job/strategy.go generateSelector: the API server labels a Job's pod
+//   template with its name (job-name, batch.kubernetes.io/job-name), and a label value is at most
+//   63 characters (apimachinery IsValidLabelValue): a longer Job name is refused at create.
 // - apache/zookeeper release-3.8.0-1 QuorumZooKeeperServer.dumpConf: `conf` ends with
 //   println("membership: ") and QuorumMaj.toString (the server lines, then version=<hex> without a
 //   trailing newline).

@@ -69,6 +69,16 @@ export function renderMembershipConfigMap(namespace: string, names: EnsembleName
   };
 }
 
+/**
+ * `<base>-<digest>`, at most 63 characters: the Job controller copies the name into the pods' job-name
+ * label (kubernetes pkg/registry/batch/job/strategy.go generateSelector), and a label value is at most
+ * 63 characters, which a long namePrefix would pass. The digest keeps it unique.
+ */
+function jobName(base: string, suffix: string): string {
+  const room = 63 - suffix.length - 1;
+  return `${base.length > room ? base.slice(0, room).replace(/-+$/, "") : base}-${suffix}`;
+}
+
 /** One phase's Job; `configMapName` is renderMembershipConfigMap's. */
 export function renderMembershipJob(input: MembershipJobInput, phase: MembershipPhase, configMapName: string) {
   const labels = membershipLabels(input.names);
@@ -87,7 +97,7 @@ export function renderMembershipJob(input: MembershipJobInput, phase: Membership
     kind: "Job",
     metadata: {
       // What the job does (phase, target, code), not the Secret's name: a new password alone reruns nothing.
-      name: `${input.names.membershipJob}-${phase}-${digest(phase, ...input.target, input.clientEndpoint, configMapName)}`,
+      name: jobName(`${input.names.membershipJob}-${phase}`, digest(phase, ...input.target, input.clientEndpoint, configMapName)),
       namespace: input.namespace,
       labels,
       annotations: { "pulumi.com/replaceUnready": "true" },
