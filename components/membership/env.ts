@@ -1,5 +1,8 @@
 // The environment the membership Jobs get (jobs.ts) and their code reads (job-entry.ts): one table,
 // so the two cannot drift apart.
+/** `remove` runs before the StatefulSet changes, `add` after it is Ready. */
+export type MembershipPhase = "remove" | "add";
+
 export const MEMBERSHIP_ENV = {
   /** `remove` (before the StatefulSet changes) or `add` (after it is Ready). Required. */
   phase: "ZK_MEMBERSHIP_PHASE",

@@ -14,7 +14,7 @@ import { MEMBERSHIP_ENV } from "./env";
 import { restrictedPodSecurity, restrictedContainerSecurity } from "../pod-security";
 import { MANAGED_BY } from "../managed-by";
 import { BACKUP_DEFAULTS } from "../backup/cronjob";
-import type { MembershipPhase } from "../../ops/lib/membership";
+import type { MembershipPhase } from "./env";
 
 /** The image's `node` user (nodejs/docker-node), as the backup job. */
 const NODE_UID = 1000;

@@ -11,7 +11,8 @@ import { fourLetterWord } from "./verify/four-letter";
 import { ZkClient, ZkError } from "./zk-client";
 import { EnsembleConfig, parseEnsembleConfig, formatConfigVersion } from "./zk-config";
 
-export type MembershipPhase = "remove" | "add";
+import type { MembershipPhase } from "../../components/membership/env";
+export type { MembershipPhase };
 
 export interface MembershipRun {
   phase: MembershipPhase;

@@ -7,8 +7,9 @@
 // address, the role always written, the client address only when it came from the dynamic file),
 // QuorumPeer.QuorumServer's constructor (what it accepts: role optional, client host optional,
 // IPv6 hosts in brackets), and zookeeper-docs zookeeperReconfig.md.
+import { MemberSpec, MemberRole, memberLine as specLine } from "../../components/zookeeper/member-line";
 
-export type MemberRole = "participant" | "observer";
+export type { MemberRole };
 
 export interface MemberAddress {
   /** A host name or address; an IPv6 address without its brackets. */
@@ -41,14 +42,12 @@ export interface EnsembleConfig {
 
 export class ConfigParseError extends Error {}
 
+export type { MemberSpec };
+
 const HOST_PORTS = /^(\[[^\]]+\]|[^:[\]]+):(\d+):(\d+)(?::(participant|observer))?$/;
 
 function unbracket(host: string): string {
   return host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
-}
-
-function bracket(host: string): string {
-  return host.includes(":") ? `[${host}]` : host;
 }
 
 function port(text: string, what: string): number {
@@ -120,27 +119,9 @@ export function formatConfigVersion(version: bigint): string {
   return version.toString(16);
 }
 
-export interface MemberSpec {
-  id: number;
-  host: string;
-  quorumPort: number;
-  electionPort: number;
-  role?: MemberRole;
-  /** Client address: `;host:port`, or `;port` (every address of the server) when host is absent. */
-  clientHost?: string;
-  /**
-   * Absent: no client part, and the server listens where its static zoo.cfg says (clientPort,
-   * clientPortAddress), which it then keeps (QuorumPeerConfig.setupClientPort, isClientAddrFromStatic).
-   */
-  clientPort?: number;
-}
-
 /** A member's line as a dynamic file and a reconfig's joining list take it: `server.<id>=...`. */
 export function memberLine(m: MemberSpec | EnsembleMember): string {
-  if ("spec" in m) return `server.${m.id}=${m.spec}`;
-  const server = `server.${m.id}=${bracket(m.host)}:${m.quorumPort}:${m.electionPort}:${m.role ?? "participant"}`;
-  if (m.clientPort === undefined) return server;
-  return `${server};${m.clientHost === undefined ? `${m.clientPort}` : `${bracket(m.clientHost)}:${m.clientPort}`}`;
+  return "spec" in m ? `server.${m.id}=${m.spec}` : specLine(m);
 }
 
 /** The voting members' ids. */
