@@ -102,7 +102,8 @@ export class ReconfigEnsemble {
   /** A session on some servers, authenticated as `user`; every call bounded. */
   open(ordinals: number[], user: User = "super", requestMs = 10000): Promise<ZkClient> {
     return ZkClient.open(this.zk.connect(ordinals), {
-      connectMs: 5000,
+      // Generous: under the whole suite's load on 2 cores a connect has taken over 5 s (fresh-ci, 037997b).
+      connectMs: 10000,
       requestMs,
       sessionTimeoutMs: 6000,
       sasl: { username: user, password: USERS[user] },
