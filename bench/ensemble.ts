@@ -16,7 +16,7 @@ import { OPEN_ACL, ZkClient } from "../ops/lib/zk-client";
 import { ContinuousWriter } from "../ops/lib/writer";
 import { PROBE_TIMING } from "../components/zookeeper/statefulset";
 import { TimingPreset } from "../components/zookeeper/options";
-import { ResizeEnsemble } from "../test/support/resize-ensemble";
+import { ResizeEnsemble, resizeWriterOptions } from "../test/support/resize-ensemble";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const LOAD_SECONDS = 5;
@@ -279,14 +279,7 @@ async function resizeFigures(): Promise<Record<string, number[]>> {
         await e.deploy(sizes[0]);
         for (const [k, to] of sizes.slice(1).entries()) {
           const from = sizes[k];
-          const writer = await ContinuousWriter.start({
-            connectionString: e.zk.connect(),
-            root: `/bench-${from}-${to}`,
-            ratePerSecond: 50,
-            writeTimeoutMs: 2000,
-            connectTimeoutMs: 3000,
-            sessionTimeoutMs: 4000,
-          });
+          const writer = await ContinuousWriter.start(resizeWriterOptions(e.zk.connect(), `/bench-${from}-${to}`, 50));
           const t = await e.resize(to);
           const report = await writer.stop();
           const changed = Math.abs(to - from);

@@ -6,7 +6,7 @@
 // membership, and at the end every acknowledged write is read back. Reconfig behaves the same at
 // apache/zookeeper release-3.9.4 for everything used here (zookeeperReconfig.md, QuorumPeer).
 import { expect } from "chai";
-import { ResizeEnsemble, range } from "./support/resize-ensemble";
+import { ResizeEnsemble, range, resizeWriterOptions } from "./support/resize-ensemble";
 import { ContinuousWriter } from "../ops/lib/writer";
 import { convergeMembership, MembershipError } from "../ops/lib/membership";
 import { ADMIN_USER } from "../components/zookeeper/client-auth";
@@ -73,14 +73,7 @@ describe("resizing with dynamic membership (real servers, the rendered start scr
     await e.deploy(1);
     expect(await e.zk.mode(0)).to.equal("leader");
     await expectMembers(1);
-    writer = await ContinuousWriter.start({
-      connectionString: e.zk.connect(),
-      root: "/resize",
-      ratePerSecond: 25,
-      writeTimeoutMs: 2000,
-      connectTimeoutMs: 3000,
-      sessionTimeoutMs: 4000,
-    });
+    writer = await ContinuousWriter.start(resizeWriterOptions(e.zk.connect(), "/resize"));
     await e.zk.waitFor("the writer to write", async () => writer!.acknowledged > 5, WAIT);
   });
 
@@ -197,14 +190,7 @@ describe("moving a running static ensemble to dynamic membership, then resizing 
     for (const i of range(3)) e.zk.writeMembershipFiles(i, "static", 3);
     e.zk.start(range(3));
     await e.zk.waitReady(range(3), WAIT);
-    writer = await ContinuousWriter.start({
-      connectionString: e.zk.connect(range(3)),
-      root: "/migrate",
-      ratePerSecond: 25,
-      writeTimeoutMs: 2000,
-      connectTimeoutMs: 3000,
-      sessionTimeoutMs: 4000,
-    });
+    writer = await ContinuousWriter.start(resizeWriterOptions(e.zk.connect(range(3)), "/migrate"));
     await e.zk.waitFor("the writer to write", async () => writer!.acknowledged > 5, WAIT);
 
     // The update that sets membership dynamic (replicas unchanged): the seed lists the 3, and the

@@ -20,7 +20,7 @@ export { validateCron } from "./cron";
  */
 const BACKUP_IMAGE = "node:24.19.0-bookworm-slim";
 /** The image's `node` user; restricted needs a non-root UID stated explicitly (the image runs as root). */
-const NODE_UID = 1000;
+export const NODE_UID = 1000;
 
 export const BACKUP_DEFAULTS = { image: BACKUP_IMAGE, retain: 7, storageSize: "5Gi" } as const;
 

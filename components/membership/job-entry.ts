@@ -6,6 +6,7 @@
 import { promises as dns } from "dns";
 import { convergeMembership, MembershipError, MembershipPhase } from "../../ops/lib/membership";
 import { parseEnsembleConfig } from "../../ops/lib/zk-config";
+import { parseServers } from "../../ops/lib/verify/args";
 import { MEMBERSHIP_ENV as E } from "./env";
 
 class EnvError extends Error {}
@@ -28,8 +29,12 @@ function readRun(env: NodeJS.ProcessEnv) {
   } catch (e) {
     throw new EnvError(`${E.target} must be server.<id>=... lines: ${(e as Error).message}`);
   }
-  const endpoints = need(env, E.endpoints).split(",");
-  if (endpoints.some((e) => !/^[^:\s]+:\d+$/.test(e))) throw new EnvError(`${E.endpoints} must be host:port[,host:port...]`);
+  let endpoints;
+  try {
+    endpoints = parseServers(need(env, E.endpoints));
+  } catch (e) {
+    throw new EnvError(`${E.endpoints} must be host:port[,host:port...]: ${(e as Error).message.replace(/^--servers:? /, "")}`);
+  }
   const clientPort = Number(need(env, E.clientPort));
   const joinWait = Number(env[E.joinWait] ?? "120");
   if (!Number.isInteger(clientPort) || !Number.isInteger(joinWait) || joinWait < 1) {

@@ -13,11 +13,9 @@ import { EnsembleNames } from "../zookeeper/names";
 import { MEMBERSHIP_ENV } from "./env";
 import { restrictedPodSecurity, restrictedContainerSecurity } from "../pod-security";
 import { MANAGED_BY } from "../managed-by";
-import { BACKUP_DEFAULTS } from "../backup/cronjob";
+import { BACKUP_DEFAULTS, NODE_UID } from "../backup/cronjob";
 import type { MembershipPhase } from "./env";
 
-/** The image's `node` user (nodejs/docker-node), as the backup job. */
-const NODE_UID = 1000;
 const CODE_DIR = "/opt/kind-zookeeper";
 const SCRIPT = "membership-job.js";
 

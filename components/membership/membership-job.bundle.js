@@ -7425,6 +7425,42 @@ function fourLetterWord(host, port2, word, ms) {
   });
 }
 
+// ops/lib/verify/types.ts
+var CouldNotCheck = class extends Error {
+};
+
+// ops/lib/verify/args.ts
+var USAGE = [
+  "usage: npm run verify -- --stack <name>                 check a deployed stack (pods, volumes, PDB, ZooKeeper)",
+  "       npm run verify -- --servers host:port[,host:port]  the ZooKeeper checks alone, against any ensemble",
+  "exit codes: 0 healthy, 3 degraded, 1 unhealthy, 2 could not check"
+].join("\n");
+function formatAddress(a) {
+  return `${a.host}:${a.port}`;
+}
+function parseServers(list) {
+  const entries = list.split(",").map((e) => e.trim());
+  const example = "e.g. --servers 127.0.0.1:2181,127.0.0.2:2181";
+  if (entries.some((e) => e === "")) throw new CouldNotCheck(`--servers '${list}' has an empty entry (${example})`);
+  const servers = entries.map((entry) => {
+    if (entry.startsWith("["))
+      throw new CouldNotCheck(`--servers: '${entry}': IPv6 addresses are not supported, give a host name (${example})`);
+    const m = /^([^\s:/]+):(\d{1,5})$/.exec(entry);
+    const port2 = m ? Number(m[2]) : NaN;
+    if (!m || port2 < 1 || port2 > 65535) {
+      throw new CouldNotCheck(`--servers: '${entry}' is not host:port with a port from 1 to 65535 (${example})`);
+    }
+    return { host: m[1], port: port2 };
+  });
+  const seen = /* @__PURE__ */ new Set();
+  for (const s of servers) {
+    const key = formatAddress(s);
+    if (seen.has(key)) throw new CouldNotCheck(`--servers lists ${key} twice: name each server of the ensemble once`);
+    seen.add(key);
+  }
+  return servers;
+}
+
 // ops/lib/sasl-digest.ts
 var import_crypto = require("crypto");
 var ZOOKEEPER_DIGEST_URI = "zookeeper/zk-sasl-md5";
@@ -8071,9 +8107,8 @@ async function readCommitted(run) {
   const requestMs = run.requestMs ?? 5e3;
   const answers = await Promise.all(
     run.endpoints.map(async (endpoint) => {
-      const [host, port2] = splitHostPort(endpoint);
-      const conf = await fourLetterWord(addressOf(run, host), port2, "conf", requestMs);
-      return { endpoint, conf, config: "text" in conf ? membershipFromConf(conf.text) : void 0 };
+      const conf = await fourLetterWord(addressOf(run, endpoint.host), endpoint.port, "conf", requestMs);
+      return { endpoint: formatAddress(endpoint), conf, config: "text" in conf ? membershipFromConf(conf.text) : void 0 };
     })
   );
   const configs = answers.flatMap((a) => a.config ? [a.config] : []);
@@ -8117,10 +8152,7 @@ async function waitForJoiners(run, joining) {
 }
 async function reconfigOnce(run, change, fromConfig) {
   const requestMs = run.requestMs ?? 5e3;
-  const connection = run.endpoints.map((e) => {
-    const [host, port2] = splitHostPort(e);
-    return `${addressOf(run, host)}:${port2}`;
-  }).join(",");
+  const connection = run.endpoints.map((e) => formatAddress({ host: addressOf(run, e.host), port: e.port })).join(",");
   const client = await ZkClient.open(connection, { connectMs: requestMs, requestMs: 3e4, sessionTimeoutMs: 1e4, sasl: run.sasl }).catch(
     (e) => {
       throw explainLogin(e, run);
@@ -8166,10 +8198,6 @@ async function modeOf(run, host) {
   const mode = /^Mode: (\S+)$/m.exec(answer.text);
   return mode ? mode[1] : `not serving ('${firstLine(answer.text)}')`;
 }
-function splitHostPort(endpoint) {
-  const at = endpoint.lastIndexOf(":");
-  return [endpoint.slice(0, at), Number(endpoint.slice(at + 1))];
-}
 var firstLine = (text) => text.split("\n")[0].trim();
 var sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -8214,8 +8242,12 @@ function readRun(env) {
   } catch (e) {
     throw new EnvError(`${MEMBERSHIP_ENV.target} must be server.<id>=... lines: ${e.message}`);
   }
-  const endpoints = need(env, MEMBERSHIP_ENV.endpoints).split(",");
-  if (endpoints.some((e) => !/^[^:\s]+:\d+$/.test(e))) throw new EnvError(`${MEMBERSHIP_ENV.endpoints} must be host:port[,host:port...]`);
+  let endpoints;
+  try {
+    endpoints = parseServers(need(env, MEMBERSHIP_ENV.endpoints));
+  } catch (e) {
+    throw new EnvError(`${MEMBERSHIP_ENV.endpoints} must be host:port[,host:port...]: ${e.message.replace(/^--servers:? /, "")}`);
+  }
   const clientPort = Number(need(env, MEMBERSHIP_ENV.clientPort));
   const joinWait = Number(env[MEMBERSHIP_ENV.joinWait] ?? "120");
   if (!Number.isInteger(clientPort) || !Number.isInteger(joinWait) || joinWait < 1) {

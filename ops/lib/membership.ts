@@ -8,6 +8,7 @@
 // need no session, and authenticates (as the super user) only for the change itself: so it also runs
 // against servers that know no SASL yet (an ensemble moving from static membership). Facts it relies on: components/zookeeper/membership.ts.
 import { fourLetterWord } from "./verify/four-letter";
+import { Address, formatAddress } from "./verify/args";
 import { ZkClient, ZkError } from "./zk-client";
 import { EnsembleConfig, parseEnsembleConfig, formatConfigVersion } from "./zk-config";
 
@@ -18,8 +19,8 @@ export interface MembershipRun {
   phase: MembershipPhase;
   /** The wanted membership: `server.<id>=...` lines of servers 1..N (components/zookeeper/membership.ts memberLines). */
   target: string[];
-  /** host:port where members answer: the client Service (tests: every server). */
-  endpoints: string[];
+  /** Where members answer: the client Service (tests: every server). */
+  endpoints: Address[];
   /** Every member's client port (the plaintext one). */
   clientPort: number;
   /** The super user, for the reconfig. */
@@ -119,9 +120,8 @@ async function readCommitted(run: MembershipRun): Promise<EnsembleConfig | "no-s
   const requestMs = run.requestMs ?? 5000;
   const answers = await Promise.all(
     run.endpoints.map(async (endpoint) => {
-      const [host, port] = splitHostPort(endpoint);
-      const conf = await fourLetterWord(addressOf(run, host), port, "conf", requestMs);
-      return { endpoint, conf, config: "text" in conf ? membershipFromConf(conf.text) : undefined };
+      const conf = await fourLetterWord(addressOf(run, endpoint.host), endpoint.port, "conf", requestMs);
+      return { endpoint: formatAddress(endpoint), conf, config: "text" in conf ? membershipFromConf(conf.text) : undefined };
     }),
   );
   const configs = answers.flatMap((a) => (a.config ? [a.config] : []));
@@ -176,12 +176,7 @@ async function reconfigOnce(
   fromConfig: bigint,
 ): Promise<string | undefined> {
   const requestMs = run.requestMs ?? 5000;
-  const connection = run.endpoints
-    .map((e) => {
-      const [host, port] = splitHostPort(e);
-      return `${addressOf(run, host)}:${port}`;
-    })
-    .join(",");
+  const connection = run.endpoints.map((e) => formatAddress({ host: addressOf(run, e.host), port: e.port })).join(",");
   const client = await ZkClient.open(connection, { connectMs: requestMs, requestMs: 30000, sessionTimeoutMs: 10000, sasl: run.sasl }).catch(
     (e) => {
       throw explainLogin(e, run);
@@ -232,11 +227,6 @@ async function modeOf(run: MembershipRun, host: string): Promise<string> {
   if (!("text" in answer)) return `not answering (${answer.message})`;
   const mode = /^Mode: (\S+)$/m.exec(answer.text);
   return mode ? mode[1] : `not serving ('${firstLine(answer.text)}')`;
-}
-
-function splitHostPort(endpoint: string): [string, number] {
-  const at = endpoint.lastIndexOf(":");
-  return [endpoint.slice(0, at), Number(endpoint.slice(at + 1))];
 }
 
 const firstLine = (text: string) => text.split("\n")[0].trim();

@@ -12,6 +12,8 @@ import { ADMIN_USER } from "../../components/zookeeper/client-auth";
 import { memberLines } from "../../components/zookeeper/membership";
 import { convergeMembership, MembershipOutcome, MembershipPhase, MembershipRun } from "../../ops/lib/membership";
 import { MEMBERSHIP_ENV } from "../../components/membership/env";
+import type { WriterOptions } from "../../ops/lib/writer";
+import { formatAddress } from "../../ops/lib/verify/args";
 
 export interface StepTimes {
   removeMs: number;
@@ -37,7 +39,7 @@ export class ResizeEnsemble {
       phase,
       target: this.targetLines(size),
       // The client Service routes to any Ready server; here every server is asked.
-      endpoints: this.zk.servers.map((s) => `${s.address}:${PORTS.client}`),
+      endpoints: this.zk.servers.map((s) => ({ host: s.address, port: PORTS.client })),
       clientPort: PORTS.client,
       sasl: { username: ADMIN_USER, password: LOCAL_ADMIN_PASSWORD },
       serversExist: async () => this.zk.servers.some((s) => this.zk.isRunning(s.ordinal)),
@@ -59,7 +61,7 @@ export class ResizeEnsemble {
     return {
       [MEMBERSHIP_ENV.phase]: phase,
       [MEMBERSHIP_ENV.target]: r.target.join("\n"),
-      [MEMBERSHIP_ENV.endpoints]: r.endpoints.join(","),
+      [MEMBERSHIP_ENV.endpoints]: r.endpoints.map(formatAddress).join(","),
       [MEMBERSHIP_ENV.clientPort]: String(PORTS.client),
       [MEMBERSHIP_ENV.serversName]: "servers.invalid",
       [MEMBERSHIP_ENV.joinWait]: "60",
@@ -130,3 +132,13 @@ export class ResizeEnsemble {
 }
 
 export const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+/** The writer a resize runs under: it notices a lost server within its 4 s session. */
+export const resizeWriterOptions = (connectionString: string, root: string, ratePerSecond = 25): WriterOptions => ({
+  connectionString,
+  root,
+  ratePerSecond,
+  writeTimeoutMs: 2000,
+  connectTimeoutMs: 3000,
+  sessionTimeoutMs: 4000,
+});
