@@ -201,7 +201,7 @@ describe("e2e NetworkPolicy phase: the probe's command, run here with bash", fun
     expect(parsed.other, "only the probe's own lines").to.deep.equal([]);
   });
 
-  /** PATH with a stand-in timeout(1): a connect to a port matching $HANG_PORTS hangs until the bound (124); everything else is the real one. */
+  /** PATH with a stand-in timeout(1): a connect to a port matching $HANG_PORTS (3881-3888 exactly: an ephemeral port such as 38519 must not match) hangs until the bound (124); everything else is the real one. */
   const hanging = () => {
     const real = spawnSync("bash", ["-c", "command -v timeout"], { encoding: "utf8" }).stdout.trim();
     const bin = path.join(dir, "bin");
@@ -211,7 +211,7 @@ describe("e2e NetworkPolicy phase: the probe's command, run here with bash", fun
       `#!/bin/bash\nif [ "$2" = bash ] && [[ "$6" == $HANG_PORTS ]]; then echo start >> "$HANG_RECORD"; sleep "$1"; echo end >> "$HANG_RECORD"; exit 124; fi\nexec ${real} "$@"\n`,
       { mode: 0o755 },
     );
-    return { PATH: `${bin}:${process.env.PATH}`, HANG_PORTS: "38*", HANG_RECORD: path.join(dir, `hangs-${Date.now()}`) };
+    return { PATH: `${bin}:${process.env.PATH}`, HANG_PORTS: "388[1-8]", HANG_RECORD: path.join(dir, `hangs-${Date.now()}`) };
   };
 
   it("prints timeout when the connect is still pending at the bound (timeout(1)'s 124)", () => {
