@@ -172,8 +172,8 @@ describe("pure render functions", () => {
       expect(sts().metadata.annotations).to.deep.equal({ "pulumi.com/deletionPropagationPolicy": "orphan" });
     });
 
-    it("asks the controller to take at most one server down at a time while rolling", () => {
-      expect(sts().spec.updateStrategy).to.deep.equal({ type: "RollingUpdate", rollingUpdate: { partition: 0, maxUnavailable: 1 } });
+    it("rolls every server (partition 0) and leaves maxUnavailable to the API server's default", () => {
+      expect(sts().spec.updateStrategy).to.deep.equal({ type: "RollingUpdate", rollingUpdate: { partition: 0 } });
     });
 
     it("gives the start script the pod's own address", () => {

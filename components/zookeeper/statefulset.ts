@@ -122,11 +122,11 @@ export function renderStatefulSet<Name = string>(s: ResolvedEnsemble, configMapN
       // Parallel: after every pod was deleted at once, OrderedReady would wait for zk-0 to be
       // Ready, which needs a quorum, which needs zk-1: a deadlock. Rolling updates stay one at a time.
       podManagementPolicy: "Parallel",
-      // maxUnavailable 1 keeps a roll from taking a second server while another is unavailable where
-      // the MaxUnavailableStatefulSet feature is on; where it is off (Kubernetes 1.36 and 1.35.4+)
-      // the API server drops the field and the controller waits only for the pod it replaced
-      // (README: "Rolling changes safely").
-      updateStrategy: { type: "RollingUpdate", rollingUpdate: { partition: 0, maxUnavailable: 1 } },
+      // No maxUnavailable: the API server drops it where the MaxUnavailableStatefulSet gate is off
+      // (Kubernetes 1.34, 1.35.4+, 1.36) and defaults it to 1 where it is on (1.35.0-1.35.3, 1.37),
+      // so setting it changes no roll anywhere and, where dropped, makes every `pulumi up` an update
+      // (test/contracts/api-server-drops.test.ts; README: "Rolling changes safely").
+      updateStrategy: { type: "RollingUpdate", rollingUpdate: { partition: 0 } },
       // With dynamic membership a server scaled away has left the membership first, and its volume goes
       // with it: kept, it would come back on a later grow with a configuration that lists it among
       // members long gone, a majority of which it might form with another such server. Updated in place

@@ -82,3 +82,75 @@ export function changedFields(before: any, after: any): string[] {
   }
   return changed;
 }
+
+/**
+ * Whether the MaxUnavailableStatefulSet gate is on by default, per Kubernetes release, read in
+ * kubernetes/kubernetes pkg/features/kube_features.go at each tag (v1.34.4: alpha, off; v1.35.0:
+ * beta, on; v1.35.4 and v1.36.1: beta, off again; v1.37.2: beta, on).
+ */
+export const MAX_UNAVAILABLE_STATEFULSET_GATE: Record<string, boolean> = {
+  "1.34.4": false,
+  "1.35.0": true,
+  "1.35.4": false,
+  "1.36.1": false,
+  "1.37.2": true,
+};
+
+/**
+ * What the API server stores of a StatefulSet we create, as far as a field we may set is concerned:
+ * where the gate is off it drops spec.updateStrategy.rollingUpdate.maxUnavailable
+ * (pkg/registry/apps/statefulset/strategy.go dropStatefulSetDisabledFields, identical at the tags
+ * above); where it is on it defaults it to 1, and partition to 0 in either case
+ * (pkg/apis/apps/v1/defaults.go SetDefaults_StatefulSet). Other objects are stored as sent here:
+ * fields the API server adds do not matter to the diff below, only fields it drops or rewrites.
+ */
+export function storedByApiServer(object: any, gateOn: boolean): any {
+  const stored = JSON.parse(JSON.stringify(object));
+  const rolling = stored?.kind === "StatefulSet" ? stored.spec?.updateStrategy?.rollingUpdate : undefined;
+  if (rolling) {
+    rolling.partition ??= 0;
+    if (gateOn) rolling.maxUnavailable ??= 1;
+    else delete rolling.maxUnavailable;
+  }
+  return stored;
+}
+
+/**
+ * pulumi-kubernetes prunes the live object to the shape of the old inputs before it diffs it with
+ * the new inputs (provider/pkg/provider/provider.go Diff and pruneLiveState; util.go pruneMap and
+ * pruneSlice, at v4.32.0 and master of 2026-07-01): keys the inputs lack are left out, slices
+ * are cut to the inputs' length, values of another type are kept whole.
+ */
+export function pruneLiveState(live: any, inputs: any): any {
+  const kindOfValue = (v: unknown) =>
+    v === null || v === undefined ? "nil" : Array.isArray(v) ? "slice" : typeof v === "object" ? "map" : typeof v;
+  const pruneMap = (source: any, target: any): any => {
+    if (target == null || source == null) return null;
+    const result: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(source)) {
+      if (!(key in target)) continue;
+      const t = target[key];
+      if (value === null || t === null || kindOfValue(value) !== kindOfValue(t)) result[key] = value;
+      else if (kindOfValue(value) === "map") result[key] = pruneMap(value, t);
+      else if (kindOfValue(value) === "slice") result[key] = pruneSlice(value as unknown[], t);
+      else result[key] = value;
+    }
+    return result;
+  };
+  const pruneSlice = (source: unknown[], target: unknown[]): unknown[] | null => {
+    if (target == null || source == null) return null;
+    if (source.length === 0 || target.length === 0) return [];
+    if (kindOfValue(source[0]) !== kindOfValue(target[0])) return JSON.parse(JSON.stringify(source));
+    const result: unknown[] = [];
+    target.forEach((t, i) => {
+      if (i >= source.length) return;
+      const value = source[i];
+      if (value == null || t == null) result.push(value);
+      else if (kindOfValue(value) === "map") result.push(pruneMap(value, t));
+      else if (kindOfValue(value) === "slice") result.push(pruneSlice(value as unknown[], t as unknown[]));
+      else result.push(value);
+    });
+    return result;
+  };
+  return pruneMap(live, inputs);
+}
