@@ -97,6 +97,28 @@ describe("the Kubernetes API client of the dynamic providers", function () {
       expect(error.message).to.contain(`no answer from https://127.0.0.1:${silent.port} within 300 ms`);
     });
 
+    it("a client certificate that does not parse rejects at once, and nothing fires after its deadline", async () => {
+      // https.request throws synchronously on a PEM it cannot parse (the kind provider's process used
+      // to die 30 s later: the deadline destroyed a request that never existed).
+      const uncaught: Error[] = [];
+      const listener = (e: Error) => void uncaught.push(e);
+      const mochaListeners = process.listeners("uncaughtException");
+      process.removeAllListeners("uncaughtException");
+      process.on("uncaughtException", listener);
+      try {
+        const bad = { ...api.access(), certPem: "-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----\n" };
+        const started = Date.now();
+        const error = await rejection(kubeRequest(bad, "GET", "/api/v1/nodes", 200));
+        expect(Date.now() - started).to.be.below(150);
+        expect(error.message).to.contain(`GET /api/v1/nodes on ${api.url}: the kubeconfig's TLS material is unusable: `);
+        await new Promise((r) => setTimeout(r, 400));
+        expect(uncaught.map((e) => e.message)).to.deep.equal([]);
+      } finally {
+        process.removeListener("uncaughtException", listener);
+        for (const l of mochaListeners) process.on("uncaughtException", l);
+      }
+    });
+
     it("keeps the path of a server address that has one (a proxy in front of the API)", async () => {
       api.requests.length = 0;
       await kubeRequest({ ...api.access(), server: `${api.url}/k8s/clusters/c-1/` }, "GET", "/api/v1/nodes");

@@ -82,39 +82,46 @@ export function kubeRequest(access: KubeAccess, method: string, path: string, ti
     // The whole exchange is bounded, not only the time the connection stays quiet.
     deadline = setTimeout(() => {
       fail(new Error(`no answer from ${access.server} within ${timeoutMs} ms`));
-      request.destroy();
+      if (request) request.destroy();
     }, timeoutMs);
-    request = (url.protocol === "http:" ? http : https).request(
-      url,
-      {
-        method,
-        headers,
-        ca: access.caPem,
-        cert: certPem,
-        key: keyPem,
-        rejectUnauthorized: !access.insecureSkipTlsVerify,
-      },
-      (res: any) => {
-        let text = "";
-        res.setEncoding("utf8");
-        res.on("data", (d: string) => (text += d));
-        // A connection dropped before the end of the body ends the exchange too.
-        const cut = () => fail(new Error("the connection closed before the whole answer arrived"));
-        res.on("error", cut);
-        res.on("close", () => {
-          if (!res.complete) cut();
-        });
-        res.on("end", () => {
-          let body: any = text;
-          try {
-            body = text ? JSON.parse(text) : undefined;
-          } catch {
-            // not JSON: keep the text for the error message
-          }
-          settle(() => resolve({ status: res.statusCode, body }));
-        });
-      },
-    );
+    try {
+      request = (url.protocol === "http:" ? http : https).request(
+        url,
+        {
+          method,
+          headers,
+          ca: access.caPem,
+          cert: certPem,
+          key: keyPem,
+          rejectUnauthorized: !access.insecureSkipTlsVerify,
+        },
+        (res: any) => {
+          let text = "";
+          res.setEncoding("utf8");
+          res.on("data", (d: string) => (text += d));
+          // A connection dropped before the end of the body ends the exchange too.
+          const cut = () => fail(new Error("the connection closed before the whole answer arrived"));
+          res.on("error", cut);
+          res.on("close", () => {
+            if (!res.complete) cut();
+          });
+          res.on("end", () => {
+            let body: any = text;
+            try {
+              body = text ? JSON.parse(text) : undefined;
+            } catch {
+              // not JSON: keep the text for the error message
+            }
+            settle(() => resolve({ status: res.statusCode, body }));
+          });
+        },
+      );
+    } catch (e) {
+      // https.request throws at once on a certificate or key that does not parse; settling here also
+      // clears the deadline, which would otherwise fire later on a request that never existed.
+      fail(new Error(`the kubeconfig's TLS material is unusable: ${(e as Error).message}`));
+      return;
+    }
     request.on("error", fail);
     request.end();
   });
