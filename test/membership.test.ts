@@ -307,6 +307,28 @@ describe("dynamic membership", () => {
       }
     });
 
+    it("a change of clientUsers (a new JAAS Secret and a server roll) leaves both Jobs and the backup CronJob as they were", async () => {
+      // pulumi-kubernetes replaces a Job whose spec.template changes (upstream-rules.ts
+      // PULUMI_KUBERNETES_REPLACES): the Jobs must not name the JAAS Secret, whose name follows the users.
+      const render = async (users: string) => {
+        const raw = stackConfig("prod", { clientAuth: "digest", clientUsers: users, backupSchedule: "0 3 * * *" });
+        const { resources } = await runProgram("prod", raw, ["clientUsers"]);
+        const sts = one(resources, STS).inputs.spec.template.spec.volumes as any[];
+        return {
+          jaas: sts.find((v) => v.name === "auth").secret.secretName as string,
+          jobs: ofType(resources, JOB).map((r) => ({ name: r.name, metadata: r.inputs.metadata, spec: r.inputs.spec })),
+          cron: one(resources, "kubernetes:batch/v1:CronJob").inputs.spec,
+        };
+      };
+      const before = await render("app:app-Pa55word-1");
+      const after = await render("app:app-Pa55word-1,ops:ops-Pa55word-2");
+      expect(after.jaas, "the servers roll to the new users").to.not.equal(before.jaas);
+      expect(after.jobs).to.have.length(2);
+      expect(after.jobs).to.deep.equal(before.jobs);
+      expect(after.cron).to.deep.equal(before.cron);
+      for (const j of after.jobs) expect(secretRefOf(j).valueFrom.secretKeyRef.name, j.name).to.equal("zk-admin");
+    });
+
     it("dev (static): no membership Job and no zk-members ConfigMap", async () => {
       const { resources } = await runProgram("dev", stackConfig("dev"));
       expect(ofType(resources, JOB)).to.deep.equal([]);

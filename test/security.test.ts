@@ -19,6 +19,16 @@ const PASSWORD = "random:index/randomPassword:RandomPassword";
 const zooCfg = (resources: Registered[]) => one(resources, CM).inputs.data["zoo.cfg"] as string;
 const container = (resources: Registered[]) => one(resources, STS).inputs.spec.template.spec.containers[0];
 const volumes = (resources: Registered[]) => one(resources, STS).inputs.spec.template.spec.volumes as any[];
+const jaasSecret = (resources: Registered[]) =>
+  one(
+    resources.filter((r) => r.inputs.metadata?.name !== "zk-admin"),
+    SECRET,
+  );
+const adminSecretOf = (resources: Registered[]) =>
+  one(
+    resources.filter((r) => r.inputs.metadata?.name === "zk-admin"),
+    SECRET,
+  );
 const service = (resources: Registered[], name: string) => ofType(resources, SVC).find((r) => r.inputs.metadata.name === name)!;
 
 function schemaValid(resources: Registered[]) {
@@ -150,8 +160,8 @@ describe("security settings under mocks", function () {
       ]);
     });
 
-    it("the users and the generated admin password are only in a secret: the JAAS Secret's data, never its name or a ConfigMap", () => {
-      const secret = one(resources, SECRET);
+    it("the users and the generated admin password are only in a secret: the JAAS and admin Secrets' data, never a name or a ConfigMap", () => {
+      const secret = jaasSecret(resources);
       expect(isSecretInput(secret.inputs.stringData)).to.equal(true);
       const data = revealed(secret.inputs.stringData);
       const admin = one(resources, PASSWORD);
@@ -160,10 +170,16 @@ describe("security settings under mocks", function () {
         "Server {\n  org.apache.zookeeper.server.auth.DigestLoginModule required\n" +
           `  user_${ADMIN_USER}="${adminPassword}"\n  user_app="app-Pa55word-1"\n  user_ops="ops-Pa55word-2";\n};\n`,
       );
-      expect(data[ADMIN_PASSWORD_KEY]).to.equal(adminPassword);
+      expect(Object.keys(data)).to.deep.equal([CLIENT_AUTH_PATHS.file]);
+      const adminSecret = adminSecretOf(resources);
+      expect(isSecretInput(adminSecret.inputs.stringData)).to.equal(true);
+      expect(revealed(adminSecret.inputs.stringData)).to.deep.equal({ [ADMIN_PASSWORD_KEY]: adminPassword });
+      expect(adminSecret.inputs.metadata.name).to.equal("zk-admin");
+      expect(adminSecret.inputs.immutable).to.equal(true);
       expect(admin.inputs).to.include({ length: 32, special: false });
       const plain = JSON.stringify([
         secret.inputs.metadata,
+        adminSecret.inputs.metadata,
         ofType(resources, CM).map((r) => r.inputs),
         ofType(resources, STS).map((r) => r.inputs),
       ]);
@@ -172,7 +188,7 @@ describe("security settings under mocks", function () {
     });
 
     it("the pods mount the JAAS Secret where the start script looks", () => {
-      const secret = one(resources, SECRET);
+      const secret = jaasSecret(resources);
       expect(volumes(resources)).to.deep.include({ name: "auth", secret: { secretName: secret.inputs.metadata.name, defaultMode: 0o440 } });
       expect(container(resources).volumeMounts).to.deep.include({ name: "auth", mountPath: CLIENT_AUTH_PATHS.mount, readOnly: true });
     });
@@ -186,7 +202,7 @@ describe("security settings under mocks", function () {
     it("every Kubernetes object is valid against the upstream schema", () => schemaValid(resources));
   });
 
-  it("clientAuth digest with scheduled backups: the backup job authenticates as the super user, its password from the JAAS Secret", async () => {
+  it("clientAuth digest with scheduled backups: the backup job authenticates as the super user, its password from the admin Secret", async () => {
     const { resources } = await runProgram(
       "dev",
       stackConfig("dev", { clientAuth: "digest", clientUsers: "app:app-Pa55word-1", backupSchedule: "0 3 * * *" }),
@@ -196,7 +212,7 @@ describe("security settings under mocks", function () {
     expect(env).to.deep.include({ name: "ZK_SASL_USERNAME", value: ADMIN_USER });
     expect(env).to.deep.include({
       name: "ZK_SASL_PASSWORD",
-      valueFrom: { secretKeyRef: { name: one(resources, SECRET).inputs.metadata.name, key: ADMIN_PASSWORD_KEY } },
+      valueFrom: { secretKeyRef: { name: adminSecretOf(resources).inputs.metadata.name, key: ADMIN_PASSWORD_KEY } },
     });
   });
 });

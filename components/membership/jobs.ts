@@ -6,7 +6,8 @@
 // replaces a Job that did not complete (provider.go Diff), so running `pulumi up` again runs it again.
 // A Job's template cannot change in place (provider/pkg/provider/diff.go: Job spec.template forces a
 // replacement): the name carries a digest of what the Job does, so a new target makes new Jobs and an
-// unchanged one leaves them be.
+// unchanged one leaves them be; the template names the admin Secret, whose name never changes, so a
+// change of clientUsers (a new JAAS Secret) replaces and reruns no Job.
 import type * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import { EnsembleNames } from "../zookeeper/names";
@@ -36,7 +37,7 @@ export interface MembershipJobInput {
   clientPort: number;
   /** The headless Service's FQDN. */
   serversName: string;
-  /** The super user, its password in the JAAS Secret. */
+  /** The super user, its password in the admin Secret (a fixed name: see above). */
   admin: { username: string; passwordSecret: { name: pulumi.Input<string>; key: string } };
 }
 

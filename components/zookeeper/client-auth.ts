@@ -98,7 +98,7 @@ export function jaasDigest(jaas: string, key: string): string {
   return createHmac("sha256", key).update(jaas).digest("hex").slice(0, 16);
 }
 
-/** The JAAS Secret's key that also holds the super user's password alone, for in-cluster tools (the backup CronJob). */
+/** The admin Secret's key: the super user's password alone, for the in-cluster jobs (backup, membership). */
 export const ADMIN_PASSWORD_KEY = "admin-password";
 
 /**
@@ -114,6 +114,22 @@ export function renderAuthSecret(s: ResolvedEnsemble, users: ClientUser[], admin
     metadata: { name: `${s.names.authSecret}-${jaasDigest(jaas, adminPassword)}`, namespace: s.namespace, labels: ensembleLabels(s.names) },
     type: "Opaque",
     immutable: true,
-    stringData: { [CLIENT_AUTH_PATHS.file]: jaas, [ADMIN_PASSWORD_KEY]: adminPassword },
+    stringData: { [CLIENT_AUTH_PATHS.file]: jaas },
+  };
+}
+
+/**
+ * The super user's password for the in-cluster jobs, under a fixed name: the password is made once
+ * and never changes, so neither does this Secret, and a Job whose template names it is not replaced
+ * (pulumi-kubernetes replaces a Job whose spec.template changes) when the users change.
+ */
+export function renderAdminSecret(s: ResolvedEnsemble, adminPassword: string) {
+  return {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: s.names.adminSecret, namespace: s.namespace, labels: ensembleLabels(s.names) },
+    type: "Opaque",
+    immutable: true,
+    stringData: { [ADMIN_PASSWORD_KEY]: adminPassword },
   };
 }

@@ -4,7 +4,7 @@ import * as random from "@pulumi/random";
 import { EnsembleOptions, resolveEnsemble, portFeatures } from "./options";
 import { clientFacingPort } from "./ports";
 import { makeCertificates, renderTlsSecret } from "./certificates";
-import { renderAuthSecret, ADMIN_USER, ADMIN_PASSWORD_KEY } from "./client-auth";
+import { renderAuthSecret, renderAdminSecret, ADMIN_USER, ADMIN_PASSWORD_KEY } from "./client-auth";
 import { serverFqdns, clientEndpoint, connectionString, EnsembleNames } from "./names";
 import { renderConfigFiles, renderConfigMap } from "./configmap";
 import { renderHeadlessService, renderClientService, renderNodePortService } from "./services";
@@ -168,6 +168,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
     }
 
     let authSecret: k8s.core.v1.Secret | undefined;
+    let adminSecret: k8s.core.v1.Secret | undefined;
     // Dynamic membership needs the super user even without client authentication: only it may reconfigure.
     if (args.clientAuth || s.membership === "dynamic") {
       // Stable across runs: the password lives in the state, as a secret.
@@ -178,7 +179,11 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
         .apply(([users, password]) => renderAuthSecret(s, users, password));
       // The name's digest is keyed with the admin password and tells nothing: it may show in plans.
       authSecret = new k8s.core.v1.Secret(`${name}-auth`, secretArgs(secret), inNamespace);
+      adminSecret = new k8s.core.v1.Secret(`${name}-admin`, secretArgs(admin.result.apply((p) => renderAdminSecret(s, p))), inNamespace);
     }
+    const adminRef = adminSecret
+      ? { username: ADMIN_USER, passwordSecret: { name: adminSecret.metadata.name, key: ADMIN_PASSWORD_KEY } }
+      : undefined;
 
     // Dynamic membership: the seed, and the Jobs that change the membership around the StatefulSet.
     let membership: { seed: k8s.core.v1.ConfigMap; input: MembershipJobInput; code: string; remove: k8s.batch.v1.Job } | undefined;
@@ -199,7 +204,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
         clientEndpoint: clientEndpoint(s.names, s.namespace, s.clusterDomain, PORTS.client),
         clientPort: PORTS.client,
         serversName: `${s.names.headlessService}.${s.namespace}.svc.${s.clusterDomain}`,
-        admin: { username: ADMIN_USER, passwordSecret: { name: authSecret!.metadata.name, key: ADMIN_PASSWORD_KEY } },
+        admin: adminRef!,
       };
       // Before the StatefulSet changes: servers leaving the membership leave while they still run.
       const remove = renderMembershipJob(input, "remove", codeMap.metadata.name);
@@ -207,7 +212,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
         `${name}-membership-remove`,
         { metadata: remove.metadata, spec: remove.spec },
         childOpts({
-          dependsOn: [...(ns ? [ns] : []), seed, code, hs, cs, authSecret!, ...(networkPolicyResource ? [networkPolicyResource] : [])],
+          dependsOn: [...(ns ? [ns] : []), seed, code, hs, cs, adminSecret!, ...(networkPolicyResource ? [networkPolicyResource] : [])],
         }),
       );
       membership = { seed, input, code: codeMap.metadata.name, remove: removeJob };
@@ -261,7 +266,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
       clientEndpoint: clientEndpoint(s.names, s.namespace, s.clusterDomain, clientPort),
       tls: s.tls !== undefined,
       clientPodLabels: s.networkPolicy && s.clientAccess.mode === "labelled" ? s.clientAccess.label : undefined,
-      admin: authSecret ? { username: ADMIN_USER, passwordSecret: { name: authSecret.metadata.name, key: ADMIN_PASSWORD_KEY } } : undefined,
+      admin: adminRef,
     };
     this.clientEndpoint = cs.metadata.name.apply(() => clientEndpoint(s.names, s.namespace, s.clusterDomain, clientPort));
     this.connectionString = this.statefulSet.metadata.name.apply(() => connectionString(fqdns, clientPort));

@@ -11,6 +11,11 @@ export interface EnsembleNames {
   tlsSecret: string;
   /** Prefix of the client authentication (JAAS) Secret's name; a keyed digest of its content follows. */
   authSecret: string;
+  /**
+   * The super user's password alone, under a name that never changes: the in-cluster jobs read it
+   * from here, so a change of users (a new JAAS Secret name) changes no Job template.
+   */
+  adminSecret: string;
   /** Prefix of the ConfigMap's name; the content's digest follows it (zk-config-<hash>). */
   configMap: string;
   /** With dynamic membership: the ConfigMap of the seed member list (mutable, not part of any pod template). */
@@ -31,6 +36,7 @@ export function ensembleNames(namePrefix = ""): EnsembleNames {
     networkPolicy: `${base}-np`,
     tlsSecret: `${base}-tls`,
     authSecret: `${base}-auth`,
+    adminSecret: `${base}-admin`,
     configMap: `${base}-config`,
     seedConfigMap: `${base}-members`,
     membershipJob: `${base}-membership`,
