@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "./config";
 import { defaultClusterName, storageProvisioner, pinnedKubeconfig, clientAccessOf, labelOf, HOST_ACCESS_NODE_PORT } from "./config/derived";
-import { STACK_KIND_ADVICE, STACK_MONITORING_ADVICE } from "./config/advice";
+import { STACK_KIND_ADVICE, STACK_MONITORING_ADVICE, plainSecretsInRender } from "./config/advice";
 import { TargetCluster, TargetClusterArgs } from "./components/cluster";
 import { CONTROL_PLANE_TAINT } from "./components/kind";
 import { ZooKeeperStorage } from "./components/storage";
@@ -102,6 +102,10 @@ export = (): Record<string, pulumi.Output<unknown>> => {
     },
     { provider: cluster.provider, dependsOn: [storage] },
   );
+
+  if (config.clusterMode === "render" && ensemble.secretNames.length > 0) {
+    pulumi.all(ensemble.secretNames).apply((names) => pulumi.log.warn(plainSecretsInRender(config.renderYamlTo!, config.namespace, names)));
+  }
 
   if (config.backupSchedule !== undefined) {
     new ScheduledBackup(

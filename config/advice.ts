@@ -18,3 +18,19 @@ export const STACK_KIND_ADVICE: KindAdvice = {
 
 /** For the alerts of the PrometheusRule. */
 export const STACK_MONITORING_ADVICE: MonitoringAdvice = { raiseHeap: set("heap", "<size, e.g. 2g>") };
+
+/**
+ * pulumi-kubernetes writes a rendered Secret's data as it is, base64 but not encrypted, to
+ * <dir>/1-manifest/v1-secret-<namespace>-<name>.yaml (provider/pkg/provider/provider.go
+ * renderPathForResource), with only a terse log line of its own; this says which and what to do.
+ */
+export function plainSecretsInRender(directory: string, namespace: string, secretNames: string[]): string {
+  const files = secretNames.map((n) => `${directory}/1-manifest/v1-secret-${namespace}-${n}.yaml`);
+  return (
+    `render mode writes ${secretNames.length === 1 ? "a Secret" : `${secretNames.length} Secrets`} with ${secretNames.length === 1 ? "its" : "their"} ` +
+    `data in plain text (base64, not encrypted): ${files.join(", ")}. Anyone who can read ${directory} can read them. ` +
+    `Keep them out of version control (this project git-ignores only /rendered/): encrypt them before you commit ` +
+    `(SOPS, Sealed Secrets) or delete them and create the Secrets in the cluster yourself. ` +
+    `A TLS key stays out of the render with a Secret you manage (${configRemedy({ set: "tlsSecretName", to: "<its name>" })}).`
+  );
+}

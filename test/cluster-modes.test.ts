@@ -216,6 +216,24 @@ describe("cluster modes", function () {
       expect(outputs).not.to.have.property("kubeconfig");
       expect(outputs).not.to.have.property("kubeContext");
     });
+
+    it("warns in its own words which rendered files hold Secrets in plain text, and only when there are any", async () => {
+      const plain = (w: string) => w.includes("in plain text");
+      expect((await runProgram("render", stackConfig("render"))).warnings.filter(plain)).to.deep.equal([]);
+      const { resources, warnings } = await runProgram(
+        "render",
+        stackConfig("render", { clientAuth: "digest", clientUsers: "app:app-Pa55word-1", tls: "on", image: "zookeeper:3.9.6" }),
+        ["clientUsers"],
+      );
+      const secrets = ofType(resources, "kubernetes:core/v1:Secret").map((r) => r.inputs.metadata.name as string);
+      expect(secrets).to.have.length(3);
+      const warning = warnings.filter(plain);
+      expect(warning).to.have.length(1);
+      expect(warning[0]).to.contain("render mode writes 3 Secrets with their data in plain text");
+      for (const name of secrets) expect(warning[0]).to.contain(`rendered/1-manifest/v1-secret-zookeeper-${name}.yaml`);
+      expect(warning[0]).to.contain("pulumi config set tlsSecretName <its name>");
+      expect(warning[0]).to.not.contain("app-Pa55word-1");
+    });
   });
 
   describe("settings that do not fit together, or do not fit the mode, are refused before anything is created", () => {

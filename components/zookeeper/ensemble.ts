@@ -66,6 +66,8 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
   /** With client authentication: the password of the super user ADMIN_USER (a secret). */
   public readonly adminPassword?: pulumi.Output<string>;
   public readonly inCluster: EnsembleInCluster;
+  /** The Secrets this component makes from secret values (generated TLS key, JAAS file, admin password), by name. */
+  public readonly secretNames: pulumi.Output<string>[] = [];
 
   constructor(name: string, args: ZooKeeperEnsembleArgs, opts?: pulumi.ComponentResourceOptions) {
     super("kind-zookeeper:index:ZooKeeperEnsemble", name, {}, opts);
@@ -165,6 +167,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
       // Named by the certificates' digest, which are public: only the key is a secret.
       const tlsSecret = new k8s.core.v1.Secret(`${name}-tls`, secretArgs(secret), inNamespace);
       tlsSecretName = tlsSecret.metadata.name;
+      this.secretNames.push(tlsSecret.metadata.name);
     }
 
     let authSecret: k8s.core.v1.Secret | undefined;
@@ -180,6 +183,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
       // The name's digest is keyed with the admin password and tells nothing: it may show in plans.
       authSecret = new k8s.core.v1.Secret(`${name}-auth`, secretArgs(secret), inNamespace);
       adminSecret = new k8s.core.v1.Secret(`${name}-admin`, secretArgs(admin.result.apply((p) => renderAdminSecret(s, p))), inNamespace);
+      this.secretNames.push(authSecret.metadata.name, adminSecret.metadata.name);
     }
     const adminRef = adminSecret
       ? { username: ADMIN_USER, passwordSecret: { name: adminSecret.metadata.name, key: ADMIN_PASSWORD_KEY } }
