@@ -12,6 +12,7 @@ import { convergeMembership, MembershipError } from "../ops/lib/membership";
 import { ADMIN_USER } from "../components/zookeeper/client-auth";
 import { MEMBERSHIP_JOB_BUNDLE } from "../components/membership/bundle-file";
 import { spawn } from "child_process";
+import * as fs from "fs";
 
 /** Runs the bundled membership job with `env` and kills it (SIGKILL) as soon as its output matches `at`; bounded. */
 function runJobUntil(env: Record<string, string>, at: RegExp): Promise<{ killed: boolean; output: string }> {
@@ -107,6 +108,37 @@ describe("resizing with dynamic membership (real servers, the rendered start scr
   step(1, 3);
   step(3, 5);
   step(5, 3);
+
+  it("a joiner that crashed before its first sync asks the members again at its next start, not its own stale join file", async () => {
+    const joiner = 3;
+    const log = () => fs.readFileSync(e.zk.servers[joiner].log, "utf8");
+    // The StatefulSet grew to 4: server 4 writes its join file, then its JVM dies before it syncs.
+    e.zk.setServerEnv(joiner, { SERVER_JVMFLAGS: "-XX:+KzNoSuchOption" });
+    e.zk.start([joiner]);
+    await e.zk.waitFor("the joiner's JVM to die", async () => !e.zk.isRunning(joiner), WAIT);
+    expect(e.liveFiles(joiner)).to.include("zoo.cfg.dynamic");
+    expect(e.liveFile(joiner, "zoo.cfg.dynamic")).to.contain("server.3=").and.contain("server.4=");
+    // The membership moves on without it: server 3 leaves (its volume deleted).
+    e.zk.writeSeed(2);
+    e.size = 2;
+    await convergeMembership(e.run("remove", 2));
+    await e.zk.stop([2]);
+    e.wipe(2);
+    await expectMembers(2);
+    // Server 4 restarts: it must join what the members committed, without server 3.
+    const before = log().length;
+    e.zk.setServerEnv(joiner, { SERVER_JVMFLAGS: "" });
+    e.zk.start([joiner]);
+    await e.zk.waitReady([joiner], WAIT);
+    const restart = log().slice(before);
+    expect(restart).to.contain("never synced with").and.contain("joins the configuration a member committed");
+    expect(restart).to.not.contain("is a member in its own configuration");
+    const started = e.liveFiles(joiner).filter((f) => f.startsWith("zoo.cfg.dynamic."));
+    expect(started, "the joiner synced and wrote the committed configuration").to.have.length.greaterThan(0);
+    // Back to three members for the steps that follow (server 4 leaves with its volume, server 3 joins anew).
+    await e.resize(3);
+    await expectMembers(3);
+  });
 
   it("refused before any change while a member is down, naming it; nothing changes", async () => {
     await e.zk.stop([1]);

@@ -114,7 +114,9 @@ exec zkServer.sh start-foreground "$cfg"
  * configuration a serving member committed, plus this server as a participant (a new server or a new
  * volume: it follows as a non-voting member until the membership job adds it, and a removed server
  * restarted comes back the same way); the seed, when no member answers and this server is in it (a
- * new ensemble). It never starts from fewer members than a member knows: a server restarted from a
+ * new ensemble). Its own last configuration counts only once the server has written it (a first
+ * sync or formation): a file this script wrote for a start that crashed before that is stale. It
+ * never starts from fewer members than a member knows: a server restarted from a
  * list of only itself would elect itself beside the running ensemble (test/reconfig.test.ts).
  */
 function renderDynamicMembership(m: StartScriptMembership): string {
@@ -133,7 +135,15 @@ if grep -q '^reconfigEnabled=true' "$cfg"; then
   dynamic=""
   if [ -f "$live" ]; then
     dynamic="$(sed -n 's/^dynamicConfigFile=//p' "$live" | tail -n 1)"
-    if [ -n "$dynamic" ] && [ -f "$dynamic" ]; then current="$(grep '^server\\.' "$dynamic" || true)"; fi
+    # Only a file the server wrote (zoo.cfg.dynamic.<version>, at its first sync or formation) is a
+    # configuration it has lived in. zoo.cfg.dynamic is what this script wrote for a start that never
+    # got that far (a joiner or a seed server that crashed first): the membership may have moved on
+    # since, so the members are asked again.
+    case "$dynamic" in
+      */zoo.cfg.dynamic.*) if [ -f "$dynamic" ]; then current="$(grep '^server\\.' "$dynamic" || true)"; fi ;;
+      "") ;;
+      *) echo "start-zookeeper: server $myid never synced with $dynamic (written at a start that did not get that far): asking the members again" >&2 ;;
+    esac
   fi
   if grep -q "^server\\.$myid=" <<<"$current"; then
     members_file="$dynamic"
