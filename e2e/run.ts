@@ -11,7 +11,8 @@
 // Exit code: 0 every phase passed; 1 a phase failed; 2 a prerequisite is missing (nothing was run).
 // Not part of `npm test`: it needs a container engine and takes a quarter of an hour or more.
 import * as path from "path";
-import { checkPrerequisites, containerEngine, describeFindings } from "../ops/lib/prerequisites";
+import { checkImages, checkPrerequisites, containerEngine, describeFindings } from "../ops/lib/prerequisites";
+import { stackImages } from "../ops/lib/images";
 import { runKind } from "../components/kind/kind-cli";
 import { hostEndpoint, nothingLeft, runVerify, tutorialObjects } from "./checks";
 import { firstUp } from "./deploy";
@@ -22,7 +23,7 @@ import { deleteStatefulSet } from "./drills/delete-statefulset";
 import { drainNode } from "./drills/drain-node";
 import { killLeader } from "./drills/kill-leader";
 import { rollTickTime } from "./drills/roll-tick-time";
-import { ThrowawayStack } from "./stack";
+import { e2eSettings, ThrowawayStack } from "./stack";
 import { Timings } from "./timings";
 
 const PROJECT_DIR = path.join(__dirname, "..");
@@ -50,6 +51,7 @@ function stopIfInterrupted(): void {
 async function main(argv: string[]): Promise<number> {
   const { timingsFile } = parseArgs(argv);
   const findings = await checkPrerequisites(["container-engine", "kind", "pulumi"]);
+  if (findings.every((f) => f.ok)) findings.push(...(await checkImages(stackImages(e2eSettings("", 0)))));
   console.log(`Prerequisites:\n${describeFindings(findings)}`);
   if (findings.some((f) => !f.ok)) {
     console.error(

@@ -24,6 +24,22 @@ function freeLoopbackPort(): Promise<number> {
   });
 }
 
+/**
+ * The suite's stack settings (the stack has no stack file of the project's: Pulumi.yaml's defaults
+ * and these). Its expectations, the images it checks and the render `npm test` checks it against
+ * all start from here.
+ */
+export function e2eSettings(clusterName: string, hostPort: number): Record<string, string> {
+  return {
+    clusterName,
+    // From the first up: toggling it later replaces the kind cluster (README: Access from the laptop).
+    exposeOnHost: "true",
+    hostPort: String(hostPort),
+    // A schedule that will not fire during the run: the suite starts one run itself.
+    backupSchedule: "0 3 1 1 *",
+  };
+}
+
 export class ThrowawayStack {
   private constructor(
     readonly dir: string,
@@ -57,14 +73,9 @@ export class ThrowawayStack {
       const workspace = await LocalWorkspace.create({ workDir, envVars: env });
       const stack = await Stack.create(name, workspace);
       const hostPort = await freeLoopbackPort();
-      await stack.setAllConfig({
-        clusterName: { value: clusterName },
-        // From the first up: toggling it later replaces the kind cluster (README: Access from the laptop).
-        exposeOnHost: { value: "true" },
-        hostPort: { value: String(hostPort) },
-        // A schedule that will not fire during the run: the suite starts one run itself.
-        backupSchedule: { value: "0 3 1 1 *" },
-      });
+      await stack.setAllConfig(
+        Object.fromEntries(Object.entries(e2eSettings(clusterName, hostPort)).map(([key, value]) => [key, { value }])),
+      );
       return new ThrowawayStack(dir, name, clusterName, hostPort, project.name, workDir, workspace, stack, env);
     } catch (e) {
       fs.rmSync(dir, { recursive: true, force: true });

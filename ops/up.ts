@@ -12,8 +12,9 @@
 // otherwise verify's own code (3 degraded, 1 unhealthy, 2 could not check).
 import * as fs from "fs";
 import * as path from "path";
-import { checkPrerequisites, describeFindings, prerequisitesFor } from "./lib/prerequisites";
-import { parseStackCommandArgs, projectPulumi, pulumiWillPrompt, runAttached, runPulumi, stackClusterMode } from "./lib/pulumi-cli";
+import { checkImages, checkPrerequisites, describeFindings, prerequisitesFor } from "./lib/prerequisites";
+import { parseStackCommandArgs, projectPulumi, pulumiWillPrompt, runAttached, runPulumi, stackFileSettings } from "./lib/pulumi-cli";
+import { stackImages } from "./lib/images";
 
 const USAGE = "npm run up [-- --stack <name>] [--yes]";
 
@@ -26,10 +27,13 @@ const VERIFY_VERDICTS: Record<number, string> = {
 async function up(argv: string[]): Promise<number> {
   const args = parseStackCommandArgs(argv, USAGE);
   const projectDir = process.cwd();
-  const clusterMode = stackClusterMode(projectDir, args.stack);
+  const settings = stackFileSettings(projectDir, args.stack);
+  const clusterMode = String(settings.clusterMode ?? "kind");
   console.log(`Deploying stack ${args.stack} (clusterMode ${clusterMode}).`);
 
   const findings = await checkPrerequisites(prerequisitesFor(clusterMode));
+  // On kind the engine is here to ask the registry; an image that does not exist stops the deploy before anything is made.
+  if (clusterMode === "kind" && findings.every((f) => f.ok)) findings.push(...(await checkImages(stackImages(settings))));
   console.log(`Prerequisites:\n${describeFindings(findings)}`);
   if (findings.some((f) => !f.ok)) {
     console.error(`\nCannot deploy: ${findings.filter((f) => !f.ok).length} prerequisite(s) missing (above). Nothing was changed.`);

@@ -2,6 +2,8 @@
 // exits non-zero and runs nothing (never a silent pass). The suite runs as `npm run e2e` would, on
 // a PATH holding only the stand-ins of test/fixtures/bin-e2e that each case grants.
 import { expect } from "chai";
+import { SETTINGS } from "../config";
+import { BACKUP_DEFAULTS } from "../components/backup/cronjob";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -47,7 +49,8 @@ describe("npm run e2e without its prerequisites", function () {
   }
 
   /** Only the probes of the prerequisite check: no cluster, no stack, no pulumi operation. */
-  const onlyProbes = (calls: string[]) => calls.every((c) => /^(docker info|kind version|pulumi version)\b/.test(c));
+  const onlyProbes = (calls: string[]) =>
+    calls.every((c) => /^(docker info|docker manifest inspect|kind version|pulumi version)\b/.test(c));
 
   for (const missing of ["docker", "kind", "pulumi"]) {
     it(`without ${missing} it says ${missing} is missing, exits 2 and starts nothing`, () => {
@@ -80,6 +83,19 @@ describe("npm run e2e without its prerequisites", function () {
     expect(run.out).to.contain(
       "MISSING podman: podman is not installed (not on PATH), and KIND_EXPERIMENTAL_PROVIDER=podman asks kind to use it",
     );
+  });
+
+  it("an image of the suite's stack that its registry does not have: named, exit 2, nothing started", () => {
+    const run = e2e(["docker", "kind", "pulumi"], { FAKE_DOCKER_MANIFEST: "missing" });
+    expect(run.status).to.equal(2);
+    expect(run.out).to.contain(`MISSING image ${SETTINGS.image.default}: does not exist in its registry`);
+    // The suite schedules backups, so the jobs' image is asked for too.
+    expect(run.calls.filter((c) => c.startsWith("docker manifest"))).to.have.members([
+      `docker manifest inspect ${SETTINGS.image.default}`,
+      `docker manifest inspect ${BACKUP_DEFAULTS.image}`,
+    ]);
+    expect(onlyProbes(run.calls), run.calls.join("\n")).to.equal(true);
+    expect(run.startedSomething).to.equal(false);
   });
 
   it("with nothing installed it names docker, kind and pulumi together", () => {

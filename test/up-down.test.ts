@@ -4,6 +4,8 @@
 // when pulumi is asked to confirm. Each case runs the real script in a project folder of its own
 // (Pulumi.yaml, the stack files, a stand-in ops/verify.ts) with a HOME of its own.
 import { expect } from "chai";
+import { SETTINGS } from "../config";
+import { BACKUP_DEFAULTS } from "../components/backup/cronjob";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -156,6 +158,46 @@ describe("npm run up / npm run down with stand-in docker, kind and pulumi", func
       expect(run.status).to.equal(2);
       expect(run.out.match(/MISSING/g)).to.have.length(3);
       expect(run.out).to.contain("3 prerequisite(s) missing");
+    });
+
+    it("asks the registry for the stack's images once the tools are there: the ZooKeeper image, and the jobs' image where jobs run", () => {
+      const b = box();
+      expect(runScript(b, "up").status).to.equal(0);
+      expect(b.calls().filter((c) => c.startsWith("docker manifest"))).to.deep.equal([`docker manifest inspect ${SETTINGS.image.default}`]);
+      fs.writeFileSync(
+        path.join(b.project, "Pulumi.custom.yaml"),
+        "config:\n  kind-zookeeper:image: zookeeper:3.9.5\n  kind-zookeeper:backupSchedule: 0 3 * * *\n",
+      );
+      const run = runScript(b, "up", ["--stack", "custom"]);
+      expect(run.status, run.out).to.equal(0);
+      expect(run.out).to.contain("ok      image zookeeper:3.9.5: exists in its registry");
+      expect(
+        b
+          .calls()
+          .filter((c) => c.startsWith("docker manifest"))
+          .slice(1),
+      ).to.have.members(["docker manifest inspect zookeeper:3.9.5", `docker manifest inspect ${BACKUP_DEFAULTS.image}`]);
+    });
+
+    it("an image tag the registry does not have stops the deploy before anything is made, naming the image", () => {
+      const b = box();
+      const run = runScript(b, "up", [], { FAKE_DOCKER_MANIFEST: "missing" });
+      expect(run.status).to.equal(2);
+      expect(run.out).to.contain(
+        `MISSING image ${SETTINGS.image.default}: does not exist in its registry (no such manifest: docker.io/library/${SETTINGS.image.default})`,
+      );
+      expect(run.out).to.contain("Nothing was changed");
+      expect(b.calls().filter((c) => c.startsWith("pulumi ") && !c.startsWith("pulumi version"))).to.deep.equal([]);
+    });
+
+    it("a registry it cannot reach is said plainly, and nothing is deployed", () => {
+      const b = box();
+      const run = runScript(b, "up", [], { FAKE_DOCKER_MANIFEST: "unreachable" });
+      expect(run.status).to.equal(2);
+      expect(run.out).to.contain(
+        `MISSING image ${SETTINGS.image.default}: could not confirm that it exists (Get "https://registry-1.docker.io/v2/"`,
+      );
+      expect(b.calls().filter((c) => c.startsWith("pulumi ") && !c.startsWith("pulumi version"))).to.deep.equal([]);
     });
 
     it("a stack on an existing cluster needs neither docker nor kind", () => {

@@ -6,7 +6,9 @@ import { spawn } from "child_process";
 /** The kind release this project is built and tested against: its default node image is pinned (config/settings.ts nodeImage). */
 export const KIND_VERSION = "v0.32.0";
 
-export type Prerequisite = "container-engine" | "kind" | "pulumi";
+/** A tool the machine must have; `image`: an image the cluster will pull must exist (checkImages). */
+export type Tool = "container-engine" | "kind" | "pulumi";
+export type Prerequisite = Tool | "image";
 
 export interface Finding {
   prerequisite: Prerequisite;
@@ -140,14 +142,14 @@ async function checkPulumi(env: NodeJS.ProcessEnv): Promise<Finding> {
   return finding(true, `pulumi ${found[0]}`);
 }
 
-const CHECKS: Record<Prerequisite, (env: NodeJS.ProcessEnv) => Promise<Finding>> = {
+const CHECKS: Record<Tool, (env: NodeJS.ProcessEnv) => Promise<Finding>> = {
   "container-engine": checkEngine,
   kind: checkKind,
   pulumi: checkPulumi,
 };
 
 /** Checks each prerequisite (all of them, so that one run names everything that is missing). */
-export function checkPrerequisites(needed: Prerequisite[], env: NodeJS.ProcessEnv = process.env): Promise<Finding[]> {
+export function checkPrerequisites(needed: Tool[], env: NodeJS.ProcessEnv = process.env): Promise<Finding[]> {
   return Promise.all(needed.map((p) => CHECKS[p](env)));
 }
 
@@ -157,6 +159,45 @@ export function describeFindings(findings: Finding[]): string {
 }
 
 /** What a stack's `pulumi up` or `destroy` runs: kind mode drives kind, which drives the container engine. */
-export function prerequisitesFor(clusterMode: string): Prerequisite[] {
+export function prerequisitesFor(clusterMode: string): Tool[] {
   return clusterMode === "kind" ? ["container-engine", "kind", "pulumi"] : ["pulumi"];
+}
+
+/**
+ * Whether each image the cluster will pull exists in its registry, asked before anything is created
+ * (a tag that does not exist would otherwise show up as pods stuck in ImagePullBackOff while
+ * `pulumi up` waits 10 minutes for the StatefulSet). `docker manifest inspect` asks the registry
+ * itself, with the user's registry credentials, and prints "no such manifest: <ref>" for a tag the
+ * registry does not have (docker/cli cli/command/manifest/inspect.go); other engines have no such
+ * command with the same meaning, so there the check says it did not run.
+ */
+export async function checkImages(images: string[], env: NodeJS.ProcessEnv = process.env): Promise<Finding[]> {
+  const engine = containerEngine(env);
+  const finding = (image: string, ok: boolean, message: string): Finding => ({
+    prerequisite: "image",
+    tool: `image ${image}`,
+    ok,
+    message,
+  });
+  if (engine !== "docker") {
+    return images.map((image) =>
+      finding(image, true, `not checked (only docker's manifest inspect asks the registry); the nodes pull it at deploy`),
+    );
+  }
+  return Promise.all(
+    images.map(async (image) => {
+      const probe = await run(engine, ["manifest", "inspect", image], env, 30000);
+      if (probe.code === 0 && !probe.timedOut) return finding(image, true, "exists in its registry");
+      const said = firstLine(probe.stderr) || (probe.timedOut ? "no answer within 30 s" : `exit code ${probe.code}`);
+      if (/no such manifest|manifest unknown|not found/i.test(probe.stderr)) {
+        return finding(image, false, `does not exist in its registry (${said}): choose a tag that exists.`);
+      }
+      return finding(
+        image,
+        false,
+        `could not confirm that it exists (${said}). The cluster's nodes pull it from the same registry: check the network ` +
+          "(and `docker login` for a private registry), then run again.",
+      );
+    }),
+  );
 }

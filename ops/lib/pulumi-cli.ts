@@ -34,16 +34,19 @@ export function pulumiWillPrompt(env: NodeJS.ProcessEnv = process.env): boolean 
   return Boolean(process.stdin.isTTY && process.stdout.isTTY) && env.TERM?.toLowerCase() !== "dumb" && !env.CI;
 }
 
-/** The stack's clusterMode as its stack file sets it (Pulumi.<stack>.yaml), else the default, kind. */
-export function stackClusterMode(projectDir: string, stack: string): string {
+/** The project's settings as the stack file sets them (Pulumi.<stack>.yaml), by key without the project prefix; none without a file. */
+export function stackFileSettings(projectDir: string, stack: string): Record<string, unknown> {
   const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
-  if (!fs.existsSync(file)) return "kind";
+  if (!fs.existsSync(file)) return {};
   const project = (yaml.load(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as { name: string }).name;
-  const config = ((yaml.load(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null)?.config ?? {}) as Record<
-    string,
-    unknown
-  >;
-  return String(config[`${project}:clusterMode`] ?? "kind");
+  const config = (yaml.load(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null)?.config ?? {};
+  const prefix = `${project}:`;
+  return Object.fromEntries(Object.entries(config).flatMap(([k, v]) => (k.startsWith(prefix) ? [[k.slice(prefix.length), v]] : [])));
+}
+
+/** The stack's clusterMode as its stack file sets it, else the default, kind. */
+export function stackClusterMode(projectDir: string, stack: string): string {
+  return String(stackFileSettings(projectDir, stack).clusterMode ?? "kind");
 }
 
 /**
