@@ -6,7 +6,8 @@ import { spawn } from "child_process";
 import { listClusters } from "../components/kind/kind-cli";
 import { OPEN_ACL, ZkClient } from "../ops/lib/zk-client";
 import { check } from "./assert";
-import { isReady, Kube, TUTORIAL } from "./kube";
+import { isReady, Kube } from "./kube";
+import { tutorialNamesKept } from "./expected";
 import type { ThrowawayStack } from "./stack";
 import { waitFor } from "./wait";
 
@@ -31,61 +32,90 @@ export async function runVerify(projectDir: string, stack: ThrowawayStack): Prom
   return { exitCode: code };
 }
 
-/** Every object the tutorial names exists under the tutorial's name, as the tutorial describes it. */
+/**
+ * Every object the tutorial names exists under the tutorial's name and as the program rendered it
+ * (the Services' ports, the budget, the pods, their nodes and claims), and the tutorial's sanity test
+ * passes: write through one server, read through another.
+ */
 export async function tutorialObjects(kube: Kube): Promise<Record<string, unknown>> {
-  const ns = kube.namespace;
-  const sts = await kube.apps.readNamespacedStatefulSet({ name: TUTORIAL.statefulSet, namespace: ns });
-  check(sts.spec?.serviceName === TUTORIAL.headlessService, `StatefulSet zk's serviceName is ${sts.spec?.serviceName}, expected zk-hs`);
-  check(sts.status?.readyReplicas === TUTORIAL.replicas, `StatefulSet zk has ${sts.status?.readyReplicas ?? 0} ready replicas, expected 3`);
-  check(sts.spec?.podManagementPolicy === "Parallel", `StatefulSet zk's podManagementPolicy is ${sts.spec?.podManagementPolicy}`);
-
-  const hs = await kube.core.readNamespacedService({ name: TUTORIAL.headlessService, namespace: ns });
-  check(hs.spec?.clusterIP === "None", "Service zk-hs is not headless");
-  check(hs.spec?.publishNotReadyAddresses === true, "Service zk-hs does not publish not-ready addresses");
-  const hsPorts = (hs.spec?.ports ?? []).map((p) => `${p.name}:${p.port}`).sort();
-  check(hsPorts.join(",") === "leader-election:3888,server:2888", `Service zk-hs has ports ${hsPorts.join(", ")}`);
-  const cs = await kube.core.readNamespacedService({ name: TUTORIAL.clientService, namespace: ns });
+  const e = kube.expected;
+  const ns = e.namespace;
+  tutorialNamesKept(e);
+  const sts = await kube.apps.readNamespacedStatefulSet({ name: e.statefulSet, namespace: ns });
   check(
-    cs.spec?.ports?.some((p) => p.name === "client" && p.port === 2181),
-    "Service zk-cs has no client port 2181",
+    sts.spec?.serviceName === e.headlessService,
+    `StatefulSet ${e.statefulSet}'s serviceName is ${sts.spec?.serviceName}, expected ${e.headlessService}`,
+  );
+  check(
+    sts.status?.readyReplicas === e.replicas,
+    `StatefulSet ${e.statefulSet} has ${sts.status?.readyReplicas ?? 0} ready replicas, expected ${e.replicas}`,
+  );
+  check(
+    sts.spec?.podManagementPolicy === e.podManagementPolicy,
+    `StatefulSet ${e.statefulSet}'s podManagementPolicy is ${sts.spec?.podManagementPolicy}, expected ${e.podManagementPolicy}`,
   );
 
-  const pdb = await kube.policy.readNamespacedPodDisruptionBudget({ name: TUTORIAL.disruptionBudget, namespace: ns });
-  check(pdb.spec?.maxUnavailable === 1, `PodDisruptionBudget zk-pdb has maxUnavailable ${pdb.spec?.maxUnavailable}, expected 1`);
+  const hs = await kube.core.readNamespacedService({ name: e.headlessService, namespace: ns });
+  check(hs.spec?.clusterIP === "None", `Service ${e.headlessService} is not headless`);
+  check(hs.spec?.publishNotReadyAddresses === true, `Service ${e.headlessService} does not publish not-ready addresses`);
+  const ports = (svc: typeof hs) => (svc.spec?.ports ?? []).map((p) => `${p.name}:${p.port}`).sort();
   check(
-    pdb.status?.disruptionsAllowed === 1,
-    `PodDisruptionBudget zk-pdb allows ${pdb.status?.disruptionsAllowed} disruptions, expected 1`,
+    ports(hs).join(",") === e.headlessPorts.join(","),
+    `Service ${e.headlessService} has ports ${ports(hs).join(", ") || "none"}, rendered ${e.headlessPorts.join(", ")}`,
   );
+  const cs = await kube.core.readNamespacedService({ name: e.clientService, namespace: ns });
+  check(
+    ports(cs).join(",") === e.clientPorts.join(","),
+    `Service ${e.clientService} has ports ${ports(cs).join(", ") || "none"}, rendered ${e.clientPorts.join(", ")}`,
+  );
+
+  if (e.budget) {
+    const b = e.budget;
+    const pdb = await kube.policy.readNamespacedPodDisruptionBudget({ name: b.name, namespace: ns });
+    check(
+      pdb.spec?.maxUnavailable === b.maxUnavailable && pdb.spec?.minAvailable === b.minAvailable,
+      `PodDisruptionBudget ${b.name} has maxUnavailable ${pdb.spec?.maxUnavailable} and minAvailable ${pdb.spec?.minAvailable}, ` +
+        `rendered ${b.maxUnavailable} and ${b.minAvailable}`,
+    );
+    check(
+      pdb.status?.disruptionsAllowed === b.disruptionsAllowed,
+      `PodDisruptionBudget ${b.name} allows ${pdb.status?.disruptionsAllowed} disruptions, expected ${b.disruptionsAllowed} with every server healthy`,
+    );
+  }
 
   const pods = await kube.pods();
   check(
-    pods.map((p) => p.metadata?.name).join(",") === TUTORIAL.pods.join(","),
-    `pods labelled app=zk: ${pods.map((p) => p.metadata?.name).join(", ")}`,
+    pods.map((p) => p.metadata?.name).join(",") === e.pods.join(","),
+    `the ensemble's pods are ${pods.map((p) => p.metadata?.name).join(", ") || "none"}, expected ${e.pods.join(", ")}`,
   );
   check(pods.every(isReady), `not every pod is Ready:\n${await kube.describePods()}`);
   const nodes = new Set(pods.map((p) => p.spec?.nodeName));
-  check(
-    nodes.size === TUTORIAL.replicas,
-    `the servers share nodes: ${pods.map((p) => `${p.metadata?.name} on ${p.spec?.nodeName}`).join(", ")}`,
-  );
-  for (const pod of TUTORIAL.pods) {
-    const claim = await kube.volumeOf(`datadir-${pod}`);
-    check(claim, `claim datadir-${pod} is not bound`);
+  if (e.distinctNodes) {
+    check(
+      nodes.size === e.replicas,
+      `the servers share nodes despite required anti-affinity: ${pods.map((p) => `${p.metadata?.name} on ${p.spec?.nodeName}`).join(", ")}`,
+    );
+  }
+  for (const pod of e.pods) {
+    const volume = await kube.volumeOf(pod);
+    check(volume, `claim ${e.claimTemplate}-${pod} is not bound`);
   }
 
   const leaders = await kube.leaders();
   check(leaders.length === 1, `expected one leader, found ${leaders.join(", ") || "none"}`);
 
-  // The tutorial's sanity test, with the image's own zkCli.sh: write through zk-0, read through zk-1.
-  const created = await kube.exec("zk-0", ["zkCli.sh", "-server", "127.0.0.1:2181", "create", "/hello", "world"], 120000);
+  // The tutorial's sanity test, with the image's own zkCli.sh: write through the first server, read through the second.
+  const [writeThrough, readThrough = writeThrough] = e.pods;
+  const server = `127.0.0.1:${e.podClientPort}`;
+  const created = await kube.exec(writeThrough, ["zkCli.sh", "-server", server, "create", "/hello", "world"], 120000);
   check(
     created.code === 0 && /Created \/hello|Node already exists/.test(created.stdout + created.stderr),
-    `zkCli.sh create /hello on zk-0 failed: ${created.stderr.trim()}`,
+    `zkCli.sh create /hello on ${writeThrough} failed: ${created.stderr.trim()}`,
   );
-  const read = await kube.exec("zk-1", ["zkCli.sh", "-server", "127.0.0.1:2181", "get", "/hello"], 120000);
+  const read = await kube.exec(readThrough, ["zkCli.sh", "-server", server, "get", "/hello"], 120000);
   check(
     /^world$/m.test(read.stdout),
-    `zkCli.sh get /hello on zk-1 did not print world: ${read.stdout.trim().split("\n").slice(-3).join(" | ")}`,
+    `zkCli.sh get /hello on ${readThrough} did not print world: ${read.stdout.trim().split("\n").slice(-3).join(" | ")}`,
   );
   return { nodes: [...nodes], leader: leaders[0] };
 }

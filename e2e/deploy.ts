@@ -7,6 +7,7 @@ import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { KIND_NODE_IMAGE } from "../components/kind/config";
 import { check } from "./assert";
 import { Kube } from "./kube";
+import { expectedFromRender } from "./expected";
 import type { ThrowawayStack } from "./stack";
 import type { Timings } from "./timings";
 
@@ -61,7 +62,7 @@ export async function firstUp(
 
   const outputs = await stack.outputs();
   check(typeof outputs.kubeconfig === "string", "the stack exports no kubeconfig");
-  const kube = await Kube.fromKubeconfig(outputs.kubeconfig);
+  const kube = await Kube.fromKubeconfig(outputs.kubeconfig, expectedFromRender(await stack.renderedObjects(), outputs));
   const pulls = await imagePulls(kube);
   timings.record("image pull (ZooKeeper image, slowest pod)", Math.max(0, ...Object.values(pulls)), { perPod: pulls });
   timings.record("ensemble Ready (StatefulSet create to every server Ready)", ensemble.seconds);

@@ -5,22 +5,10 @@
 import * as net from "net";
 import { Writable } from "stream";
 import type { V1Pod } from "@kubernetes/client-node";
+import type { Expected } from "./expected";
 import { waitFor } from "./wait";
 
 type K8s = typeof import("@kubernetes/client-node");
-
-/** The tutorial's names: the suite checks the program against them, so they are written out here. */
-export const TUTORIAL = {
-  namespace: "zookeeper",
-  statefulSet: "zk",
-  headlessService: "zk-hs",
-  clientService: "zk-cs",
-  disruptionBudget: "zk-pdb",
-  appLabel: "zk",
-  container: "zookeeper",
-  replicas: 3,
-  pods: ["zk-0", "zk-1", "zk-2"],
-} as const;
 
 export interface ExecResult {
   code: number;
@@ -52,11 +40,16 @@ export class Kube {
     readonly apps: InstanceType<K8s["AppsV1Api"]>,
     readonly policy: InstanceType<K8s["PolicyV1Api"]>,
     readonly batch: InstanceType<K8s["BatchV1Api"]>,
-    readonly namespace: string,
+    /** What the program rendered for this stack: names, counts and ports (e2e/expected.ts). */
+    readonly expected: Expected,
   ) {}
 
+  get namespace(): string {
+    return this.expected.namespace;
+  }
+
   /** A client of the cluster the kubeconfig (content, as the stack exports it) describes. */
-  static async fromKubeconfig(kubeconfig: string, namespace: string = TUTORIAL.namespace): Promise<Kube> {
+  static async fromKubeconfig(kubeconfig: string, expected: Expected): Promise<Kube> {
     const k8s = await import("@kubernetes/client-node");
     const config = new k8s.KubeConfig();
     config.loadFromString(kubeconfig);
@@ -67,13 +60,16 @@ export class Kube {
       config.makeApiClient(k8s.AppsV1Api),
       config.makeApiClient(k8s.PolicyV1Api),
       config.makeApiClient(k8s.BatchV1Api),
-      namespace,
+      expected,
     );
   }
 
-  /** The ensemble's pods (label app=zk), by name. */
+  /** The ensemble's pods (its pod selector), by name. */
   async pods(): Promise<V1Pod[]> {
-    const list = await this.core.listNamespacedPod({ namespace: this.namespace, labelSelector: `app=${TUTORIAL.appLabel}` });
+    const labelSelector = Object.entries(this.expected.podSelector)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(",");
+    const list = await this.core.listNamespacedPod({ namespace: this.namespace, labelSelector });
     return list.items.sort((a, b) => (a.metadata?.name ?? "").localeCompare(b.metadata?.name ?? ""));
   }
 
@@ -98,10 +94,10 @@ export class Kube {
   /** Waits until every server's pod exists, runs and is Ready. */
   async waitAllReady(ms: number): Promise<V1Pod[]> {
     return waitFor(
-      `all ${TUTORIAL.replicas} ZooKeeper pods to be Ready`,
+      `all ${this.expected.replicas} ZooKeeper pods to be Ready`,
       async () => {
         const pods = await this.pods();
-        return pods.length === TUTORIAL.replicas && pods.every((p) => isReady(p) && !p.metadata?.deletionTimestamp) && pods;
+        return pods.length === this.expected.replicas && pods.every((p) => isReady(p) && !p.metadata?.deletionTimestamp) && pods;
       },
       ms,
       { describe: () => this.describePods() },
@@ -120,7 +116,7 @@ export class Kube {
         reject(new Error(`exec in ${pod} (${command.join(" ")}): no end within ${ms / 1000} s`));
       }, ms);
       exec
-        .exec(this.namespace, pod, TUTORIAL.container, command, out.stream, err.stream, null, false, (status) => {
+        .exec(this.namespace, pod, this.expected.container, command, out.stream, err.stream, null, false, (status) => {
           clearTimeout(timer);
           // The exit status arrives on the error channel after the output (the kubelet's v4 protocol).
           const exitCode = status.details?.causes?.find((c) => c.reason === "ExitCode")?.message;
@@ -138,7 +134,8 @@ export class Kube {
 
   /** A four-letter word through the server's own loopback, as README's checks send it. */
   async fourLetterWord(pod: string, word: string): Promise<string> {
-    const result = await this.exec(pod, ["bash", "-c", `exec 3<>/dev/tcp/127.0.0.1/2181; printf ${word} >&3; timeout 5 cat <&3`], 30000);
+    const port = this.expected.podClientPort;
+    const result = await this.exec(pod, ["bash", "-c", `exec 3<>/dev/tcp/127.0.0.1/${port}; printf ${word} >&3; timeout 5 cat <&3`], 30000);
     return result.stdout;
   }
 
@@ -152,7 +149,7 @@ export class Kube {
   }
 
   /** Names of the pods whose server says it leads. */
-  async leaders(pods: readonly string[] = TUTORIAL.pods): Promise<string[]> {
+  async leaders(pods: readonly string[] = this.expected.pods): Promise<string[]> {
     const modes = await Promise.all(pods.map((p) => this.mode(p)));
     return pods.filter((_, i) => modes[i] === "leader");
   }
@@ -161,7 +158,7 @@ export class Kube {
    * A local port forwarded to one server's client port: a ZooKeeper client talks to that server
    * alone through it. Each connection gets its own stream to the pod; close() ends them all.
    */
-  async forward(pod: string, port = 2181): Promise<{ address: string; close(): Promise<void> }> {
+  async forward(pod: string, port = this.expected.podClientPort): Promise<{ address: string; close(): Promise<void> }> {
     const forward = new this.k8s.PortForward(this.config);
     const sockets = new Set<net.Socket>();
     const server = net.createServer((socket) => {
@@ -221,9 +218,10 @@ export class Kube {
     return (await this.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${node}` })).items;
   }
 
-  /** The bound volume of a claim: the same volume after a drill means the same data. */
-  async volumeOf(claim: string): Promise<string | undefined> {
-    return (await this.core.readNamespacedPersistentVolumeClaim({ name: claim, namespace: this.namespace })).spec?.volumeName;
+  /** The bound volume of a server's data claim: the same volume after a drill means the same data. */
+  async volumeOf(pod: string): Promise<string | undefined> {
+    const name = `${this.expected.claimTemplate}-${pod}`;
+    return (await this.core.readNamespacedPersistentVolumeClaim({ name, namespace: this.namespace })).spec?.volumeName;
   }
 
   /** The namespace's events (for the image pull times). */

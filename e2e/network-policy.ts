@@ -16,7 +16,7 @@ import type { ResolvedEnsemble } from "../components/zookeeper/options";
 import { portFeatures } from "../components/zookeeper/options";
 import { listeningPorts, PortAudience } from "../components/zookeeper/ports";
 import { check } from "./assert";
-import { Kube, TUTORIAL } from "./kube";
+import type { Kube } from "./kube";
 import type { ThrowawayStack } from "./stack";
 import { waitFor } from "./wait";
 
@@ -337,8 +337,8 @@ export async function networkPolicyEnforced({
     ...(settings.clientAccess.mode === "labelled" ? settings.clientAccess.label : {}),
   };
   check(
-    !hasLabels(probeLabels, { app: TUTORIAL.appLabel }),
-    `the probe would carry the servers' label app=${TUTORIAL.appLabel}: the policy would admit it as a peer`,
+    !hasLabels(probeLabels, kube.expected.podSelector),
+    `the probe would carry the servers' labels ${JSON.stringify(kube.expected.podSelector)}: the policy would admit it as a peer`,
   );
   const pods = await kube.pods();
   const scene: ProbeScene = {
@@ -349,10 +349,11 @@ export async function networkPolicyEnforced({
   };
   const expected = expectations(settings, scene);
 
-  const sts = await kube.apps.readNamespacedStatefulSet({ name: TUTORIAL.statefulSet, namespace });
-  const image = sts.spec?.template.spec?.containers.find((c) => c.name === TUTORIAL.container)?.image;
+  const { statefulSet, container } = kube.expected;
+  const sts = await kube.apps.readNamespacedStatefulSet({ name: statefulSet, namespace });
+  const image = sts.spec?.template.spec?.containers.find((c) => c.name === container)?.image;
   const uid = sts.spec?.template.spec?.securityContext?.runAsUser;
-  check(image && uid !== undefined, `StatefulSet ${TUTORIAL.statefulSet} names no image or runAsUser for ${TUTORIAL.container}`);
+  check(image && uid !== undefined, `StatefulSet ${statefulSet} names no image or runAsUser for ${container}`);
 
   const name = `zk-np-probe-${crypto.randomBytes(3).toString("hex")}`;
   const body = probePod({

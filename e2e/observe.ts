@@ -1,15 +1,13 @@
 // Observability and scheduled backups on the real cluster, the parts `npm test` cannot run: each
 // server's /metrics scraped through a port-forward (Debian's ZooKeeper has no exporter), and one run
-// of the backup CronJob's Job, pulled and admitted under Pod Security restricted, against zk-cs.
+// of the backup CronJob's Job, pulled and admitted under Pod Security restricted, against the client
+// Service. The port, path and CronJob come from the render (kube.expected); a stack without metrics
+// or backups skips the phase and says so.
 import * as http from "http";
 import * as crypto from "crypto";
 import { check } from "./assert";
-import { Kube, TUTORIAL } from "./kube";
+import type { Kube } from "./kube";
 import { waitFor, within } from "./wait";
-
-/** README's promises ("Metrics and alerts", "Scheduled backups"), written out so the suite checks them. */
-const METRICS = { port: 7000, path: "/metrics" } as const;
-const BACKUP_CRONJOB = "zk-backup";
 
 function httpGet(url: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -32,20 +30,23 @@ function sample(body: string, name: string): number | undefined {
 
 /** Every server serves /metrics on its metrics port; the leader reports its synced followers. */
 export async function scrapeMetrics(kube: Kube): Promise<Record<string, unknown>> {
+  const metrics = kube.expected.metrics;
+  if (!metrics) return { skipped: "the stack renders no metrics port" };
   const [leader] = await kube.leaders();
   check(leader, "no server leads");
   const figures: Record<string, unknown> = { leader };
-  for (const pod of TUTORIAL.pods) {
-    const forward = await kube.forward(pod, METRICS.port);
+  const followers = kube.expected.replicas - 1;
+  for (const pod of kube.expected.pods) {
+    const forward = await kube.forward(pod, metrics.port);
     try {
-      const { status, body } = await within(`GET ${METRICS.path} of ${pod}`, 15000, httpGet(`http://${forward.address}${METRICS.path}`));
-      check(status === 200, `${pod}: GET ${METRICS.path} answered ${status}`);
+      const { status, body } = await within(`GET ${metrics.path} of ${pod}`, 15000, httpGet(`http://${forward.address}${metrics.path}`));
+      check(status === 200, `${pod}: GET ${metrics.path} answered ${status}`);
       const znodes = sample(body, "znode_count");
       check(znodes !== undefined && znodes > 0, `${pod}: no znode_count in its metrics`);
       check(/^jvm_memory_bytes_used\{area="heap",?\}/m.test(body), `${pod}: no JVM heap metrics (the heap alert reads them)`);
       if (pod === leader) {
         const synced = sample(body, "synced_followers");
-        check(synced === TUTORIAL.replicas - 1, `${pod} leads but reports ${synced} synced followers, not ${TUTORIAL.replicas - 1}`);
+        check(synced === followers, `${pod} leads but reports ${synced} synced followers, not ${followers}`);
       }
       figures[pod] = { znode_count: znodes, bytes: body.length };
     } finally {
@@ -55,10 +56,12 @@ export async function scrapeMetrics(kube: Kube): Promise<Record<string, unknown>
   return figures;
 }
 
-/** One run of the backup CronJob now (as `kubectl create job --from=cronjob/zk-backup`): it completes and says what it wrote. */
+/** One run of the backup CronJob now (as `kubectl create job --from=cronjob/<name>`): it completes and says what it wrote. */
 export async function backupNow(kube: Kube): Promise<Record<string, unknown>> {
-  const cron = await kube.batch.readNamespacedCronJob({ name: BACKUP_CRONJOB, namespace: kube.namespace });
-  const name = `${BACKUP_CRONJOB}-e2e-${crypto.randomBytes(3).toString("hex")}`;
+  const cronJob = kube.expected.backupCronJob;
+  if (!cronJob) return { skipped: "the stack schedules no backups" };
+  const cron = await kube.batch.readNamespacedCronJob({ name: cronJob, namespace: kube.namespace });
+  const name = `${cronJob}-e2e-${crypto.randomBytes(3).toString("hex")}`;
   await kube.batch.createNamespacedJob({
     namespace: kube.namespace,
     body: { metadata: { name, labels: cron.spec!.jobTemplate.metadata?.labels }, spec: cron.spec!.jobTemplate.spec },
@@ -78,7 +81,7 @@ export async function backupNow(kube: Kube): Promise<Record<string, unknown>> {
   const pod = pods.items[0]?.metadata?.name;
   check(pod, `Job ${name} has no pod`);
   const log = await kube.core.readNamespacedPodLog({ name: pod, namespace: kube.namespace });
-  check(/backup-job: wrote zk-\S+\.jsonl \(\d+ znodes/.test(log), `the backup job's log does not say what it wrote: ${log.slice(0, 500)}`);
+  check(/backup-job: wrote \S+\.jsonl \(\d+ znodes/.test(log), `the backup job's log does not say what it wrote: ${log.slice(0, 500)}`);
   await kube.batch.deleteNamespacedJob({ name, namespace: kube.namespace, propagationPolicy: "Background" });
   return { seconds: Math.round((Date.now() - started) / 100) / 10, completed: job.status?.completionTime, log: log.trim() };
 }

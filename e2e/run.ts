@@ -25,6 +25,7 @@ import { killLeader } from "./drills/kill-leader";
 import { rollTickTime } from "./drills/roll-tick-time";
 import { e2eSettings, ThrowawayStack } from "./stack";
 import { Timings } from "./timings";
+import { Phase, runPhases } from "./phases";
 
 const PROJECT_DIR = path.join(__dirname, "..");
 /** A first up pulls the kind node image and the ZooKeeper image: generous, but bounded. */
@@ -79,24 +80,21 @@ async function main(argv: string[]): Promise<number> {
   try {
     const { outputs, kube } = await firstUp(stack, timings, engine, UP_TIMEOUT_MS);
     const ctx = { kube, stack, engine, hostEndpoint: `127.0.0.1:${stack.hostPort}`, upTimeoutMs: UP_TIMEOUT_MS };
-    const phases: [string, () => Promise<Record<string, unknown>>][] = [
-      ["verify", () => runVerify(PROJECT_DIR, stack)],
-      ["tutorial objects", () => tutorialObjects(kube)],
-      ["host endpoint", () => hostEndpoint(stack, outputs)],
-      ["metrics: every server's /metrics", () => scrapeMetrics(kube)],
-      ["NetworkPolicy enforced", () => networkPolicyEnforced({ kube, stack, outputs })],
-      ["scheduled backup: one run now", () => backupNow(kube)],
-      ["drill: delete a pod", () => deletePod(ctx)],
-      ["drill: kill the leader's JVM", () => killLeader(ctx)],
-      ["drill: drain a node", () => drainNode(ctx)],
-      ["drill: delete the StatefulSet, up --refresh", () => deleteStatefulSet(ctx)],
-      ["drill: change tickTime (rolling restart)", () => rollTickTime(ctx)],
-      ["verify after the drills", () => runVerify(PROJECT_DIR, stack)],
+    const phases: Phase[] = [
+      { kind: "check", name: "verify", work: () => runVerify(PROJECT_DIR, stack) },
+      { kind: "check", name: "tutorial objects", work: () => tutorialObjects(kube) },
+      { kind: "check", name: "host endpoint", work: () => hostEndpoint(stack, outputs) },
+      { kind: "check", name: "metrics: every server's /metrics", work: () => scrapeMetrics(kube) },
+      { kind: "check", name: "NetworkPolicy enforced", work: () => networkPolicyEnforced({ kube, stack, outputs }) },
+      { kind: "check", name: "scheduled backup: one run now", work: () => backupNow(kube) },
+      { kind: "drill", name: "drill: delete a pod", work: () => deletePod(ctx) },
+      { kind: "drill", name: "drill: kill the leader's JVM", work: () => killLeader(ctx) },
+      { kind: "drill", name: "drill: drain a node", work: () => drainNode(ctx) },
+      { kind: "drill", name: "drill: delete the StatefulSet, up --refresh", work: () => deleteStatefulSet(ctx) },
+      { kind: "drill", name: "drill: change tickTime (rolling restart)", work: () => rollTickTime(ctx) },
+      { kind: "check", name: "verify after the drills", work: () => runVerify(PROJECT_DIR, stack) },
     ];
-    for (const [phase, work] of phases) {
-      stopIfInterrupted();
-      await timings.time(phase, work);
-    }
+    await runPhases(phases, timings, stopIfInterrupted);
   } catch (e) {
     // Recorded by its phase (or failed before any); the teardown below runs either way.
     if (!timings.phases.some((p) => !p.ok)) {

@@ -11,6 +11,7 @@ import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import type { EngineEvent, LocalWorkspace, Stack } from "@pulumi/pulumi/automation";
+import type { RenderedObject } from "./expected";
 
 /** A free TCP port on 127.0.0.1 for the host endpoint (the kind port mapping binds it there). */
 function freeLoopbackPort(): Promise<number> {
@@ -105,6 +106,18 @@ export class ThrowawayStack {
       raw: Object.fromEntries(ours.map(([k, v]) => [k.slice(prefix.length), v.value])),
       secretKeys: new Set(ours.filter(([, v]) => v.secret).map(([k]) => k.slice(prefix.length))),
     };
+  }
+
+  /**
+   * The Kubernetes objects `pulumi up` sent, as the stack's state records them (each resource's
+   * inputs): what the program rendered for this stack, which the suite's expectations come from.
+   */
+  async renderedObjects(): Promise<RenderedObject[]> {
+    const state = await this.stack.exportStack();
+    const resources = (state.deployment?.resources ?? []) as { type: string; inputs?: Record<string, unknown> }[];
+    return resources
+      .filter((r) => r.type.startsWith("kubernetes:") && typeof r.inputs?.kind === "string")
+      .map((r) => r.inputs as unknown as RenderedObject);
   }
 
   /** The stack's outputs, secrets (the kubeconfig) in plain text. */

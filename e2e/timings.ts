@@ -35,6 +35,12 @@ export class Timings {
     }
   }
 
+  /** Records a phase that did not run, as a failure with the reason. */
+  skip(phase: string, why: string): void {
+    console.log(`\n== ${phase}`);
+    this.push({ phase, seconds: 0, ok: false, error: why });
+  }
+
   get ok(): boolean {
     return this.phases.every((p) => p.ok);
   }

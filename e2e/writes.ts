@@ -5,7 +5,7 @@
 // acknowledged write fails the drill.
 import { ContinuousWriter, ReadBack, WriterReport, describeWrites } from "../ops/lib/writer";
 import { CheckFailed } from "./assert";
-import { Kube, TUTORIAL } from "./kube";
+import type { Kube } from "./kube";
 import { waitFor } from "./wait";
 
 export interface WriterContext {
@@ -33,7 +33,7 @@ function summary(report: WriterReport, readBacks: ReadBack[]) {
 
 async function readBackEverywhere(kube: Kube, writer: ContinuousWriter, hostEndpoint: string): Promise<ReadBack[]> {
   const readBacks = [await writer.readBack(hostEndpoint)];
-  for (const pod of TUTORIAL.pods) {
+  for (const pod of kube.expected.pods) {
     const forward = await kube.forward(pod);
     try {
       readBacks.push({ ...(await writer.readBack(forward.address)), through: `${pod} (port-forward)` });

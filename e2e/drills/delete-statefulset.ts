@@ -2,7 +2,7 @@
 // and recreate it with `pulumi up --refresh` (a plain `up` compares with its state, in which the
 // StatefulSet still exists, and changes nothing: README "Durability"). Every server comes back on
 // its own volume and no acknowledged write is lost.
-import { Kube, TUTORIAL } from "../kube";
+import type { Kube } from "../kube";
 import type { ThrowawayStack } from "../stack";
 import { waitFor } from "../wait";
 import { withWriter, WriterContext } from "../writes";
@@ -13,10 +13,14 @@ export function deleteStatefulSet(
 ): Promise<Record<string, unknown>> {
   const { kube } = ctx;
   return withWriter(ctx, "delete-statefulset", async () => {
-    const marks = await Promise.all(TUTORIAL.pods.map((pod) => markVolume(kube, pod)));
+    const marks = await Promise.all(kube.expected.pods.map((pod) => markVolume(kube, pod)));
     const start = Date.now();
     // kubectl delete statefulset zk: background cascade, so the pods are deleted too.
-    await kube.apps.deleteNamespacedStatefulSet({ name: TUTORIAL.statefulSet, namespace: kube.namespace, propagationPolicy: "Background" });
+    await kube.apps.deleteNamespacedStatefulSet({
+      name: kube.expected.statefulSet,
+      namespace: kube.namespace,
+      propagationPolicy: "Background",
+    });
     await waitFor("the StatefulSet's pods to be gone", async () => (await kube.pods()).length === 0, 180000, {
       intervalMs: 2000,
       describe: () => kube.describePods(),

@@ -5,7 +5,7 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import type { ContinuousWriter } from "../../ops/lib/writer";
 import { check } from "../assert";
-import { isReady, Kube, TUTORIAL } from "../kube";
+import { isReady, Kube } from "../kube";
 import type { ThrowawayStack } from "../stack";
 import { sleep } from "../wait";
 import { withWriter, WriterContext } from "../writes";
@@ -31,12 +31,12 @@ function watch(kube: Kube, writer: ContinuousWriter): { stop(): Promise<Sample[]
         const byName = new Map(pods.map((p) => [p.metadata!.name!, p] as [string, V1Pod]));
         samples.push({
           at: Date.now(),
-          down: TUTORIAL.pods.filter((name) => {
+          down: kube.expected.pods.filter((name) => {
             const p = byName.get(name);
             return !p || !isReady(p) || Boolean(p.metadata?.deletionTimestamp);
           }),
           acknowledged: writer.acknowledged,
-          uids: Object.fromEntries(TUTORIAL.pods.map((name) => [name, uid(byName.get(name))])),
+          uids: Object.fromEntries(kube.expected.pods.map((name) => [name, uid(byName.get(name))])),
         });
       }
       await sleep(500);
@@ -82,15 +82,21 @@ export function rollTickTime(
     const rollSeconds = (Date.now() - start) / 1000;
 
     const replacedAt = (pod: string) => samples.findIndex((s) => s.uids[pod] !== undefined && s.uids[pod] !== before[pod]);
-    for (const pod of TUTORIAL.pods) check(replacedAt(pod) >= 0, `${pod} was not replaced by the roll`);
-    const order = [...TUTORIAL.pods].sort((a, b) => replacedAt(a) - replacedAt(b));
-    check(order.join(",") === "zk-2,zk-1,zk-0", `the roll replaced the pods in the order ${order.join(", ")}, expected zk-2, zk-1, zk-0`);
+    const pods = kube.expected.pods;
+    for (const pod of pods) check(replacedAt(pod) >= 0, `${pod} was not replaced by the roll`);
+    const order = [...pods].sort((a, b) => replacedAt(a) - replacedAt(b));
+    // The StatefulSet controller rolls from the highest ordinal down.
+    const highestFirst = [...pods].reverse();
+    check(
+      order.join(",") === highestFirst.join(","),
+      `the roll replaced the pods in the order ${order.join(", ")}, expected ${highestFirst.join(", ")}`,
+    );
     const mostDown = Math.max(0, ...samples.map((s) => s.down.length));
     check(
       mostDown <= 1,
       `${mostDown} servers were down at once during the roll (${samples.find((s) => s.down.length === mostDown)?.down.join(", ")})`,
     );
-    for (const pod of TUTORIAL.pods) {
+    for (const pod of pods) {
       for (const [first, last] of downWindows(samples, pod)) {
         const from = samples[Math.max(0, first - 1)];
         const to = samples[Math.min(samples.length - 1, last + 1)];
@@ -100,8 +106,8 @@ export function rollTickTime(
         );
       }
     }
-    for (const pod of TUTORIAL.pods) {
-      const cfg = await kube.exec(pod, ["cat", "/etc/zookeeper-k8s/zoo.cfg"]);
+    for (const pod of pods) {
+      const cfg = await kube.exec(pod, ["cat", kube.expected.zooCfgPath]);
       check(new RegExp(`^tickTime=${NEW_TICK_TIME}$`, "m").test(cfg.stdout), `${pod}'s zoo.cfg does not have tickTime=${NEW_TICK_TIME}`);
     }
     return { tickTime: NEW_TICK_TIME, order, mostDownAtOnce: mostDown, rollSeconds };

@@ -78,6 +78,8 @@ export interface FakeKubeApi {
   access(): KubeAccess;
   /** With `auth: "token"`: the bearer token the server accepts now; a test may rotate it. */
   token?: string;
+  /** Answers before the built-in routes (nodes, pods); undefined: not this handler's. */
+  handle?: (method: string, url: URL, body: any) => { status: number; body: unknown } | undefined;
   close(): Promise<void>;
 }
 
@@ -152,27 +154,34 @@ export async function startFakeKubeApi(options: FakeKubeApiOptions = {}): Promis
   const server = https.createServer(
     { key: p.serverKey, cert: p.serverCert, ca: p.caCert, requestCert: !tokenAuth, rejectUnauthorized: !tokenAuth },
     (req, res) => {
-      api.requests.push(`${req.method} ${req.url}`);
-      const url = new URL(req.url!, "https://127.0.0.1");
-      const send = (status: number, body: unknown) => {
-        res.writeHead(status, { "Content-Type": "application/json" });
-        res.end(JSON.stringify(body));
-      };
-      if (tokenAuth && req.headers.authorization !== `Bearer ${api.token}`) {
-        return send(401, { kind: "Status", status: "Failure", message: "Unauthorized", reason: "Unauthorized", code: 401 });
-      }
-      const podsPath = /^\/api\/v1\/namespaces\/([^/]+)\/pods$/.exec(url.pathname);
-      if (req.method === "GET" && url.pathname === "/api/v1/nodes") return send(200, { kind: "NodeList", items: api.nodes() });
-      if (podsPath) {
-        const selector = url.searchParams.get("labelSelector") ?? "";
-        const all = api.pods[podsPath[1]] ?? [];
-        const selected = all.filter((pod) => matches(selector, pod.labels));
-        if (req.method === "DELETE") api.pods[podsPath[1]] = all.filter((pod) => !selected.includes(pod));
-        return send(200, { kind: "PodList", items: selected.map((pod) => ({ metadata: { name: pod.name, labels: pod.labels } })) });
-      }
-      send(404, { kind: "Status", message: `the fake API has no ${req.method} ${url.pathname}` });
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => answer(req, res, Buffer.concat(chunks).toString()));
     },
   );
+  const answer = (req: import("http").IncomingMessage, res: import("http").ServerResponse, text: string) => {
+    api.requests.push(`${req.method} ${req.url}`);
+    const url = new URL(req.url!, "https://127.0.0.1");
+    const send = (status: number, body: unknown) => {
+      res.writeHead(status, { "Content-Type": typeof body === "string" ? "text/plain" : "application/json" });
+      res.end(typeof body === "string" ? body : JSON.stringify(body));
+    };
+    if (tokenAuth && req.headers.authorization !== `Bearer ${api.token}`) {
+      return send(401, { kind: "Status", status: "Failure", message: "Unauthorized", reason: "Unauthorized", code: 401 });
+    }
+    const handled = api.handle?.(req.method!, url, text ? JSON.parse(text) : undefined);
+    if (handled) return send(handled.status, handled.body);
+    const podsPath = /^\/api\/v1\/namespaces\/([^/]+)\/pods$/.exec(url.pathname);
+    if (req.method === "GET" && url.pathname === "/api/v1/nodes") return send(200, { kind: "NodeList", items: api.nodes() });
+    if (podsPath) {
+      const selector = url.searchParams.get("labelSelector") ?? "";
+      const all = api.pods[podsPath[1]] ?? [];
+      const selected = all.filter((pod) => matches(selector, pod.labels));
+      if (req.method === "DELETE") api.pods[podsPath[1]] = all.filter((pod) => !selected.includes(pod));
+      return send(200, { kind: "PodList", items: selected.map((pod) => ({ metadata: { name: pod.name, labels: pod.labels } })) });
+    }
+    send(404, { kind: "Status", message: `the fake API has no ${req.method} ${url.pathname}` });
+  };
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   api.url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return api;
