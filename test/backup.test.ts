@@ -471,6 +471,30 @@ describe("backup and restore on real ZooKeeper", function () {
       expect(await client.stat("/svc/extra")).to.not.equal(null);
     });
 
+    it("--on-conflict overwrite puts back null data (zkCli.sh create /x) as null, not as an empty value, and does not crash", async () => {
+      await wipe(client);
+      await client.createNode("/nulls", null, OPEN);
+      await client.createNode("/nulls/a", null, OPEN);
+      const nullFile = path.join(dir(), "nulls.jsonl");
+      const backup = await cli("backup", ["--servers", ensemble().connect(), "--out", nullFile]);
+      expect(backup.code, backup.stderr).to.equal(0);
+      await client.setData("/nulls/a", Buffer.from("changed"));
+      const run = await cli("restore", [
+        "--servers",
+        ensemble().connect(),
+        "--in",
+        nullFile,
+        "--on-conflict",
+        "overwrite",
+        "--report",
+        path.join(dir(), "nulls-overwrite.jsonl"),
+      ]);
+      expect(run.code, run.stderr).to.equal(0);
+      expect(run.stdout).to.match(/overwritten 2; root unchanged$/m);
+      expect((await client.read("/nulls/a")).data).to.equal(null);
+      expect((await client.read("/nulls")).data).to.equal(null);
+    });
+
     it("a backup taken while a writer changes data and ACLs holds each znode's data, ACL and stat from one moment, and says it is consistent per znode", async () => {
       await wipe(client);
       await client.createNode("/filler", null, OPEN);

@@ -427,11 +427,26 @@ export class ZkClient {
     );
   }
 
+  /** Sets a znode's data; null is ZooKeeper's null (what `zkCli.sh create /x` leaves), not an empty buffer. */
   setData(path: string, data: Buffer | null, version = -1): Promise<ZnodeStat> {
+    if (data !== null) {
+      return this.call(
+        "set",
+        path,
+        (done) => this.client.setData(path, data, version, done),
+        (stat: any) => toStat(stat),
+      );
+    }
+    // node-zookeeper-client 1.1.3 accepts null in setData and then reads its length (index.js
+    // setData); its serializer writes a missing buffer as length -1, which is null to the server.
+    const payload = new jute.protocol.SetDataRequest();
+    payload.path = path;
+    payload.data = undefined;
+    payload.version = version;
     return this.call(
       "set",
       path,
-      (done) => this.client.setData(path, data, version, done),
+      (done) => this.sendAs(jute.OP_CODES.SET_DATA, payload, jute.OP_CODES.SET_DATA, (err, response) => done(err, response?.payload?.stat)),
       (stat: any) => toStat(stat),
     );
   }
