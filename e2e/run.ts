@@ -33,13 +33,15 @@ const UP_TIMEOUT_MS = 25 * 60 * 1000;
 const DESTROY_TIMEOUT_MS = 10 * 60 * 1000;
 const USAGE = "npm run e2e [-- --timings <file>]";
 
-function parseArgs(argv: string[]): { timingsFile: string } {
+function parseArgs(argv: string[]): { timingsFile: string; help: boolean } {
   let timingsFile = "e2e-timings.json";
+  let help = false;
   for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === "--timings" && argv[i + 1]) timingsFile = argv[++i];
+    if (argv[i] === "--help" || argv[i] === "-h") help = true;
+    else if (argv[i] === "--timings" && argv[i + 1]) timingsFile = argv[++i];
     else throw new Error(`unexpected argument ${JSON.stringify(argv[i])}\nusage: ${USAGE}`);
   }
-  return { timingsFile: path.resolve(timingsFile) };
+  return { timingsFile: path.resolve(timingsFile), help };
 }
 
 let interrupted = false;
@@ -50,7 +52,11 @@ function stopIfInterrupted(): void {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { timingsFile } = parseArgs(argv);
+  const { timingsFile, help } = parseArgs(argv);
+  if (help) {
+    console.log(`usage: ${USAGE}\nExit code: 0 every phase passed; 1 a phase failed; 2 a prerequisite is missing (nothing was run).`);
+    return 0;
+  }
   const findings = await checkPrerequisites(["container-engine", "kind", "pulumi"]);
   if (findings.every((f) => f.ok)) findings.push(...(await checkImages(stackImages(e2eSettings("", 0)))));
   console.log(`Prerequisites:\n${describeFindings(findings)}`);

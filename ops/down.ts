@@ -5,14 +5,25 @@
 // kept, as `pulumi destroy` keeps it; the message says how to remove it too.
 //
 // Confirmation as in `npm run up`: pulumi asks on a terminal; elsewhere the script passes --yes.
-// Exit code: 0 destroyed; 2 a prerequisite is missing (nothing was run); 1 pulumi failed.
+// Exit code: 0 destroyed (or --help); 2 a prerequisite is missing or the command line is wrong
+// (nothing was run); 1 pulumi failed.
 import { checkPrerequisites, describeFindings, prerequisitesFor } from "./lib/prerequisites";
-import { parseStackCommandArgs, projectPulumi, pulumiWillPrompt, runPulumi, stackClusterMode } from "./lib/pulumi-cli";
+import { parseStackCommandArgs, UsageError, projectPulumi, pulumiWillPrompt, runPulumi, stackClusterMode } from "./lib/pulumi-cli";
 
 const USAGE = "npm run down [-- --stack <name>] [--yes]";
+const HELP = [
+  "Checks the prerequisites, then pulumi destroy of the stack (default dev) with the backend npm run up",
+  "used: on kind the cluster goes with it, and its data. The stack's settings and history are kept.",
+  "Exit code: 0 destroyed; 2 a prerequisite is missing or the command line is wrong (nothing was run);",
+  "1 pulumi destroy failed.",
+].join("\n");
 
 async function down(argv: string[]): Promise<number> {
   const args = parseStackCommandArgs(argv, USAGE);
+  if (args.help) {
+    console.log(`usage: ${USAGE}\n${HELP}`);
+    return 0;
+  }
   const projectDir = process.cwd();
   const clusterMode = stackClusterMode(projectDir, args.stack);
   console.log(
@@ -51,6 +62,6 @@ down(process.argv.slice(2)).then(
   (code) => (process.exitCode = code),
   (e: Error) => {
     console.error(e.message);
-    process.exitCode = 1;
+    process.exitCode = e instanceof UsageError ? 2 : 1;
   },
 );

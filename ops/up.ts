@@ -8,15 +8,30 @@
 // refuses to run without --yes, so the script passes --yes there. `--yes` skips the question
 // anywhere.
 //
-// Exit code: 0 deployed and healthy; 2 a prerequisite is missing (nothing was run); 1 pulumi failed;
+// Exit code: 0 deployed and healthy (or --help); 2 a prerequisite is missing or the command line is
+// wrong (nothing was run); 1 pulumi failed;
 // otherwise verify's own code (3 degraded, 1 unhealthy, 2 could not check).
 import * as fs from "fs";
 import * as path from "path";
 import { checkImages, checkPrerequisites, describeFindings, prerequisitesFor } from "./lib/prerequisites";
-import { parseStackCommandArgs, projectPulumi, pulumiWillPrompt, runAttached, runPulumi, stackFileSettings } from "./lib/pulumi-cli";
+import {
+  parseStackCommandArgs,
+  UsageError,
+  projectPulumi,
+  pulumiWillPrompt,
+  runAttached,
+  runPulumi,
+  stackFileSettings,
+} from "./lib/pulumi-cli";
 import { stackImages } from "./lib/images";
 
 const USAGE = "npm run up [-- --stack <name>] [--yes]";
+const HELP = [
+  "Checks the prerequisites, picks the Pulumi backend, selects or creates the stack (default dev), runs",
+  "pulumi up (which asks first on a terminal; --yes skips that) and then npm run verify on the stack.",
+  "Exit code: 0 deployed and healthy; 2 a prerequisite is missing or the command line is wrong (nothing",
+  "was run); 1 pulumi up failed; otherwise verify's (3 degraded, 1 unhealthy, 2 could not check).",
+].join("\n");
 
 const VERIFY_VERDICTS: Record<number, string> = {
   1: "unhealthy: the ensemble is not serving (see verify's report above)",
@@ -26,6 +41,10 @@ const VERIFY_VERDICTS: Record<number, string> = {
 
 async function up(argv: string[]): Promise<number> {
   const args = parseStackCommandArgs(argv, USAGE);
+  if (args.help) {
+    console.log(`usage: ${USAGE}\n${HELP}`);
+    return 0;
+  }
   const projectDir = process.cwd();
   const settings = stackFileSettings(projectDir, args.stack);
   const clusterMode = String(settings.clusterMode ?? "kind");
@@ -95,6 +114,6 @@ up(process.argv.slice(2)).then(
   (code) => (process.exitCode = code),
   (e: Error) => {
     console.error(e.message);
-    process.exitCode = 1;
+    process.exitCode = e instanceof UsageError ? 2 : 1;
   },
 );

@@ -20,7 +20,7 @@ describe("npm run e2e without its prerequisites", function () {
   });
 
   /** Runs e2e/run.ts with only `tools` on PATH; TMPDIR and HOME of its own show whether it started anything. */
-  function e2e(tools: string[], env: Record<string, string> = {}) {
+  function e2e(tools: string[], env: Record<string, string> = {}, args: string[] = []) {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "kz-e2e-prereq-"));
     roots.push(root);
     const dirs = {
@@ -31,7 +31,7 @@ describe("npm run e2e without its prerequisites", function () {
     };
     for (const dir of Object.values(dirs)) fs.mkdirSync(dir);
     for (const tool of tools) fs.symlinkSync(path.join(STAND_INS, tool), path.join(dirs.bin, tool));
-    const result = spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "e2e", "run.ts")], {
+    const result = spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "e2e", "run.ts"), ...args], {
       cwd: ROOT,
       env: { PATH: dirs.bin, HOME: dirs.home, TMPDIR: dirs.tmp, FAKE_BIN_STATE: dirs.state, ...env },
       encoding: "utf8",
@@ -96,6 +96,13 @@ describe("npm run e2e without its prerequisites", function () {
     ]);
     expect(onlyProbes(run.calls), run.calls.join("\n")).to.equal(true);
     expect(run.startedSomething).to.equal(false);
+  });
+
+  it("--help prints the usage and the exit codes, exit 0, and checks nothing", () => {
+    const run = e2e(["docker", "kind", "pulumi"], {}, ["--help"]);
+    expect(run.status).to.equal(0);
+    expect(run.out).to.contain("usage: npm run e2e [-- --timings <file>]").and.contain("Exit code: 0 every phase passed");
+    expect(run.calls).to.deep.equal([]);
   });
 
   it("with nothing installed it names docker, kind and pulumi together", () => {

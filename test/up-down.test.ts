@@ -318,9 +318,21 @@ describe("npm run up / npm run down with stand-in docker, kind and pulumi", func
       expect(run.out).to.contain("Deployed, but degraded");
     });
 
-    it("an unknown argument is refused with the usage", () => {
-      const run = runScript(box(), "up", ["--force"]);
-      expect(run.status).to.equal(1);
+    for (const script of ["up", "down"] as const) {
+      it(`${script} --help prints the usage and the exit codes, exit 0, and runs nothing`, () => {
+        const b = box();
+        const run = runScript(b, script, ["--help"]);
+        expect(run.status).to.equal(0);
+        expect(run.out).to.contain(`usage: npm run ${script} [-- --stack <name>] [--yes]`).and.contain("Exit code: 0 ");
+        expect(b.calls()).to.deep.equal([]);
+      });
+    }
+
+    it("an unknown argument is refused with the usage: exit 2, nothing run", () => {
+      const b = box();
+      const run = runScript(b, "up", ["--force"]);
+      expect(run.status).to.equal(2);
+      expect(b.calls()).to.deep.equal([]);
       expect(run.out).to.contain('unexpected argument "--force"');
       expect(run.out).to.contain("usage: npm run up [-- --stack <name>] [--yes]");
     });

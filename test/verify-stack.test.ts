@@ -84,7 +84,41 @@ describe("npm run verify -- --stack, through the Automation API and a stand-in p
   });
 
   it("no Pulumi CLI on PATH: exit 2 saying to install it", async () => {
-    expectOneLineReason(await verify(["--stack", "dev"], env, { withPulumi: false }), "the Pulumi CLI is not on PATH: install it");
+    expectOneLineReason(
+      await verify(["--stack", "dev"], env, { withPulumi: false }),
+      "the Pulumi CLI is not installed (pulumi is not on PATH): install the Pulumi CLI",
+    );
+  });
+
+  describe("a project folder with nothing deployed, not logged in, no PULUMI_BACKEND_URL: reading a stack writes nothing", () => {
+    const readIn = (project: string, withPulumi: boolean) => {
+      const script = `require(${JSON.stringify(path.join(ROOT, "ops", "lib", "stack.ts"))}).readStackOutputs("dev", { projectDir: ${JSON.stringify(project)} }).then((o) => console.log(JSON.stringify(o)), (e) => { console.error(e.message); process.exit(2); })`;
+      return runNode(["-e", script], { HOME: home }, { withPulumi });
+    };
+    const newProject = () => {
+      const project = path.join(home, "project");
+      fs.mkdirSync(project);
+      fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(project, "Pulumi.yaml"));
+      return project;
+    };
+
+    it("without the Pulumi CLI: says to install it, and writes no .pulumi-state or passphrase", async () => {
+      const project = newProject();
+      const run = await readIn(project, false);
+      expect(run.code).to.equal(2);
+      expect(run.stderr).to.contain("the Pulumi CLI is not installed");
+      expect(fs.readdirSync(project)).to.deep.equal(["Pulumi.yaml"]);
+    });
+
+    it("with the CLI: says nothing was deployed from the folder yet, and writes nothing", async () => {
+      const project = newProject();
+      const run = await readIn(project, true);
+      expect(run.code).to.equal(2);
+      expect(run.stderr)
+        .to.contain("no stack named 'dev': nothing was deployed from this folder yet")
+        .and.contain("deploy with npm run up first");
+      expect(fs.readdirSync(project)).to.deep.equal(["Pulumi.yaml"]);
+    });
   });
 
   it("a cluster that does not answer: exit 2 naming the stack's API server, not the ambient kubeconfig's", async () => {

@@ -7,6 +7,15 @@ import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 
+/** No stack can be read: nothing was deployed from this folder with the local backend. */
+export class NoLocalBackend extends Error {
+  constructor(readonly dir: string) {
+    super(
+      `nothing was deployed from this folder yet (no ${dir}; not logged in to Pulumi, PULUMI_BACKEND_URL not set): deploy with npm run up first`,
+    );
+  }
+}
+
 export interface PulumiBackend {
   /** Environment variables to hand every `pulumi` command (and the Automation API's workspace). */
   env: Record<string, string>;
@@ -53,7 +62,7 @@ function projectBackendUrl(projectDir: string): string | undefined {
  * - otherwise a local backend in `<projectDir>/.pulumi-state`, with a passphrase generated once into
  *   a file only the user can read (PULUMI_CONFIG_PASSPHRASE_FILE), unless a passphrase is set already.
  */
-export function pulumiBackend(projectDir: string, env: NodeJS.ProcessEnv = process.env): PulumiBackend {
+export function pulumiBackend(projectDir: string, env: NodeJS.ProcessEnv = process.env, { readOnly = false } = {}): PulumiBackend {
   // The CLI's own order (pulumi/pulumi v3.248.0 pkg/workspace/creds.go GetCurrentCloudURL): the variable,
   // the project's backend.url, the login; an access token alone means Pulumi Cloud.
   if (env.PULUMI_BACKEND_URL) return { env: {}, description: `PULUMI_BACKEND_URL (${env.PULUMI_BACKEND_URL})` };
@@ -63,7 +72,10 @@ export function pulumiBackend(projectDir: string, env: NodeJS.ProcessEnv = proce
   if (current) return { env: {}, description: `the backend you are logged in to (${current})` };
   if (env.PULUMI_ACCESS_TOKEN) return { env: {}, description: "Pulumi Cloud (PULUMI_ACCESS_TOKEN is set)" };
   const dir = path.join(projectDir, ".pulumi-state");
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // A command that only reads a stack (verify, backup, restore --stack) writes nothing: without the
+  // folder there is no stack to read, and without the passphrase file none to decrypt.
+  if (readOnly && !fs.existsSync(dir)) throw new NoLocalBackend(dir);
+  if (!readOnly) fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const result: PulumiBackend = {
     env: { PULUMI_BACKEND_URL: `file://${dir}` },
     description: `a local backend in ${path.relative(process.cwd(), dir) || dir} (you are not logged in to Pulumi, and PULUMI_BACKEND_URL is not set)`,
@@ -71,6 +83,10 @@ export function pulumiBackend(projectDir: string, env: NodeJS.ProcessEnv = proce
   // An empty passphrase is a passphrase to the CLI (it looks the variable up, set or not).
   if (env.PULUMI_CONFIG_PASSPHRASE === undefined && !env.PULUMI_CONFIG_PASSPHRASE_FILE) {
     const file = path.join(dir, "passphrase");
+    if (readOnly) {
+      if (fs.existsSync(file)) result.env.PULUMI_CONFIG_PASSPHRASE_FILE = file;
+      return result;
+    }
     try {
       // "wx": two first runs at once must not each write a passphrase of their own.
       fs.writeFileSync(file, crypto.randomBytes(32).toString("base64url") + "\n", { mode: 0o600, flag: "wx" });

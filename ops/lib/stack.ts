@@ -6,7 +6,8 @@
 // would change the user's selected stack.
 import * as path from "path";
 import { ADMIN_USER } from "../../components/zookeeper/client-auth";
-import { pulumiBackend, PulumiBackend } from "./backend";
+import { NoLocalBackend, pulumiBackend, PulumiBackend } from "./backend";
+import { checkPrerequisites } from "./prerequisites";
 
 /** The project's directory: Pulumi.yaml names the project whose stacks are read. */
 export const PROJECT_DIR = path.join(__dirname, "..", "..");
@@ -65,7 +66,17 @@ function explain(stack: string, backend: PulumiBackend, e: unknown): StackError 
 /** The stack's outputs, secrets in plain text, as `pulumi stack output --json --show-secrets` gives them. */
 export async function readStackOutputs(stack: string, options: StackOutputOptions = {}): Promise<Record<string, unknown>> {
   const projectDir = options.projectDir ?? PROJECT_DIR;
-  const backend = pulumiBackend(projectDir, options.env ?? process.env);
+  const env = options.env ?? process.env;
+  // The CLI first, so that nothing is written for a command that cannot run.
+  const [cli] = await checkPrerequisites(["pulumi"], env);
+  if (!cli.ok) throw new StackError(cli.message);
+  let backend: PulumiBackend;
+  try {
+    backend = pulumiBackend(projectDir, env, { readOnly: true });
+  } catch (e) {
+    if (e instanceof NoLocalBackend) throw new StackError(`no stack named '${stack}': ${e.message}`);
+    throw e;
+  }
   const timeoutMs = options.timeoutMs ?? 60000;
   // Loaded here: the Automation API takes a while to load, and only stack commands need it.
   const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
