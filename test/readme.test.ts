@@ -42,6 +42,28 @@ describe("README and Pulumi.yaml stay true", function () {
     expect(words(readmeLines[0][1])).to.deep.equal(words(ciLine![1]));
   });
 
+  it("names only alerts the PrometheusRule has", async () => {
+    const { resources } = await runProgram("dev", stackConfig("dev", { podMonitor: "true" }));
+    const rule = resources.find((r) => r.type.endsWith(":PrometheusRule"));
+    const alerts = new Set<string>(rule!.inputs.spec.groups.flatMap((g: any) => g.rules.map((r: any) => r.alert)));
+    // ZooKeeperEnsemble and ZooKeeperStorage are the components' classes, not alerts.
+    const classes = new Set([
+      ...Object.keys(await import("../components/zookeeper")),
+      ...Object.keys(await import("../components/storage")),
+    ]);
+    const named = [...new Set([...readme.matchAll(/`(ZooKeeper[A-Z]\w+)`/g)].map((m) => m[1]))].filter((n) => !classes.has(n));
+    expect(named.length).to.be.greaterThan(0);
+    expect(named.filter((a) => !alerts.has(a))).to.deep.equal([]);
+  });
+
+  it("passes a script's flags after npm's `--` (npm keeps `npm run verify --stack` for itself)", () => {
+    const scripts = Object.keys(JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).scripts);
+    const wrong = [...readme.matchAll(/npm run ([\w:]+) (--?\w[\w-]*)/g)].filter(
+      ([, script, flag]) => scripts.includes(script) && flag !== "--",
+    );
+    expect(wrong.map((m) => m[0])).to.deep.equal([]);
+  });
+
   it("gives the test command that CI runs", () => {
     expect(readme).to.contain("```sh\nnpm test\n```");
     const ci = fs.readFileSync(path.join(ROOT, ".ci", "run"), "utf8");
