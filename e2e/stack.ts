@@ -55,7 +55,17 @@ export class ThrowawayStack {
     readonly env: Record<string, string>,
   ) {}
 
-  static async create(projectDir: string): Promise<ThrowawayStack> {
+  /**
+   * `settings`: the stack's settings from its cluster and host port (the suite's own by default);
+   * `env`: more environment for every pulumi command (the cluster tier's judges and stand-ins).
+   */
+  static async create(
+    projectDir: string,
+    {
+      settings = e2eSettings,
+      env: extraEnv = {},
+    }: { settings?: (clusterName: string, hostPort: number) => Record<string, string>; env?: Record<string, string> } = {},
+  ): Promise<ThrowawayStack> {
     const { LocalWorkspace, Stack } = await import("@pulumi/pulumi/automation");
     const id = crypto.randomBytes(3).toString("hex");
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kz-e2e-"));
@@ -65,6 +75,7 @@ export class ThrowawayStack {
     const project = yaml.load(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as Record<string, unknown> & { name: string };
     fs.writeFileSync(path.join(workDir, "Pulumi.yaml"), yaml.dump({ ...project, main: path.resolve(projectDir) }, { lineWidth: -1 }));
     const env = {
+      ...extraEnv,
       PULUMI_BACKEND_URL: `file://${state}`,
       PULUMI_CONFIG_PASSPHRASE: crypto.randomBytes(24).toString("base64url"),
     };
@@ -74,9 +85,7 @@ export class ThrowawayStack {
       const workspace = await LocalWorkspace.create({ workDir, envVars: env });
       const stack = await Stack.create(name, workspace);
       const hostPort = await freeLoopbackPort();
-      await stack.setAllConfig(
-        Object.fromEntries(Object.entries(e2eSettings(clusterName, hostPort)).map(([key, value]) => [key, { value }])),
-      );
+      await stack.setAllConfig(Object.fromEntries(Object.entries(settings(clusterName, hostPort)).map(([key, value]) => [key, { value }])));
       return new ThrowawayStack(dir, name, clusterName, hostPort, project.name, workDir, workspace, stack, env);
     } catch (e) {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -92,6 +101,12 @@ export class ThrowawayStack {
       onEvent,
       signal: AbortSignal.timeout(timeoutMs),
     });
+  }
+
+  /** `pulumi preview`; with `expectNoChanges` it fails when the plan changes anything. Resolves with the plan's counts by operation. */
+  async preview(timeoutMs: number, { expectNoChanges = false }: { expectNoChanges?: boolean } = {}): Promise<Record<string, number>> {
+    const result = await this.stack.preview({ expectNoChanges, diff: true, signal: AbortSignal.timeout(timeoutMs) });
+    return result.changeSummary as Record<string, number>;
   }
 
   async setConfig(key: string, value: string): Promise<void> {
