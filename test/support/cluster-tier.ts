@@ -49,8 +49,14 @@ export function tierEnv(): TierEnv {
     PATH: `${bin}:${judges.PATH}`,
     FAKE_KIND_STATE: kindState,
     FAKE_BIN_STATE: kindState,
-    KUBECONFIG: path.join(dir, "no-ambient-kubeconfig"),
+    // No ambient kubeconfig: empty, so @pulumi/kubernetes' provider does not take it as its
+    // kubeconfig (provider.js defaults kubeconfig from $KUBECONFIG; the judge's provider, v4.25.0
+    // code, refuses that default in render mode: allowed from v4.32.0, pulumi-kubernetes #4406),
+    // and a home without ~/.kube/config.
+    KUBECONFIG: "",
+    HOME: path.join(dir, "home"),
   };
+  fs.mkdirSync(env.HOME);
   const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
   Object.assign(process.env, env);
   return {
