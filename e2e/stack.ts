@@ -103,14 +103,29 @@ export class ThrowawayStack {
     });
   }
 
-  /** `pulumi preview`; with `expectNoChanges` it fails when the plan changes anything. Resolves with the plan's counts by operation. */
-  async preview(timeoutMs: number, { expectNoChanges = false }: { expectNoChanges?: boolean } = {}): Promise<Record<string, number>> {
-    const result = await this.stack.preview({ expectNoChanges, diff: true, signal: AbortSignal.timeout(timeoutMs) });
-    return result.changeSummary as Record<string, number>;
+  /**
+   * `pulumi preview`; with `expectNoChanges` it fails when the plan changes anything. Resolves with
+   * the plan's counts by operation, and each resource's planned operation by its name (not same).
+   */
+  async preview(
+    timeoutMs: number,
+    { expectNoChanges = false }: { expectNoChanges?: boolean } = {},
+  ): Promise<{ counts: Record<string, number>; steps: Record<string, string> }> {
+    const steps: Record<string, string> = {};
+    const result = await this.stack.preview({
+      expectNoChanges,
+      diff: true,
+      signal: AbortSignal.timeout(timeoutMs),
+      onEvent: (e) => {
+        const step = e.resourcePreEvent?.metadata;
+        if (step && step.op !== "same") steps[`${step.type}::${step.urn.split("::").pop()}`] = step.op;
+      },
+    });
+    return { counts: result.changeSummary as Record<string, number>, steps };
   }
 
-  async setConfig(key: string, value: string): Promise<void> {
-    await this.stack.setConfig(key, { value });
+  async setConfig(key: string, value: string, { secret = false }: { secret?: boolean } = {}): Promise<void> {
+    await this.stack.setConfig(key, { value, secret });
   }
 
   /** The project's settings the stack sets, by key without the project prefix (what the program reads), and which are secrets. */

@@ -7,7 +7,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { judgesEnv } from "../../judges/judges";
+import { judgesCache, judgesEnv } from "../../judges/judges";
 import { clusterTierMissing } from "./control-plane";
 
 const STAND_INS = path.join(__dirname, "..", "fixtures");
@@ -55,6 +55,8 @@ export function tierEnv(): TierEnv {
     // and a home without ~/.kube/config.
     KUBECONFIG: "",
     HOME: path.join(dir, "home"),
+    // Resolved before HOME changes: the judges stay where they were built.
+    KZ_JUDGES_CACHE: judgesCache(),
   };
   fs.mkdirSync(env.HOME);
   const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));

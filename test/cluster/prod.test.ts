@@ -1,0 +1,125 @@
+// The cluster tier, existing mode: the prod stack, as its stack file stands (five servers with
+// required anti-affinity and zone spread, dynamic membership), against a Kubernetes 1.36 control
+// plane with five workers in three zones, under the real CLI and provider; its kubeconfig is the
+// one the stack file names (~/.kube/config, context prod) in the tier's own home. Then the changes
+// a user makes, each with what the engine plans and what the API server holds after it, and a
+// destroy that leaves the volumes (Retain) and nothing else.
+import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
+import * as yaml from "js-yaml";
+import { ControlPlane, NodeShape } from "../support/control-plane";
+import { requireClusterTier, shortId, tierEnv, TierEnv } from "../support/cluster-tier";
+import { fakeCluster } from "../support/fake-cluster";
+import { ThrowawayStack } from "../../e2e/stack";
+import { expectedFromRender } from "../../e2e/expected";
+import { Kube } from "../../e2e/kube";
+import { tutorialObjects } from "../../e2e/checks";
+import { stackFileSettings } from "../../ops/lib/pulumi-cli";
+
+const ROOT = path.join(__dirname, "..", "..");
+const UP_MS = 8 * 60 * 1000;
+const NAMESPACE = "zookeeper";
+
+const ZONES = ["zone-a", "zone-b", "zone-c"];
+const workers: NodeShape[] = Array.from({ length: 6 }, (_, i) => ({
+  name: `worker-${i}`,
+  labels: { "topology.kubernetes.io/zone": ZONES[i % ZONES.length] },
+}));
+
+describe("cluster tier: the prod stack on an existing cluster, under the real CLI, provider and API server", function () {
+  this.timeout(20 * 60 * 1000);
+  let tier: TierEnv | undefined;
+  let plane: ControlPlane | undefined;
+  let stack: ThrowawayStack | undefined;
+  const prod = Object.fromEntries(Object.entries(stackFileSettings(ROOT, "prod")).map(([k, v]) => [k, String(v)]));
+
+  /** The ensemble as the API server holds it after an up: the pods (name -> node) and the Jobs that ran. */
+  async function held(): Promise<{ pods: Record<string, string>; jobs: string[] }> {
+    const pods = (await plane!.list("pods", NAMESPACE)).filter((p) => p.metadata.labels?.app === "zk");
+    const jobs = (await plane!.list("jobs", NAMESPACE)).map((j) => `${j.metadata.name}:${j.status?.succeeded ?? 0}`);
+    return { pods: Object.fromEntries(pods.map((p) => [p.metadata.name, p.spec.nodeName])), jobs: jobs.sort() };
+  }
+
+  before(async function () {
+    requireClusterTier(this);
+    tier = tierEnv();
+    const id = shortId();
+    plane = await ControlPlane.start(`cp-${id}`);
+    await plane.addNodes([
+      {
+        name: "control-plane",
+        labels: { "node-role.kubernetes.io/control-plane": "" },
+        taints: [{ key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" }],
+      },
+      ...workers,
+    ]);
+    await plane.addVolumes(8, prod.storageClassName, "100Gi");
+    // The stack file's kubeconfig (~/.kube/config) and context (prod), in the tier's home.
+    const config = yaml.load(await plane.kubeconfig()) as any;
+    config.contexts[0].name = prod.kubeContext;
+    config["current-context"] = prod.kubeContext;
+    fs.mkdirSync(path.join(tier.env.HOME, ".kube"));
+    fs.writeFileSync(path.join(tier.env.HOME, ".kube", "config"), yaml.dump(config));
+    stack = await ThrowawayStack.create(ROOT, { settings: () => prod, env: tier.env });
+  });
+
+  after(async () => {
+    await stack?.destroy(UP_MS).catch(() => undefined);
+    stack?.cleanup();
+    await plane?.stop();
+    tier?.restore();
+  });
+
+  it("the first up: five Ready servers on five nodes, the membership Jobs complete, every tutorial object as rendered", async () => {
+    await stack!.up(UP_MS);
+    const outputs = await stack!.outputs();
+    const rendered = await stack!.renderedObjects();
+    const kube = await Kube.fromKubeconfig(await plane!.kubeconfig(), expectedFromRender(rendered, outputs));
+    fakeCluster(rendered).attach(kube);
+    const details = await tutorialObjects(kube);
+    expect(details.nodes).to.have.length(5);
+    const { jobs } = await held();
+    expect(jobs.map((j) => j.replace(/-[0-9a-f]{10}:/, ":"))).to.deep.equal(["zk-membership-add:1", "zk-membership-remove:1"]);
+  });
+
+  it("a second up plans no change", async () => {
+    const plan = await stack!.preview(UP_MS, { expectNoChanges: true });
+    expect(plan.steps).to.deep.equal({});
+  });
+
+  it("clientAuth digest with users: the StatefulSet is updated (the servers roll), the membership Jobs stay; a change of users replaces no Job", async () => {
+    await stack!.setConfig("clientAuth", "digest");
+    await stack!.setConfig("clientUsers", "app:app-Pa55word-1", { secret: true });
+    const first = await stack!.preview(UP_MS);
+    expect(first.steps).to.include({ "kubernetes:apps/v1:StatefulSet::zookeeper-statefulset": "update" });
+    expect(Object.keys(first.steps).filter((s) => s.startsWith("kubernetes:batch/v1:Job"))).to.deep.equal([]);
+    await stack!.up(UP_MS);
+    await stack!.setConfig("clientUsers", "app:app-Pa55word-1,ops:ops-Pa55word-2", { secret: true });
+    const second = await stack!.preview(UP_MS);
+    expect(second.steps).to.include({ "kubernetes:apps/v1:StatefulSet::zookeeper-statefulset": "update" });
+    expect(Object.keys(second.steps).filter((s) => s.startsWith("kubernetes:batch/v1:Job"))).to.deep.equal([]);
+    await stack!.up(UP_MS);
+  });
+
+  it("replicas 5 -> 3 in one up: the StatefulSet is updated, every membership Job completes, three servers remain", async () => {
+    await stack!.setConfig("replicas", "3");
+    const plan = await stack!.preview(UP_MS);
+    expect(plan.steps).to.include({ "kubernetes:apps/v1:StatefulSet::zookeeper-statefulset": "update" });
+    await stack!.up(UP_MS);
+    const { pods, jobs } = await held();
+    expect(Object.keys(pods).sort()).to.deep.equal(["zk-0", "zk-1", "zk-2"]);
+    expect(jobs.filter((j) => j.endsWith(":1"))).to.have.length(jobs.length);
+  });
+
+  it("destroy removes every object and keeps the volumes, released (reclaim Retain)", async () => {
+    await stack!.destroy(UP_MS);
+    const namespaces = (await plane!.list("namespaces")).map((n) => n.metadata.name);
+    expect(namespaces).to.not.include(NAMESPACE);
+    expect((await plane!.list("storageclasses")).map((c) => c.metadata.name)).to.not.include(prod.storageClassName);
+    const volumes = await plane!.list("persistentvolumes");
+    const used = volumes.filter((v) => v.spec.claimRef);
+    expect(used.length).to.be.greaterThan(0);
+    expect(used.map((v) => v.status.phase)).to.satisfy((phases: string[]) => phases.every((p) => p === "Released"));
+  });
+});
