@@ -7882,11 +7882,24 @@ var ZkClient = class _ZkClient {
       (name) => name
     );
   }
+  /** Sets a znode's data; null is ZooKeeper's null (what `zkCli.sh create /x` leaves), not an empty buffer. */
   setData(path, data, version = -1) {
+    if (data !== null) {
+      return this.call(
+        "set",
+        path,
+        (done) => this.client.setData(path, data, version, done),
+        (stat) => toStat(stat)
+      );
+    }
+    const payload = new jute.protocol.SetDataRequest();
+    payload.path = path;
+    payload.data = void 0;
+    payload.version = version;
     return this.call(
       "set",
       path,
-      (done) => this.client.setData(path, data, version, done),
+      (done) => this.sendAs(jute.OP_CODES.SET_DATA, payload, jute.OP_CODES.SET_DATA, (err, response) => done(err, response?.payload?.stat)),
       (stat) => toStat(stat)
     );
   }
