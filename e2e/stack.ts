@@ -128,6 +128,10 @@ export class ThrowawayStack {
     await this.stack.setConfig(key, { value, secret });
   }
 
+  async removeConfig(key: string): Promise<void> {
+    await this.stack.removeConfig(key);
+  }
+
   /** The project's settings the stack sets, by key without the project prefix (what the program reads), and which are secrets. */
   async config(): Promise<{ raw: Record<string, string>; secretKeys: Set<string> }> {
     const prefix = `${this.projectName}:`;

@@ -5,18 +5,14 @@
 // What the servers inside the pods would answer comes from test/support/fake-cluster.ts: no
 // container runs here (that is `npm run e2e`).
 import { expect } from "chai";
-import * as fs from "fs";
-import * as path from "path";
-import { ControlPlane, kindNodes } from "../support/control-plane";
-import { kindKubeconfigTemplate, requireClusterTier, shortId, tierEnv, TierEnv } from "../support/cluster-tier";
+import type { ControlPlane } from "../support/control-plane";
+import { kindStack, requireClusterTier, stackFileStrings, tierEnv, TierEnv } from "../support/cluster-tier";
 import { fakeCluster } from "../support/fake-cluster";
 import { ThrowawayStack } from "../../e2e/stack";
 import { expectedFromRender } from "../../e2e/expected";
 import { Kube } from "../../e2e/kube";
 import { tutorialObjects } from "../../e2e/checks";
-import { stackFileSettings } from "../../ops/lib/pulumi-cli";
 
-const ROOT = path.join(__dirname, "..", "..");
 const UP_MS = 5 * 60 * 1000;
 
 describe("cluster tier: the dev stack in kind mode, under the real CLI, provider and API server", function () {
@@ -29,17 +25,8 @@ describe("cluster tier: the dev stack in kind mode, under the real CLI, provider
   before(async function () {
     requireClusterTier(this);
     tier = tierEnv();
-    const id = shortId();
-    cluster = `kz-tier-${id}`;
-    plane = await ControlPlane.start(`cp-${id}`);
-    const dev = stackFileSettings(ROOT, "dev");
-    await plane.addNodes(kindNodes(cluster, 3));
-    await plane.addVolumes(Number(dev.replicas), "zookeeper-data");
-    fs.writeFileSync(path.join(tier.kindState, "kubeconfig.template"), kindKubeconfigTemplate(await plane.kubeconfig()));
-    stack = await ThrowawayStack.create(ROOT, {
-      settings: () => ({ ...Object.fromEntries(Object.entries(dev).map(([k, v]) => [k, String(v)])), clusterName: cluster }),
-      env: tier.env,
-    });
+    const dev = stackFileStrings("dev");
+    ({ plane, stack, cluster } = await kindStack(tier, dev, Number(dev.replicas)));
   });
 
   after(async () => {

@@ -3,11 +3,11 @@
 // refuses to update is either left alone or changed through a replacement, and every replacement
 // keeps the data and the servers (or the setting's description says plainly that it does not).
 import { expect } from "chai";
-import { Registered } from "../support/mocks";
 import { isKubernetesObject } from "../support/schema";
 import { useHomeWithKubeconfig } from "../support/stack-files";
 import { SETTING_VARIANTS, variantRuns } from "../support/setting-variants";
-import { PULUMI_KUBERNETES_REPLACES, API_IMMUTABLE, kindOf, changedFields } from "../support/upstream-rules";
+import { API_IMMUTABLE, kindOf } from "../support/upstream-rules";
+import { changes, matches, replaceTriggers } from "../support/change-model";
 import { SETTINGS, SettingKey } from "../../config";
 import { REPLACING_PROPERTIES } from "../../components/kind/provider";
 import { ORPHAN_ON_DELETE } from "../../components/zookeeper/statefulset";
@@ -15,56 +15,6 @@ import { ORPHAN_ON_DELETE } from "../../components/zookeeper/statefulset";
 const KIND_CLUSTER = "pulumi-nodejs:dynamic/kind:Cluster";
 /** Settings that name the ensemble: a change is a new ensemble, and their descriptions say so. */
 const NAMING_SETTINGS: SettingKey[] = ["namespace", "namePrefix"];
-const matches = (paths: string[], field: string) => paths.some((p) => field === p || field.startsWith(`${p}.`));
-
-/** A kind's replace triggers; a kind the table lacks is a missing reading of diff.go, not a kind without triggers. */
-function replaceTriggers(kind: string): string[] {
-  const triggers = PULUMI_KUBERNETES_REPLACES[kind];
-  expect(
-    triggers,
-    `${kind}: read its replace triggers in diff.go into PULUMI_KUBERNETES_REPLACES (test/support/upstream-rules.ts)`,
-  ).to.be.an("array");
-  return triggers;
-}
-
-interface Change {
-  resource: string;
-  kind: string;
-  changed: string[];
-  replaced: boolean;
-  deleteFirst: boolean;
-  before: Registered;
-  after: Registered;
-}
-
-/** Each registered object in both renders, with what changed and what Pulumi will do about it. */
-function changes(before: Registered[], after: Registered[]): Change[] {
-  const byId = new Map(after.map((r) => [`${r.type}::${r.name}`, r]));
-  return before.flatMap((b) => {
-    const a = byId.get(`${b.type}::${b.name}`);
-    if (!a || !isKubernetesObject(b)) return [];
-    const kind = kindOf(b.type);
-    // Pulumi leaves ignored fields as they are in the cluster: no change reaches the API server.
-    const changed = changedFields(b.inputs, a.inputs).filter((f) => !matches(a.options.ignoreChanges, f));
-    const providerTriggers = [...replaceTriggers(kind), "metadata.name", "metadata.namespace"];
-    const byProvider = changed.some((f) => matches(providerTriggers, f));
-    const byOption = changed.some((f) => matches(a.options.replaceOnChanges, f));
-    const sameName = !changed.includes("metadata.name") && !changed.includes("metadata.namespace");
-    return [
-      {
-        resource: `${b.type} ${b.name}`,
-        kind,
-        changed,
-        replaced: byProvider || byOption,
-        // The provider deletes first when it replaces a same-named object; a replaceOnChanges
-        // replacement needs the option, or the create meets the old object's name.
-        deleteFirst: sameName && ((byProvider && !b.type.endsWith("Patch")) || a.options.deleteBeforeReplace),
-        before: b,
-        after: a,
-      },
-    ];
-  });
-}
 
 describe("contract: a change of any setting is one the cluster accepts and that keeps the ensemble", function () {
   this.timeout(60000);

@@ -8,7 +8,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { judgesCache, judgesEnv } from "../../judges/judges";
-import { clusterTierMissing } from "./control-plane";
+import { ThrowawayStack } from "../../e2e/stack";
+import { stackFileSettings } from "../../ops/lib/pulumi-cli";
+import { SETTINGS } from "../../config";
+import { clusterTierMissing, ControlPlane, kindNodes } from "./control-plane";
 
 const STAND_INS = path.join(__dirname, "..", "fixtures");
 
@@ -81,3 +84,35 @@ export function kindKubeconfigTemplate(kubeconfig: string): string {
 }
 
 export const shortId = () => crypto.randomBytes(3).toString("hex");
+
+const ROOT = path.join(__dirname, "..", "..");
+
+/** A stack file's settings as `pulumi config set` stores them (strings). */
+export function stackFileStrings(stack: string): Record<string, string> {
+  return Object.fromEntries(Object.entries(stackFileSettings(ROOT, stack)).map(([k, v]) => [k, String(v)]));
+}
+
+/**
+ * A stack of the project in kind mode on a control plane of its own, shaped as kind makes it, with
+ * static volumes for `volumes` claims: the stand-in kind hands the kind provider its kubeconfig.
+ * Not yet deployed. The caller stops the plane (and cleans the stack) in after().
+ */
+export async function kindStack(
+  tier: TierEnv,
+  settings: Record<string, string>,
+  volumes: number,
+): Promise<{ plane: ControlPlane; stack: ThrowawayStack; cluster: string }> {
+  const id = shortId();
+  const cluster = `kz-tier-${id}`;
+  const plane = await ControlPlane.start(`cp-${id}`);
+  try {
+    await plane.addNodes(kindNodes(cluster, Number(settings.workers ?? SETTINGS.workers.default)));
+    await plane.addVolumes(volumes, settings.storageClassName ?? SETTINGS.storageClassName.default);
+    fs.writeFileSync(path.join(tier.kindState, "kubeconfig.template"), kindKubeconfigTemplate(await plane.kubeconfig()));
+    const stack = await ThrowawayStack.create(ROOT, { settings: () => ({ ...settings, clusterName: cluster }), env: tier.env });
+    return { plane, stack, cluster };
+  } catch (e) {
+    await plane.stop();
+    throw e;
+  }
+}
