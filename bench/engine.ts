@@ -4,17 +4,12 @@
 // the engine's share (CLI, language host, providers, API server round trips, awaits) shows. kwok
 // makes pods Ready at once, so the first up here has no image pull and no JVM start: those are
 // `npm run e2e`'s figures. Prints figures; asserts nothing. `npm run bench:engine [-- --runs N]`.
-import * as fs from "fs";
-import * as path from "path";
 import { performance } from "perf_hooks";
-import { ControlPlane, kindNodes, clusterTierMissing } from "../test/support/control-plane";
-import { kindKubeconfigTemplate, shortId, tierEnv } from "../test/support/cluster-tier";
+import { clusterTierMissing } from "../test/support/control-plane";
+import { kindStack, stackFileStrings, tierEnv } from "../test/support/cluster-tier";
 import { runProgram } from "../test/support/mocks";
 import { stackConfig } from "../test/support/stack-files";
-import { ThrowawayStack } from "../e2e/stack";
-import { stackFileSettings } from "../ops/lib/pulumi-cli";
 
-const ROOT = path.join(__dirname, "..");
 const MS = 10 * 60 * 1000;
 
 const seconds = (ms: number) => (ms / 1000).toFixed(1).padStart(6);
@@ -27,33 +22,20 @@ async function timed<T>(work: () => Promise<T>): Promise<number> {
 
 async function once(): Promise<Record<string, number>> {
   const tier = tierEnv();
-  const id = shortId();
-  const cluster = `kz-bench-${id}`;
-  const plane = await ControlPlane.start(`cp-${id}`);
-  let stack: ThrowawayStack | undefined;
+  const dev = stackFileStrings("dev");
+  const { plane, stack } = await kindStack(tier, dev, Number(dev.replicas));
+  const quiet = process.stdout.write.bind(process.stdout);
+  process.stdout.write = (() => true) as typeof process.stdout.write;
   try {
-    const dev = stackFileSettings(ROOT, "dev");
-    await plane.addNodes(kindNodes(cluster, 3));
-    await plane.addVolumes(Number(dev.replicas), "zookeeper-data");
-    fs.writeFileSync(path.join(tier.kindState, "kubeconfig.template"), kindKubeconfigTemplate(await plane.kubeconfig()));
-    stack = await ThrowawayStack.create(ROOT, {
-      settings: () => ({ ...Object.fromEntries(Object.entries(dev).map(([k, v]) => [k, String(v)])), clusterName: cluster }),
-      env: tier.env,
-    });
-    const quiet = process.stdout.write.bind(process.stdout);
-    process.stdout.write = (() => true) as typeof process.stdout.write;
-    try {
-      return {
-        firstUp: await timed(() => stack!.up(MS)),
-        noOpPreview: await timed(() => stack!.preview(MS, { expectNoChanges: true })),
-        noOpUp: await timed(() => stack!.up(MS)),
-        destroy: await timed(() => stack!.destroy(MS)),
-      };
-    } finally {
-      process.stdout.write = quiet;
-    }
+    return {
+      firstUp: await timed(() => stack.up(MS)),
+      noOpPreview: await timed(() => stack.preview(MS, { expectNoChanges: true })),
+      noOpUp: await timed(() => stack.up(MS)),
+      destroy: await timed(() => stack.destroy(MS)),
+    };
   } finally {
-    stack?.cleanup();
+    process.stdout.write = quiet;
+    stack.cleanup();
     await plane.stop();
     tier.restore();
   }

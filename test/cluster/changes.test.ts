@@ -63,6 +63,26 @@ describe("cluster tier: the engine plans each change of a setting as the change 
     tier?.restore();
   });
 
+  it("tls off -> on is refused before anything changes, naming the next step; off -> accept is planned as an update", async () => {
+    await stack!.setConfig("tls", "on");
+    try {
+      const refused = await stack!.preview(UP_MS).then(
+        () => "planned",
+        (e: Error) => e.message,
+      );
+      expect(refused).to.contain("the running servers are at off, and on is 3 steps away").and.contain("set accept first");
+    } finally {
+      await stack!.removeConfig("tls");
+    }
+    await stack!.setConfig("tls", "accept");
+    try {
+      const plan = await stack!.preview(UP_MS);
+      expect(plan.steps).to.include({ "kubernetes:apps/v1:StatefulSet::zookeeper-statefulset": "update" });
+    } finally {
+      await stack!.removeConfig("tls");
+    }
+  });
+
   for (const key of PREVIEWED) {
     const variant = SETTING_VARIANTS[key];
     it(`${key}: ${JSON.stringify(variant.set)}`, async () => {
