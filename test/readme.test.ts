@@ -64,6 +64,17 @@ describe("README and Pulumi.yaml stay true", function () {
     expect(wrong.map((m) => m[0])).to.deep.equal([]);
   });
 
+  it("npm run bench's table counts the resources the program registers for each size", async () => {
+    const block = readme.slice(readme.indexOf("$ npm run bench\n"), readme.indexOf("ensembles in one program"));
+    const rows = [...block.matchAll(/^\s+(\d+)\s+(\d+)\s+[\d.]+$/gm)].map((m) => [Number(m[1]), Number(m[2])]);
+    expect(rows.length).to.be.greaterThan(0);
+    for (const [replicas, resources] of rows) {
+      // As bench/program.ts runs it: one kind node per server.
+      const run = await runProgram("bench", { replicas: String(replicas), workers: String(replicas) });
+      expect(run.resources.length, `replicas ${replicas}`).to.equal(resources);
+    }
+  });
+
   it("gives the test command that CI runs", () => {
     expect(readme).to.contain("```sh\nnpm test\n```");
     const ci = fs.readFileSync(path.join(ROOT, ".ci", "run"), "utf8");
