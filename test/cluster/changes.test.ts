@@ -35,6 +35,7 @@ const PREVIEWED: SettingKey[] = [
   // pulumi-kubernetes #4328, fixed in v4.29); the 4.34.2 the program pins does not.
   "storageReclaimPolicy",
   "backupSchedule",
+  "membership",
   "namespace",
 ];
 
@@ -83,6 +84,19 @@ describe("cluster tier: the engine plans each change of a setting as the change 
     }
   });
 
+  it("replicas 3 -> 1 with static membership is refused before anything changes, naming the next step", async () => {
+    await stack!.setConfig("replicas", "1");
+    try {
+      const refused = await stack!.preview(UP_MS).then(
+        () => "planned",
+        (e: Error) => e.message,
+      );
+      expect(refused).to.contain("the running ensemble has 3 servers, and 1 is more than one server away").and.contain("set 2 first");
+    } finally {
+      await stack!.setConfig("replicas", dev.replicas);
+    }
+  });
+
   for (const key of PREVIEWED) {
     const variant = SETTING_VARIANTS[key];
     it(`${key}: ${JSON.stringify(variant.set)}`, async () => {
@@ -117,4 +131,14 @@ describe("cluster tier: the engine plans each change of a setting as the change 
       expect(kubernetesOnly).to.deep.equal(predicted);
     });
   }
+
+  it("tls off -> accept -> prefer -> on, one up each: every step updates the StatefulSet, and the next up plans no change", async () => {
+    for (const stage of ["accept", "prefer", "on"]) {
+      await stack!.setConfig("tls", stage);
+      const plan = await stack!.preview(UP_MS);
+      expect(plan.steps, stage).to.include({ "kubernetes:apps/v1:StatefulSet::zookeeper-statefulset": "update" });
+      await stack!.up(UP_MS);
+      expect((await stack!.preview(UP_MS, { expectNoChanges: true })).steps, `after ${stage}`).to.deep.equal({});
+    }
+  });
 });

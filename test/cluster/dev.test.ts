@@ -5,9 +5,14 @@
 // What the servers inside the pods would answer comes from test/support/fake-cluster.ts: no
 // container runs here (that is `npm run e2e`).
 import { expect } from "chai";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import type { ControlPlane } from "../support/control-plane";
 import { kindStack, requireClusterTier, stackFileStrings, tierEnv, TierEnv } from "../support/cluster-tier";
 import { fakeCluster } from "../support/fake-cluster";
+import { promiseOf, runProgram } from "../support/mocks";
+import { stackConfig } from "../support/stack-files";
 import { ThrowawayStack } from "../../e2e/stack";
 import { expectedFromRender } from "../../e2e/expected";
 import { Kube } from "../../e2e/kube";
@@ -21,6 +26,17 @@ describe("cluster tier: the dev stack in kind mode, under the real CLI, provider
   let plane: ControlPlane | undefined;
   let stack: ThrowawayStack | undefined;
   let cluster = "";
+
+  // The user's own Pulumi home, before the tier points HOME and PULUMI_HOME elsewhere: never touched.
+  const userPulumiHome = path.join(os.homedir(), ".pulumi");
+  const listing = (dir: string) =>
+    fs.existsSync(dir)
+      ? fs
+          .readdirSync(dir, { recursive: true })
+          .map((f) => `${f}:${fs.statSync(path.join(dir, String(f))).mtimeMs}`)
+          .sort()
+      : ["(none)"];
+  const userPulumiBefore = listing(userPulumiHome);
 
   before(async function () {
     requireClusterTier(this);
@@ -36,7 +52,7 @@ describe("cluster tier: the dev stack in kind mode, under the real CLI, provider
     tier?.restore();
   });
 
-  it("the first up makes every object the tutorial names as the program rendered it: Ready servers on nodes of their own, bound claims, the budget", async () => {
+  it("the first up makes every object the tutorial names as the program rendered it (Ready servers on nodes of their own, bound claims, the budget) and exports what the program computes", async () => {
     await stack!.up(UP_MS);
     const outputs = await stack!.outputs();
     expect(outputs.kubeContext).to.equal(`kind-${cluster}`);
@@ -45,10 +61,21 @@ describe("cluster tier: the dev stack in kind mode, under the real CLI, provider
     fakeCluster(rendered).attach(kube);
     const details = await tutorialObjects(kube);
     expect(details.nodes).to.have.length(3);
+    // The outputs a user reads are what the program computes under mocks for the same settings.
+    const mocked = await runProgram("dev", stackConfig("dev", { clusterName: cluster }));
+    for (const key of ["namespace", "serverFqdns", "clientEndpoint", "connectionString", "storageClassName"]) {
+      expect(outputs[key], key).to.deep.equal(await promiseOf(mocked.outputs[key]));
+    }
   });
 
   it("a second up plans no change (preview --expect-no-changes)", async () => {
     const plan = await stack!.preview(UP_MS, { expectNoChanges: true });
     expect(plan.steps).to.deep.equal({});
+  });
+
+  it("destroy removes the kind cluster (the stand-in's record), and the user's ~/.pulumi is as it was", async () => {
+    await stack!.destroy(UP_MS);
+    expect(fs.readdirSync(path.join(tier!.kindState, "clusters"))).to.deep.equal([]);
+    expect(listing(userPulumiHome)).to.deep.equal(userPulumiBefore);
   });
 });
