@@ -169,10 +169,17 @@ const STEPS: Step[] = [
     outputs: ["pulumi-resource-kubernetes"],
     run: (bin) => {
       const version = VERSIONS.kubernetesProvider;
-      const moduleDir = execFileSync("go", ["list", "-m", "-f", "{{.Dir}}", "github.com/pulumi/pulumi-kubernetes/provider/v4"], {
-        cwd: path.join(JUDGES_DIR, "kubernetes"),
-        encoding: "utf8",
-      }).trim();
+      // Downloaded first: `go list -m` names no folder for a module not yet in the module cache.
+      const moduleDir = (
+        JSON.parse(
+          execFileSync("go", ["mod", "download", "-json", "github.com/pulumi/pulumi-kubernetes/provider/v4"], {
+            cwd: path.join(JUDGES_DIR, "kubernetes"),
+            encoding: "utf8",
+            env: { ...process.env, GOTOOLCHAIN: "local" },
+          }),
+        ) as { Dir?: string }
+      ).Dir;
+      if (!moduleDir) throw new Error("go mod download named no folder for github.com/pulumi/pulumi-kubernetes/provider/v4");
       // The files upstream's main embeds, made from the module zip's schema.json and terraform-mapping.json.
       go("kubernetes", [
         "run",
