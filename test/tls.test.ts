@@ -229,7 +229,10 @@ describe("zk-tls.sh watch on its own (the rendered script against a Secret volum
     volume.write(secretData(second, ca));
     await waitUntil("the stores to hold the second certificate", () => keystore(store) === second.keyPem + second.certPem);
     expect(truststore(store)).to.equal(ca.certPem);
-    expect(stderr).to.contain("zk-tls: the TLS Secret changed; keystore and truststore rebuilt");
+    // zk-tls.sh says so after it renamed the stores into place: its line may reach us a moment later.
+    await waitUntil("zk-tls.sh to say it rebuilt the stores", () =>
+      stderr.includes("zk-tls: the TLS Secret changed; keystore and truststore rebuilt"),
+    );
   });
 
   it("renames nothing into place when a build step fails (stand-in: a ca.crt that cannot be read), and builds at a later look once it can", async () => {
