@@ -4,13 +4,16 @@
 // localWorkspace.js stackOutputs runs `pulumi stack output --json --stack <name>` and again with
 // `--show-secrets`, each with `--non-interactive`). It never runs `pulumi stack select`, which
 // would change the user's selected stack.
-import * as path from "path";
 import { ADMIN_USER } from "../../components/zookeeper/client-auth";
 import { NoLocalBackend, pulumiBackend, PulumiBackend } from "./backend";
 import { checkPrerequisites } from "./prerequisites";
 
-/** The project's directory: Pulumi.yaml names the project whose stacks are read. */
-export const PROJECT_DIR = path.join(__dirname, "..", "..");
+/**
+ * The project's directory, whose Pulumi.yaml names the project whose stacks are read: the folder the
+ * command runs in (npm runs a script in the package's root), as for `npm run up` and `down`, so each
+ * reads the local backend (.pulumi-state) the other wrote.
+ */
+export const PROJECT_DIR = process.cwd();
 
 /** Why a stack's outputs could not be read, in one line that says what to do. */
 export class StackError extends Error {}

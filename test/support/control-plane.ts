@@ -41,6 +41,14 @@ const COMPONENTS = {
   "kwok-controller": "kwok",
 };
 
+/** A pod's port, and the address a port-forward to it reaches instead. */
+export interface PodForward {
+  namespace: string;
+  pod: string;
+  port: number;
+  target: { address: string; port: number };
+}
+
 export class ControlPlane {
   private constructor(
     readonly name: string,
@@ -55,8 +63,12 @@ export class ControlPlane {
     return this.kubectl(["config", "view", "--raw", "--minify", "--flatten"]);
   }
 
-  /** Creates the control plane (about 5 s); no nodes yet. */
-  static async start(name: string): Promise<ControlPlane> {
+  /**
+   * Creates the control plane (about 5 s); no nodes yet. `forwards`: where a port-forward to a pod's
+   * port lands (kwok's kubelet API answers the API server's port-forward by dialling the target),
+   * for pods that run no container: a real server on loopback stands in for each.
+   */
+  static async start(name: string, { forwards = [] }: { forwards?: PodForward[] } = {}): Promise<ControlPlane> {
     const bin = judgesBin();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kz-cp-"));
     const config = path.join(dir, "kwokctl.yaml");
@@ -69,6 +81,22 @@ export class ControlPlane {
         "options:",
         "  bindAddress: 127.0.0.1",
         `  kubectlBinary: ${bin}/kubectl`,
+        // kwok reads its PortForward objects from this file when their CRD is not enabled
+        // (kubernetes-sigs/kwok v0.8.0 pkg/kwokctl/runtime/cluster.go, FilterWithTypeFromContext[*PortForward]).
+        ...forwards.flatMap((f) => [
+          "---",
+          "apiVersion: kwok.x-k8s.io/v1alpha1",
+          "kind: PortForward",
+          "metadata:",
+          `  name: ${f.pod}`,
+          `  namespace: ${f.namespace}`,
+          "spec:",
+          "  forwards:",
+          `  - ports: [${f.port}]`,
+          "    target:",
+          `      address: ${f.target.address}`,
+          `      port: ${f.target.port}`,
+        ]),
         "",
       ].join("\n"),
     );
