@@ -9,6 +9,9 @@ import type { ControlPlane } from "../support/control-plane";
 import { kindStack, requireClusterTier, stackFileStrings, tierEnv, TierEnv } from "../support/cluster-tier";
 import { changes } from "../support/change-model";
 import { isKubernetesObject } from "../support/schema";
+import { heldAsRendered } from "../support/held";
+import { TUTORIAL, type RenderedObject } from "../../e2e/expected";
+import { SETTINGS } from "../../config";
 import { SETTING_VARIANTS, variantRuns } from "../support/setting-variants";
 import { useHomeWithKubeconfig } from "../support/stack-files";
 import type { ThrowawayStack } from "../../e2e/stack";
@@ -53,7 +56,8 @@ describe("cluster tier: the engine plans each change of a setting as the change 
   before(async function () {
     requireClusterTier(this);
     tier = tierEnv();
-    ({ plane, stack } = await kindStack(tier, dev, Number(dev.replicas)));
+    // Claims for the servers in the first namespace, and again in the one the namespace change moves them to.
+    ({ plane, stack } = await kindStack(tier, dev, 2 * Number(dev.replicas)));
     await stack.up(UP_MS);
   });
 
@@ -131,6 +135,57 @@ describe("cluster tier: the engine plans each change of a setting as the change 
       expect(kubernetesOnly).to.deep.equal(predicted);
     });
   }
+
+  /** Objects by kind, namespace and name. */
+  const key = (o: RenderedObject) => `${o.kind} ${o.metadata.namespace ?? ""}/${o.metadata.name}`;
+
+  /**
+   * Applies settings in one up: the API server then holds every object as the engine sent it, the
+   * objects the new render no longer has are gone, and the next up plans no change.
+   */
+  async function applyAndCheck(settings: Record<string, string>): Promise<{ before: RenderedObject[]; after: RenderedObject[] }> {
+    const before = await stack!.renderedObjects();
+    for (const [k, v] of Object.entries(settings)) await stack!.setConfig(k, v);
+    await stack!.up(UP_MS);
+    const after = await stack!.renderedObjects();
+    expect(await heldAsRendered(after, (kind, name, ns) => plane!.get(kind, name, ns))).to.deep.equal([]);
+    const kept = new Set(after.map(key));
+    const gone = before.filter((o) => !kept.has(key(o)));
+    const left = await Promise.all(
+      gone.map(async (o) => ((await plane!.get(o.kind, o.metadata.name, o.metadata.namespace)) ? key(o) : "")),
+    );
+    expect(left.filter(Boolean), "objects the render dropped, still on the API server").to.deep.equal([]);
+    expect((await stack!.preview(UP_MS, { expectNoChanges: true })).steps).to.deep.equal({});
+    return { before, after };
+  }
+
+  it("heap, tickTime, metrics off, the budget, anti-affinity and the reclaim policy applied in one up: the API server holds what was sent, the servers rolled to it, the metrics port is gone", async () => {
+    const batch = ["heap", "tickTime", "metrics", "pdbMaxUnavailable", "antiAffinity", "storageReclaimPolicy"] as const;
+    await applyAndCheck(Object.assign({}, ...batch.map((k) => SETTING_VARIANTS[k].set)));
+    // The roll: every server pod runs the StatefulSet's new revision.
+    const sts = (await plane!.list("statefulsets", dev.namespace ?? SETTINGS.namespace.default))[0];
+    const pods = (await plane!.list("pods", sts.metadata.namespace)).filter((p) => p.metadata.labels?.app === "zk");
+    expect(pods.map((p) => p.metadata.labels["controller-revision-hash"])).to.deep.equal(pods.map(() => sts.status.updateRevision));
+    expect(sts.status.currentRevision).to.equal(sts.status.updateRevision);
+    const headless = (await plane!.get("Service", TUTORIAL.headlessService, sts.metadata.namespace)) as {
+      spec: { ports: { name: string }[] };
+    };
+    expect(headless.spec.ports.map((p) => p.name)).to.not.include("metrics");
+  });
+
+  it("namespace: every namespaced object is made in the new namespace, and the old namespace is gone", async () => {
+    const { after } = await applyAndCheck(SETTING_VARIANTS.namespace.set as Record<string, string>);
+    const target = SETTING_VARIANTS.namespace.set.namespace!;
+    expect(after.filter((o) => o.metadata.namespace).map((o) => o.metadata.namespace)).to.satisfy((ns: string[]) =>
+      ns.every((n) => n === target),
+    );
+    const pods = (await plane!.list("pods", target)).filter((p) => p.metadata.labels?.app === "zk");
+    expect(pods.map((p) => p.status.phase))
+      .to.deep.equal(pods.map(() => "Running"))
+      .and.have.length(Number(dev.replicas));
+    const old = dev.namespace ?? SETTINGS.namespace.default;
+    expect((await plane!.list("namespaces")).map((n) => n.metadata.name)).to.not.include(old);
+  });
 
   it("tls off -> accept -> prefer -> on, one up each: every step updates the StatefulSet, and the next up plans no change", async () => {
     for (const stage of ["accept", "prefer", "on"]) {

@@ -11,6 +11,7 @@ import * as path from "path";
 import type { ControlPlane } from "../support/control-plane";
 import { kindStack, requireClusterTier, stackFileStrings, tierEnv, TierEnv } from "../support/cluster-tier";
 import { fakeCluster } from "../support/fake-cluster";
+import { heldAsRendered } from "../support/held";
 import { promiseOf, runProgram } from "../support/mocks";
 import { stackConfig } from "../support/stack-files";
 import { ThrowawayStack } from "../../e2e/stack";
@@ -66,6 +67,10 @@ describe("cluster tier: the dev stack in kind mode, under the real CLI, provider
     for (const key of ["namespace", "serverFqdns", "clientEndpoint", "connectionString", "storageClassName"]) {
       expect(outputs[key], key).to.deep.equal(await promiseOf(mocked.outputs[key]));
     }
+  });
+
+  it("the API server holds every object as the engine sent it (each rendered field, same value)", async () => {
+    expect(await heldAsRendered(await stack!.renderedObjects(), (kind, name, ns) => plane!.get(kind, name, ns))).to.deep.equal([]);
   });
 
   it("a second up plans no change (preview --expect-no-changes)", async () => {

@@ -11,6 +11,7 @@ import * as yaml from "js-yaml";
 import { ControlPlane, NodeShape } from "../support/control-plane";
 import { requireClusterTier, shortId, tierEnv, TierEnv } from "../support/cluster-tier";
 import { fakeCluster } from "../support/fake-cluster";
+import { heldAsRendered } from "../support/held";
 import { ThrowawayStack } from "../../e2e/stack";
 import { expectedFromRender } from "../../e2e/expected";
 import { Kube } from "../../e2e/kube";
@@ -81,6 +82,7 @@ describe("cluster tier: the prod stack on an existing cluster, under the real CL
     expect(details.nodes).to.have.length(5);
     const { jobs } = await held();
     expect(jobs.map((j) => j.replace(/-[0-9a-f]{10}:/, ":"))).to.deep.equal(["zk-membership-add:1", "zk-membership-remove:1"]);
+    expect(await heldAsRendered(rendered, (kind, name, ns) => plane!.get(kind, name, ns))).to.deep.equal([]);
   });
 
   it("a second up plans no change", async () => {
@@ -110,6 +112,20 @@ describe("cluster tier: the prod stack on an existing cluster, under the real CL
     const { pods, jobs } = await held();
     expect(Object.keys(pods).sort()).to.deep.equal(["zk-0", "zk-1", "zk-2"]);
     expect(jobs.filter((j) => j.endsWith(":1"))).to.have.length(jobs.length);
+  });
+
+  it("replicas 3 -> 5 in one up: the remove Job completes before the add Job starts, five Ready servers, and the API server holds what was sent", async () => {
+    await stack!.setConfig("replicas", "5");
+    await stack!.up(UP_MS);
+    const { pods } = await held();
+    expect(Object.keys(pods).sort()).to.deep.equal(["zk-0", "zk-1", "zk-2", "zk-3", "zk-4"]);
+    const jobs = await plane!.list("jobs", NAMESPACE);
+    const phase = (name: string) => jobs.find((j) => j.metadata.name.startsWith(`zk-membership-${name}`))?.status ?? {};
+    const [remove, add] = [phase("remove"), phase("add")];
+    expect([remove.succeeded, add.succeeded]).to.deep.equal([1, 1]);
+    expect(Date.parse(remove.completionTime)).to.be.at.most(Date.parse(add.startTime));
+    expect(await heldAsRendered(await stack!.renderedObjects(), (kind, name, ns) => plane!.get(kind, name, ns))).to.deep.equal([]);
+    expect((await stack!.preview(UP_MS, { expectNoChanges: true })).steps).to.deep.equal({});
   });
 
   it("destroy removes every object and keeps the volumes, released (reclaim Retain)", async () => {

@@ -195,6 +195,12 @@ export class ControlPlane {
     return JSON.parse(out).items;
   }
 
+  /** One object by its kind and name, as JSON; undefined when the API server has none. */
+  async get(kind: string, name: string, namespace?: string): Promise<unknown | undefined> {
+    const out = await this.kubectl(["get", kind, name, ...(namespace ? ["-n", namespace] : []), "-o", "json", "--ignore-not-found"]);
+    return out.trim() ? JSON.parse(out) : undefined;
+  }
+
   /** Deletes the control plane and every process kwokctl started, then the run's folder. */
   async stop(): Promise<void> {
     try {
