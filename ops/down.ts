@@ -38,7 +38,7 @@ async function down(argv: string[]): Promise<number> {
     return 2;
   }
 
-  const project = projectPulumi(projectDir);
+  const project = projectPulumi(projectDir, args.stack);
   console.log(`Pulumi state: ${project.backend.description}.`);
 
   const confirm = args.yes || !pulumiWillPrompt();

@@ -59,7 +59,7 @@ async function up(argv: string[]): Promise<number> {
     return 2;
   }
 
-  const project = projectPulumi(projectDir);
+  const project = projectPulumi(projectDir, args.stack);
   console.log(`Pulumi state: ${project.backend.description}.`);
 
   const select = ["stack", "select", "--create", args.stack];

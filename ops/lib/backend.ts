@@ -21,6 +21,8 @@ export interface PulumiBackend {
   env: Record<string, string>;
   /** For messages: which backend is used and why. */
   description: string;
+  /** The project's own local backend in .pulumi-state (the tool's passphrase): pulumi runs in the tool's folder (tool-project.ts). */
+  local?: boolean;
 }
 
 /**
@@ -78,6 +80,7 @@ export function pulumiBackend(projectDir: string, env: NodeJS.ProcessEnv = proce
   if (!readOnly) fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const result: PulumiBackend = {
     env: { PULUMI_BACKEND_URL: `file://${dir}` },
+    local: true,
     description: `a local backend in ${path.relative(process.cwd(), dir) || dir} (you are not logged in to Pulumi, and PULUMI_BACKEND_URL is not set)`,
   };
   // An empty passphrase is a passphrase to the CLI (it looks the variable up, set or not).

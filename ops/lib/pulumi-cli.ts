@@ -8,21 +8,28 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { spawn } from "child_process";
 import { pulumiBackend, PulumiBackend } from "./backend";
+import { prepareToolProject } from "./tool-project";
 
 export interface ProjectPulumi {
   projectDir: string;
+  /**
+   * Where pulumi runs for the stack: with the project's local backend the tool's folder
+   * (tool-project.ts), so no tracked file changes; with the user's own backend the project's folder.
+   */
+  workDir: string;
   backend: PulumiBackend;
   /** The environment of every command run for the project: the user's, plus the backend's. */
   env: NodeJS.ProcessEnv;
 }
 
-/** The project in `projectDir` with its backend; refuses a directory that holds no Pulumi project. */
-export function projectPulumi(projectDir: string, env: NodeJS.ProcessEnv = process.env): ProjectPulumi {
+/** The project in `projectDir` with its backend, ready for pulumi commands on `stack`; refuses a directory that holds no Pulumi project. */
+export function projectPulumi(projectDir: string, stack: string, env: NodeJS.ProcessEnv = process.env): ProjectPulumi {
   if (!fs.existsSync(path.join(projectDir, "Pulumi.yaml"))) {
     throw new Error(`${projectDir} holds no Pulumi.yaml: run this from the project's folder (npm run sets it for you).`);
   }
   const backend = pulumiBackend(projectDir, env);
-  return { projectDir, backend, env: { ...env, ...backend.env } };
+  const workDir = backend.local ? prepareToolProject(projectDir, stack) : projectDir;
+  return { projectDir, workDir, backend, env: { ...env, ...backend.env } };
 }
 
 /**
@@ -78,7 +85,7 @@ export function runAttached(command: string, args: string[], options: { cwd: str
 
 /** Runs `pulumi <args>` for the project, attached to the terminal. */
 export function runPulumi(project: ProjectPulumi, args: string[]): Promise<number> {
-  return runAttached("pulumi", args, { cwd: project.projectDir, env: project.env });
+  return runAttached("pulumi", args, { cwd: project.workDir, env: project.env });
 }
 
 export interface StackCommandArgs {

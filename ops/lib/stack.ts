@@ -7,6 +7,7 @@
 import { ADMIN_USER } from "../../components/zookeeper/client-auth";
 import { NoLocalBackend, pulumiBackend, PulumiBackend } from "./backend";
 import { checkPrerequisites } from "./prerequisites";
+import { prepareToolProject } from "./tool-project";
 
 /**
  * The project's directory, whose Pulumi.yaml names the project whose stacks are read: the folder the
@@ -94,7 +95,10 @@ export async function readStackOutputs(stack: string, options: StackOutputOption
   try {
     const outputs = await Promise.race([
       (async () => {
-        const ws = await LocalWorkspace.create({ workDir: projectDir, envVars: backend.env });
+        const ws = await LocalWorkspace.create({
+          workDir: backend.local ? prepareToolProject(projectDir, stack) : projectDir,
+          envVars: backend.env,
+        });
         return ws.stackOutputs(stack);
       })(),
       timeout,

@@ -6,7 +6,7 @@
 // reaches it through kwok's kubelet API (control-plane.ts, PodForward). verify and backup thus
 // talk to real servers through the same path they take on a real cluster.
 import { expect } from "chai";
-import { spawn } from "child_process";
+import { execFileSync, spawn } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { ControlPlane, kindNodes } from "../support/control-plane";
@@ -32,6 +32,7 @@ describe("cluster tier: npm run up, verify, backup and down on the dev stack fil
   let plane: ControlPlane | undefined;
   let zk: LocalEnsemble | undefined;
   let project = "";
+  let gitStatus: () => string = () => "";
   const dev = stackFileStrings("dev");
   const cluster = dev.clusterName ?? "kind-zookeeper-dev";
   const replicas = Number(dev.replicas);
@@ -76,12 +77,20 @@ describe("cluster tier: npm run up, verify, backup and down on the dev stack fil
     // The project as a user has it: Pulumi.yaml and the stack files as committed, the scripts, the packages.
     project = path.join(tier.dir, "project");
     fs.mkdirSync(project);
-    for (const file of fs.readdirSync(ROOT).filter((f) => /^Pulumi(\.[\w-]+)?\.yaml$/.test(f) || f === "package.json")) {
+    for (const file of fs
+      .readdirSync(ROOT)
+      .filter((f) => /^Pulumi(\.[\w-]+)?\.yaml$/.test(f) || ["package.json", ".gitignore"].includes(f))) {
       fs.copyFileSync(path.join(ROOT, file), path.join(project, file));
     }
     for (const link of ["node_modules", "ops", "components", "config", "index.ts", "tsconfig.json"]) {
       fs.symlinkSync(path.join(ROOT, link), path.join(project, link));
     }
+    // A clone's state: every file committed, so `git status` shows what the commands change.
+    const git = (...args: string[]) => execFileSync("git", args, { cwd: project, encoding: "utf8" });
+    git("init", "-q");
+    git("add", "-A");
+    git("-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qm", "clone");
+    gitStatus = () => git("status", "--porcelain", "--ignored=no");
     await zk.allServing();
   });
 
@@ -101,6 +110,8 @@ describe("cluster tier: npm run up, verify, backup and down on the dev stack fil
     for (let i = 0; i < replicas; i++) expect(up.out).to.match(new RegExp(`^ruok +zk-${i} +ok +imok$`, "m"));
     expect(up.out).to.match(/^leader +- +ok +zk-\d leads; following: zk-\d, zk-\d$/m);
     expect(up.out).to.match(/^verdict: healthy \(exit 0\): 3 of 3 servers serve/m);
+    // The stack file as committed: the secrets salt pulumi writes went to the tool's own folder.
+    expect(gitStatus()).to.equal("");
   });
 
   it("npm run verify -- --stack dev on its own: exit 0", async () => {
@@ -121,5 +132,6 @@ describe("cluster tier: npm run up, verify, backup and down on the dev stack fil
     expect(down.code, down.out.slice(-3000)).to.equal(0);
     expect(down.out).to.contain("Stack dev is destroyed, and its kind cluster with it.");
     expect(fs.readdirSync(path.join(tier!.kindState, "clusters"))).to.deep.equal([]);
+    expect(gitStatus(), "after up, verify, backup and down").to.equal("");
   });
 });
