@@ -1,7 +1,8 @@
+import * as os from "os";
 import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "./config";
 import { defaultClusterName, storageProvisioner, pinnedKubeconfig, clientAccessOf, labelOf, HOST_ACCESS_NODE_PORT } from "./config/derived";
-import { STACK_KIND_ADVICE, STACK_MONITORING_ADVICE, plainSecretsInRender } from "./config/advice";
+import { STACK_KIND_ADVICE, STACK_MONITORING_ADVICE, kindMemoryWarning, plainSecretsInRender } from "./config/advice";
 import { TargetCluster, TargetClusterArgs } from "./components/cluster";
 import { CONTROL_PLANE_TAINT } from "./components/kind";
 import { ZooKeeperStorage } from "./components/storage";
@@ -102,6 +103,11 @@ export = (): Record<string, pulumi.Output<unknown>> => {
     },
     { provider: cluster.provider, dependsOn: [storage] },
   );
+
+  if (onKind) {
+    const tooMuch = kindMemoryWarning(ensemble.memoryPerServer, config.replicas, os.totalmem());
+    if (tooMuch) pulumi.log.warn(tooMuch);
+  }
 
   if (config.clusterMode === "render" && ensemble.secretNames.length > 0) {
     pulumi.all(ensemble.secretNames).apply((names) => pulumi.log.warn(plainSecretsInRender(config.renderYamlTo!, config.namespace, names)));

@@ -4,6 +4,7 @@
 import type { KindAdvice } from "../components/kind/provider";
 import type { MonitoringAdvice } from "../components/zookeeper/metrics";
 import { configRemedy } from "./problems";
+import { parseByteQuantity } from "../components/zookeeper/quantities";
 import { SettingKey } from "./settings";
 
 /** `pulumi config set <key> <value>`, for a setting that exists. */
@@ -33,4 +34,32 @@ export function plainSecretsInRender(directory: string, namespace: string, secre
     `(SOPS, Sealed Secrets) or delete them and create the Secrets in the cluster yourself. ` +
     `A TLS key stays out of the render with a Secret you manage (${configRemedy({ set: "tlsSecretName", to: "<its name>" })}).`
   );
+}
+
+const GiB = 2 ** 30;
+const gib = (bytes: number) => `${(bytes / GiB).toFixed(1)} GiB`;
+
+/**
+ * kind's nodes are containers on this machine, so no node has more memory than the machine: a server
+ * that asks for more is never scheduled, and servers that together ask for more than the machine has
+ * compete for it (whether the scheduler lets them all in depends on the memory each node reports,
+ * which this program does not know). `machineBytes`: os.totalmem().
+ */
+export function kindMemoryWarning(memoryPerServer: string, replicas: number, machineBytes: number): string | undefined {
+  const each = parseByteQuantity(memoryPerServer);
+  if (each === undefined) return undefined;
+  const lower = `${configRemedy({ set: "heap", to: "<a smaller size>" })}, or deploy to a larger cluster (${configRemedy({ set: "clusterMode", to: "existing" })})`;
+  if (each > machineBytes) {
+    return (
+      `each server asks for ${memoryPerServer} of memory (${gib(each)}), more than this machine has in all (${gib(machineBytes)}), ` +
+      `and kind's nodes are containers on it: no node can take a server, and the servers stay Pending until pulumi up gives up. Lower it: ${lower}`
+    );
+  }
+  if (each * replicas > machineBytes) {
+    return (
+      `the ${replicas} servers ask for ${gib(each * replicas)} of memory together (${memoryPerServer} each), more than this machine has ` +
+      `(${gib(machineBytes)}), which kind's nodes share: they may not all be scheduled, or may be killed for memory under load. Lower it: ${lower}`
+    );
+  }
+  return undefined;
 }

@@ -36,7 +36,10 @@ export function parseStackConfig(
     else {
       const why = setting.why?.(input);
       const expected = why ? `${setting.expected}: ${why}` : setting.expected;
-      problems.push({ subject: key, expected, got: input, remedies: [{ set: key, to: setting.example }] });
+      const remedy = setting.mustBeSecret
+        ? { note: `pulumi config set --secret ${key} '${setting.example}'` }
+        : { set: key, to: setting.example };
+      problems.push({ subject: key, expected, got: input, remedies: [remedy] });
     }
   }
   for (const key of Object.keys(raw)) {

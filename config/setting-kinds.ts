@@ -20,6 +20,8 @@ export interface Setting<T> {
   sensitive?: (raw: string) => boolean;
   /** The value holds passwords: it must be set with --secret, so that it is encrypted in the stack file and the state. */
   mustBeSecret?: boolean;
+  /** For a secret: a valid value that stands in for one that cannot be decrypted (`npm run check` without the passphrase). */
+  standIn?: string;
   /** What exactly is wrong with a value the schema refused, added to `expected`. */
   why?: (raw: string) => string | undefined;
 }
@@ -63,6 +65,7 @@ export function text<D extends string | undefined>(o: {
   description: string;
   sensitive?: (raw: string) => boolean;
   mustBeSecret?: boolean;
+  standIn?: string;
   /** What exactly is wrong with an invalid value; a value is valid when it returns undefined and `valid` accepts it. */
   why?: (value: string) => string | undefined;
 }): Setting<string | D> {
@@ -77,6 +80,7 @@ export function text<D extends string | undefined>(o: {
     example: o.example,
     sensitive: o.mustBeSecret ? () => true : o.sensitive,
     mustBeSecret: o.mustBeSecret,
+    standIn: o.standIn,
     why,
   };
 }

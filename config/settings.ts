@@ -163,6 +163,7 @@ export const SETTINGS = {
     valid: (v) => clientUsersProblem(v) === undefined,
     why: clientUsersProblem,
     mustBeSecret: true,
+    standIn: "user:not-decrypted-by-check",
     expected: `must be user:password[,user:password...], user names of letters, digits and '_', passwords of at least ${MIN_PASSWORD_LENGTH} printable characters`,
     example: "app:<a password of 12 or more characters>",
     default: undefined,

@@ -8,7 +8,9 @@
 // refuses to run without --yes, so the script passes --yes there. `--yes` skips the question
 // anywhere.
 //
-// Exit code: 0 deployed and healthy (or --help); 2 a prerequisite is missing or the command line is
+// A render stack only writes manifests: there is nothing to verify.
+//
+// Exit code: 0 deployed and healthy, or rendered (or --help); 2 a prerequisite is missing or the command line is
 // wrong (nothing was run); 1 pulumi failed;
 // otherwise verify's own code (3 degraded, 1 unhealthy, 2 could not check).
 import * as fs from "fs";
@@ -82,6 +84,14 @@ async function up(argv: string[]): Promise<number> {
       `\npulumi up did not complete (exit code ${deployed}); the ensemble was not verified. Fix what pulumi reported and run npm run up again.`,
     );
     return 1;
+  }
+
+  if (clusterMode === "render") {
+    console.log(
+      `\nStack ${args.stack} rendered its manifests to ${String(settings.renderYamlTo ?? "its renderYamlTo")}: nothing was deployed, ` +
+        "so there is no ensemble to verify. Apply them with kubectl apply -f, or check a stack without the Pulumi CLI with npm run check.",
+    );
+    return 0;
   }
 
   // verify is its own command (ops/verify.ts); it runs with this process's runtime (tsx) and the

@@ -311,6 +311,15 @@ describe("npm run up / npm run down with stand-in docker, kind and pulumi", func
       expect(b.calls().some((c) => c.startsWith("verify"))).to.equal(false);
     });
 
+    it("a render stack: pulumi up writes the manifests, no verify (nothing was deployed), exit 0, saying where they are", () => {
+      const b = box();
+      const run = runScript(b, "up", ["--stack", "render"]);
+      expect(run.status, run.out).to.equal(0);
+      expect(b.calls()).to.include("pulumi up --stack render --yes");
+      expect(b.calls().some((c) => c.startsWith("verify"))).to.equal(false);
+      expect(run.out).to.contain("Stack render rendered its manifests to rendered: nothing was deployed");
+    });
+
     it("a degraded ensemble: up exits with verify's code 3 and says so", () => {
       const b = box();
       const run = runScript(b, "up", [], { FAKE_VERIFY_EXIT: "3" });

@@ -68,10 +68,13 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
   public readonly inCluster: EnsembleInCluster;
   /** The Secrets this component makes from secret values (generated TLS key, JAAS file, admin password), by name. */
   public readonly secretNames: pulumi.Output<string>[] = [];
+  /** Each server's container memory (request and limit), as resolved from the heap when not given. */
+  public readonly memoryPerServer: string;
 
   constructor(name: string, args: ZooKeeperEnsembleArgs, opts?: pulumi.ComponentResourceOptions) {
     super("kind-zookeeper:index:ZooKeeperEnsemble", name, {}, opts);
     const s = resolveEnsemble(args);
+    this.memoryPerServer = s.memory;
     for (const warning of s.warnings) pulumi.log.warn(warning, this);
 
     requireKubernetesProvider("ZooKeeperEnsemble", opts);

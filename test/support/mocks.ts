@@ -1,5 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { readProject } from "./pulumi-cli";
+import { installMocks, settle } from "../../ops/lib/offline-program";
+
+export { settle };
 
 /** The real project name: config keys are <project>:<key>, as the CLI hands them over. */
 const PROJECT = readProject().name;
@@ -36,21 +39,10 @@ export const warnings: string[] = [];
 export function useMocks(stack: string, config: Record<string, string> = {}, secretKeys: string[] = []): Registered[] {
   registered = [];
   const options = new Map<string, RegisteredOptions>();
-  pulumi.runtime.setMocks(
-    {
-      newResource(args: pulumi.runtime.MockResourceArgs) {
-        const opts = options.get(`${args.type}::${args.name}`)!;
-        registered.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider, options: opts });
-        return { id: `${args.name}-id`, state: { ...args.inputs, ...liveOutputs(args) } };
-      },
-      call(args: pulumi.runtime.MockCallArgs) {
-        return args.inputs;
-      },
-    },
-    PROJECT,
-    stack,
-    false,
-  );
+  installMocks(PROJECT, stack, (args) => {
+    const opts = options.get(`${args.type}::${args.name}`)!;
+    registered.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider, options: opts });
+  });
   // The mock monitor hands mocks only a resource's inputs; its options come from the request itself.
   const monitor = (pulumi.runtime as any).getMonitor();
   const registerResource = monitor.registerResource.bind(monitor);
@@ -76,66 +68,8 @@ export function useMocks(stack: string, config: Record<string, string> = {}, sec
   return registered;
 }
 
-/** Outputs a real create would add, for the resources whose outputs the program uses. */
-function liveOutputs(args: pulumi.runtime.MockResourceArgs): Record<string, unknown> {
-  if (args.type === "pulumi-nodejs:dynamic/kind:Cluster") {
-    const context = `kind-${args.inputs.name}`;
-    return {
-      // The shape `kind get kubeconfig` prints.
-      kubeconfig: [
-        "apiVersion: v1",
-        "clusters:",
-        "- cluster:",
-        "    certificate-authority-data: ZmFrZQ==",
-        "    server: https://127.0.0.1:40123",
-        `  name: ${context}`,
-        "contexts:",
-        "- context:",
-        `    cluster: ${context}`,
-        `    user: ${context}`,
-        `  name: ${context}`,
-        `current-context: ${context}`,
-        "kind: Config",
-        "users:",
-        `- name: ${context}`,
-        "  user:",
-        "    client-certificate-data: ZmFrZQ==",
-        "    client-key-data: ZmFrZQ==",
-        "",
-      ].join("\n"),
-      endpoint: "https://127.0.0.1:40123",
-      nodes: [`${args.inputs.name}-control-plane`],
-    };
-  }
-  // @pulumi/random and @pulumi/tls compute these in their providers; stand-ins of the same shape.
-  const pem = (label: string) => `-----BEGIN ${label}-----\nMOCK-${args.name}\n-----END ${label}-----\n`;
-  switch (args.type) {
-    case "random:index/randomPassword:RandomPassword":
-      return { result: `mock-password-of-${args.name}` };
-    case "tls:index/privateKey:PrivateKey":
-      return { privateKeyPem: pem("EC PRIVATE KEY"), privateKeyPemPkcs8: pem("PRIVATE KEY"), publicKeyPem: pem("PUBLIC KEY") };
-    case "tls:index/selfSignedCert:SelfSignedCert":
-    case "tls:index/locallySignedCert:LocallySignedCert":
-      return { certPem: pem("CERTIFICATE") };
-    case "tls:index/certRequest:CertRequest":
-      return { certRequestPem: pem("CERTIFICATE REQUEST") };
-  }
-  return {};
-}
-
 export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
   return new Promise((resolve) => output.apply(resolve));
-}
-
-/** Waits (bounded) until no further resource registers for several turns of the event loop. */
-export async function settle(list: Registered[], maxTurns = 5000): Promise<void> {
-  let stable = 0;
-  let last = -1;
-  for (let turn = 0; turn < maxTurns && stable < 50; turn++) {
-    await new Promise((r) => setImmediate(r));
-    stable = list.length === last ? stable + 1 : 0;
-    last = list.length;
-  }
 }
 
 export interface ProgramRun {
