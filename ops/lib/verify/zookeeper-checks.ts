@@ -113,7 +113,13 @@ export async function checkZooKeeper(
   }
 
   // A server configured elsewhere may allow only srvr: what the other words would have checked is named, not failed.
-  const refused = scope === "servers" ? refusedWords([...answers.flatMap((a) => [a.ruok, a.conf]), leaderMntr]) : [];
+  // conf counts only where there are members to find, mntr only where there are followers to count.
+  const needed = [
+    ...answers.map((a) => a.ruok),
+    ...(memberRows.length ? answers.map((a) => a.conf) : []),
+    ...(leader?.mode === "leader" ? [leaderMntr] : []),
+  ];
+  const refused = scope === "servers" ? refusedWords(needed) : [];
   const unasked = refused.map((w) => `${CHECKED_BY[w] ?? "its check"} (${w})`);
   const notChecked = [...coverage.notChecked, ...(unasked.length ? [`${unasked.join(", ")}: not in 4lw.commands.whitelist`] : [])];
   return {
