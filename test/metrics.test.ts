@@ -258,6 +258,14 @@ describe("metrics", () => {
       );
     });
 
+    it("asks a server by hand only with what the image has (bash's /dev/tcp), never with nc", () => {
+      for (const r of alertRules(input())) expect(r.annotations.description, r.alert).to.not.match(/\bnc\b/);
+      const queued = alertRules(input()).find((r) => r.alert === "ZooKeeperOutstandingRequestsHigh")!;
+      expect(queued.annotations.description).to.contain(
+        "kubectl exec -n zookeeper {{ $labels.pod }} -- bash -c 'exec 3<>/dev/tcp/127.0.0.1/2181; printf stat >&3; cat <&3'",
+      );
+    });
+
     it("writes expressions with balanced brackets", () => {
       const pairs: Record<string, string> = { ")": "(", "]": "[", "}": "{" };
       for (const r of alertRules(input())) {

@@ -9,9 +9,12 @@ import { judgeVerdict } from "../ops/lib/verify/verdict";
 import { formatReport, formatTable } from "../ops/lib/verify/table";
 import { stackTarget, StackTarget } from "../ops/lib/verify/stack-target";
 import { EnsembleObjects, judgeClaims, judgeDisruptionBudget, judgeNodes, judgePods } from "../ops/lib/verify/judge-kube";
-import { judgeEpochs } from "../ops/lib/verify/judge-sync";
-import { fourLetterByHand } from "../ops/lib/verify/endpoint";
+import { judgeEpochs, judgeFollowers } from "../ops/lib/verify/judge-sync";
+import { Endpoint, fourLetterByHand } from "../ops/lib/verify/endpoint";
 import { CouldNotCheck, EnsembleSummary, Row } from "../ops/lib/verify/types";
+import { parseConf, refusedWord } from "../ops/lib/verify/zk-answers";
+import { ServerAnswers, judgeRuok } from "../ops/lib/verify/judge-zookeeper";
+import { judgeCoverage } from "../ops/lib/verify/judge-members";
 
 // Answers as ZooKeeper 3.8.0 gave them on the loopback ensemble.
 const SRVR_LEADER = [
@@ -28,6 +31,31 @@ const SRVR_LEADER = [
   "",
 ].join("\n");
 const NOT_SERVING = "This ZooKeeper instance is not currently serving requests\n";
+const srvrAs = (mode: string) => SRVR_LEADER.replace("Mode: leader", `Mode: ${mode}`);
+const CONF_SERVER_1 = [
+  "clientPort=2181",
+  "secureClientPort=-1",
+  "dataDir=/tmp/kz-ensemble-kaXg8G/zk-0/data/version-2",
+  "dataDirSize=0",
+  "tickTime=1000",
+  "maxClientCnxns=60",
+  "clientPortListenBacklog=-1",
+  "serverId=1",
+  "initLimit=20",
+  "syncLimit=2",
+  "electionAlg=3",
+  "electionPort=3888",
+  "quorumPort=2888",
+  "peerType=0",
+  "membership: ",
+  "server.1=zk-0.zk-hs.zookeeper.svc.cluster.local:2888:3888:participant",
+  "server.2=zk-1.zk-hs.zookeeper.svc.cluster.local:2888:3888:participant",
+  "server.3=zk-2.zk-hs.zookeeper.svc.cluster.local:2888:3888:participant",
+  "version=0",
+  "",
+].join("\n");
+/** What a server whose 4lw.commands.whitelist lacks the word answers (3.8.0, as the loopback servers gave it). */
+const refusal = (word: string) => ({ text: `${word} is not executed because it is not in the whitelist.\n` });
 
 const OUTPUTS = {
   namespace: "zookeeper",
@@ -83,6 +111,117 @@ describe("verify: ZooKeeper's answers", () => {
   });
 });
 
+describe("verify: conf and refused words", () => {
+  it("a refused word is recognised by ZooKeeper's answer, and named; any other answer is not a refusal", () => {
+    expect(refusedWord(refusal("mntr").text)).to.equal("mntr");
+    expect(refusedWord("imok")).to.equal(undefined);
+    expect(refusedWord(NOT_SERVING)).to.equal(undefined);
+  });
+
+  it("conf gives the server's own id, its client port and the members with their roles", () => {
+    const c = parseConf(CONF_SERVER_1);
+    expect(c).to.include({ serverId: 1, clientPort: 2181, version: 0n });
+    expect(c.members!.map((m) => [m.id, m.addresses[0].host, m.role])).to.deep.equal([
+      [1, "zk-0.zk-hs.zookeeper.svc.cluster.local", "participant"],
+      [2, "zk-1.zk-hs.zookeeper.svc.cluster.local", "participant"],
+      [3, "zk-2.zk-hs.zookeeper.svc.cluster.local", "participant"],
+    ]);
+    // A standalone server's conf ends before any membership.
+    expect(parseConf(CONF_SERVER_1.slice(0, CONF_SERVER_1.indexOf("initLimit")))).to.deep.equal({ serverId: 1, clientPort: 2181 });
+  });
+});
+
+describe("verify --servers: a part of the ensemble, and servers that refuse words", () => {
+  const endpoint = (i: number): Endpoint => ({ label: `10.0.0.${i}:2181`, host: `10.0.0.${i}`, port: 2181 });
+  const server = (i: number, mode: string | undefined, conf: ServerAnswers["conf"]): ServerAnswers => ({
+    endpoint: endpoint(i),
+    ruok: { text: "imok" },
+    srvr: mode ? { text: srvrAs(mode) } : { error: "refused", message: "connection refused: nothing listens there" },
+    conf,
+  });
+  const mntr = (text: string) => ({ text });
+
+  it("one follower given: the two members its conf lists beside it are named as not given, the leader among them, with the verify command that checks all three", () => {
+    const { coverage, rows } = judgeCoverage([server(1, "follower", { text: CONF_SERVER_1 })], undefined);
+    expect(coverage).to.include({ partial: true, leaderElsewhere: true, voting: 3 });
+    expect(coverage.notGiven.map((m) => m.id)).to.deep.equal([2, 3]);
+    expect(coverage.notChecked).to.deep.equal(["server.2, server.3: not given (the leader is one of them)"]);
+    expect(rows).to.deep.equal([
+      {
+        check: "members",
+        server: "-",
+        result: "WARN",
+        detail:
+          "10.0.0.1:2181's conf lists 3 member(s); not given, so not checked: server.2 (zk-1.zk-hs.zookeeper.svc.cluster.local), server.3 (zk-2.zk-hs.zookeeper.svc.cluster.local)",
+        next: "npm run verify -- --servers 10.0.0.1:2181,zk-1.zk-hs.zookeeper.svc.cluster.local:2181,zk-2.zk-hs.zookeeper.svc.cluster.local:2181",
+        notChecked: true,
+      },
+    ]);
+  });
+
+  it("every member given, one of them down (no conf from it): the list is whole, and the leader's absence is not excused", () => {
+    const conf2 = { text: CONF_SERVER_1.replace("serverId=1", "serverId=2") };
+    const { coverage, rows } = judgeCoverage(
+      [server(1, "follower", { text: CONF_SERVER_1 }), server(2, "follower", conf2), server(3, undefined, undefined)],
+      undefined,
+    );
+    expect(coverage).to.include({ partial: false, leaderElsewhere: false });
+    expect(rows[0]).to.include({ result: "ok" });
+    expect(rows[0].detail).to.contain("server.3 ?; 10.0.0.3:2181 did not answer conf");
+  });
+
+  it("conf refused: a follower given with no leader shows the leader was not given; the leader alone, with its mntr, shows how many voting members were not", () => {
+    const elsewhere = judgeCoverage([server(1, "follower", refusal("conf"))], undefined);
+    expect(elsewhere.coverage).to.include({ partial: true, leaderElsewhere: true });
+    expect(elsewhere.rows[0]).to.deep.include({ result: "WARN", notChecked: true });
+    expect(elsewhere.rows[0].detail).to.equal("not checked: the leader was not given; the other members are unknown without conf");
+
+    const alone = judgeCoverage([server(3, "leader", refusal("conf"))], mntr("zk_quorum_size\t3\nzk_synced_followers\t2\n"));
+    expect(alone.coverage).to.include({ partial: true, leaderElsewhere: false, voting: 3 });
+    expect(alone.coverage.notChecked).to.deep.equal(["2 voting member(s): not given"]);
+
+    const blind = judgeCoverage([server(3, "leader", refusal("conf"))], refusal("mntr"));
+    expect(blind.coverage).to.include({ partial: true });
+    expect(blind.rows[0].detail).to.equal(
+      "not checked: no follower of the leader was given; how many it has is unknown without conf or the leader's mntr",
+    );
+  });
+
+  it("ruok refused: a warning that names the whitelist and sends to no liveness probe with --servers; still a failure for a stack, whose zoo.cfg allows it", () => {
+    const a = { ...server(1, "follower", undefined), ruok: refusal("ruok") };
+    const row = judgeRuok(a, fourLetterByHand, "servers");
+    expect(row).to.deep.equal({
+      check: "ruok",
+      server: "10.0.0.1:2181",
+      result: "WARN",
+      detail: "not checked: ruok is not in this server's 4lw.commands.whitelist (srvr below tells whether it serves)",
+      notChecked: true,
+    });
+    expect(judgeRuok(a, fourLetterByHand, "stack")).to.include({ result: "FAIL" });
+  });
+
+  it("mntr refused by the leader: its followers are not counted (a warning), not 'is this server the leader?'", () => {
+    expect(judgeFollowers(endpoint(3), refusal("mntr"), 3, "servers", fourLetterByHand)).to.deep.equal({
+      check: "followers",
+      server: "10.0.0.3:2181",
+      result: "WARN",
+      detail: "not checked: mntr is not in the leader's 4lw.commands.whitelist, so its synced followers are not counted",
+      notChecked: true,
+    });
+    expect(judgeFollowers(endpoint(3), refusal("mntr"), 3, "stack", fourLetterByHand).detail).to.contain("the leader refuses mntr");
+    expect(judgeFollowers(endpoint(3), mntr("zk_server_state\tfollower\n"), 3, "servers", fourLetterByHand).detail).to.equal(
+      "mntr has no zk_synced_followers: is this server the leader?",
+    );
+  });
+
+  it("the next command to ask a server by hand needs only node (which runs verify), never nc", () => {
+    for (const next of [fourLetterByHand.ask(endpoint(1), "conf"), fourLetterByHand.why(endpoint(1))]) {
+      expect(next).to.match(/^node -e "/);
+      expect(next).to.not.match(/\bnc\b/);
+    }
+  });
+});
+
 describe("verify: the verdict and exit code", () => {
   it("healthy (0) when every check is ok; warnings are counted but keep it healthy", () => {
     expect(judgeVerdict(summary(), [ok("ruok")])).to.include({ status: "healthy", exitCode: 0 });
@@ -104,6 +243,29 @@ describe("verify: the verdict and exit code", () => {
     const w = judgeVerdict(summary({ writeOk: false, writeDetail: "a write through a failed: create: no answer within 5000 ms" }), []);
     expect(w).to.include({ status: "unhealthy", exitCode: 1 });
     expect(w.reason).to.contain("writes fail");
+  });
+
+  it("a part of the ensemble without its leader: healthy (0), naming what was not checked; a failing check still degrades it, two leaders still make it unhealthy", () => {
+    const partial = summary({
+      servers: 1,
+      quorum: 1,
+      serving: ["a"],
+      leaders: [],
+      partial: { leaderGiven: false },
+      notChecked: ["server.2, server.3: not given (the leader is one of them)"],
+    });
+    const notChecked: Row = { check: "members", server: "-", result: "WARN", detail: "", notChecked: true };
+    const v = judgeVerdict(partial, [ok("ruok"), notChecked]);
+    expect(v).to.deep.equal({
+      status: "healthy",
+      exitCode: 0,
+      reason:
+        "the server given serves, the leader not given, a write through a succeeded; not checked: server.2, server.3: not given (the leader is one of them)",
+    });
+    const failing = judgeVerdict(partial, [{ check: "ruok", server: "a", result: "FAIL", detail: "" }]);
+    expect(failing).to.include({ status: "degraded", exitCode: 3 });
+    expect(failing.reason).to.match(/fail: ruok a; not checked: server\.2, server\.3/);
+    expect(judgeVerdict({ ...partial, leaders: ["a", "b"] }, [])).to.include({ exitCode: 1, reason: "2 leaders: a, b" });
   });
 
   it("could not check (2) wins over everything else, with its reason", () => {

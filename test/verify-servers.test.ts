@@ -1,9 +1,14 @@
 // `npm run verify -- --servers` as a user runs it (a subprocess) against real ZooKeeper servers
 // (Debian's 3.8.0, from the project's rendered configuration, on 127.0.0.140-142): healthy, one
-// server hung, one down, the quorum lost. Then the --stack checks over the same servers, each pod
-// reached through its own port-forward of a stand-in API server.
+// server hung, one down, the quorum lost, one follower or the leader alone given. Then the --stack
+// checks over the same servers, each pod reached through its own port-forward of a stand-in API
+// server. Last, an ensemble on 127.0.0.210-212 without a 4lw.commands.whitelist line, which allows
+// only srvr.
 import { expect } from "chai";
-import { verify, VerifyRun } from "./support/run-verify";
+import * as fs from "fs";
+import * as path from "path";
+import { execFile } from "child_process";
+import { verify } from "./support/run-verify";
 import type { V1Pod } from "@kubernetes/client-node";
 import { LocalEnsemble } from "./support/zk-ensemble";
 import { portForwardKubeconfig, startPortForwardStandIn } from "./support/port-forward";
@@ -31,6 +36,16 @@ function row(stdout: string, check: string, server = "-"): { result: string; det
   const found = rows(stdout).find((r) => r[0] === check && r[1] === server);
   if (!found) throw new Error(`no row ${check} ${server} in:\n${stdout}`);
   return { result: found[2], detail: found[3] };
+}
+
+/** A command line as a row's `next` gives it, run by sh. */
+function shell(command: string): Promise<{ code: number; stdout: string; ms: number }> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    execFile("sh", ["-c", command], { timeout: 15000 }, (err, stdout) =>
+      resolve({ code: err ? Number((err as any).code) : 0, stdout, ms: Date.now() - started }),
+    );
+  });
 }
 
 describe("npm run verify -- --servers against real ZooKeeper servers", function () {
@@ -69,28 +84,85 @@ describe("npm run verify -- --servers against real ZooKeeper servers", function 
     for (const r of reads) expect(r[3]).to.match(/^saw it \d+ ms after the write$/);
     expect(row(run.stdout, "followers", label(leader)).detail).to.equal("2 of 2 followers synced by the leader's mntr");
     expect(run.stdout).to.match(/^leader \S+: \d+ znodes, \d+ outstanding requests, latency avg [\d.]+ ms, max \d+ ms \(mntr\)$/m);
+    expect(row(run.stdout, "members").detail).to.contain(`each given: server.1 ${label(0)}, server.2 ${label(1)}, server.3 ${label(2)}`);
     expect(run.stdout).to.match(/^verdict: healthy \(exit 0\): 3 of 3 servers serve/m);
   });
 
-  it("a follower that hangs (SIGSTOP: it accepts connections and never answers): degraded, exit 3, within the four-letter bound", async () => {
+  it("one follower given: healthy, exit 0, judged on that server; the two members its conf lists beside it (the leader among them) are named as not given and not checked, with the command that checks all three", async () => {
+    await zk.allServing();
+    const leader = await leaderOf([0, 1, 2]);
+    const follower = [0, 1, 2].find((i) => i !== leader)!;
+    const others = [0, 1, 2].filter((i) => i !== follower);
+    const run = await verify(["--servers", label(follower)]);
+    expect(run.code, run.stdout + run.stderr).to.equal(0);
+    expect(row(run.stdout, "srvr", label(follower)).detail).to.match(/^follower, /);
+    expect(row(run.stdout, "write", label(follower)).result).to.equal("ok");
+    expect(row(run.stdout, "leader")).to.deep.equal({
+      result: "WARN",
+      detail: `not checked: the leader is not among the servers given (serving under it: ${label(follower)})`,
+    });
+    const members = row(run.stdout, "members");
+    expect(members.result).to.equal("WARN");
+    expect(members.detail).to.contain(
+      `not given, so not checked: ${others.map((i) => `server.${i + 1} (${zk.servers[i].fqdn})`).join(", ")}; ` +
+        `next: npm run verify -- --servers ${label(follower)},${others.map((i) => `${zk.servers[i].fqdn}:2181`).join(",")}`,
+    );
+    expect(run.stdout).to.contain(
+      `\nverdict: healthy (exit 0): the server given serves, the leader not given, a write through ${label(follower)} succeeded; ` +
+        `not checked: ${others.map((i) => `server.${i + 1}`).join(", ")}: not given (the leader is one of them)\n`,
+    );
+  });
+
+  it("the leader given alone: healthy, exit 0; its mntr counts both followers synced, and the members not given are named", async () => {
+    await zk.allServing();
+    const leader = await leaderOf([0, 1, 2]);
+    const others = [0, 1, 2].filter((i) => i !== leader);
+    const run = await verify(["--servers", label(leader)]);
+    expect(run.code, run.stdout + run.stderr).to.equal(0);
+    expect(row(run.stdout, "leader").detail).to.equal(`${label(leader)} leads; no follower given`);
+    expect(row(run.stdout, "followers", label(leader))).to.deep.equal({
+      result: "ok",
+      detail: "2 of 2 followers synced by the leader's mntr",
+    });
+    expect(row(run.stdout, "members").detail).to.contain(
+      `not given, so not checked: ${others.map((i) => `server.${i + 1} (${zk.servers[i].fqdn})`).join(", ")}`,
+    );
+    expect(run.stdout).to.match(
+      new RegExp(
+        `^verdict: healthy \\(exit 0\\): the server given serves, leader ${label(leader).replace(/\./g, "\\.")}, .*; not checked: server\\.${others[0] + 1}, server\\.${others[1] + 1}: not given$`,
+        "m",
+      ),
+    );
+  });
+
+  it("a follower that hangs (SIGSTOP: it accepts connections and never answers): degraded, exit 3, within the four-letter bound; its row's next command (node, no nc) gives up on it within seconds, and shows it following once it runs again", async () => {
     await zk.allServing();
     const leader = await leaderOf([0, 1, 2]);
     const hung = [0, 1, 2].find((i) => i !== leader)!;
     zk.servers[hung].process!.kill("SIGSTOP");
-    let run: VerifyRun;
+    let next: string;
     try {
-      run = await verify(["--servers", servers]);
+      const run = await verify(["--servers", servers]);
+      expect(run.code, run.stdout + run.stderr).to.equal(3);
+      const ruok = row(run.stdout, "ruok", label(hung));
+      expect(ruok.result).to.equal("FAIL");
+      let detail: string;
+      [detail, next] = ruok.detail.split("; next: ");
+      expect(detail).to.equal(`no answer: accepted the connection but did not answer 'ruok' within ${BOUNDS.fourLetterMs} ms`);
+      expect(row(run.stdout, "write", label(3 - leader - hung)).result).to.equal("ok");
+      expect(run.stdout).to.match(/^verdict: degraded \(exit 3\): the quorum holds and writes work, but /m);
+      expect(run.ms).to.be.below(BOUNDS.fourLetterMs + 10000);
+      // The next command runs where verify runs (node, no nc), and gives up on the hung server.
+      const hungAsk = await shell(next);
+      expect(hungAsk).to.deep.include({ code: 0, stdout: "" });
+      expect(hungAsk.ms).to.be.below(6000);
     } finally {
       zk.servers[hung].process!.kill("SIGCONT");
     }
-    expect(run.code, run.stdout + run.stderr).to.equal(3);
-    expect(row(run.stdout, "ruok", label(hung))).to.deep.equal({
-      result: "FAIL",
-      detail: `no answer: accepted the connection but did not answer 'ruok' within ${BOUNDS.fourLetterMs} ms; next: echo srvr | nc -w 3 ${zk.servers[hung].address} 2181`,
-    });
-    expect(row(run.stdout, "write", label(3 - leader - hung)).result).to.equal("ok");
-    expect(run.stdout).to.match(/^verdict: degraded \(exit 3\): the quorum holds and writes work, but /m);
-    expect(run.ms).to.be.below(BOUNDS.fourLetterMs + 10000);
+    // ...and shows the server's mode once it runs again.
+    await zk.waitFor("the next command to show the server following again", async () =>
+      /^Mode: follower$/m.test((await shell(next)).stdout),
+    );
   });
 
   it("the leader down (killed): degraded, exit 3: the new leader is named, writes work, the leader counts 1 of 2 followers synced", async () => {
@@ -186,5 +258,76 @@ describe("npm run verify -- --servers against real ZooKeeper servers", function 
     } finally {
       await api.close();
     }
+  });
+});
+
+describe("npm run verify -- --servers against an ensemble that allows only srvr (ZooKeeper's default whitelist)", function () {
+  this.timeout(180000);
+  let zk: LocalEnsemble;
+  const label = (i: number) => `${zk.servers[i].address}:2181`;
+  const NOT_CHECKED = "imok (ruok), the members (conf), the leader's synced followers (mntr): not in 4lw.commands.whitelist";
+
+  before(async () => {
+    zk = new LocalEnsemble({ replicas: 3 }, 210);
+    // Without a 4lw.commands.whitelist line ZooKeeper allows srvr alone (apache/zookeeper
+    // release-3.8.0-1, command/FourLetterCommands.java isEnabled).
+    for (const server of zk.servers) {
+      const file = path.join(server.confDir, "zoo.cfg");
+      fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(/^4lw\.commands\.whitelist=.*\n/m, ""));
+    }
+    await zk.allServing();
+  });
+  afterEach(function () {
+    if (this.currentTest?.state === "failed") console.error(zk.logTails());
+  });
+  after(async () => {
+    await zk?.destroy();
+  });
+
+  async function leader(): Promise<number> {
+    let leaders: number[] = [];
+    await zk.waitFor("exactly one leader", async () => (leaders = await zk.leaders()).length === 1, SERVER_WAIT);
+    return leaders[0];
+  }
+
+  it("every server given: healthy, exit 0; the checks that need ruok, conf and mntr are named as not checked, with no Kubernetes advice and no nc", async () => {
+    expect(await zk.fourLetterWord(0, "mntr")).to.equal("mntr is not executed because it is not in the whitelist.\n");
+    const l = await leader();
+    const run = await verify(["--servers", zk.connect()]);
+    expect(run.code, run.stdout + run.stderr).to.equal(0);
+    for (const i of [0, 1, 2]) {
+      expect(row(run.stdout, "ruok", label(i))).to.deep.equal({
+        result: "WARN",
+        detail: "not checked: ruok is not in this server's 4lw.commands.whitelist (srvr below tells whether it serves)",
+      });
+    }
+    expect(row(run.stdout, "followers", label(l))).to.deep.equal({
+      result: "WARN",
+      detail: "not checked: mntr is not in the leader's 4lw.commands.whitelist, so its synced followers are not counted",
+    });
+    expect(row(run.stdout, "members")).to.deep.equal({
+      result: "WARN",
+      detail: "not checked: whether every member was given (unknown without conf or the leader's mntr)",
+    });
+    expect(rows(run.stdout).filter((r) => r[2] === "FAIL")).to.deep.equal([]);
+    expect(run.stdout).to.not.match(/liveness|probe|kubectl|Kubernetes|\bnc\b|\(mntr\)$/m);
+    expect(run.stdout).to.match(
+      new RegExp(`^verdict: healthy \\(exit 0\\): 3 of 3 servers serve, .*; not checked: ${NOT_CHECKED.replace(/[()]/g, "\\$&")}$`, "m"),
+    );
+  });
+
+  it("one follower given: healthy, exit 0; the leader is named as not given (conf refused, the other members unknown), never as missing", async () => {
+    const l = await leader();
+    const follower = [0, 1, 2].find((i) => i !== l)!;
+    const run = await verify(["--servers", label(follower)]);
+    expect(run.code, run.stdout + run.stderr).to.equal(0);
+    expect(row(run.stdout, "leader")).to.deep.equal({
+      result: "WARN",
+      detail: `not checked: the leader is not among the servers given (serving under it: ${label(follower)})`,
+    });
+    expect(run.stdout).to.contain(
+      `\nverdict: healthy (exit 0): the server given serves, the leader not given, a write through ${label(follower)} succeeded; ` +
+        "not checked: the leader: not given (the other members are unknown without conf); imok (ruok), the members (conf): not in 4lw.commands.whitelist\n",
+    );
   });
 });

@@ -188,7 +188,8 @@ export function alertRules(input: MonitoringInput): AlertRule[] {
       "ZooKeeper {{ $labels.pod }} has {{ $value }} requests queued",
       `For 5 minutes {{ $labels.pod }} of ${where} has had more than ${t.outstandingRequests} requests waiting: it cannot keep up, ` +
         "from a slow disk (see ZooKeeperFsyncSlow), GC pauses, too little CPU, or clients sending more than it serves. " +
-        `See which clients: kubectl exec -n ${input.namespace} {{ $labels.pod }} -- bash -c 'echo stat | nc 127.0.0.1 2181'.`,
+        // The image has no nc; bash's /dev/tcp asks the server on the pod's own loopback, as verify --stack's next commands do.
+        `See which clients: kubectl exec -n ${input.namespace} {{ $labels.pod }} -- bash -c 'exec 3<>/dev/tcp/127.0.0.1/${PORTS.client}; printf stat >&3; cat <&3'.`,
     ),
     rule(
       "ZooKeeperFsyncSlow",

@@ -20,10 +20,18 @@ export interface NextCommands {
   why(e: Endpoint): string;
 }
 
+/**
+ * A four-letter word asked with node, bounded to 3 s: verify runs on node, so it is there, where nc
+ * is missing from many machines (and from the project's image).
+ */
+export function askWithNode(host: string | undefined, port: number | undefined, word: string): string {
+  return `node -e "net.connect(${port},'${host}',function(){this.end('${word}')}).setTimeout(3000,function(){this.destroy()}).pipe(process.stdout)"`;
+}
+
 export const fourLetterByHand: NextCommands = {
-  ask: (e, word) => `echo ${word} | nc -w 3 ${e.host} ${e.port}`,
+  ask: (e, word) => askWithNode(e.host, e.port, word),
   // Without a cluster verify knows no log to point at; the server's own answer is the next step.
-  why: (e) => `echo srvr | nc -w 3 ${e.host} ${e.port}`,
+  why: (e) => askWithNode(e.host, e.port, "srvr"),
 };
 
 export function connectionString(e: Endpoint): string {

@@ -1,8 +1,9 @@
 // Whether the serving servers are one synced ensemble: one epoch, and the leader's own count of
 // synced followers. Pure functions of the answers.
-import { Row, ENSEMBLE } from "./types";
+import { Row, ENSEMBLE, Scope } from "./types";
 import { Endpoint, NextCommands } from "./endpoint";
-import { SrvrAnswer, learnerCounts } from "./zk-answers";
+import { SrvrAnswer, learnerCounts, parseMntr } from "./zk-answers";
+import { Asked, noAnswer, refused } from "./judge-zookeeper";
 
 /**
  * Compares the epochs of the zxids the serving servers report. A follower reports the zxid of the
@@ -27,42 +28,71 @@ export function judgeEpochs(after: { endpoint: Endpoint; srvr?: SrvrAnswer }[], 
   return { ...row, result: "ok", detail: `${epochs.length} serving server(s) in epoch ${leading}` };
 }
 
-/** The leader's own view (`mntr`): followers connected and synced, and how many voting members it counts. */
-export function judgeFollowers(leader: Endpoint, mntr: Map<string, string> | undefined, servers: number, next: NextCommands): Row[] {
+/**
+ * The leader's own view (`mntr`): followers connected and synced. `voting`: the voting members the
+ * ensemble has (the leader among them), so `voting - 1` followers are expected.
+ */
+export function judgeFollowers(leader: Endpoint, asked: Asked, voting: number, scope: Scope, next: NextCommands): Row {
   const row = { check: "followers", server: leader.label };
-  if (!mntr) return [{ ...row, result: "FAIL", detail: "the leader did not answer mntr", next: next.ask(leader, "mntr") }];
-  const { learners, synced, votingMembers } = learnerCounts(mntr);
-  const expected = servers - 1;
-  const rows: Row[] = [];
+  if (!("text" in asked))
+    return { ...row, result: "FAIL", detail: `the leader did not answer mntr: ${noAnswer(leader, asked)}`, next: next.ask(leader, "mntr") };
+  if (refused(asked)) {
+    if (scope === "servers")
+      return {
+        ...row,
+        result: "WARN",
+        detail: "not checked: mntr is not in the leader's 4lw.commands.whitelist, so its synced followers are not counted",
+        notChecked: true,
+      };
+    // The stack's zoo.cfg allows mntr: the server runs another configuration; its log lists the words it allows.
+    return {
+      ...row,
+      result: "FAIL",
+      detail: "the leader refuses mntr: its 4lw.commands.whitelist lacks it, which the stack's zoo.cfg allows",
+      next: next.why(leader),
+    };
+  }
+  const { learners, synced } = learnerCounts(parseMntr(asked.text));
+  const expected = voting - 1;
   if (synced === undefined)
-    rows.push({
+    return {
       ...row,
       result: "FAIL",
       detail: "mntr has no zk_synced_followers: is this server the leader?",
       next: next.ask(leader, "mntr"),
-    });
-  else if (synced < expected) {
-    rows.push({
+    };
+  if (synced < expected) {
+    return {
       ...row,
       result: "FAIL",
       detail: `${synced} of ${expected} followers synced (${learners ?? "?"} connected) by the leader's mntr`,
       next: next.ask(leader, "mntr"),
-    });
-  } else rows.push({ ...row, result: "ok", detail: `${synced} of ${expected} followers synced by the leader's mntr` });
-  if (votingMembers !== undefined && votingMembers !== servers) {
-    rows.push({
+    };
+  }
+  return { ...row, result: "ok", detail: `${synced} of ${expected} followers synced by the leader's mntr` };
+}
+
+/** --stack: the leader's count of voting members against the stack's servers (a resize under way shows here). */
+export function judgeMemberCount(leader: Endpoint, asked: Asked, servers: number, next: NextCommands): Row[] {
+  if (!("text" in asked) || refused(asked)) return [];
+  const { votingMembers } = learnerCounts(parseMntr(asked.text));
+  if (votingMembers === undefined || votingMembers === servers) return [];
+  return [
+    {
       check: "members",
       server: leader.label,
       result: "WARN",
       detail: `the leader counts ${votingMembers} voting members, verify checked ${servers}: list every server to check them all`,
       next: next.ask(leader, "conf"),
-    });
-  }
-  return rows;
+    },
+  ];
 }
 
-/** The leader's key figures, as information beside the table. */
-export function leaderFigures(leader: Endpoint, mntr: Map<string, string>): string {
+/** The leader's key figures, as information beside the table; none when it did not answer mntr. */
+export function leaderFigures(leader: Endpoint, asked: Asked): string | undefined {
+  if (!("text" in asked) || refused(asked)) return undefined;
+  const mntr = parseMntr(asked.text);
+  if (!mntr.size) return undefined;
   const v = (key: string) => mntr.get(key) ?? "?";
   return (
     `leader ${leader.label}: ${v("zk_znode_count")} znodes, ${v("zk_outstanding_requests")} outstanding requests, ` +

@@ -1,8 +1,9 @@
 // Judging the ZooKeeper answers into rows: pure functions of what each server said.
-import { Row, ENSEMBLE } from "./types";
+import { Row, ENSEMBLE, Scope } from "./types";
 import { Endpoint, NextCommands } from "./endpoint";
 import { FourLetterResult } from "./four-letter";
-import { SrvrAnswer, parseSrvr } from "./zk-answers";
+import { SrvrAnswer, parseSrvr, refusedWord } from "./zk-answers";
+import type { Coverage } from "./judge-members";
 
 /** What one server answered; `unavailable` when there was no address to ask. */
 export type Asked = FourLetterResult | { unavailable: string };
@@ -11,27 +12,40 @@ export interface ServerAnswers {
   endpoint: Endpoint;
   ruok: Asked;
   srvr: Asked;
+  /** Asked with --servers only: which member the server is, and the members it knows. */
+  conf?: Asked;
 }
 
 export function quorumOf(servers: number): number {
   return Math.floor(servers / 2) + 1;
 }
 
-const NOT_WHITELISTED = "is not executed because it is not in the whitelist";
-
-function noAnswer(e: Endpoint, asked: Exclude<Asked, { text: string }>): string {
+export function noAnswer(e: Endpoint, asked: Exclude<Asked, { text: string }>): string {
   if ("unavailable" in asked) return asked.unavailable;
   const tunnel = e.tunnelError?.();
   return tunnel ? `${asked.message} (${tunnel})` : asked.message;
 }
 
-export function judgeRuok(a: ServerAnswers, next: NextCommands): Row {
+/** Whether the server refused the word: it is not in its 4lw.commands.whitelist. */
+export function refused(asked: Asked | undefined): boolean {
+  return asked !== undefined && "text" in asked && refusedWord(asked.text) !== undefined;
+}
+
+export function judgeRuok(a: ServerAnswers, next: NextCommands, scope: Scope = "stack"): Row {
   const row = { check: "ruok", server: a.endpoint.label };
   if (!("text" in a.ruok))
     return { ...row, result: "FAIL", detail: `no answer: ${noAnswer(a.endpoint, a.ruok)}`, next: next.why(a.endpoint) };
   const text = a.ruok.text.trim();
   if (text === "imok") return { ...row, result: "ok", detail: "imok" };
-  if (text.includes(NOT_WHITELISTED)) {
+  if (refused(a.ruok)) {
+    // The stack's zoo.cfg allows ruok, and its liveness probe asks it; another ensemble may allow only srvr.
+    if (scope === "servers")
+      return {
+        ...row,
+        result: "WARN",
+        detail: "not checked: ruok is not in this server's 4lw.commands.whitelist (srvr below tells whether it serves)",
+        notChecked: true,
+      };
     return {
       ...row,
       result: "FAIL",
@@ -65,12 +79,29 @@ export function servingModes(answers: ServerAnswers[]): { endpoint: Endpoint; la
   });
 }
 
-export function judgeQuorum(answers: ServerAnswers[], next: NextCommands): Row {
+/** "the server given serves", "2 of the 3 servers given serve". */
+export function givenServe(serving: number, given: number): string {
+  if (given === 1) return serving ? "the server given serves" : "the server given does not serve";
+  return `${serving} of the ${given} servers given serve`;
+}
+
+/** Modes in which a server serves only while its ensemble's leader holds a quorum. */
+export const QUORUM_MODES = ["leader", "follower", "observer"];
+
+export function judgeQuorum(answers: ServerAnswers[], next: NextCommands, coverage?: Coverage): Row {
   const n = answers.length;
-  const q = quorumOf(n);
   const modes = servingModes(answers);
   const serving = modes.length;
   const row = { check: "quorum", server: ENSEMBLE };
+  if (coverage?.partial && modes.some((m) => QUORUM_MODES.includes(m.mode))) {
+    // A leader gives up leading when fewer than a quorum of followers are synced with it (apache/
+    // zookeeper release-3.8.0-1 quorum/Leader.java lead(): "Not sufficient followers synced"), and a
+    // follower serves only while synced with a leader: one serving server proves the quorum.
+    const size = coverage.voting ? `; ${coverage.voting} voting members, a quorum needs ${quorumOf(coverage.voting)}` : "";
+    const detail = `${givenServe(serving, n)}${size}: a server serves as leader or follower only while the leader holds a quorum`;
+    return serving < n ? { ...row, result: "WARN", detail } : { ...row, result: "ok", detail };
+  }
+  const q = quorumOf(n);
   if (serving < q) {
     const down = answers.find((a) => !modes.some((m) => m.endpoint === a.endpoint))!.endpoint;
     return {
@@ -85,17 +116,32 @@ export function judgeQuorum(answers: ServerAnswers[], next: NextCommands): Row {
   return serving < n ? { ...row, result: "WARN", detail } : { ...row, result: "ok", detail };
 }
 
-/** Exactly one leader and every other serving server its follower; one server alone runs standalone. */
-export function judgeLeadership(answers: ServerAnswers[], next: NextCommands): Row {
+/**
+ * Exactly one leader and every other serving server its follower; one server alone runs
+ * standalone. With a part of the ensemble (`coverage.partial`), the leader may be one not given.
+ */
+export function judgeLeadership(answers: ServerAnswers[], next: NextCommands, coverage?: Coverage): Row {
   const modes = servingModes(answers);
   const row = { check: "leader", server: ENSEMBLE };
-  if (answers.length === 1) {
+  if (answers.length === 1 && !coverage?.partial) {
     const only = modes[0];
     if (!only) return { ...row, result: "FAIL", detail: "the only server does not serve" };
     return { ...row, result: "ok", detail: `${only.label} runs ${only.mode} (one server: no election)` };
   }
   const leaders = modes.filter((m) => m.mode === "leader");
-  const strays = modes.filter((m) => !["leader", "follower", "observer"].includes(m.mode));
+  const strays = modes.filter((m) => !QUORUM_MODES.includes(m.mode));
+  if (leaders.length === 0 && coverage?.leaderElsewhere && !strays.length) {
+    const under = `serving under it: ${modes.map((m) => m.label).join(", ")}`;
+    const silent = answers.filter((a) => !("text" in a.srvr)).map((a) => a.endpoint.label);
+    return {
+      ...row,
+      result: "WARN",
+      detail: silent.length
+        ? `not checked: no server that answered leads (${under}); the leader is one not given, or ${silent.join(", ")}, which did not answer`
+        : `not checked: the leader is not among the servers given (${under})`,
+      notChecked: true,
+    };
+  }
   if (leaders.length === 0) {
     return {
       ...row,
@@ -121,9 +167,10 @@ export function judgeLeadership(answers: ServerAnswers[], next: NextCommands): R
     };
   }
   const followers = modes.filter((m) => m.mode !== "leader").map((m) => m.label);
+  const none = coverage?.partial ? "no follower given" : "no follower serves";
   return {
     ...row,
     result: "ok",
-    detail: `${leaders[0].label} leads; ${followers.length ? `following: ${followers.join(", ")}` : "no follower serves"}`,
+    detail: `${leaders[0].label} leads; ${followers.length ? `following: ${followers.join(", ")}` : none}`,
   };
 }

@@ -8,7 +8,7 @@ import { judgeVerdict } from "./verdict";
 
 export async function verifyServers(servers: Address[], bounds: Bounds): Promise<Report> {
   const endpoints: Endpoint[] = servers.map((s) => ({ label: formatAddress(s), host: s.host, port: s.port }));
-  const z = await checkZooKeeper(endpoints, fourLetterByHand, bounds);
+  const z = await checkZooKeeper(endpoints, fourLetterByHand, bounds, { scope: "servers" });
   // Nothing answering anywhere is more likely a wrong address than an ensemble to judge.
   const silence = nothingAnswered(z.answers);
   const summary = silence ? { ...z.summary, couldNotCheck: `${silence}: check the addresses, or start the servers` } : z.summary;

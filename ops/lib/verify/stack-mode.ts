@@ -58,7 +58,7 @@ export async function verifyTarget(t: StackTarget, cluster: Cluster, bounds: Bou
       }),
     );
     // With the stack's client authentication on, the sanity test's sessions authenticate as its admin user.
-    const z = await checkZooKeeper(endpoints, kubectlNext(t), bounds, { sasl: t.sasl });
+    const z = await checkZooKeeper(endpoints, kubectlNext(t), bounds, { auth: { sasl: t.sasl }, scope: "stack" });
     rows.push(...z.rows, judgeDisruptionBudget(t, objects.pdb, z.summary.serving.length));
     // Pods running, but the API forwarded no connection to any (RBAC, a proxy): nothing was asked.
     const silence = nothingAnswered(z.answers);

@@ -10,7 +10,21 @@ export interface Row {
   result: Result;
   detail: string;
   next?: string;
+  /**
+   * The check did not run: the server refuses its four-letter word, or the server it is about was
+   * not given. Such a row is a WARN, and the verdict names it among what was not checked rather
+   * than among its warnings.
+   */
+  notChecked?: boolean;
 }
+
+/**
+ * Whose servers verify checks. `stack`: every server of a stack this project deployed, with the
+ * project's zoo.cfg (its 4lw.commands.whitelist, its probes). `servers`: the servers given with
+ * --servers, of an ensemble configured by anyone: the list may name only some of its members, and
+ * the servers may refuse every four-letter word but srvr.
+ */
+export type Scope = "stack" | "servers";
 
 export type Status = "healthy" | "degraded" | "unhealthy" | "could not check";
 
@@ -33,6 +47,14 @@ export interface EnsembleSummary {
   writeDetail: string;
   /** Set when nothing could be reached to judge: the command then says why and exits 2. */
   couldNotCheck?: string;
+  /**
+   * --servers with a part of the ensemble: the quorum and the leader are then judged from the
+   * servers given (one that serves as follower or leader proves its leader holds a quorum), and a
+   * leader that was not given is no failure.
+   */
+  partial?: { leaderGiven: boolean };
+  /** What was not checked and why, for the verdict (e.g. "ruok, mntr: not in 4lw.commands.whitelist"). */
+  notChecked?: string[];
 }
 
 /** What the user reads next to the table: the leader's key figures. */

@@ -1,4 +1,5 @@
-// Reading the answers of `srvr` and `mntr` (ZooKeeper 3.5 to 3.9 formats).
+// Reading the answers of `srvr`, `mntr` and `conf` (ZooKeeper 3.5 to 3.9 formats).
+import { EnsembleMember, parseEnsembleConfig } from "../zk-config";
 
 export type SrvrAnswer = { serving: true; mode: string; zxid: bigint; epoch: number } | { serving: false; why: string };
 
@@ -33,4 +34,57 @@ export function learnerCounts(mntr: Map<string, string>): { learners?: number; s
     synced: num("zk_synced_followers"),
     votingMembers: num("zk_quorum_size"),
   };
+}
+
+/**
+ * The word a server refused because its 4lw.commands.whitelist lacks it, or undefined. The server
+ * answers `<word> is not executed because it is not in the whitelist.` (apache/zookeeper
+ * release-3.8.0-1 and release-3.9.5, NIOServerCnxn and NettyServerCnxn checkFourLetterWord, through
+ * command/NopCommand). `srvr` is never refused: FourLetterCommands.isEnabled always adds it, since
+ * zkServer.sh needs it.
+ */
+export function refusedWord(text: string): string | undefined {
+  return /^(\w{4}) is not executed because it is not in the whitelist\.?\s*$/.exec(text.trim())?.[1];
+}
+
+/** What `conf` says of the ensemble: this server's id, its client port, and the members it knows. */
+export interface ConfAnswer {
+  serverId?: number;
+  clientPort?: number;
+  /** The `membership:` part (`server.N=...` lines); absent on a standalone server or one not serving. */
+  members?: EnsembleMember[];
+  /** The configuration's version: the newer of two servers' views is the higher. */
+  version?: bigint;
+}
+
+/**
+ * `conf` as 3.5 to 3.9 write it (apache/zookeeper release-3.8.0-1, ZooKeeperServer.dumpConf then
+ * QuorumZooKeeperServer.dumpConf): `key=value` lines with `serverId`, then `membership: ` and the
+ * quorum verifier's `server.N=host:port:port:role[;client]` lines and `version=<hex>`.
+ */
+export function parseConf(text: string): ConfAnswer {
+  const num = (key: string) => {
+    const v = new RegExp(`^${key}=(\\d+)\\s*$`, "m").exec(text)?.[1];
+    return v === undefined ? undefined : Number(v);
+  };
+  const answer: ConfAnswer = {};
+  const serverId = num("serverId");
+  const clientPort = num("clientPort");
+  if (serverId !== undefined) answer.serverId = serverId;
+  if (clientPort !== undefined) answer.clientPort = clientPort;
+  const at = text.indexOf("\nmembership:");
+  if (at >= 0) {
+    const lines = text
+      .slice(at)
+      .split("\n")
+      .filter((l) => /^(server\.\d+|version)=/.test(l.trim()));
+    try {
+      const config = parseEnsembleConfig(lines.join("\n"));
+      if (config.members.length) answer.members = config.members;
+      if (config.version !== undefined) answer.version = config.version;
+    } catch {
+      // A membership this parser does not read is as good as none: the list is then not compared.
+    }
+  }
+  return answer;
 }

@@ -1,12 +1,13 @@
 // The ZooKeeper checks of every server, whichever way it is reached: ruok, srvr, quorum and
-// leadership, the sanity write and reads, the epoch, and the leader's mntr.
-import { Row, EnsembleSummary, ENSEMBLE } from "./types";
+// leadership, the members (--servers), the sanity write and reads, the epoch, and the leader's mntr.
+import { Row, EnsembleSummary, ENSEMBLE, Scope } from "./types";
 import { Endpoint, NextCommands } from "./endpoint";
 import { Bounds } from "./bounds";
 import { fourLetterWord } from "./four-letter";
-import { parseMntr, parseSrvr } from "./zk-answers";
+import { parseSrvr, refusedWord } from "./zk-answers";
 import { Asked, ServerAnswers, judgeLeadership, judgeQuorum, judgeRuok, judgeSrvr, quorumOf, servingModes } from "./judge-zookeeper";
-import { judgeEpochs, judgeFollowers, leaderFigures } from "./judge-sync";
+import { judgeEpochs, judgeFollowers, judgeMemberCount, leaderFigures } from "./judge-sync";
+import { WHOLE, judgeCoverage } from "./judge-members";
 import { SessionAuth, sanityTest } from "./sanity";
 import { judgeSanity } from "./judge-sanity";
 
@@ -22,31 +23,53 @@ function ask(e: Endpoint, word: string, bounds: Bounds): Promise<Asked> {
   return fourLetterWord(e.host, e.port, word, bounds.fourLetterMs);
 }
 
-/** `auth`: the credentials of the sanity test's sessions (the four-letter words need none). */
+export interface CheckOptions {
+  /** The credentials of the sanity test's sessions (the four-letter words need none). */
+  auth?: SessionAuth;
+  scope?: Scope;
+}
+
+/** What each word but srvr (which ZooKeeper never refuses) checks. */
+const CHECKED_BY: Record<string, string> = { ruok: "imok", conf: "the members", mntr: "the leader's synced followers" };
+
+/** The words the servers refused, in the order they were asked. */
+function refusedWords(asked: (Asked | undefined)[]): string[] {
+  const words = asked.flatMap((a) => (a && "text" in a ? [refusedWord(a.text)] : [])).filter((w): w is string => w !== undefined);
+  return [...new Set(words)];
+}
+
 export async function checkZooKeeper(
   endpoints: Endpoint[],
   next: NextCommands,
   bounds: Bounds,
-  auth: SessionAuth = {},
+  { auth = {}, scope = "stack" }: CheckOptions = {},
 ): Promise<ZooKeeperFindings> {
   const answers: ServerAnswers[] = await Promise.all(
     endpoints.map(async (endpoint) => {
-      const [ruok, srvr] = await Promise.all([ask(endpoint, "ruok", bounds), ask(endpoint, "srvr", bounds)]);
-      return { endpoint, ruok, srvr };
+      // conf only with --servers: a stack's servers are its pods, every one of them given.
+      const [ruok, srvr, conf] = await Promise.all(
+        ["ruok", "srvr", ...(scope === "servers" ? ["conf"] : [])].map((word) => ask(endpoint, word, bounds)),
+      );
+      return { endpoint, ruok, srvr, ...(conf ? { conf } : {}) };
     }),
   );
-  const rows: Row[] = [
-    ...answers.map((a) => judgeRuok(a, next)),
-    ...answers.map((a) => judgeSrvr(a, next)),
-    judgeQuorum(answers, next),
-    judgeLeadership(answers, next),
-  ];
-  const info: string[] = [];
-
   const modes = servingModes(answers);
   const single = endpoints.length === 1;
   const leaders = modes.filter((m) => m.mode === "leader" || (single && m.mode === "standalone"));
-  const leader = leaders.length === 1 ? leaders[0].endpoint : undefined;
+  const leader = leaders.length === 1 ? leaders[0] : undefined;
+  // Asked once: the leader's followers, its count of voting members, its figures.
+  const leaderMntr = leader ? await ask(leader.endpoint, "mntr", bounds) : undefined;
+  const { coverage, rows: memberRows } = scope === "servers" ? judgeCoverage(answers, leaderMntr) : { coverage: WHOLE, rows: [] };
+
+  const rows: Row[] = [
+    ...answers.map((a) => judgeRuok(a, next, scope)),
+    ...answers.map((a) => judgeSrvr(a, next)),
+    judgeQuorum(answers, next, coverage),
+    judgeLeadership(answers, next, coverage),
+    ...memberRows,
+  ];
+  const info: string[] = [];
+
   // Through a follower when there is one: the write then takes the whole path (forwarded to the
   // leader, proposed, acknowledged by a quorum, committed).
   const writer = modes.find((m) => m.mode === "follower")?.endpoint ?? leaders[0]?.endpoint ?? modes[0]?.endpoint;
@@ -79,16 +102,26 @@ export async function checkZooKeeper(
     });
   }
 
-  if (leader && !single) {
-    const m = await ask(leader, "mntr", bounds);
-    const mntr = "text" in m ? parseMntr(m.text) : undefined;
-    rows.push(...judgeFollowers(leader, mntr, endpoints.length, next));
-    if (mntr) info.push(leaderFigures(leader, mntr));
-  } else if (leader) {
-    const m = await ask(leader, "mntr", bounds);
-    if ("text" in m) info.push(leaderFigures(leader, parseMntr(m.text)));
+  if (leader && leaderMntr) {
+    if (leader.mode === "leader") {
+      const voting = scope === "servers" ? (coverage.voting ?? endpoints.length) : endpoints.length;
+      rows.push(judgeFollowers(leader.endpoint, leaderMntr, voting, scope, next));
+      if (scope === "stack") rows.push(...judgeMemberCount(leader.endpoint, leaderMntr, endpoints.length, next));
+    }
+    const figures = leaderFigures(leader.endpoint, leaderMntr);
+    if (figures) info.push(figures);
   }
 
+  // A server configured elsewhere may allow only srvr: what the other words would have checked is named, not failed.
+  // conf counts only where there are members to find, mntr only where there are followers to count.
+  const needed = [
+    ...answers.map((a) => a.ruok),
+    ...(memberRows.length ? answers.map((a) => a.conf) : []),
+    ...(leader?.mode === "leader" ? [leaderMntr] : []),
+  ];
+  const refused = scope === "servers" ? refusedWords(needed) : [];
+  const unasked = refused.map((w) => `${CHECKED_BY[w] ?? "its check"} (${w})`);
+  const notChecked = [...coverage.notChecked, ...(unasked.length ? [`${unasked.join(", ")}: not in 4lw.commands.whitelist`] : [])];
   return {
     rows,
     info,
@@ -100,6 +133,8 @@ export async function checkZooKeeper(
       leaders: leaders.map((l) => l.label),
       writeOk,
       writeDetail,
+      ...(coverage.partial ? { partial: { leaderGiven: leaders.length > 0 } } : {}),
+      ...(notChecked.length ? { notChecked } : {}),
     },
   };
 }
