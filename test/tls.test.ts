@@ -28,6 +28,7 @@ import { CertificateAuthority, IssuedCertificate, SecretVolume, issueCertificate
 import { certificateNames, renderTlsScript } from "../components/zookeeper/tls";
 import { PORTS } from "../components/zookeeper/options";
 import { ZkClient } from "../ops/lib/zk-client";
+import { onInterrupt } from "./support/interrupt";
 
 /** 127.0.0.160-162: the ensemble; 163: the server with the pod's client ports; 169: an address no server binds. */
 const ADDRESS_BASE = 160;
@@ -76,6 +77,10 @@ function rawExchange(host: string, port: number, data: string, ms = 3000): Promi
 
 /** Debian's zkCli.sh runs `java` as a child of bash: its whole process group is killed, never a name. */
 const cliProcesses = new Set<ChildProcess>();
+// Detached (a group of their own, so a test can kill a client with its JVM): Ctrl-C does not reach them.
+onInterrupt(() => {
+  for (const child of cliProcesses) killGroup(child);
+});
 function killGroup(child: ChildProcess): void {
   if (child.pid === undefined) return;
   try {
@@ -177,11 +182,16 @@ describe("zk-tls.sh watch on its own (the rendered script against a Secret volum
     first = issueCertificate(ca, path.join(dir, "pki"), { dns: ["zk.test"] }, "first");
     second = issueCertificate(ca, path.join(dir, "pki"), { dns: ["zk.test"] }, "second");
   });
+  const forget = onInterrupt(() => {
+    if (watcher) killGroup(watcher);
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
   afterEach(() => {
     if (watcher) killGroup(watcher);
     watcher = undefined;
   });
   after(() => {
+    forget();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 

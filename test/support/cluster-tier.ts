@@ -12,6 +12,7 @@ import { ThrowawayStack } from "../../e2e/stack";
 import { stackFileSettings } from "../../ops/lib/pulumi-cli";
 import { SETTINGS } from "../../config";
 import { clusterTierMissing, ControlPlane, kindNodes } from "./control-plane";
+import { onInterrupt } from "./interrupt";
 
 const STAND_INS = path.join(__dirname, "..", "fixtures");
 
@@ -64,6 +65,7 @@ export function tierEnv(): TierEnv {
   fs.mkdirSync(env.HOME);
   const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
   Object.assign(process.env, env);
+  const forget = onInterrupt(() => fs.rmSync(dir, { recursive: true, force: true }));
   return {
     dir,
     kindState,
@@ -74,6 +76,7 @@ export function tierEnv(): TierEnv {
         else process.env[k] = v;
       }
       fs.rmSync(dir, { recursive: true, force: true });
+      forget();
     },
   };
 }

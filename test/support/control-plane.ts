@@ -11,6 +11,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { judgesBin, judgesBuilt } from "../../judges/judges";
+import { onInterrupt } from "./interrupt";
 
 export interface NodeShape {
   name: string;
@@ -50,6 +51,8 @@ export interface PodForward {
 }
 
 export class ControlPlane {
+  private forgetInterrupt = () => {};
+
   private constructor(
     readonly name: string,
     readonly dir: string,
@@ -102,6 +105,8 @@ export class ControlPlane {
     );
     const env = { ...process.env, KWOK_WORKDIR: path.join(dir, "kwok"), HOME: dir, KUBECONFIG: path.join(dir, "ambient-kubeconfig") };
     const plane = new ControlPlane(name, dir, path.join(dir, "kwok", "clusters", name, "kubeconfig.yaml"), env);
+    // kwokctl's components run in the background, where Ctrl-C of the test run does not reach them.
+    plane.forgetInterrupt = onInterrupt(() => plane.stop());
     try {
       await run(
         path.join(bin, "kwokctl"),
@@ -225,6 +230,7 @@ export class ControlPlane {
       }
     }
     fs.rmSync(this.dir, { recursive: true, force: true });
+    this.forgetInterrupt();
   }
 }
 

@@ -4,6 +4,8 @@
 // carrier change: a silent partition); `tc netem` is not available on this kernel. Everything is
 // removed by destroy(), and a later run removes what a killed run left behind.
 import { execFileSync } from "child_process";
+import { onInterrupt } from "./interrupt";
+import { lockMachineResources } from "./machine-lock";
 
 const SUBNET = "198.18.0";
 export const HOST_ADDRESS = `${SUBNET}.1`;
@@ -77,6 +79,10 @@ export class TestNetwork {
   private readonly bridge = `${this.prefix}br`;
   private readonly table = `${this.prefix}cut`;
   private destroyed = false;
+  /** The lock of the subnet (machine-lock.ts): two runs' bridges with the same addresses would take each other's packets. */
+  readonly lockName = `${SUBNET}.0_24`;
+  private releaseLock?: () => void;
+  private forgetInterrupt?: () => void;
 
   constructor(readonly size: number) {}
 
@@ -94,6 +100,8 @@ export class TestNetwork {
   }
 
   create(): void {
+    this.releaseLock = lockMachineResources([this.lockName], "the partition tests' network");
+    this.forgetInterrupt = onInterrupt(() => this.destroy());
     removeLeftovers();
     try {
       run("ip", ["link", "add", this.bridge, "type", "bridge"]);
@@ -159,6 +167,8 @@ export class TestNetwork {
       attempt("ip", ["netns", "del", this.namespaceOf(i)]);
     }
     attempt("ip", ["link", "del", this.bridge]);
+    this.forgetInterrupt?.();
+    this.releaseLock?.();
   }
 
   /** What of ours is still on the machine: for the test that teardown leaves nothing behind. */

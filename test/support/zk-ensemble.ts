@@ -22,6 +22,8 @@ export const LOCAL_ADMIN_PASSWORD = "local-admin-Pa55word";
 import { findZooKeeper } from "./zookeeper-install";
 import { renderSeedConfigMap, MEMBERSHIP_PATHS } from "../../components/zookeeper/membership";
 import { TestNetwork } from "./netns";
+import { onInterrupt } from "./interrupt";
+import { lockMachineResources } from "./machine-lock";
 
 export interface Server {
   ordinal: number;
@@ -63,6 +65,9 @@ export class LocalEnsemble {
    */
   private readonly network?: TestNetwork;
   private readonly readOnlyRoot: boolean;
+  private readonly releaseLocks: () => void;
+  /** Ctrl-C of the run: the servers (a TLS server's group is its own) and the files go. */
+  private readonly forgetInterrupt = onInterrupt(() => this.destroy());
 
   /**
    * `network`: run each server in its own network namespace of that test network (for partitions)
@@ -85,6 +90,15 @@ export class LocalEnsemble {
       clientPortsAsInPod = false,
     }: { adminOnPodLoopback?: boolean; network?: TestNetwork; readOnlyRoot?: boolean; clientPortsAsInPod?: boolean } = {},
   ) {
+    // Before anything binds: no other test run on this machine uses these addresses meanwhile.
+    this.releaseLocks = lockMachineResources(
+      [
+        ...(network ? [network.lockName] : Array.from({ length: options.replicas }, (_, i) => `127.0.0.${addressBase + i}`)),
+        ...(clientPortsAsInPod ? ["127.0.0.1:2181"] : []),
+        ...(adminOnPodLoopback ? ["127.0.0.1:8080"] : []),
+      ],
+      "ZooKeeper test servers",
+    );
     this.network = network;
     this.clientPortsAsInPod = clientPortsAsInPod;
     this.adminOnPodLoopback = adminOnPodLoopback;
@@ -328,6 +342,8 @@ export class LocalEnsemble {
   async destroy(): Promise<void> {
     await this.stop(undefined, "SIGKILL");
     fs.rmSync(this.root, { recursive: true, force: true });
+    this.forgetInterrupt();
+    this.releaseLocks();
   }
 
   /** Sends a four-letter word to a server; resolves with its answer ("" when none came within the bound). */
