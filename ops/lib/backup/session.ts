@@ -2,6 +2,7 @@
 // reached through its cluster by the port-forward tunnels of ops/lib/stack-endpoint.ts). Both
 // resolve to an Endpoint; a stack's also carries its sessions' credentials, why its tunnels failed,
 // and a way to close them when the command ends. Nothing after this module needs to know which it was.
+import { Address, formatAddress, parseServers, UsageError } from "../cli-args";
 import { Credential, SessionOptions, ZkClient, ZkTimeout } from "../zk-client";
 
 export interface Endpoint {
@@ -20,18 +21,16 @@ export interface Endpoint {
 /** The endpoint is unusable (bad --servers, nothing answering there): exit 2. */
 export class ConnectError extends Error {}
 
-const HOST_PORT = /^([A-Za-z0-9.-]+):(\d{1,5})$/;
-
 /** Parses --servers; returns the endpoint or what is wrong with the value. */
 export function endpointFromServers(servers: string): Endpoint | string {
-  const parts = servers.split(",").map((s) => s.trim());
-  for (const part of parts) {
-    const match = HOST_PORT.exec(part);
-    if (!match || Number(match[2]) < 1 || Number(match[2]) > 65535) {
-      return `--servers takes host:port[,host:port...] (no chroot path), got "${part || servers}"`;
-    }
+  let addresses: Address[];
+  try {
+    addresses = parseServers(servers);
+  } catch (e) {
+    if (e instanceof UsageError) return e.message;
+    throw e;
   }
-  const connectionString = parts.join(",");
+  const connectionString = addresses.map(formatAddress).join(",");
   return { connectionString, description: connectionString };
 }
 

@@ -1,0 +1,76 @@
+// Every command (npm run up, down, verify, backup, restore, e2e) as a user runs it, a subprocess in
+// a project folder of its own with nothing but node on PATH: --help prints the usage, the options
+// and the exit codes (exit 0); a command line it does not take is exit 2 with what is wrong and the
+// usage line, before anything is done.
+import { expect } from "chai";
+import { execFile } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { CommandSpec, helpText, UsageError, usageErrorText } from "../ops/lib/cli-args";
+import { COMMANDS } from "../ops/lib/commands";
+
+const ROOT = path.resolve(__dirname, "..");
+const SCRIPTS: Record<string, string> = { e2e: path.join(ROOT, "e2e", "run.ts") };
+const scriptOf = (name: string) => SCRIPTS[name] ?? path.join(ROOT, "ops", `${name}.ts`);
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+describe("every command's command line, as a user runs it", function () {
+  this.timeout(60000);
+  let project: string;
+
+  before(() => {
+    project = fs.mkdtempSync(path.join(os.tmpdir(), "kz-command-lines-"));
+    // tsx resolves from the project folder, as it does under `npm run`.
+    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(project, "node_modules"));
+  });
+  after(() => fs.rmSync(project, { recursive: true, force: true }));
+
+  function run(name: string, args: string[]): Promise<Run> {
+    const started = Date.now();
+    return new Promise((resolve) => {
+      execFile(
+        process.execPath,
+        ["--import", "tsx", scriptOf(name), ...args],
+        { cwd: project, env: { PATH: path.dirname(process.execPath), HOME: project }, timeout: 30000 },
+        (err, stdout, stderr) =>
+          resolve({ code: err ? Number((err as { code?: unknown }).code) : 0, stdout, stderr, ms: Date.now() - started }),
+      );
+    });
+  }
+
+  function expectUsageError(r: Run, spec: CommandSpec, message: string): void {
+    expect(r.code, r.stderr).to.equal(2);
+    expect(r.stdout).to.equal("");
+    expect(r.stderr).to.equal(usageErrorText(spec, new UsageError(message)));
+  }
+
+  for (const spec of COMMANDS) {
+    it(`${spec.name} --help prints its usage, options and exit codes (exit 0); an unknown option is exit 2 with the usage line`, async () => {
+      const help = await run(spec.name, ["--help"]);
+      expect(help.code, help.stderr).to.equal(0);
+      expect(help.stdout).to.equal(helpText(spec));
+      expect(help.stderr).to.equal("");
+      expectUsageError(await run(spec.name, ["--bogus"]), spec, "unknown option '--bogus'");
+      // Nothing was done: no state, no report, no timings file.
+      expect(fs.readdirSync(project)).to.deep.equal(["node_modules"]);
+    });
+  }
+
+  const BACKUP = COMMANDS.find((c) => c.name === "backup")!;
+  const RESTORE = COMMANDS.find((c) => c.name === "restore")!;
+  const VERIFY = COMMANDS.find((c) => c.name === "verify")!;
+
+  it("--servers without a value names the option and the form it takes (backup, restore, verify)", async () => {
+    const message = "--servers needs a value: --servers host:port[,host:port...]";
+    expectUsageError(await run("backup", ["--servers", "--out", "x.jsonl"]), BACKUP, message);
+    expectUsageError(await run("restore", ["--in", "x.jsonl", "--servers"]), RESTORE, message);
+    expectUsageError(await run("verify", ["--servers"]), VERIFY, message);
+  });
+});
