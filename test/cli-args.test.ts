@@ -4,6 +4,7 @@
 import { expect } from "chai";
 import { CommandSpec, helpText, parseCommandLine, parseServers, usageLine, UsageError } from "../ops/lib/cli-args";
 import { BACKUP, COMMANDS, DOWN, E2E, RESTORE, UP, VERIFY } from "../ops/lib/commands";
+import { parseAuth } from "../ops/lib/backup/acl";
 import { parseArgs } from "../ops/lib/verify/args";
 
 function refusal(spec: CommandSpec, argv: string[]): string {
@@ -152,4 +153,26 @@ describe("verify's command line", () => {
     expect(parseArgs(["-h"])).to.deep.equal({ kind: "help" });
     expect(() => parseArgs(["--servers", "a"])).to.throw(UsageError, "'a' is not host:port");
   });
+});
+
+describe("--auth digest:user:password", () => {
+  it("is ZooKeeper's digest scheme with a user and a password (which may hold colons)", () => {
+    expect(parseAuth("digest:app:secret")).to.deep.equal({ scheme: "digest", auth: "app:secret" });
+    expect(parseAuth("digest:app:a:b")).to.deep.equal({ scheme: "digest", auth: "app:a:b" });
+  });
+
+  for (const [text, why] of [
+    ["alice:s3cr3t", 'does not start with "digest:"'],
+    ["s3cr3t", 'does not start with "digest:"'],
+    ["sasl:alice:s3cr3t", 'does not start with "digest:"'],
+    ["digest:s3cr3t", 'has no ":" between user and password'],
+    ["digest::s3cr3t", "has no user before the password"],
+  ] as const) {
+    it(`refuses '${text}': ${why}, naming the form and not the value`, () => {
+      const message = parseAuth(text);
+      expect(message).to.be.a("string");
+      expect(message).to.equal(`--auth takes digest:user:password; the value given ${why} (not shown: it holds a password)`);
+      expect(message).to.not.contain("s3cr3t").and.not.contain("alice");
+    });
+  }
 });

@@ -1,7 +1,7 @@
 // Every command (npm run up, down, verify, backup, restore, e2e) as a user runs it, a subprocess in
 // a project folder of its own with nothing but node on PATH: --help prints the usage, the options
 // and the exit codes (exit 0); a command line it does not take is exit 2 with what is wrong and the
-// usage line, before anything is done.
+// usage line, before anything is done; a password given with --auth is never shown.
 import { expect } from "chai";
 import { execFile } from "child_process";
 import * as fs from "fs";
@@ -72,5 +72,18 @@ describe("every command's command line, as a user runs it", function () {
     expectUsageError(await run("backup", ["--servers", "--out", "x.jsonl"]), BACKUP, message);
     expectUsageError(await run("restore", ["--in", "x.jsonl", "--servers"]), RESTORE, message);
     expectUsageError(await run("verify", ["--servers"]), VERIFY, message);
+  });
+
+  it("--auth without the digest scheme is exit 2 naming digest:user:password, before any connection, and never shows the password", async () => {
+    const message = '--auth takes digest:user:password; the value given does not start with "digest:" (not shown: it holds a password)';
+    // 127.0.0.220:1: were the command to connect, it would fail otherwise.
+    for (const [spec, args] of [
+      [BACKUP, ["--servers", "127.0.0.220:1", "--out", "x.jsonl", "--auth", "alice:s3cr3t"]],
+      [RESTORE, ["--servers", "127.0.0.220:1", "--in", "x.jsonl", "--auth=alice:s3cr3t"]],
+    ] as const) {
+      const r = await run(spec.name, [...args]);
+      expectUsageError(r, spec, message);
+      expect(r.stderr).to.not.contain("s3cr3t");
+    }
   });
 });

@@ -7384,12 +7384,14 @@ var path = __toESM(require("path"));
 var PERMS = { read: 1, write: 2, create: 4, delete: 8, admin: 16, all: 31 };
 var OPEN_ACL = [{ perms: PERMS.all, scheme: "world", id: "anyone" }];
 function parseAuth(text) {
-  const cut = text.indexOf(":");
-  if (cut <= 0) return `--auth must be <scheme>:<credentials>, e.g. digest:user:password, got "${text}"`;
-  const scheme = text.slice(0, cut);
-  const auth = text.slice(cut + 1);
-  if (scheme === "digest" && !/^[^:]+:.*$/.test(auth)) return `--auth digest needs user:password, got "${text}"`;
-  return { scheme, auth };
+  const expected = "--auth takes digest:user:password";
+  const hidden = "not shown: it holds a password";
+  if (!text.startsWith("digest:")) return `${expected}; the value given does not start with "digest:" (${hidden})`;
+  const auth = text.slice("digest:".length);
+  const cut = auth.indexOf(":");
+  if (cut < 0) return `${expected}; the value given has no ":" between user and password (${hidden})`;
+  if (cut === 0) return `${expected}; the value given has no user before the password (${hidden})`;
+  return { scheme: "digest", auth };
 }
 
 // ops/lib/backup/file-writer.ts
@@ -8542,7 +8544,7 @@ function readEnv(env) {
   const authText = env[BACKUP_ENV.auth];
   const credential = authText ? parseAuth(authText) : void 0;
   if (typeof credential === "string") {
-    throw new UsageError(`${BACKUP_ENV.auth} must be <scheme>:<credentials>, e.g. digest:user:password (the value is not shown)`);
+    throw new UsageError(`${BACKUP_ENV.auth} must be digest:user:password (the value is not shown, as it holds a password)`);
   }
   const saslUsername = env[BACKUP_ENV.saslUsername] ?? "";
   const saslPassword = env[BACKUP_ENV.saslPassword] ?? "";
