@@ -1,14 +1,21 @@
 // Every command (npm run up, down, verify, backup, restore, e2e) as a user runs it, a subprocess in
 // a project folder of its own with nothing but node on PATH: --help prints the usage, the options
 // and the exit codes (exit 0); a command line it does not take is exit 2 with what is wrong and the
-// usage line, before anything is done; a password given with --auth is never shown.
+// usage line, before anything is done; a password given with --auth is never shown; backup and
+// restore with an address where nothing listens, or a name that does not resolve, fail at once
+// naming the address and the cause. No ZooKeeper server is needed: the addresses are 127.0.0.220's
+// (a port just closed) and a name under the reserved .invalid TLD.
 import { expect } from "chai";
 import { execFile } from "child_process";
 import * as fs from "fs";
+import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { CommandSpec, helpText, UsageError, usageErrorText } from "../ops/lib/cli-args";
 import { COMMANDS } from "../ops/lib/commands";
+import { BackupWriter } from "../ops/lib/backup/file-writer";
+import { FORMAT } from "../ops/lib/backup/format";
+import { placeholderStat } from "./support/backup-fixtures";
 
 const ROOT = path.resolve(__dirname, "..");
 const SCRIPTS: Record<string, string> = { e2e: path.join(ROOT, "e2e", "run.ts") };
@@ -85,5 +92,74 @@ describe("every command's command line, as a user runs it", function () {
       expectUsageError(r, spec, message);
       expect(r.stderr).to.not.contain("s3cr3t");
     }
+  });
+
+  describe("backup and restore where nothing answers: exit 2 at once, one line naming the address and the cause", () => {
+    let closedPort: number;
+    let file: string;
+
+    before(async () => {
+      // A port that was just free: bound, then closed.
+      const probe = net.createServer();
+      await new Promise<void>((r) => probe.listen(0, "127.0.0.220", r));
+      closedPort = (probe.address() as net.AddressInfo).port;
+      await new Promise<void>((r) => probe.close(() => r()));
+      // A complete backup: a restore gets as far as connecting.
+      file = path.join(project, "..", `${path.basename(project)}-one.jsonl`);
+      const writer = BackupWriter.open(file, {
+        type: "header",
+        format: FORMAT,
+        version: 1,
+        source: "elsewhere",
+        startedAt: new Date().toISOString(),
+        startZxid: "0x1",
+        containerPatterns: [],
+      });
+      await writer.node({ type: "node", path: "/", data: null, acl: [], kind: "persistent", stat: placeholderStat() });
+      await writer.finish({
+        type: "trailer",
+        finishedAt: new Date().toISOString(),
+        endZxid: "0x1",
+        consistency: "per-node",
+        quiescent: true,
+        counts: { nodes: 1, containers: 0, dataBytes: 0, ephemeralSkipped: 0, systemSkipped: 0, vanished: 0 },
+      });
+    });
+    after(() => fs.rmSync(file, { force: true }));
+
+    function expectFastOneLine(r: Run, line: string): void {
+      expect(r.code, r.stderr).to.equal(2);
+      expect(r.stderr).to.equal(`${line}\n`);
+      // The default --timeout is 10 s; a plain connection tells at once (the rest is starting node).
+      expect(r.ms, "well within the connect bound").to.be.below(5000);
+    }
+
+    it("a port where nothing listens: 'connection refused'", async () => {
+      const address = `127.0.0.220:${closedPort}`;
+      const advice = "check --servers and that the servers run";
+      expectFastOneLine(
+        await run("backup", ["--servers", address, "--out", "x.jsonl"]),
+        `backup: cannot connect to ${address}: connection refused (nothing listens there); ${advice}`,
+      );
+      expectFastOneLine(
+        await run("restore", ["--servers", address, "--in", file]),
+        `restore: cannot connect to ${address}: connection refused (nothing listens there); ${advice}`,
+      );
+      expect(fs.readdirSync(project), "no backup, no report").to.deep.equal(["node_modules"]);
+    });
+
+    it("a name that does not resolve, beside a refused address: each named with its cause", async () => {
+      const servers = `zk-0.invalid:2181,127.0.0.220:${closedPort}`;
+      const causes = `zk-0.invalid:2181 cannot resolve zk-0.invalid, 127.0.0.220:${closedPort} connection refused (nothing listens there)`;
+      expectFastOneLine(
+        await run("backup", ["--servers", servers, "--out", "x.jsonl"]),
+        `backup: cannot connect to ${servers}: ${causes}; check --servers and that the servers run`,
+      );
+      expectFastOneLine(
+        await run("restore", ["--servers", servers, "--in", file, "--report", "r.jsonl"]),
+        `restore: cannot connect to ${servers}: ${causes}; check --servers and that the servers run`,
+      );
+      expect(fs.readdirSync(project), "no backup, no report").to.deep.equal(["node_modules"]);
+    });
   });
 });

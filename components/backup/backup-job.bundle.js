@@ -6202,7 +6202,7 @@ var require_PacketQueue = __commonJS({
 // ../main/node_modules/node-zookeeper-client/lib/ConnectionManager.js
 var require_ConnectionManager = __commonJS({
   "../main/node_modules/node-zookeeper-client/lib/ConnectionManager.js"(exports2, module2) {
-    var net = require("net");
+    var net2 = require("net");
     var utils = require("util");
     var events = require("events");
     var jute2 = require_jute();
@@ -6323,7 +6323,7 @@ var require_ConnectionManager = __commonJS({
       var self2 = this;
       self2.setState(STATES.CONNECTING);
       self2.findNextServer(function(server) {
-        self2.socket = net.connect(server);
+        self2.socket = net2.connect(server);
         self2.connectTimeoutHandler = setTimeout(
           self2.onSocketConnectTimeout.bind(self2),
           self2.connectTimeout
@@ -6804,7 +6804,7 @@ var require_node_zookeeper_client = __commonJS({
     var assert = require("assert");
     var events = require("events");
     var util = require("util");
-    var net = require("net");
+    var net2 = require("net");
     var async = require_async();
     var u = (init_index_all(), __toCommonJS(index_all_exports));
     var jute2 = require_jute();
@@ -7577,6 +7577,39 @@ function parseServers(list) {
   return servers;
 }
 
+// ops/lib/reach.ts
+var net = __toESM(require("net"));
+function reach(address, ms) {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: address.host, port: address.port });
+    const done = (result2) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(result2);
+    };
+    const timer = setTimeout(() => done({ reached: false, why: `no connection within ${ms / 1e3} s` }), ms);
+    socket.once("connect", () => done({ reached: true }));
+    socket.once("error", (e) => {
+      if (e.code === "ECONNREFUSED") done({ reached: false, why: "connection refused (nothing listens there)" });
+      else if (e.code === "ENOTFOUND" || e.code === "EAI_AGAIN") done({ reached: false, why: `cannot resolve ${address.host}` });
+      else done({ reached: false, why: e.code ? `${e.code}: ${e.message}` : e.message });
+    });
+  });
+}
+async function whyNoneReachable(addresses, ms) {
+  const failures = new Array(addresses.length);
+  let failed = 0;
+  return new Promise((resolve) => {
+    addresses.forEach((address, i) => {
+      void reach(address, ms).then((r) => {
+        if (r.reached) return resolve(void 0);
+        failures[i] = { address, why: r.why };
+        if (++failed === addresses.length) resolve(failures);
+      });
+    });
+  });
+}
+
 // ops/lib/sasl-digest.ts
 var import_crypto = require("crypto");
 var ZOOKEEPER_DIGEST_URI = "zookeeper/zk-sasl-md5";
@@ -8182,9 +8215,18 @@ function endpointFromServers(servers) {
     throw e;
   }
   const connectionString = addresses.map(formatAddress).join(",");
-  return { connectionString, description: connectionString };
+  return { connectionString, description: connectionString, addresses };
 }
+async function checkReachable(endpoint, connectMs) {
+  if (!endpoint.addresses) return;
+  const failures = await whyNoneReachable(endpoint.addresses, connectMs);
+  if (failures === void 0) return;
+  const why = failures.length === 1 ? failures[0].why : failures.map((f) => `${formatAddress(f.address)} ${f.why}`).join(", ");
+  throw new ConnectError(`cannot connect to ${endpoint.description}: ${why}; check --servers and that the servers run`);
+}
+var SERVERS_ADVICE = "check --servers, that the servers run and are reachable, and that they have a quorum";
 async function openSession(endpoint, options) {
+  await checkReachable(endpoint, options.connectMs);
   const session = {
     auth: options.auth,
     ...endpoint.sasl ? { sasl: endpoint.sasl } : {},
@@ -8199,7 +8241,7 @@ async function openSession(endpoint, options) {
   } catch (e) {
     if (e instanceof ZkTimeout) {
       throw new ConnectError(
-        `cannot connect to ${endpoint.description}: no server there gave a session within ${options.connectMs / 1e3} s (${endpoint.unreachable?.() ?? "check --servers, that the servers run and are reachable, and that they have a quorum"})`
+        `cannot connect to ${endpoint.description}: no server there gave a session within ${options.connectMs / 1e3} s (${endpoint.unreachable?.() ?? SERVERS_ADVICE})`
       );
     }
     throw e;

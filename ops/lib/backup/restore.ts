@@ -1,4 +1,5 @@
-// Restores a backup file into an ensemble. The file is checked whole first (file-reader.ts), so a
+// Restores a backup file into an ensemble. A plain connection to the servers comes first (a wrong
+// address fails at once, session.ts), then the file is checked whole (file-reader.ts), so a
 // truncated or foreign file changes nothing; then, in fail mode, every znode of the backup is
 // looked up in the target and any existing one refuses the restore before anything is written.
 // Then the Restorer (restorer.ts) creates the znodes and the report (report.ts) records each.
@@ -11,7 +12,7 @@ import { DEFAULT_JUTE_MAXBUFFER } from "./limits";
 import { Progress } from "./progress";
 import { RestoreCounts, RestoreReport } from "./report";
 import { Restorer } from "./restorer";
-import { ConnectOptions, Endpoint, openSession } from "./session";
+import { checkReachable, ConnectOptions, Endpoint, openSession } from "./session";
 import { Interrupted } from "./tasks";
 
 export type OnConflict = "fail" | "skip" | "overwrite";
@@ -50,6 +51,8 @@ export interface RestoreResult {
 }
 
 export async function runRestore(options: RestoreOptions): Promise<RestoreResult> {
+  // Before the file, which can take a while to check: a wrong address should not wait for it.
+  await checkReachable(options.endpoint, options.connectMs);
   const scan: ScanResult = await scanBackup(options.file);
   if (options.signal?.aborted) throw new Interrupted();
   if (scan.largest.requestBytes > DEFAULT_JUTE_MAXBUFFER) {
