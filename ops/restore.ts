@@ -3,8 +3,9 @@
 //                    [--timeout seconds]
 // (ops/lib/commands.ts RESTORE). Creates a backup's znodes in an ensemble and writes a report of
 // what it did (ops/lib/backup/restore.ts describes how).
+import * as path from "path";
 import { helpText, parseCommandLine, UsageError } from "./lib/cli-args";
-import { RESTORE } from "./lib/commands";
+import { DEFAULT_REPORT_DIR, RESTORE } from "./lib/commands";
 import { counted, credentialsOf, newFile, runCommand, timeoutMsOf } from "./lib/backup/cli";
 import { throttledProgress } from "./lib/backup/progress";
 import { OnConflict, runRestore } from "./lib/backup/restore";
@@ -21,8 +22,11 @@ void runCommand(RESTORE, async () => {
   const file = line.value("in")!;
   const onConflict = (line.value("on-conflict") ?? "fail") as OnConflict;
   if (!MODES.includes(onConflict)) throw new UsageError(`--on-conflict takes ${MODES.join(", ")}, got "${onConflict}"`);
+  // A report is never overwritten: the one named must not exist, and a default one has a name of its
+  // own, in a folder .gitignore covers rather than the working directory.
+  const named = line.value("report");
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-  const reportPath = newFile(line.value("report") ?? `restore-report-${stamp}.jsonl`, "report");
+  const reportPath = named === undefined ? path.join(DEFAULT_REPORT_DIR, `restore-${stamp}.jsonl`) : newFile(named, "report");
   const timeoutMs = timeoutMsOf(line);
   const auth = credentialsOf(line);
   const endpoint = await endpointOf(line, "restore");
@@ -38,6 +42,7 @@ void runCommand(RESTORE, async () => {
         endpoint,
         onConflict,
         reportPath,
+        reportNamed: named !== undefined,
         auth,
         connectMs: timeoutMs,
         requestMs: timeoutMs,

@@ -8499,8 +8499,8 @@ async function runCommand(command, body) {
       code = 2;
     } else if (e instanceof RestoreFailed) {
       process.stderr.write(`${name}: ${e.message}
-${name}: report: ${e.reportPath}
-`);
+` + (e.reportPath ? `${name}: report: ${e.reportPath}
+` : ""));
       code = 1;
     } else {
       process.stderr.write(`${name} failed: ${explain(e)}

@@ -83,6 +83,9 @@ export const BACKUP: CommandSpec = {
     "0 done; 1 failed (no file is left); 2 a wrong command line, a stack that cannot be read, or no server answers (nothing was read)",
 };
 
+/** Where a restore's report goes when --report does not say: a folder .gitignore covers. */
+export const DEFAULT_REPORT_DIR = "restore-reports";
+
 export const RESTORE: CommandSpec = {
   name: "restore",
   about:
@@ -101,13 +104,15 @@ export const RESTORE: CommandSpec = {
     {
       name: "report",
       value: "<file>",
-      help: "where the report goes; it must not exist (default restore-report-<UTC time>.jsonl in the working directory)",
+      help:
+        `where the report goes; it must not exist (default ${DEFAULT_REPORT_DIR}/restore-<UTC time>.jsonl). ` +
+        "A restore refused or failed before it wrote anything writes none",
     },
     TIMEOUT,
   ],
   oneOf: [["servers", "stack"]],
   exitCodes:
-    "0 done; 1 failed or refused (the report says what was done); 2 a wrong command line, a file that " +
+    "0 done; 1 failed or refused (the report lists what was written, if anything was); 2 a wrong command line, a file that " +
     "is not a complete backup, a stack that cannot be read, or no server answers (nothing was written)",
 };
 

@@ -78,7 +78,7 @@ export async function runCommand(command: string | CommandSpec, body: () => Prom
       process.stderr.write(`${name}: ${e.message}\n`);
       code = 2;
     } else if (e instanceof RestoreFailed) {
-      process.stderr.write(`${name}: ${e.message}\n${name}: report: ${e.reportPath}\n`);
+      process.stderr.write(`${name}: ${e.message}\n` + (e.reportPath ? `${name}: report: ${e.reportPath}\n` : ""));
       code = 1;
     } else {
       process.stderr.write(`${name} failed: ${explain(e)}\n`);
