@@ -1,4 +1,4 @@
-// `npm run e2e [-- --timings <file>]`: the end-to-end suite, for a machine with Docker (or Podman),
+// `npm run e2e -- [--timings <file>]`: the end-to-end suite, for a machine with Docker (or Podman),
 // kind v0.32.0 and the Pulumi CLI. It deploys the project's program on a kind cluster of its own,
 // through the Automation API with a throwaway backend (e2e/stack.ts), then:
 //   verify passes; every object the tutorial names exists; the host endpoint serves; the
@@ -8,9 +8,12 @@
 //   `up --refresh`, change tickTime (a rolling restart); verify passes again;
 // and always, also after a failure: `pulumi destroy`, then no kind cluster and no stack is left.
 // It prints each phase's time as it ends and writes them all as JSON (default e2e-timings.json).
-// Exit code: 0 every phase passed; 1 a phase failed; 2 a prerequisite is missing (nothing was run).
+// Exit code: 0 every phase passed; 1 a phase failed; 2 a prerequisite is missing or the command line
+// is wrong (nothing was run).
 // Not part of `npm test`: it needs a container engine and takes a quarter of an hour or more.
 import * as path from "path";
+import { helpText, parseCommandLine, UsageError, usageErrorText } from "../ops/lib/cli-args";
+import { E2E } from "../ops/lib/commands";
 import { checkImages, checkPrerequisites, containerEngine, describeFindings } from "../ops/lib/prerequisites";
 import { stackImages } from "../ops/lib/images";
 import { runKind } from "../components/kind/kind-cli";
@@ -31,17 +34,10 @@ const PROJECT_DIR = path.join(__dirname, "..");
 /** A first up pulls the kind node image and the ZooKeeper image: generous, but bounded. */
 const UP_TIMEOUT_MS = 25 * 60 * 1000;
 const DESTROY_TIMEOUT_MS = 10 * 60 * 1000;
-const USAGE = "npm run e2e [-- --timings <file>]";
 
 function parseArgs(argv: string[]): { timingsFile: string; help: boolean } {
-  let timingsFile = "e2e-timings.json";
-  let help = false;
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === "--help" || argv[i] === "-h") help = true;
-    else if (argv[i] === "--timings" && argv[i + 1]) timingsFile = argv[++i];
-    else throw new Error(`unexpected argument ${JSON.stringify(argv[i])}\nusage: ${USAGE}`);
-  }
-  return { timingsFile: path.resolve(timingsFile), help };
+  const line = parseCommandLine(E2E, argv);
+  return { timingsFile: path.resolve(line.value("timings") ?? "e2e-timings.json"), help: line.help };
 }
 
 let interrupted = false;
@@ -54,7 +50,7 @@ function stopIfInterrupted(): void {
 async function main(argv: string[]): Promise<number> {
   const { timingsFile, help } = parseArgs(argv);
   if (help) {
-    console.log(`usage: ${USAGE}\nExit code: 0 every phase passed; 1 a phase failed; 2 a prerequisite is missing (nothing was run).`);
+    process.stdout.write(helpText(E2E));
     return 0;
   }
   const findings = await checkPrerequisites(["container-engine", "kind", "pulumi"]);
@@ -144,6 +140,10 @@ async function teardown(stack: ThrowawayStack, timings: Timings): Promise<void> 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e: Error) => {
+    if (e instanceof UsageError) {
+      process.stderr.write(usageErrorText(E2E, e));
+      process.exit(2);
+    }
     console.error(e.message);
     process.exit(1);
   },

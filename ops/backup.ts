@@ -1,39 +1,26 @@
-// npm run backup -- --servers host:port[,...] | --stack <name>  --out backup.jsonl
-//                   [--auth digest:user:password] [--containers /path,/parent/*] [--timeout seconds]
-// A logical backup of every persistent znode (ops/lib/backup/format.ts describes the file), from
-// any ensemble (--servers) or a deployed stack's, through a port-forward to each pod (--stack).
+// npm run backup -- (--servers host:port[,...] | --stack <name>) --out backup.jsonl
+//                   [--auth digest:user:password]... [--containers /path,/parent/*]... [--timeout seconds]
+// (ops/lib/commands.ts BACKUP). A logical backup of every persistent znode (ops/lib/backup/format.ts
+// describes the file), from any ensemble (--servers) or a deployed stack's, through a port-forward
+// to each pod (--stack).
+import { helpText, parseCommandLine } from "./lib/cli-args";
+import { BACKUP } from "./lib/commands";
 import { runBackup } from "./lib/backup/backup";
-import { containerPatternsOf, credentialsOf, newFile, parseOptions, required, runCommand, timeoutMsOf } from "./lib/backup/cli";
+import { containerPatternsOf, credentialsOf, newFile, runCommand, timeoutMsOf } from "./lib/backup/cli";
 import { megabytes, throttledProgress } from "./lib/backup/progress";
 import { endpointOf, withEndpoint } from "./lib/backup/target";
 
-const USAGE =
-  "npm run backup -- (--servers host:port[,host:port...] | --stack <name>) --out <file> [--auth digest:user:password]... " +
-  "[--containers /path,/parent/*]... [--timeout seconds]";
-
-void runCommand("backup", async () => {
-  const values = parseOptions(
-    process.argv.slice(2),
-    {
-      servers: { type: "string" },
-      stack: { type: "string" },
-      out: { type: "string" },
-      auth: { type: "string", multiple: true },
-      containers: { type: "string", multiple: true },
-      timeout: { type: "string" },
-      help: { type: "boolean" },
-    },
-    USAGE,
-  );
-  if (values.help) {
-    process.stdout.write(`usage: ${USAGE}\n`);
+void runCommand(BACKUP, async () => {
+  const line = parseCommandLine(BACKUP, process.argv.slice(2));
+  if (line.help) {
+    process.stdout.write(helpText(BACKUP));
     return 0;
   }
-  const out = newFile(required(values, "out", USAGE), "out");
-  const timeoutMs = timeoutMsOf(values);
-  const auth = credentialsOf(values);
-  const containerPatterns = containerPatternsOf(values);
-  const endpoint = await endpointOf(values, USAGE, "backup");
+  const out = newFile(line.value("out")!, "out");
+  const timeoutMs = timeoutMsOf(line);
+  const auth = credentialsOf(line);
+  const containerPatterns = containerPatternsOf(line);
+  const endpoint = await endpointOf(line, "backup");
   const { header, trailer } = await withEndpoint(endpoint, () =>
     runBackup({
       endpoint,

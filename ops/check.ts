@@ -1,4 +1,5 @@
-// `npm run check [-- --stack <name>] [--set key=value]... [--out <folder>]`: a stack's settings
+// `npm run check -- [--stack <name>] [--set key=value]... [--set-secret key=value]... [--out <folder>]`
+// (ops/lib/commands.ts CHECK): a stack's settings
 // checked as `pulumi up` checks them, without the Pulumi CLI, a cluster or the network. First the
 // CLI's own rules (a required key, a key's type: ops/lib/cli-config.ts), then the program's
 // validator, which lists every problem at once; then, for a stack that passes, the program runs under
@@ -12,49 +13,30 @@ import * as path from "path";
 import { cliConfigFor, CliRefusal, readProject, readStackFile } from "./lib/cli-config";
 import { runOffline } from "./lib/offline-program";
 import { outFolderProblem, writeCheckOutput, SECRET_PLACEHOLDER } from "./lib/check-render";
-import { parseOptions, UsageError } from "./lib/backup/cli";
+import { helpText, parseCommandLine, UsageError, usageErrorText } from "./lib/cli-args";
+import { CHECK } from "./lib/commands";
 import { SETTINGS, SettingKey } from "../config";
 
-const USAGE = "npm run check [-- --stack <name>] [--set key=value]... [--set-secret key=value]... [--out <folder>]";
-const HELP = [
-  "Checks a stack's settings as pulumi up would (the Pulumi CLI's rules, then every setting), with no CLI,",
-  "cluster or network; --set changes a setting for this check only, as pulumi config set would (--set-secret",
-  "as pulumi config set --secret: its value is never printed). For a stack",
-  "that passes it writes the Kubernetes objects and the servers' zoo.cfg and scripts to --out",
-  "(default rendered/check-<stack>). Exit code: 0 passes (files written); 1 has problems (printed, nothing",
-  "written); 2 the command line is wrong.",
-].join("\n");
-
 async function check(argv: string[]): Promise<number> {
-  const values = parseOptions(
-    argv,
-    {
-      stack: { type: "string" },
-      set: { type: "string", multiple: true },
-      "set-secret": { type: "string", multiple: true },
-      out: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-    USAGE,
-  );
-  if (values.help) {
-    console.log(`usage: ${USAGE}\n${HELP}`);
+  const line = parseCommandLine(CHECK, argv);
+  if (line.help) {
+    process.stdout.write(helpText(CHECK));
     return 0;
   }
-  const stack = (values.stack as string | undefined) ?? "dev";
+  const stack = line.value("stack") ?? "dev";
   const overrides: Record<string, string> = {};
   const secretOverrides: string[] = [];
   for (const option of ["set", "set-secret"]) {
-    for (const pair of (values[option] as string[] | undefined) ?? []) {
+    for (const pair of line.values(option)) {
       const at = pair.indexOf("=");
       // The key only: a --set-secret value is not echoed, even a malformed one.
-      if (at <= 0) throw new UsageError(`--${option} ${pair.split("=")[0]}: expected --${option} key=value; usage: ${USAGE}`);
+      if (at <= 0) throw new UsageError(`--${option} ${option === "set" ? `'${pair}' ` : ""}is not key=value: --${option} key=value`);
       overrides[pair.slice(0, at)] = pair.slice(at + 1);
       if (option === "set-secret") secretOverrides.push(pair.slice(0, at));
     }
   }
   const projectDir = process.cwd();
-  const out = path.resolve(projectDir, (values.out as string | undefined) ?? path.join("rendered", `check-${stack}`));
+  const out = path.resolve(projectDir, line.value("out") ?? path.join("rendered", `check-${stack}`));
   const outProblem = outFolderProblem(out);
   if (outProblem) throw new UsageError(outProblem);
 
@@ -99,7 +81,12 @@ async function check(argv: string[]): Promise<number> {
 check(process.argv.slice(2)).then(
   (code) => (process.exitCode = code),
   (e: Error) => {
-    console.error(e instanceof UsageError ? e.message : `npm run check failed: ${e.message}`);
-    process.exitCode = e instanceof UsageError ? 2 : 1;
+    if (e instanceof UsageError) {
+      process.stderr.write(usageErrorText(CHECK, e));
+      process.exitCode = 2;
+    } else {
+      console.error(`npm run check failed: ${e.message}`);
+      process.exitCode = 1;
+    }
   },
 );

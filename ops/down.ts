@@ -1,29 +1,25 @@
-// `npm run down [-- --stack <name>] [--yes]`: `pulumi destroy` of the stack `npm run up` made, with
-// the same backend (ops/lib/backend.ts). On kind the cluster is one of the stack's resources, so it
-// is deleted with everything in it, the servers' data included; destroying it runs `kind delete
-// cluster`, hence the same prerequisites as `up`. The stack itself (its settings and history) is
-// kept, as `pulumi destroy` keeps it; the message says how to remove it too.
+// `npm run down -- [--stack <name>] [--yes]` (ops/lib/commands.ts DOWN): `pulumi destroy` of the
+// stack `npm run up` made, with the same backend (ops/lib/backend.ts). On kind the cluster is one
+// of the stack's resources, so it is deleted with everything in it, the servers' data included;
+// destroying it runs `kind delete cluster`, hence the same prerequisites as `up`. The stack itself
+// (its settings and history) is kept, as `pulumi destroy` keeps it; the message says how to remove
+// it too.
 //
 // Confirmation as in `npm run up`: pulumi asks on a terminal; elsewhere the script passes --yes.
 // Exit code: 0 destroyed (or --help); 2 a prerequisite is missing or the command line is wrong
 // (nothing was run); 1 pulumi failed.
+import { helpText, parseCommandLine, UsageError, usageErrorText } from "./lib/cli-args";
+import { DOWN } from "./lib/commands";
 import { checkPrerequisites, describeFindings, prerequisitesFor } from "./lib/prerequisites";
-import { parseStackCommandArgs, UsageError, projectPulumi, pulumiWillPrompt, runPulumi, stackClusterMode } from "./lib/pulumi-cli";
-
-const USAGE = "npm run down [-- --stack <name>] [--yes]";
-const HELP = [
-  "Checks the prerequisites, then pulumi destroy of the stack (default dev) with the backend npm run up",
-  "used: on kind the cluster goes with it, and its data. The stack's settings and history are kept.",
-  "Exit code: 0 destroyed; 2 a prerequisite is missing or the command line is wrong (nothing was run);",
-  "1 pulumi destroy failed.",
-].join("\n");
+import { projectPulumi, pulumiWillPrompt, runPulumi, stackClusterMode } from "./lib/pulumi-cli";
 
 async function down(argv: string[]): Promise<number> {
-  const args = parseStackCommandArgs(argv, USAGE);
-  if (args.help) {
-    console.log(`usage: ${USAGE}\n${HELP}`);
+  const line = parseCommandLine(DOWN, argv);
+  if (line.help) {
+    process.stdout.write(helpText(DOWN));
     return 0;
   }
+  const args = { stack: line.value("stack") ?? "dev", yes: line.has("yes") };
   const projectDir = process.cwd();
   const clusterMode = stackClusterMode(projectDir, args.stack);
   console.log(
@@ -61,7 +57,12 @@ async function down(argv: string[]): Promise<number> {
 down(process.argv.slice(2)).then(
   (code) => (process.exitCode = code),
   (e: Error) => {
-    console.error(e.message);
-    process.exitCode = e instanceof UsageError ? 2 : 1;
+    if (e instanceof UsageError) {
+      process.stderr.write(usageErrorText(DOWN, e));
+      process.exitCode = 2;
+    } else {
+      console.error(e.message);
+      process.exitCode = 1;
+    }
   },
 );

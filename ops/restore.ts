@@ -1,46 +1,35 @@
-// npm run restore -- --servers host:port[,...] | --stack <name>  --in backup.jsonl
-//                    [--on-conflict fail|skip|overwrite] [--auth digest:user:password] [--report file]
+// npm run restore -- (--servers host:port[,...] | --stack <name>) --in backup.jsonl
+//                    [--on-conflict fail|skip|overwrite] [--auth digest:user:password]... [--report file]
 //                    [--timeout seconds]
-// Creates a backup's znodes in an ensemble and writes a report of what it did
-// (ops/lib/backup/restore.ts describes how).
-import { counted, credentialsOf, newFile, parseOptions, required, runCommand, timeoutMsOf, UsageError } from "./lib/backup/cli";
+// (ops/lib/commands.ts RESTORE). Creates a backup's znodes in an ensemble and writes a report of
+// what it did (ops/lib/backup/restore.ts describes how).
+import * as path from "path";
+import { helpText, parseCommandLine, UsageError } from "./lib/cli-args";
+import { DEFAULT_REPORT_DIR, RESTORE } from "./lib/commands";
+import { counted, credentialsOf, newFile, runCommand, timeoutMsOf } from "./lib/backup/cli";
 import { throttledProgress } from "./lib/backup/progress";
 import { OnConflict, runRestore } from "./lib/backup/restore";
 import { endpointOf, withEndpoint } from "./lib/backup/target";
 
-const USAGE =
-  "npm run restore -- (--servers host:port[,host:port...] | --stack <name>) --in <file> [--on-conflict fail|skip|overwrite] " +
-  "[--auth digest:user:password]... [--report <file>] [--timeout seconds]";
-
 const MODES: OnConflict[] = ["fail", "skip", "overwrite"];
 
-void runCommand("restore", async () => {
-  const values = parseOptions(
-    process.argv.slice(2),
-    {
-      servers: { type: "string" },
-      stack: { type: "string" },
-      in: { type: "string" },
-      "on-conflict": { type: "string" },
-      auth: { type: "string", multiple: true },
-      report: { type: "string" },
-      timeout: { type: "string" },
-      help: { type: "boolean" },
-    },
-    USAGE,
-  );
-  if (values.help) {
-    process.stdout.write(`usage: ${USAGE}\n`);
+void runCommand(RESTORE, async () => {
+  const line = parseCommandLine(RESTORE, process.argv.slice(2));
+  if (line.help) {
+    process.stdout.write(helpText(RESTORE));
     return 0;
   }
-  const file = required(values, "in", USAGE);
-  const onConflict = ((values["on-conflict"] as string | undefined) ?? "fail") as OnConflict;
+  const file = line.value("in")!;
+  const onConflict = (line.value("on-conflict") ?? "fail") as OnConflict;
   if (!MODES.includes(onConflict)) throw new UsageError(`--on-conflict takes ${MODES.join(", ")}, got "${onConflict}"`);
+  // A report is never overwritten: the one named must not exist, and a default one has a name of its
+  // own, in a folder .gitignore covers rather than the working directory.
+  const named = line.value("report");
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-  const reportPath = newFile((values.report as string | undefined) ?? `restore-report-${stamp}.jsonl`, "report");
-  const timeoutMs = timeoutMsOf(values);
-  const auth = credentialsOf(values);
-  const endpoint = await endpointOf(values, USAGE, "restore");
+  const reportPath = named === undefined ? path.join(DEFAULT_REPORT_DIR, `restore-${stamp}.jsonl`) : newFile(named, "report");
+  const timeoutMs = timeoutMsOf(line);
+  const auth = credentialsOf(line);
+  const endpoint = await endpointOf(line, "restore");
   // Ctrl-C stops creating, lets the requests in flight finish and still writes the report; a
   // stack's tunnels stay open until then.
   const interrupt = new AbortController();
@@ -53,6 +42,7 @@ void runCommand("restore", async () => {
         endpoint,
         onConflict,
         reportPath,
+        reportNamed: named !== undefined,
         auth,
         connectMs: timeoutMs,
         requestMs: timeoutMs,

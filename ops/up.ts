@@ -1,7 +1,7 @@
-// `npm run up [-- --stack <name>] [--yes]`: README's deploy command as one script. It checks what
-// the stack needs on this machine, picks the Pulumi backend without touching the user's login
-// (ops/lib/backend.ts), selects or creates the stack (dev by default), runs `pulumi up`, then
-// `npm run verify` on the result.
+// `npm run up -- [--stack <name>] [--yes]` (ops/lib/commands.ts UP): README's deploy command as
+// one script. It checks what the stack needs on this machine, picks the Pulumi backend without
+// touching the user's login (ops/lib/backend.ts), selects or creates the stack (dev by default),
+// runs `pulumi up`, then `npm run verify` on the result.
 //
 // Confirmation: on a terminal pulumi shows its preview and asks before it changes anything, which
 // is what a newcomer should see the first time; where pulumi cannot ask (no terminal, or CI) it
@@ -15,25 +15,11 @@
 // otherwise verify's own code (3 degraded, 1 unhealthy, 2 could not check).
 import * as fs from "fs";
 import * as path from "path";
+import { helpText, parseCommandLine, UsageError, usageErrorText } from "./lib/cli-args";
+import { UP } from "./lib/commands";
 import { checkImages, checkPrerequisites, describeFindings, prerequisitesFor } from "./lib/prerequisites";
-import {
-  parseStackCommandArgs,
-  UsageError,
-  projectPulumi,
-  pulumiWillPrompt,
-  runAttached,
-  runPulumi,
-  stackFileSettings,
-} from "./lib/pulumi-cli";
+import { projectPulumi, pulumiWillPrompt, runAttached, runPulumi, stackFileSettings } from "./lib/pulumi-cli";
 import { stackImages } from "./lib/images";
-
-const USAGE = "npm run up [-- --stack <name>] [--yes]";
-const HELP = [
-  "Checks the prerequisites, picks the Pulumi backend, selects or creates the stack (default dev), runs",
-  "pulumi up (which asks first on a terminal; --yes skips that) and then npm run verify on the stack.",
-  "Exit code: 0 deployed and healthy; 2 a prerequisite is missing or the command line is wrong (nothing",
-  "was run); 1 pulumi up failed; otherwise verify's (3 degraded, 1 unhealthy, 2 could not check).",
-].join("\n");
 
 const VERIFY_VERDICTS: Record<number, string> = {
   1: "unhealthy: the ensemble is not serving (see verify's report above)",
@@ -42,11 +28,12 @@ const VERIFY_VERDICTS: Record<number, string> = {
 };
 
 async function up(argv: string[]): Promise<number> {
-  const args = parseStackCommandArgs(argv, USAGE);
-  if (args.help) {
-    console.log(`usage: ${USAGE}\n${HELP}`);
+  const line = parseCommandLine(UP, argv);
+  if (line.help) {
+    process.stdout.write(helpText(UP));
     return 0;
   }
+  const args = { stack: line.value("stack") ?? "dev", yes: line.has("yes") };
   const projectDir = process.cwd();
   const settings = stackFileSettings(projectDir, args.stack);
   const clusterMode = String(settings.clusterMode ?? "kind");
@@ -123,7 +110,12 @@ async function up(argv: string[]): Promise<number> {
 up(process.argv.slice(2)).then(
   (code) => (process.exitCode = code),
   (e: Error) => {
-    console.error(e.message);
-    process.exitCode = e instanceof UsageError ? 2 : 1;
+    if (e instanceof UsageError) {
+      process.stderr.write(usageErrorText(UP, e));
+      process.exitCode = 2;
+    } else {
+      console.error(e.message);
+      process.exitCode = 1;
+    }
   },
 );

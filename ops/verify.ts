@@ -1,14 +1,16 @@
 // `npm run verify`: is the ensemble healthy, and why not. One table, one verdict line, one exit
 // code: 0 healthy, 3 degraded, 1 unhealthy, 2 could not check (with a one-line reason, never a
-// stack trace).
-import { parseArgs, USAGE } from "./lib/verify/args";
+// stack trace) or a wrong command line (what is wrong, then the usage line).
+import { helpText, UsageError, usageErrorText } from "./lib/cli-args";
+import { VERIFY } from "./lib/commands";
+import { parseArgs } from "./lib/verify/args";
 import { BOUNDS } from "./lib/verify/bounds";
 import { formatReport } from "./lib/verify/table";
 import { CouldNotCheck, Report } from "./lib/verify/types";
 
 async function run(argv: string[]): Promise<{ code: number; stdout?: string; stderr?: string }> {
   const target = parseArgs(argv);
-  if (target.kind === "help") return { code: 0, stdout: USAGE + "\n" };
+  if (target.kind === "help") return { code: 0, stdout: helpText(VERIFY) };
   let report: Report;
   if (target.kind === "servers") {
     const { verifyServers } = await import("./lib/verify/servers-mode");
@@ -41,6 +43,7 @@ run(process.argv.slice(2)).then(
   },
   (e) => {
     clearTimeout(guard);
+    if (e instanceof UsageError) return finish(2, "", usageErrorText(VERIFY, e));
     const reason = e instanceof CouldNotCheck ? e.message : `unexpected error: ${oneLine(e)}`;
     finish(2, "", `verify: could not check: ${reason}\n`);
   },

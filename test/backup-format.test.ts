@@ -5,7 +5,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { digestId, grants, identitiesOf, PERMS, parseAuth, temporaryAcl } from "../ops/lib/backup/acl";
+import { digestId, grants, identitiesOf, PERMS, temporaryAcl } from "../ops/lib/backup/acl";
 import { isDeclaredContainer, parseContainerPatterns } from "../ops/lib/backup/containers";
 import { BackupWriter } from "../ops/lib/backup/file-writer";
 import { BackupFileError, scanBackup } from "../ops/lib/backup/file-reader";
@@ -81,12 +81,6 @@ describe("backup and restore: ACLs, sequence counters, request sizes", () => {
       { perms: 31, scheme: "digest", id: "app:F6Y+U5gIoCbNNoLQExmvxRFeatA=" },
     ]);
     expect(temporaryAcl(identitiesOf([]))).to.deep.equal(OPEN);
-  });
-
-  it("reads --auth as scheme:credentials and refuses a digest without a password", () => {
-    expect(parseAuth("digest:app:secret")).to.deep.equal({ scheme: "digest", auth: "app:secret" });
-    expect(parseAuth("digest:app")).to.be.a("string").that.contains("user:password");
-    expect(parseAuth("nothing")).to.be.a("string").that.contains("<scheme>:<credentials>");
   });
 
   it("predicts the next sequence number from a stat as measured on 3.8.0 (cversion 7, 1 child: 4)", () => {

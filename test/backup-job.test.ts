@@ -193,7 +193,7 @@ describe("scheduled backups", function () {
       const dir = freshDir("down");
       const earlier = [0, 1, 2].map((h) => backupFileName(new Date(Date.UTC(2026, 0, 1, h))));
       for (const name of earlier) fs.writeFileSync(path.join(dir, name), "an earlier backup");
-      // Nothing listens on 127.0.0.110: a session is refused until the bound.
+      // Nothing listens on 127.0.0.110: the connection is refused.
       const env = { ...jobEnv("127.0.0.110:2181", dir, 1), [BACKUP_ENV.timeout]: "2" };
       const run = await runJob(script, env);
       expect(run.code).to.equal(2);

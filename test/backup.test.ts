@@ -2,11 +2,14 @@
 // rendered config, loopback addresses 127.0.0.100-130): the commands run as a user runs them, as
 // subprocesses, and the trees are compared through a reader of their own, not the backup's walk.
 import { expect } from "chai";
-import { execFile, ExecFileException } from "child_process";
+import { execFile, ExecFileException, execFileSync } from "child_process";
 import * as fs from "fs";
+import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { digestId } from "../ops/lib/backup/acl";
+import { usageLine } from "../ops/lib/cli-args";
+import { RESTORE } from "../ops/lib/commands";
 import { BackupWriter } from "../ops/lib/backup/file-writer";
 import { FORMAT, NodeRecord } from "../ops/lib/backup/format";
 import { maxCreateData } from "../ops/lib/backup/limits";
@@ -27,14 +30,14 @@ interface Run {
   ms: number;
 }
 
-/** Runs ops/<command>.ts as `npm run <command>` would, bounded. */
-function cli(command: "backup" | "restore", args: string[], ms = 120000): Promise<Run> {
+/** Runs ops/<command>.ts as `npm run <command>` would (in `cwd`, the project's folder by default), bounded. */
+function cli(command: "backup" | "restore", args: string[], { ms = 120000, cwd = ROOT } = {}): Promise<Run> {
   const started = Date.now();
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       ["--import", "tsx", path.join(ROOT, "ops", `${command}.ts`), ...args],
-      { cwd: ROOT, timeout: ms, maxBuffer: 16 * 1024 * 1024 },
+      { cwd, timeout: ms, maxBuffer: 16 * 1024 * 1024 },
       (err: ExecFileException | null, stdout, stderr) => {
         resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr, ms: Date.now() - started });
       },
@@ -407,28 +410,40 @@ describe("backup and restore on real ZooKeeper", function () {
     });
     after(() => client?.close());
 
-    it("without --on-conflict a restore into a non-empty tree is refused (exit 1), changes nothing, and its report says so", async () => {
+    it("without --on-conflict a restore into a non-empty tree is refused (exit 1), changes nothing and writes no report: the advice then works with the same --report", async () => {
       await drifted(client);
       const untouched = await readTree(client);
       const report = path.join(dir(), "refused.jsonl");
-      const run = await cli("restore", [
-        "--servers",
-        ensemble().connect(),
-        "--in",
-        file,
-        "--report",
-        report,
-        "--auth",
-        "digest:app:secret",
-      ]);
+      const args = ["--servers", ensemble().connect(), "--in", file, "--report", report, "--auth", "digest:app:secret"];
+      const run = await cli("restore", args);
       expect(run.code).to.equal(1);
+      expect(run.stderr.trim().split("\n"), "one line, no report line").to.have.length(1);
       expect(run.stderr).to.match(/^restore: refused: 32 of the backup's znodes already exist in the target \(\/svc, /);
       expect(run.stderr).to.contain("nothing was changed");
-      expect(run.stderr).to.contain("--on-conflict skip");
+      expect(run.stderr).to.contain("--on-conflict overwrite");
       expect(differences(untouched, await readTree(client))).to.deep.equal([]);
-      const lines = reportLines(report);
-      expect(lines.filter((l) => l.type === "created")).to.deep.equal([]);
-      expect(lines[lines.length - 1]).to.include({ type: "trailer", outcome: "failed" });
+      expect(fs.existsSync(report), "no report of a restore that changed nothing").to.equal(false);
+      // As the refusal advises, with the same command line otherwise.
+      const rerun = await cli("restore", [...args, "--on-conflict", "overwrite"]);
+      expect(rerun.code, rerun.stderr).to.equal(0);
+      expect(rerun.stdout).to.match(/^created 1 \(0 containers\), skipped 0, overwritten 32; root unchanged$/m);
+      expect(reportLines(report).at(-1)).to.include({ type: "trailer", outcome: "ok" });
+    });
+
+    it("without --report the report goes to restore-reports/ in the folder the command runs in, made when first needed", async () => {
+      await wipe(client);
+      const project = fs.mkdtempSync(path.join(dir(), "project-"));
+      fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(project, "node_modules"));
+      const run = await cli("restore", ["--servers", ensemble().connect(), "--in", file, "--auth", "digest:app:secret"], { cwd: project });
+      expect(run.code, run.stderr).to.equal(0);
+      const written = fs.readdirSync(path.join(project, "restore-reports"));
+      expect(written).to.have.length(1);
+      expect(written[0]).to.match(/^restore-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-\d{3}Z\.jsonl$/);
+      expect(run.stdout).to.contain(`report: ${path.join("restore-reports", written[0])}\n`);
+      expect(reportLines(path.join(project, "restore-reports", written[0])).at(-1)).to.include({ type: "trailer", outcome: "ok" });
+      expect(fs.readdirSync(project).sort(), "nothing else in the folder").to.deep.equal(["node_modules", "restore-reports"]);
+      const ignored = execFileSync("git", ["check-ignore", "restore-reports/x.jsonl"], { cwd: ROOT, encoding: "utf8" });
+      expect(ignored.trim(), "git ignores the project's restore-reports/").to.equal("restore-reports/x.jsonl");
     });
 
     it("--on-conflict skip recreates what is missing and keeps what exists as it is", async () => {
@@ -593,7 +608,7 @@ describe("backup and restore on real ZooKeeper", function () {
       const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
       expect(code, stderr).to.equal(1);
       expect(stderr).to.match(
-        /^restore: restore failed: interrupted\. Created \d+ znodes before it stopped; the report lists each\. Rerun with --on-conflict overwrite to complete the restore$/m,
+        /^restore: restore failed: interrupted\. Created \d+ znodes before it stopped; the report lists each\. Rerun with --on-conflict overwrite and another --report \(this one stays the record of this run\) to complete the restore$/m,
       );
       const lines = reportLines(report);
       const created = lines.filter((l) => l.type === "created").map((l) => l.path);
@@ -642,17 +657,33 @@ describe("backup and restore on real ZooKeeper", function () {
       expect(fs.readdirSync(dir()).filter((f) => f.startsWith("unreadable"))).to.deep.equal([]);
     });
 
-    it("a server that does not answer, or a bad option, is exit 2 with one line and no stack trace", async () => {
-      // 127.0.0.130: in this suite's range, and nothing listens there.
-      const none = await cli("backup", ["--servers", "127.0.0.130:2181", "--out", path.join(dir(), "none.jsonl"), "--timeout", "1"]);
-      expect(none.code).to.equal(2);
-      expect(none.stderr.trim()).to.equal(
-        "backup: cannot connect to 127.0.0.130:2181: no server there gave a session within 1 s (check --servers, that the servers run and are reachable, and that they have a quorum)",
-      );
+    it("a server that accepts and never gives a session is exit 2 with one line, within --timeout", async () => {
+      // 127.0.0.130: in this suite's range; something that takes connections and never answers.
+      const held: net.Socket[] = [];
+      const silent = net.createServer((socket) => held.push(socket));
+      await new Promise<void>((r) => silent.listen(0, "127.0.0.130", r));
+      try {
+        const address = `127.0.0.130:${(silent.address() as net.AddressInfo).port}`;
+        const none = await cli("backup", ["--servers", address, "--out", path.join(dir(), "none.jsonl"), "--timeout", "1"]);
+        expect(none.code).to.equal(2);
+        expect(none.ms, "the 1 s bound, plus starting node").to.be.below(8000);
+        expect(none.stderr.trim()).to.equal(
+          `backup: cannot connect to ${address}: no server there gave a session within 1 s (check --servers, that the servers run and are reachable, and that they have a quorum)`,
+        );
+        expect(fs.existsSync(path.join(dir(), "none.jsonl"))).to.equal(false);
+      } finally {
+        for (const socket of held) socket.destroy();
+        await new Promise<void>((r) => silent.close(() => r()));
+      }
+    });
+
+    it("a bad option value is exit 2 naming it, with the usage line", async () => {
       const mode = await cli("restore", ["--servers", ensemble().connect(), "--in", file, "--on-conflict", "merge"]);
       expect(mode.code).to.equal(2);
-      expect(mode.stderr.trim()).to.equal('restore: --on-conflict takes fail, skip, overwrite, got "merge"');
-      expect(fs.existsSync(path.join(dir(), "none.jsonl"))).to.equal(false);
+      expect(mode.stderr.split("\n").slice(0, 2)).to.deep.equal([
+        'restore: --on-conflict takes fail, skip, overwrite, got "merge"',
+        `usage: ${usageLine(RESTORE)}`,
+      ]);
     });
   });
 });

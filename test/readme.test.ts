@@ -1,12 +1,48 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
+import { parseCommandLine, parseServers, usageLine } from "../ops/lib/cli-args";
+import { COMMANDS } from "../ops/lib/commands";
+import { parseAuth } from "../ops/lib/backup/acl";
 import { GENERATED } from "../scripts/generate";
 import { runProgram } from "./support/mocks";
 import { stackConfig, useHomeWithKubeconfig } from "./support/stack-files";
 
 const ROOT = path.join(__dirname, "..");
 const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+
+/** The words of a shell command line up to a comment or the next command (&&, ;, |, &), quotes removed. */
+function shellWords(line: string): string[] {
+  const words: string[] = [];
+  const re = /\s*(?:'([^']*)'|"([^"]*)"|(&&|[;|&#])|([^\s'"&;|#]+))/y;
+  let word: string | undefined;
+  for (let m = re.exec(line); m; m = re.exec(line)) {
+    const separated = /^\s/.test(m[0]) || word === undefined;
+    if (m[3] !== undefined) break;
+    const text = m[1] ?? m[2] ?? m[4];
+    if (separated) {
+      if (word !== undefined) words.push(word);
+      word = text;
+    } else {
+      word += text;
+    }
+  }
+  if (word !== undefined) words.push(word);
+  return words;
+}
+
+/** Every `npm run <command>` of README's ```sh blocks, as the words after the script's name. */
+function readmeCommandLines(): { line: string; script: string; args: string[] }[] {
+  const blocks = [...readme.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((m) => m[1]);
+  return blocks.flatMap((block) =>
+    block.split("\n").flatMap((line) =>
+      [...line.matchAll(/npm run ([\w:]+)/g)].map((m) => {
+        const words = shellWords(line.slice(m.index! + m[0].length));
+        return { line: line.trim(), script: m[1], args: words[0] === "--" ? words.slice(1) : words };
+      }),
+    ),
+  );
+}
 
 describe("README and Pulumi.yaml stay true", function () {
   this.timeout(30000);
@@ -75,9 +111,31 @@ describe("README and Pulumi.yaml stay true", function () {
     }
   });
 
+  it("shows each command's usage line as its --help prints it", () => {
+    for (const spec of COMMANDS) {
+      expect(readme, `npm run ${spec.name}`).to.match(new RegExp("```text\\n(.*\\n)*?" + escape(usageLine(spec)) + "\\n(.*\\n)*?```"));
+    }
+  });
+
+  it("gives only command lines the commands take: options, servers and credentials as each command reads them", () => {
+    const lines = readmeCommandLines().filter((l) => COMMANDS.some((c) => c.name === l.script));
+    expect(lines.length, "README's command lines found").to.be.greaterThan(5);
+    for (const { line, script, args } of lines) {
+      const spec = COMMANDS.find((c) => c.name === script)!;
+      const parsed = parseCommandLine(spec, args);
+      const servers = parsed.value("servers");
+      if (servers !== undefined) parseServers(servers);
+      for (const auth of parsed.values("auth")) expect(parseAuth(auth), line).to.be.an("object");
+    }
+  });
+
   it("gives the test command that CI runs", () => {
     expect(readme).to.contain("```sh\nnpm test\n```");
     const ci = fs.readFileSync(path.join(ROOT, ".ci", "run"), "utf8");
     expect(ci.trimEnd().split("\n").at(-1)).to.equal("npm test");
   });
 });
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}

@@ -1,8 +1,11 @@
 // `npm run verify` as a user runs it (a subprocess), given bad input: a malformed --servers list,
-// an address where nothing listens, a server that accepts and never answers. Each exits 2 with a
-// one-line reason and no stack trace, within its bound.
+// an address where nothing listens, a server that accepts and never answers. Each exits 2: a wrong
+// command line with what is wrong and the usage line, the others with a one-line reason; no stack
+// trace, each within its bound.
 import { expect } from "chai";
 import * as net from "net";
+import { UsageError, usageErrorText } from "../ops/lib/cli-args";
+import { VERIFY } from "../ops/lib/commands";
 import { verify, VerifyRun } from "./support/run-verify";
 
 function expectOneLineReason(run: VerifyRun, reason: string): void {
@@ -13,18 +16,28 @@ function expectOneLineReason(run: VerifyRun, reason: string): void {
   expect(run.stderr).to.contain(reason);
 }
 
-describe("npm run verify: bad input exits 2 with a one-line reason", function () {
+function expectUsageError(run: VerifyRun, message: string): void {
+  expect(run.code, run.stderr).to.equal(2);
+  expect(run.stdout).to.equal("");
+  expect(run.stderr).to.equal(usageErrorText(VERIFY, new UsageError(message)));
+}
+
+describe("npm run verify: bad input exits 2 with the reason", function () {
   this.timeout(60000);
 
-  it("a malformed --servers list names the bad entry", async () => {
-    expectOneLineReason(await verify(["--servers", "127.0.0.150:2181,zk-1"]), "--servers: 'zk-1' is not host:port");
+  it("a malformed --servers list names the bad entry, then the usage line", async () => {
+    expectUsageError(
+      await verify(["--servers", "127.0.0.150:2181,zk-1"]),
+      "--servers: 'zk-1' is not host:port with a port from 1 to 65535 (e.g. --servers 127.0.0.1:2181,127.0.0.2:2181)",
+    );
   });
 
-  it("an unknown argument points at --help, which prints the usage and exits 0", async () => {
-    expectOneLineReason(await verify(["--sever", "a:1"]), "unknown argument '--sever' (npm run verify -- --help)");
+  it("an unknown option is named, with the usage line and where --help is; --help prints the exit codes and exits 0", async () => {
+    expectUsageError(await verify(["--sever", "a:1"]), "unknown option '--sever' (did you mean --servers?)");
+    expect((await verify(["--sever", "a:1"])).stderr).to.contain("(npm run verify -- --help lists every option and the exit codes)");
     const help = await verify(["--help"]);
     expect(help.code).to.equal(0);
-    expect(help.stdout).to.contain("exit codes: 0 healthy, 3 degraded, 1 unhealthy, 2 could not check");
+    expect(help.stdout).to.contain("exit codes: 0 healthy; 3 degraded; 1 unhealthy; 2 could not check");
   });
 
   it("an address where nothing listens (a closed port on 127.0.0.150) is named, with 'connection refused'", async () => {

@@ -3,7 +3,6 @@
 // objects shaped as @kubernetes/client-node returns them; the real API is the e2e suite's to prove).
 import { expect } from "chai";
 import type { V1Pod, V1PersistentVolumeClaim, V1PodDisruptionBudget } from "@kubernetes/client-node";
-import { parseArgs, parseServers } from "../ops/lib/verify/args";
 import { parseMntr, parseSrvr, learnerCounts } from "../ops/lib/verify/zk-answers";
 import { judgeVerdict } from "../ops/lib/verify/verdict";
 import { formatReport, formatTable } from "../ops/lib/verify/table";
@@ -291,35 +290,6 @@ describe("verify: the table", () => {
     const text = formatReport({ rows, info: ["leader zk-1: 5 znodes"], verdict: { status: "degraded", exitCode: 3, reason: "r" } });
     expect(text.trimEnd().split("\n").slice(-2)).to.deep.equal(["leader zk-1: 5 znodes", "verdict: degraded (exit 3): r"]);
   });
-});
-
-describe("verify: the command line", () => {
-  it("--servers takes host:port entries, addresses or names", () => {
-    expect(parseServers("127.0.0.1:2181, zk-1.example:2182")).to.deep.equal([
-      { host: "127.0.0.1", port: 2181 },
-      { host: "zk-1.example", port: 2182 },
-    ]);
-    expect(parseArgs(["--stack=dev"])).to.deep.equal({ kind: "stack", stack: "dev" });
-  });
-
-  for (const [args, message] of [
-    [["--servers", "127.0.0.1"], "'127.0.0.1' is not host:port"],
-    [["--servers", "127.0.0.1:70000"], "'127.0.0.1:70000' is not host:port with a port from 1 to 65535"],
-    [["--servers", "a:1,,b:2"], "has an empty entry"],
-    [["--servers", "a:1,a:1"], "lists a:1 twice"],
-    [["--servers", "[::1]:2181"], "IPv6 addresses are not supported"],
-    [["--stack", "dev", "--servers", "a:1"], "either --stack or --servers, not both"],
-    [["--stack"], "--stack needs a value"],
-    [[], "say what to check"],
-    [["--frobnicate"], "unknown argument '--frobnicate'"],
-  ] as const) {
-    it(`refuses ${JSON.stringify(args)}: ${message}`, () => {
-      expect(() => parseArgs([...args]))
-        .to.throw(CouldNotCheck)
-        .with.property("message")
-        .that.contains(message);
-    });
-  }
 });
 
 describe("verify: the stack's outputs", () => {

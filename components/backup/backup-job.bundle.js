@@ -6202,7 +6202,7 @@ var require_PacketQueue = __commonJS({
 // node_modules/node-zookeeper-client/lib/ConnectionManager.js
 var require_ConnectionManager = __commonJS({
   "node_modules/node-zookeeper-client/lib/ConnectionManager.js"(exports2, module2) {
-    var net = require("net");
+    var net2 = require("net");
     var utils = require("util");
     var events = require("events");
     var jute2 = require_jute();
@@ -6323,7 +6323,7 @@ var require_ConnectionManager = __commonJS({
       var self2 = this;
       self2.setState(STATES.CONNECTING);
       self2.findNextServer(function(server) {
-        self2.socket = net.connect(server);
+        self2.socket = net2.connect(server);
         self2.connectTimeoutHandler = setTimeout(
           self2.onSocketConnectTimeout.bind(self2),
           self2.connectTimeout
@@ -6804,7 +6804,7 @@ var require_node_zookeeper_client = __commonJS({
     var assert = require("assert");
     var events = require("events");
     var util = require("util");
-    var net = require("net");
+    var net2 = require("net");
     var async = require_async();
     var u = (init_index_all(), __toCommonJS(index_all_exports));
     var jute2 = require_jute();
@@ -7384,12 +7384,14 @@ var path = __toESM(require("path"));
 var PERMS = { read: 1, write: 2, create: 4, delete: 8, admin: 16, all: 31 };
 var OPEN_ACL = [{ perms: PERMS.all, scheme: "world", id: "anyone" }];
 function parseAuth(text) {
-  const cut = text.indexOf(":");
-  if (cut <= 0) return `--auth must be <scheme>:<credentials>, e.g. digest:user:password, got "${text}"`;
-  const scheme = text.slice(0, cut);
-  const auth = text.slice(cut + 1);
-  if (scheme === "digest" && !/^[^:]+:.*$/.test(auth)) return `--auth digest needs user:password, got "${text}"`;
-  return { scheme, auth };
+  const expected = "--auth takes digest:user:password";
+  const hidden = "not shown: it holds a password";
+  if (!text.startsWith("digest:")) return `${expected}; the value given does not start with "digest:" (${hidden})`;
+  const auth = text.slice("digest:".length);
+  const cut = auth.indexOf(":");
+  if (cut < 0) return `${expected}; the value given has no ":" between user and password (${hidden})`;
+  if (cut === 0) return `${expected}; the value given has no user before the password (${hidden})`;
+  return { scheme: "digest", auth };
 }
 
 // ops/lib/backup/file-writer.ts
@@ -7517,6 +7519,95 @@ function isDeclaredContainer(path2, patterns) {
 var quietProgress = () => void 0;
 function megabytes(bytes) {
   return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+// ops/lib/cli-args.ts
+var UsageError = class extends Error {
+};
+function optionForm(option) {
+  return option.value ? `--${option.name} ${option.value}` : `--${option.name}`;
+}
+function groupOf(spec, name) {
+  return spec.oneOf?.find((group2) => group2.includes(name));
+}
+function usageLine(spec) {
+  const parts = [];
+  for (const option of spec.options) {
+    const group2 = groupOf(spec, option.name);
+    if (group2) {
+      if (group2[0] !== option.name) continue;
+      const forms = group2.map((name) => optionForm(spec.options.find((o) => o.name === name)));
+      parts.push(`(${forms.join(" | ")})`);
+      continue;
+    }
+    const form = optionForm(option);
+    parts.push((option.required ? form : `[${form}]`) + (option.multiple ? "..." : ""));
+  }
+  return `npm run ${spec.name} -- ${parts.join(" ")}`;
+}
+function usageErrorText(spec, e) {
+  return `${spec.name}: ${e.message}
+usage: ${usageLine(spec)}
+(npm run ${spec.name} -- --help lists every option and the exit codes)
+`;
+}
+function formatAddress(a) {
+  return `${a.host}:${a.port}`;
+}
+function parseServers(list) {
+  const entries = list.split(",").map((e) => e.trim());
+  const example = "e.g. --servers 127.0.0.1:2181,127.0.0.2:2181";
+  if (entries.some((e) => e === "")) throw new UsageError(`--servers '${list}' has an empty entry (${example})`);
+  const servers = entries.map((entry) => {
+    if (entry.startsWith("["))
+      throw new UsageError(`--servers: '${entry}': IPv6 addresses are not supported, give a host name (${example})`);
+    const m = /^([^\s:/]+):(\d{1,5})$/.exec(entry);
+    const port2 = m ? Number(m[2]) : NaN;
+    if (!m || port2 < 1 || port2 > 65535) {
+      throw new UsageError(`--servers: '${entry}' is not host:port with a port from 1 to 65535 (${example})`);
+    }
+    return { host: m[1], port: port2 };
+  });
+  const seen = /* @__PURE__ */ new Set();
+  for (const s of servers) {
+    const key = formatAddress(s);
+    if (seen.has(key)) throw new UsageError(`--servers lists ${key} twice: name each server of the ensemble once`);
+    seen.add(key);
+  }
+  return servers;
+}
+
+// ops/lib/reach.ts
+var net = __toESM(require("net"));
+function reach(address, ms) {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: address.host, port: address.port });
+    const done = (result2) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(result2);
+    };
+    const timer = setTimeout(() => done({ reached: false, why: `no connection within ${ms / 1e3} s` }), ms);
+    socket.once("connect", () => done({ reached: true }));
+    socket.once("error", (e) => {
+      if (e.code === "ECONNREFUSED") done({ reached: false, why: "connection refused (nothing listens there)" });
+      else if (e.code === "ENOTFOUND" || e.code === "EAI_AGAIN") done({ reached: false, why: `cannot resolve ${address.host}` });
+      else done({ reached: false, why: e.code ? `${e.code}: ${e.message}` : e.message });
+    });
+  });
+}
+async function whyNoneReachable(addresses, ms) {
+  const failures = new Array(addresses.length);
+  let failed = 0;
+  return new Promise((resolve) => {
+    addresses.forEach((address, i) => {
+      void reach(address, ms).then((r) => {
+        if (r.reached) return resolve(void 0);
+        failures[i] = { address, why: r.why };
+        if (++failed === addresses.length) resolve(failures);
+      });
+    });
+  });
 }
 
 // ops/lib/sasl-digest.ts
@@ -8115,19 +8206,27 @@ var ZkClient = class _ZkClient {
 // ops/lib/backup/session.ts
 var ConnectError = class extends Error {
 };
-var HOST_PORT = /^([A-Za-z0-9.-]+):(\d{1,5})$/;
 function endpointFromServers(servers) {
-  const parts = servers.split(",").map((s) => s.trim());
-  for (const part of parts) {
-    const match = HOST_PORT.exec(part);
-    if (!match || Number(match[2]) < 1 || Number(match[2]) > 65535) {
-      return `--servers takes host:port[,host:port...] (no chroot path), got "${part || servers}"`;
-    }
+  let addresses;
+  try {
+    addresses = parseServers(servers);
+  } catch (e) {
+    if (e instanceof UsageError) return e.message;
+    throw e;
   }
-  const connectionString = parts.join(",");
-  return { connectionString, description: connectionString };
+  const connectionString = addresses.map(formatAddress).join(",");
+  return { connectionString, description: connectionString, addresses };
 }
+async function checkReachable(endpoint, connectMs) {
+  if (!endpoint.addresses) return;
+  const failures = await whyNoneReachable(endpoint.addresses, connectMs);
+  if (failures === void 0) return;
+  const why = failures.length === 1 ? failures[0].why : failures.map((f) => `${formatAddress(f.address)} ${f.why}`).join(", ");
+  throw new ConnectError(`cannot connect to ${endpoint.description}: ${why}; check --servers and that the servers run`);
+}
+var SERVERS_ADVICE = "check --servers, that the servers run and are reachable, and that they have a quorum";
 async function openSession(endpoint, options) {
+  await checkReachable(endpoint, options.connectMs);
   const session = {
     auth: options.auth,
     ...endpoint.sasl ? { sasl: endpoint.sasl } : {},
@@ -8142,7 +8241,7 @@ async function openSession(endpoint, options) {
   } catch (e) {
     if (e instanceof ZkTimeout) {
       throw new ConnectError(
-        `cannot connect to ${endpoint.description}: no server there gave a session within ${options.connectMs / 1e3} s (${endpoint.unreachable?.() ?? "check --servers, that the servers run and are reachable, and that they have a quorum"})`
+        `cannot connect to ${endpoint.description}: no server there gave a session within ${options.connectMs / 1e3} s (${endpoint.unreachable?.() ?? SERVERS_ADVICE})`
       );
     }
     throw e;
@@ -8379,9 +8478,9 @@ var RestoreFailed = class extends Error {
 };
 
 // ops/lib/backup/cli.ts
-var UsageError = class extends Error {
-};
-async function runCommand(name, body) {
+async function runCommand(command, body) {
+  const spec = typeof command === "string" ? void 0 : command;
+  const name = spec?.name ?? command;
   process.on("uncaughtException", (e) => {
     process.stderr.write(`${name} failed: ${explain(e)}
 `);
@@ -8391,14 +8490,17 @@ async function runCommand(name, body) {
   try {
     code = await body();
   } catch (e) {
-    if (e instanceof UsageError || e instanceof BackupFileError || e instanceof ConnectError) {
+    if (e instanceof UsageError && spec) {
+      process.stderr.write(usageErrorText(spec, e));
+      code = 2;
+    } else if (e instanceof UsageError || e instanceof BackupFileError || e instanceof ConnectError) {
       process.stderr.write(`${name}: ${e.message}
 `);
       code = 2;
     } else if (e instanceof RestoreFailed) {
       process.stderr.write(`${name}: ${e.message}
-${name}: report: ${e.reportPath}
-`);
+` + (e.reportPath ? `${name}: report: ${e.reportPath}
+` : ""));
       code = 1;
     } else {
       process.stderr.write(`${name} failed: ${explain(e)}
@@ -8484,7 +8586,7 @@ function readEnv(env) {
   const authText = env[BACKUP_ENV.auth];
   const credential = authText ? parseAuth(authText) : void 0;
   if (typeof credential === "string") {
-    throw new UsageError(`${BACKUP_ENV.auth} must be <scheme>:<credentials>, e.g. digest:user:password (the value is not shown)`);
+    throw new UsageError(`${BACKUP_ENV.auth} must be digest:user:password (the value is not shown, as it holds a password)`);
   }
   const saslUsername = env[BACKUP_ENV.saslUsername] ?? "";
   const saslPassword = env[BACKUP_ENV.saslPassword] ?? "";

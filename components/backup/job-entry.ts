@@ -8,7 +8,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { parseAuth } from "../../ops/lib/backup/acl";
 import { runBackup } from "../../ops/lib/backup/backup";
-import { runCommand, UsageError } from "../../ops/lib/backup/cli";
+import { runCommand } from "../../ops/lib/backup/cli";
+import { UsageError } from "../../ops/lib/cli-args";
 import { parseContainerPatterns } from "../../ops/lib/backup/containers";
 import { megabytes } from "../../ops/lib/backup/progress";
 import { Endpoint, endpointFromServers } from "../../ops/lib/backup/session";
@@ -50,8 +51,8 @@ function readEnv(env: NodeJS.ProcessEnv): JobEnv {
   const authText = env[BACKUP_ENV.auth];
   const credential = authText ? parseAuth(authText) : undefined;
   if (typeof credential === "string") {
-    // The value is a secret: the message must not repeat it, as parseAuth's does.
-    throw new UsageError(`${BACKUP_ENV.auth} must be <scheme>:<credentials>, e.g. digest:user:password (the value is not shown)`);
+    // parseAuth's message names --auth, which the job does not have.
+    throw new UsageError(`${BACKUP_ENV.auth} must be digest:user:password (the value is not shown, as it holds a password)`);
   }
   const saslUsername = env[BACKUP_ENV.saslUsername] ?? "";
   const saslPassword = env[BACKUP_ENV.saslPassword] ?? "";

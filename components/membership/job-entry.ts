@@ -6,7 +6,7 @@
 import { promises as dns } from "dns";
 import { convergeMembership, MembershipError, MembershipPhase } from "../../ops/lib/membership";
 import { parseEnsembleConfig } from "../../ops/lib/zk-config";
-import { parseServers } from "../../ops/lib/verify/args";
+import { parseServers } from "../../ops/lib/cli-args";
 import { MEMBERSHIP_ENV as E } from "./env";
 
 class EnvError extends Error {}

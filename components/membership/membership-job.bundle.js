@@ -7425,37 +7425,30 @@ function fourLetterWord(host, port2, word, ms) {
   });
 }
 
-// ops/lib/verify/types.ts
-var CouldNotCheck = class extends Error {
+// ops/lib/cli-args.ts
+var UsageError = class extends Error {
 };
-
-// ops/lib/verify/args.ts
-var USAGE = [
-  "usage: npm run verify -- --stack <name>                 check a deployed stack (pods, volumes, PDB, ZooKeeper)",
-  "       npm run verify -- --servers host:port[,host:port]  the ZooKeeper checks alone, against any ensemble",
-  "exit codes: 0 healthy, 3 degraded, 1 unhealthy, 2 could not check"
-].join("\n");
 function formatAddress(a) {
   return `${a.host}:${a.port}`;
 }
 function parseServers(list) {
   const entries = list.split(",").map((e) => e.trim());
   const example = "e.g. --servers 127.0.0.1:2181,127.0.0.2:2181";
-  if (entries.some((e) => e === "")) throw new CouldNotCheck(`--servers '${list}' has an empty entry (${example})`);
+  if (entries.some((e) => e === "")) throw new UsageError(`--servers '${list}' has an empty entry (${example})`);
   const servers = entries.map((entry) => {
     if (entry.startsWith("["))
-      throw new CouldNotCheck(`--servers: '${entry}': IPv6 addresses are not supported, give a host name (${example})`);
+      throw new UsageError(`--servers: '${entry}': IPv6 addresses are not supported, give a host name (${example})`);
     const m = /^([^\s:/]+):(\d{1,5})$/.exec(entry);
     const port2 = m ? Number(m[2]) : NaN;
     if (!m || port2 < 1 || port2 > 65535) {
-      throw new CouldNotCheck(`--servers: '${entry}' is not host:port with a port from 1 to 65535 (${example})`);
+      throw new UsageError(`--servers: '${entry}' is not host:port with a port from 1 to 65535 (${example})`);
     }
     return { host: m[1], port: port2 };
   });
   const seen = /* @__PURE__ */ new Set();
   for (const s of servers) {
     const key = formatAddress(s);
-    if (seen.has(key)) throw new CouldNotCheck(`--servers lists ${key} twice: name each server of the ensemble once`);
+    if (seen.has(key)) throw new UsageError(`--servers lists ${key} twice: name each server of the ensemble once`);
     seen.add(key);
   }
   return servers;

@@ -8,7 +8,7 @@
 // need no session, and authenticates (as the super user) only for the change itself: so it also runs
 // against servers that know no SASL yet (an ensemble moving from static membership). Facts it relies on: components/zookeeper/membership.ts.
 import { fourLetterWord } from "./verify/four-letter";
-import { Address, formatAddress } from "./verify/args";
+import { Address, formatAddress } from "./cli-args";
 import { ZkClient, ZkError } from "./zk-client";
 import { EnsembleConfig, parseEnsembleConfig, formatConfigVersion } from "./zk-config";
 

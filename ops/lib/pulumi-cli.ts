@@ -87,27 +87,3 @@ export function runAttached(command: string, args: string[], options: { cwd: str
 export function runPulumi(project: ProjectPulumi, args: string[]): Promise<number> {
   return runAttached("pulumi", args, { cwd: project.workDir, env: project.env });
 }
-
-export interface StackCommandArgs {
-  stack: string;
-  /** --yes: run without pulumi's confirmation prompt even on a terminal. */
-  yes: boolean;
-  /** --help: print the usage and run nothing. */
-  help: boolean;
-}
-
-/** A command line the command does not take: exit 2, nothing run. */
-export class UsageError extends Error {}
-
-/** `[--stack <name>] [--yes]`, the arguments of `npm run up` and `npm run down`; throws on anything else. */
-export function parseStackCommandArgs(argv: string[], usage: string): StackCommandArgs {
-  const args: StackCommandArgs = { stack: "dev", yes: false, help: false };
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === "--help" || argv[i] === "-h") args.help = true;
-    else if (argv[i] === "--yes" || argv[i] === "-y") args.yes = true;
-    else if (argv[i] === "--stack" && argv[i + 1] && !argv[i + 1].startsWith("-")) args.stack = argv[++i];
-    else if (argv[i].startsWith("--stack=")) args.stack = argv[i].slice("--stack=".length);
-    else throw new UsageError(`unexpected argument ${JSON.stringify(argv[i])}\nusage: ${usage}`);
-  }
-  return args;
-}

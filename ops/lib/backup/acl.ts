@@ -62,12 +62,19 @@ export function sameAcl(a: AclEntry[], b: AclEntry[]): boolean {
   return left.length === right.length && left.every((k, i) => k === right[i]);
 }
 
-/** `digest:user:password` or `<scheme>:<credentials>`, as zkCli's addauth takes it. */
+/**
+ * `--auth digest:user:password`, as zkCli's `addauth digest user:password` takes it. Digest only:
+ * it is the scheme identitiesOf reasons about, and a value without it (`alice:secret`) would go to
+ * the servers as a scheme named `alice` and fail there as AUTH_FAILED, after the connection. The
+ * messages never repeat the value: it holds a password.
+ */
 export function parseAuth(text: string): Credential | string {
-  const cut = text.indexOf(":");
-  if (cut <= 0) return `--auth must be <scheme>:<credentials>, e.g. digest:user:password, got "${text}"`;
-  const scheme = text.slice(0, cut);
-  const auth = text.slice(cut + 1);
-  if (scheme === "digest" && !/^[^:]+:.*$/.test(auth)) return `--auth digest needs user:password, got "${text}"`;
-  return { scheme, auth };
+  const expected = "--auth takes digest:user:password";
+  const hidden = "not shown: it holds a password";
+  if (!text.startsWith("digest:")) return `${expected}; the value given does not start with "digest:" (${hidden})`;
+  const auth = text.slice("digest:".length);
+  const cut = auth.indexOf(":");
+  if (cut < 0) return `${expected}; the value given has no ":" between user and password (${hidden})`;
+  if (cut === 0) return `${expected}; the value given has no user before the password (${hidden})`;
+  return { scheme: "digest", auth };
 }

@@ -1,10 +1,11 @@
-// What ops/backup.ts and ops/restore.ts share: option parsing into checked values, and the exit
-// codes: 0 done, 1 failed (a restore's report says what it did), 2 bad input or nothing to connect
-// to. Every failure is one line on stderr that says what is wrong and what to do; no stack trace.
-// Where the command connects (--servers or --stack) is target.ts's.
+// What ops/backup.ts and ops/restore.ts share: their options' values, checked (the command line
+// itself is cli-args.ts's), and the exit codes: 0 done, 1 failed (a restore's report says what it
+// did), 2 bad input or nothing to connect to. Every failure is one line on stderr that says what is
+// wrong and what to do (a wrong command line adds the usage line); no stack trace. Where the
+// command connects (--servers or --stack) is target.ts's.
 import * as fs from "fs";
 import * as path from "path";
-import { parseArgs, ParseArgsConfig } from "util";
+import { CommandLine, CommandSpec, UsageError, usageErrorText } from "../cli-args";
 import { Credential } from "../zk-client";
 import { parseAuth } from "./acl";
 import { parseContainerPatterns } from "./containers";
@@ -13,36 +14,16 @@ import { BackupFileError } from "./file-reader";
 import { RestoreFailed } from "./restore";
 import { ConnectError } from "./session";
 
-/** Bad command-line input: exit 2. */
-export class UsageError extends Error {}
-
-export type Options = Record<string, string | string[] | boolean | undefined>;
-
-export function parseOptions(argv: string[], options: ParseArgsConfig["options"], usage: string): Options {
-  try {
-    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as Options;
-  } catch (e) {
-    // Node's messages name the option ("Unknown option '--foo'"); the usage line says what is known.
-    throw new UsageError(`${(e as Error).message.split(/\.\s/)[0].replace(/\.$/, "")}; usage: ${usage}`);
-  }
-}
-
-export function required(values: Options, name: string, usage: string): string {
-  const value = values[name];
-  if (typeof value !== "string" || value === "") throw new UsageError(`--${name} is required; usage: ${usage}`);
-  return value;
-}
-
-export function credentialsOf(values: Options): Credential[] {
-  return ((values.auth as string[] | undefined) ?? []).map((text) => {
+export function credentialsOf(line: CommandLine): Credential[] {
+  return line.values("auth").map((text) => {
     const credential = parseAuth(text);
     if (typeof credential === "string") throw new UsageError(credential);
     return credential;
   });
 }
 
-export function containerPatternsOf(values: Options): string[] {
-  return ((values.containers as string[] | undefined) ?? []).flatMap((text) => {
+export function containerPatternsOf(line: CommandLine): string[] {
+  return line.values("containers").flatMap((text) => {
     const patterns = parseContainerPatterns(text);
     if (typeof patterns === "string") throw new UsageError(patterns);
     return patterns;
@@ -50,8 +31,8 @@ export function containerPatternsOf(values: Options): string[] {
 }
 
 /** --timeout in seconds: bounds connecting and every request. */
-export function timeoutMsOf(values: Options): number {
-  const text = (values.timeout as string | undefined) ?? "10";
+export function timeoutMsOf(line: CommandLine): number {
+  const text = line.value("timeout") ?? "10";
   const seconds = Number(text);
   if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) {
     throw new UsageError(`--timeout takes seconds (a number above 0, at most 3600), got "${text}"`);
@@ -72,8 +53,14 @@ export function counted(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }
 
-/** Runs a command body and exits with its code; every failure becomes one line on stderr. */
-export async function runCommand(name: string, body: () => Promise<number>): Promise<never> {
+/**
+ * Runs a command body and exits with its code; every failure becomes one line on stderr, and a
+ * UsageError of a command with a command line (a CommandSpec, not the job's name) is followed by
+ * its usage line.
+ */
+export async function runCommand(command: string | CommandSpec, body: () => Promise<number>): Promise<never> {
+  const spec = typeof command === "string" ? undefined : command;
+  const name = spec?.name ?? (command as string);
   // node-zookeeper-client throws from its socket handler on an error code it does not know (newer
   // servers have some, e.g. QUOTA_EXCEEDED); that still ends as one line, not a stack trace.
   process.on("uncaughtException", (e) => {
@@ -84,11 +71,14 @@ export async function runCommand(name: string, body: () => Promise<number>): Pro
   try {
     code = await body();
   } catch (e) {
-    if (e instanceof UsageError || e instanceof BackupFileError || e instanceof ConnectError) {
+    if (e instanceof UsageError && spec) {
+      process.stderr.write(usageErrorText(spec, e));
+      code = 2;
+    } else if (e instanceof UsageError || e instanceof BackupFileError || e instanceof ConnectError) {
       process.stderr.write(`${name}: ${e.message}\n`);
       code = 2;
     } else if (e instanceof RestoreFailed) {
-      process.stderr.write(`${name}: ${e.message}\n${name}: report: ${e.reportPath}\n`);
+      process.stderr.write(`${name}: ${e.message}\n` + (e.reportPath ? `${name}: report: ${e.reportPath}\n` : ""));
       code = 1;
     } else {
       process.stderr.write(`${name} failed: ${explain(e)}\n`);

@@ -1,9 +1,11 @@
 // The restore's report: JSON lines written as the restore goes, so that even a failed restore
-// leaves a record of exactly what it did to the target. A header line, one line per znode touched
-// (created, skipped, overwritten), then, if it failed, the creates whose outcome it could not know
-// (in-doubt, with whether the znode exists afterwards) and the znodes still carrying a temporary
-// ACL, and a trailer line with the outcome and the counts.
+// leaves a record of exactly what it did to the target. It is created when the restore begins to
+// write (restore.ts): a restore refused or failed before that changed nothing and leaves none. A
+// header line, one line per znode touched (created, skipped, overwritten), then, if it failed, the
+// creates whose outcome it could not know (in-doubt, with whether the znode exists afterwards) and
+// the znodes still carrying a temporary ACL, and a trailer line with the outcome and the counts.
 import * as fs from "fs";
+import { dirname } from "path";
 import { AclEntry } from "../zk-client";
 import { NodeKind } from "./format";
 
@@ -44,6 +46,8 @@ export class RestoreReport {
     readonly path: string,
     header: Record<string, unknown>,
   ) {
+    // The default folder (restore-reports/) is made by the first restore that writes a report.
+    fs.mkdirSync(dirname(path), { recursive: true });
     this.fd = fs.openSync(path, "wx");
     this.write({ type: "header", report: REPORT_FORMAT, version: 1, ...header });
   }

@@ -1,7 +1,10 @@
-// Restores a backup file into an ensemble. The file is checked whole first (file-reader.ts), so a
+// Restores a backup file into an ensemble. A plain connection to the servers comes first (a wrong
+// address fails at once, session.ts), then the file is checked whole (file-reader.ts), so a
 // truncated or foreign file changes nothing; then, in fail mode, every znode of the backup is
 // looked up in the target and any existing one refuses the restore before anything is written.
-// Then the Restorer (restorer.ts) creates the znodes and the report (report.ts) records each.
+// Only then is the report (report.ts) created, and the Restorer (restorer.ts) creates the znodes
+// and records each in it: a restore refused or failed before that writes no report, so its rerun
+// with the same --report is not refused for the report's sake.
 import { ZkClient } from "../zk-client";
 import { findConflicts } from "./conflicts";
 import { explain } from "./explain";
@@ -11,7 +14,7 @@ import { DEFAULT_JUTE_MAXBUFFER } from "./limits";
 import { Progress } from "./progress";
 import { RestoreCounts, RestoreReport } from "./report";
 import { Restorer } from "./restorer";
-import { ConnectOptions, Endpoint, openSession } from "./session";
+import { checkReachable, ConnectOptions, Endpoint, openSession } from "./session";
 import { Interrupted } from "./tasks";
 
 export type OnConflict = "fail" | "skip" | "overwrite";
@@ -21,6 +24,8 @@ export interface RestoreOptions extends ConnectOptions {
   endpoint: Endpoint;
   onConflict: OnConflict;
   reportPath: string;
+  /** The user named the report (--report): a rerun must name another, as no report is overwritten. */
+  reportNamed?: boolean;
   /** Requests in flight at once. */
   concurrency?: number;
   /** Bytes of znode data held at once (read from the file, not yet created). */
@@ -32,12 +37,12 @@ export interface RestoreOptions extends ConnectOptions {
   signal?: AbortSignal;
 }
 
-/** The restore did not complete; its report says what it did. Exit 1. */
+/** The restore did not complete; its report, if it got as far as writing one, says what it did. Exit 1. */
 export class RestoreFailed extends Error {
   constructor(
     message: string,
     readonly counts: RestoreCounts,
-    readonly reportPath: string,
+    readonly reportPath?: string,
   ) {
     super(message);
   }
@@ -50,6 +55,8 @@ export interface RestoreResult {
 }
 
 export async function runRestore(options: RestoreOptions): Promise<RestoreResult> {
+  // Before the file, which can take a while to check: a wrong address should not wait for it.
+  await checkReachable(options.endpoint, options.connectMs);
   const scan: ScanResult = await scanBackup(options.file);
   if (options.signal?.aborted) throw new Interrupted();
   if (scan.largest.requestBytes > DEFAULT_JUTE_MAXBUFFER) {
@@ -73,6 +80,15 @@ export async function runRestore(options: RestoreOptions): Promise<RestoreResult
   };
   let report: RestoreReport | undefined;
   try {
+    if (options.onConflict === "fail") {
+      const conflicts = await findConflicts(zk, options.file, options.concurrency ?? 256, options.signal);
+      if (conflicts.count > 0) {
+        const message =
+          `refused: ${conflicts.count} of the backup's znodes already exist in the target (${conflicts.examples.join(", ")}${conflicts.count > conflicts.examples.length ? ", ..." : ""}); ` +
+          "nothing was changed. Restore into an empty ensemble, or choose --on-conflict skip (keep what is there) or --on-conflict overwrite (replace their data and ACLs)";
+        throw new RestoreFailed(message, counts);
+      }
+    }
     report = new RestoreReport(options.reportPath, {
       backup: options.file,
       source: scan.header.source,
@@ -81,16 +97,6 @@ export async function runRestore(options: RestoreOptions): Promise<RestoreResult
       onConflict: options.onConflict,
       startedAt: new Date().toISOString(),
     });
-    if (options.onConflict === "fail") {
-      const conflicts = await findConflicts(zk, options.file, options.concurrency ?? 256, options.signal);
-      if (conflicts.count > 0) {
-        const message =
-          `refused: ${conflicts.count} of the backup's znodes already exist in the target (${conflicts.examples.join(", ")}${conflicts.count > conflicts.examples.length ? ", ..." : ""}); ` +
-          "nothing was changed. Restore into an empty ensemble, or choose --on-conflict skip (keep what is there) or --on-conflict overwrite (replace their data and ACLs)";
-        report.close("failed", counts, message);
-        throw new RestoreFailed(message, counts, options.reportPath);
-      }
-    }
     const restorer = new Restorer(zk, options, report, counts);
     await restorer.run();
     if (restorer.failed === undefined) {
@@ -109,15 +115,18 @@ export async function runRestore(options: RestoreOptions): Promise<RestoreResult
       `restore failed: ${reason}. Created ${counts.created} znodes before it stopped` +
       (counts.inDoubt ? `, ${counts.inDoubt} more in doubt` : "") +
       (temporary ? `; ${temporary} still carry a temporary ACL` : "") +
-      `; the report lists each. ${restorer.failed instanceof Interrupted ? "Rerun" : "Fix the cause and rerun"} with --on-conflict overwrite to complete the restore`;
+      `; the report lists each. ${restorer.failed instanceof Interrupted ? "Rerun" : "Fix the cause and rerun"} with --on-conflict overwrite` +
+      (options.reportNamed ? " and another --report (this one stays the record of this run)" : "") +
+      " to complete the restore";
     report.close("failed", counts, reason);
     throw new RestoreFailed(message, counts, options.reportPath);
   } catch (e) {
-    if (report && !(e instanceof RestoreFailed)) {
+    if (e instanceof RestoreFailed) throw e;
+    if (report) {
       report.close("failed", counts, explain(e));
       throw new RestoreFailed(`restore failed: ${explain(e)}; the report lists what was done`, counts, options.reportPath);
     }
-    throw e;
+    throw new RestoreFailed(`restore failed before writing anything: ${explain(e)}; nothing was changed`, counts);
   } finally {
     zk.close();
   }

@@ -2,6 +2,8 @@
 // reached through its cluster by the port-forward tunnels of ops/lib/stack-endpoint.ts). Both
 // resolve to an Endpoint; a stack's also carries its sessions' credentials, why its tunnels failed,
 // and a way to close them when the command ends. Nothing after this module needs to know which it was.
+import { Address, formatAddress, parseServers, UsageError } from "../cli-args";
+import { whyNoneReachable } from "../reach";
 import { Credential, SessionOptions, ZkClient, ZkTimeout } from "../zk-client";
 
 export interface Endpoint {
@@ -15,24 +17,28 @@ export interface Endpoint {
   unreachable?: () => string;
   /** Releases what reaching the servers holds (a stack's tunnels); idempotent. */
   close?: () => Promise<void>;
+  /**
+   * The servers' own addresses, when this machine connects to them directly (--servers): a plain
+   * connection to each is tried before a session, so that a wrong address fails at once and says
+   * why. Not a stack's: a connection to a tunnel would open a port-forward for nothing.
+   */
+  addresses?: Address[];
 }
 
 /** The endpoint is unusable (bad --servers, nothing answering there): exit 2. */
 export class ConnectError extends Error {}
 
-const HOST_PORT = /^([A-Za-z0-9.-]+):(\d{1,5})$/;
-
 /** Parses --servers; returns the endpoint or what is wrong with the value. */
 export function endpointFromServers(servers: string): Endpoint | string {
-  const parts = servers.split(",").map((s) => s.trim());
-  for (const part of parts) {
-    const match = HOST_PORT.exec(part);
-    if (!match || Number(match[2]) < 1 || Number(match[2]) > 65535) {
-      return `--servers takes host:port[,host:port...] (no chroot path), got "${part || servers}"`;
-    }
+  let addresses: Address[];
+  try {
+    addresses = parseServers(servers);
+  } catch (e) {
+    if (e instanceof UsageError) return e.message;
+    throw e;
   }
-  const connectionString = parts.join(",");
-  return { connectionString, description: connectionString };
+  const connectionString = addresses.map(formatAddress).join(",");
+  return { connectionString, description: connectionString, addresses };
 }
 
 export interface ConnectOptions {
@@ -41,8 +47,26 @@ export interface ConnectOptions {
   requestMs: number;
 }
 
-/** A session with the bounds of the command; a server that does not answer within connectMs is a ConnectError. */
+/**
+ * A ConnectError when none of the endpoint's own addresses takes a connection (refused, a name
+ * that does not resolve, nothing within connectMs), naming each and why; at once for the first two.
+ */
+export async function checkReachable(endpoint: Endpoint, connectMs: number): Promise<void> {
+  if (!endpoint.addresses) return;
+  const failures = await whyNoneReachable(endpoint.addresses, connectMs);
+  if (failures === undefined) return;
+  const why = failures.length === 1 ? failures[0].why : failures.map((f) => `${formatAddress(f.address)} ${f.why}`).join(", ");
+  throw new ConnectError(`cannot connect to ${endpoint.description}: ${why}; check --servers and that the servers run`);
+}
+
+const SERVERS_ADVICE = "check --servers, that the servers run and are reachable, and that they have a quorum";
+
+/**
+ * A session with the bounds of the command. No address taking a connection (checkReachable), or
+ * no server giving a session within connectMs, is a ConnectError.
+ */
 export async function openSession(endpoint: Endpoint, options: ConnectOptions): Promise<ZkClient> {
+  await checkReachable(endpoint, options.connectMs);
   const session: SessionOptions = {
     auth: options.auth,
     ...(endpoint.sasl ? { sasl: endpoint.sasl } : {}),
@@ -58,7 +82,7 @@ export async function openSession(endpoint: Endpoint, options: ConnectOptions): 
     if (e instanceof ZkTimeout) {
       throw new ConnectError(
         `cannot connect to ${endpoint.description}: no server there gave a session within ${options.connectMs / 1000} s ` +
-          `(${endpoint.unreachable?.() ?? "check --servers, that the servers run and are reachable, and that they have a quorum"})`,
+          `(${endpoint.unreachable?.() ?? SERVERS_ADVICE})`,
       );
     }
     throw e;

@@ -4,25 +4,22 @@
 // client port, the stack's admin credentials when it has them). Kept apart from cli.ts, which the
 // scheduled backup's bundle includes: that bundle must not pull in the Automation API or the
 // Kubernetes client.
-import { Options, required, UsageError } from "./cli";
+import { CommandLine, UsageError } from "../cli-args";
 import { ConnectError, Endpoint, endpointFromServers } from "./session";
 
 /**
- * The endpoint of `--servers` or `--stack`, exactly one of them. A stack's endpoint holds tunnels:
- * run the command in withEndpoint, which closes them. Call it once every other option is checked
- * (reading a stack takes seconds). A stack that cannot be used (no CLI, no such stack, missing
+ * The endpoint of `--servers` or `--stack` (the command line has exactly one). A stack's endpoint
+ * holds tunnels: run the command in withEndpoint, which closes them. Call it once every other
+ * option is checked (reading a stack takes seconds). A stack that cannot be used (no CLI, no such stack, missing
  * outputs) is a ConnectError: exit 2 with its one-line reason.
  */
-export async function endpointOf(values: Options, usage: string, command: string): Promise<Endpoint> {
-  if (values.stack !== undefined && values.servers !== undefined) {
-    throw new UsageError(`give either --stack or --servers, not both; usage: ${usage}`);
-  }
-  if (values.stack === undefined) {
-    const endpoint = endpointFromServers(required(values, "servers", usage));
+export async function endpointOf(line: CommandLine, command: string): Promise<Endpoint> {
+  const stack = line.value("stack");
+  if (stack === undefined) {
+    const endpoint = endpointFromServers(line.value("servers")!);
     if (typeof endpoint === "string") throw new UsageError(endpoint);
     return endpoint;
   }
-  const stack = required(values, "stack", usage);
   // Loaded only here: the Automation API and the Kubernetes client take seconds to load.
   const [{ openStackServers, StackError }, { kubectl }] = await Promise.all([
     import("../stack-endpoint"),
