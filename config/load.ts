@@ -49,7 +49,7 @@ export function parseStackConfig(
       subject: key,
       expected: `is not a setting of this project${near ? ` (did you mean ${near}?)` : ""}`,
       got: raw[key],
-      remedies: [{ unset: key, why: near ? `and set ${near} instead` : "(README.md lists every setting)" }],
+      remedies: [{ unset: key, why: near ? `and set ${near} instead` : "(docs/settings.md lists every setting)" }],
     });
   }
   const rules = checkRules(values);

@@ -89,7 +89,7 @@ export const SETTINGS = {
     example: "zookeeper-data",
     default: "zookeeper-data",
     description:
-      "Name of the StorageClass the program creates for the servers' data volumes (cluster-wide: two stacks on one cluster need different names). Changing it applies to volumes made later; existing servers keep theirs (README: Storage changes).",
+      "Name of the StorageClass the program creates for the servers' data volumes (cluster-wide: two stacks on one cluster need different names). Changing it applies to volumes made later; existing servers keep theirs (docs/changing-settings.md: Storage changes).",
   }),
   storageProvisioner: text({
     valid: /^[a-zA-Z0-9][a-zA-Z0-9._\/-]*$/,
@@ -103,7 +103,7 @@ export const SETTINGS = {
     values: ["Retain", "Delete"] as const,
     default: "Retain",
     description:
-      "What happens to a data volume when its claim is deleted: Retain keeps the data (durable storage), Delete removes it. Changing it replaces the StorageClass and applies to volumes made later (README: Storage changes).",
+      "What happens to a data volume when its claim is deleted: Retain keeps the data (durable storage), Delete removes it. Changing it replaces the StorageClass and applies to volumes made later (docs/changing-settings.md: Storage changes).",
   }),
   storageAllowVolumeExpansion: boolean({
     default: false,
@@ -144,7 +144,7 @@ export const SETTINGS = {
     values: TLS_STAGES,
     default: "off",
     description:
-      "TLS for the quorum and the clients: on makes the servers talk to each other over TLS only and gives clients the secure port 2281 (the plaintext 2181 stays on each pod's loopback, for the probes and port-forward), with certificates from a CA the program makes (the caCertificate output) or from tlsSecretName. A running ensemble goes there one step per update, off -> accept -> prefer -> on (or back), each a roll with no downtime; a new one may start at on (README: Security).",
+      "TLS for the quorum and the clients: on makes the servers talk to each other over TLS only and gives clients the secure port 2281 (the plaintext 2181 stays on each pod's loopback, for the probes and port-forward), with certificates from a CA the program makes (the caCertificate output) or from tlsSecretName. A running ensemble goes there one step per update, off -> accept -> prefer -> on (or back), each a roll with no downtime; a new one may start at on (docs/security.md).",
   }),
   tlsSecretName: text({
     valid: DNS_SUBDOMAIN,
@@ -234,7 +234,7 @@ export const SETTINGS = {
     values: MEMBERSHIP_MODES,
     default: d.membership,
     description:
-      "How servers know the members: static (a server list in zoo.cfg; a resize rolls every server, one server per update) or dynamic (ZooKeeper's reconfig: a change of replicas adds or removes servers while the others keep running, in one update; README: Resizing). Change it alone, with replicas unchanged: it rolls the servers. Not with tls on yet.",
+      "How servers know the members: static (a server list in zoo.cfg; a resize rolls every server, one server per update) or dynamic (ZooKeeper's reconfig: a change of replicas adds or removes servers while the others keep running, in one update; docs/changing-settings.md: Resizing). Change it alone, with replicas unchanged: it rolls the servers. Not with tls on yet.",
   }),
   heap: text({
     valid: (v) => parseHeap(v) !== undefined,
@@ -325,7 +325,7 @@ export const SETTINGS = {
     values: ["fast", "tutorial"] as const,
     default: d.timing,
     description:
-      "Failure-detection timing of zoo.cfg: fast (tickTime 1000, syncLimit 2, initLimit 20: writes resume about 2.5 s after the leader goes silent) or tutorial (2000, 5, 10: about 10.4 s; README: Failure detection). tickTime, syncLimit and initLimit override it one by one.",
+      "Failure-detection timing of zoo.cfg: fast (tickTime 1000, syncLimit 2, initLimit 20: writes resume about 2.5 s after the leader goes silent) or tutorial (2000, 5, 10: about 10.4 s; docs/monitoring.md: Failure detection). tickTime, syncLimit and initLimit override it one by one.",
   }),
   tickTime: integer({
     min: 1,

@@ -33,7 +33,7 @@ function freeLoopbackPort(): Promise<number> {
 export function e2eSettings(clusterName: string, hostPort: number): Record<string, string> {
   return {
     clusterName,
-    // From the first up: toggling it later replaces the kind cluster (README: Access from the laptop).
+    // From the first up: toggling it later replaces the kind cluster (docs/settings.md: Access from the laptop).
     exposeOnHost: "true",
     hostPort: String(hostPort),
     // A schedule that will not fire during the run: the suite starts one run itself.

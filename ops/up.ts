@@ -99,9 +99,7 @@ async function up(argv: string[]): Promise<number> {
   }
   console.log(
     `\nStack ${args.stack} is up and healthy.` +
-      (clusterMode === "kind"
-        ? " kind set your kubectl context to its cluster; README's \"Check the ensemble\" has the tutorial's checks."
-        : "") +
+      (clusterMode === "kind" ? " kind set your kubectl context to its cluster; docs/operations.md has the tutorial's checks." : "") +
       `\nRemove it again with: npm run down${args.stack === "dev" ? "" : ` -- --stack ${args.stack}`}`,
   );
   return 0;

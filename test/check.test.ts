@@ -155,10 +155,10 @@ describe("npm run check: a stack's settings checked and rendered without the Pul
   });
 });
 
-describe("README's npm run check sample", function () {
+describe("docs/settings.md's npm run check sample", function () {
   this.timeout(60000);
   it("is what the commands print", () => {
-    const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+    const readme = fs.readFileSync(path.join(ROOT, "docs", "settings.md"), "utf8");
     const block = readme.split("<!-- check sample")[1].split("```")[1].trim().split("\n");
     const runs = block.reduce<{ args: string[]; expected: string[] }[]>((acc, line) => {
       if (line.startsWith("$ npm run check -- ")) acc.push({ args: line.slice("$ npm run check -- ".length).split(" "), expected: [] });

@@ -100,7 +100,7 @@ fi
 # 'kill -9 %p': it must exit by itself. A heap dump the size of the heap would fill the node's disk.
 # G1 by name: under a memory limit below 1792 MiB (the default 1024Mi) the JVM does not count as a
 # server-class machine and picks the Serial collector, whose full pauses grow with the heap; the
-# pause figures in README ("Failure detection") are G1's.
+# pause figures in docs/monitoring.md ("Failure detection") are G1's.
 export SERVER_JVMFLAGS="-Xms$ZK_HEAP -Xmx$ZK_HEAP -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError -XX:-HeapDumpOnOutOfMemoryError \${SERVER_JVMFLAGS:-}"
 echo "start-zookeeper: server $myid ($host), heap $ZK_HEAP, config $cfg" >&2
 exec zkServer.sh start-foreground "$cfg"

@@ -17,7 +17,7 @@ export type TlsStage = (typeof TLS_STAGES)[number];
 /**
  * How servers learn who the members are: `static`, a server list in zoo.cfg that every server reads at
  * start (a change of size rolls every server); `dynamic`, ZooKeeper's dynamic reconfiguration, where
- * the running ensemble changes its own membership (README: Resizing).
+ * the running ensemble changes its own membership (docs/changing-settings.md: Resizing).
  */
 export const MEMBERSHIP_MODES = ["static", "dynamic"] as const;
 export type MembershipMode = (typeof MEMBERSHIP_MODES)[number];

@@ -138,7 +138,7 @@ export function judgeClaims(t: StackTarget, o: EnsembleObjects): Row[] {
       return {
         ...row,
         result: "WARN",
-        detail: `claim ${name} is on StorageClass ${cls}, the stack's is ${t.storageClassName} (README: Storage changes)`,
+        detail: `claim ${name} is on StorageClass ${cls}, the stack's is ${t.storageClassName} (docs/changing-settings.md: Storage changes)`,
         next: kubectl(t, `describe pvc ${name}`),
       };
     }
