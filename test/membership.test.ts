@@ -83,7 +83,7 @@ describe("dynamic membership", () => {
       expect(render({ replicas: 3 }).cm.metadata.name).to.not.equal(render({ replicas: 5 }).cm.metadata.name);
     });
 
-    it("zoo.cfg turns reconfig and the super user on without enforcing authentication and lists no server; only the dynamic start script has the dynamic branch", () => {
+    it("zoo.cfg turns reconfig and the super user on without enforcing authentication and lists no server; the pods of a dynamic ensemble alone get the join endpoint", () => {
       const files = renderConfigFiles(dynamic());
       const cfg = files["zoo.cfg"];
       for (const line of ["reconfigEnabled=true", "standaloneEnabled=false", `superUser=${ADMIN_USER}`]) {
@@ -92,8 +92,12 @@ describe("dynamic membership", () => {
       expect(cfg).to.match(/^authProvider\.sasl=\S+$/m);
       expect(cfg).not.to.contain("enforce.auth.enabled");
       expect(cfg).not.to.match(/^server\.\d+=/m);
-      expect(files[START_SCRIPT]).to.contain("grep -q '^reconfigEnabled=true'").and.contain("zk-cs.zookeeper.svc.cluster.local:2181");
-      expect(renderConfigFiles(resolveEnsemble({}))[START_SCRIPT]).not.to.contain("reconfigEnabled=true");
+      // The start script takes the dynamic branch only where zoo.cfg says reconfigEnabled=true.
+      expect(files[START_SCRIPT]).to.contain("if grep -q '^reconfigEnabled=true' \"$cfg\"; then");
+      expect(renderConfigFiles(resolveEnsemble({}))["zoo.cfg"]).not.to.contain("reconfigEnabled=true");
+      const envOf = (s: ReturnType<typeof dynamic>) => renderStatefulSet(s, "zk-config").spec.template.spec.containers[0].env;
+      expect(envOf(dynamic())).to.deep.include({ name: "ZK_JOIN_ENDPOINTS", value: "zk-cs.zookeeper.svc.cluster.local:2181" });
+      expect(envOf(resolveEnsemble({})).map((e) => e.name)).to.not.include("ZK_JOIN_ENDPOINTS");
     });
 
     it("the seed ConfigMap zk-members lists exactly servers 1..3 as participants with client port 2181, and is mutable", () => {

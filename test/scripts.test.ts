@@ -5,11 +5,15 @@ import * as path from "path";
 import * as net from "net";
 import { execFile } from "child_process";
 import { promisify } from "util";
-import { renderStartScript, renderProbeScript, PROBE_ANSWER_TIMEOUT_SECONDS } from "../components/zookeeper/scripts";
+import { renderStartScript, renderProbeScript } from "../components/zookeeper/scripts";
+import { PROBE_ANSWER_TIMEOUT_SECONDS, scriptEnvironment } from "../components/zookeeper/script-env";
 import { renderZooCfg } from "../components/zookeeper/zoocfg";
 import { resolveEnsemble } from "../components/zookeeper/options";
 
 const run = promisify(execFile);
+
+/** What the StatefulSet gives every script of a default ensemble. */
+const podEnv = () => scriptEnvironment(resolveEnsemble({}));
 
 async function exitOf(file: string, args: string[], env: Record<string, string>) {
   try {
@@ -47,7 +51,7 @@ describe("the rendered scripts", () => {
         `#!/usr/bin/env bash\necho "pid=$$ args=$* flags=$SERVER_JVMFLAGS" > "${dir}/launched"\n`,
         { mode: 0o755 },
       );
-      return { PATH: `${path.join(dir, "bin")}:${process.env.PATH}`, ZK_HEAP: "256m" };
+      return { ...podEnv(), PATH: `${path.join(dir, "bin")}:${process.env.PATH}`, ZK_HEAP: "256m" };
     }
 
     it("derives myid from the pod ordinal and execs the launcher in the foreground with the heap", async () => {
@@ -187,7 +191,7 @@ for ip in $line; do printf '%s\\t%s\\n' "$ip" "$2"; done
 
     const probe = async (mode: string) => {
       fs.writeFileSync(path.join(dir, "zk-probe.sh"), renderProbeScript());
-      return exitOf(path.join(dir, "zk-probe.sh"), [mode], { ZK_PROBE_HOST: "127.0.0.1", ZK_PROBE_PORT: String(port) });
+      return exitOf(path.join(dir, "zk-probe.sh"), [mode], { ...podEnv(), ZK_PROBE_HOST: "127.0.0.1", ZK_PROBE_PORT: String(port) });
     };
 
     it("live passes on imok and fails on anything else", async () => {
@@ -220,7 +224,7 @@ for ip in $line; do printf '%s\\t%s\\n' "$ip" "$2"; done
 
     it("fails fast when nothing listens", async () => {
       fs.writeFileSync(path.join(dir, "zk-probe.sh"), renderProbeScript());
-      const r = await exitOf(path.join(dir, "zk-probe.sh"), ["live"], { ZK_PROBE_HOST: "127.0.0.1", ZK_PROBE_PORT: "1" });
+      const r = await exitOf(path.join(dir, "zk-probe.sh"), ["live"], { ...podEnv(), ZK_PROBE_HOST: "127.0.0.1", ZK_PROBE_PORT: "1" });
       expect(r.code).to.equal(1);
     });
   });

@@ -3,8 +3,7 @@ import { ResolvedEnsemble, DATA_PATHS } from "./options";
 import { renderZooCfg } from "./zoocfg";
 import { renderStartScript, renderProbeScript, START_SCRIPT, PROBE_SCRIPT } from "./scripts";
 import { renderTlsScript, TLS_SCRIPT, TLS_PATHS } from "./tls";
-import { serverFqdns, clientEndpoint } from "./names";
-import { PORTS } from "./options";
+import { serverFqdns } from "./names";
 import { ensembleLabels } from "./labels";
 
 /**
@@ -24,15 +23,7 @@ export function renderConfigFiles(s: ResolvedEnsemble): Record<string, string> {
       metrics: s.metrics,
       membership: s.membership,
     }),
-    [START_SCRIPT]: renderStartScript(
-      s.membership === "dynamic"
-        ? {
-            // The plaintext port: joining servers ask with a four-letter word (membership rules out tls on).
-            joinEndpoint: clientEndpoint(s.names, s.namespace, s.clusterDomain, PORTS.client),
-            headlessDomain: `${s.names.headlessService}.${s.namespace}.svc.${s.clusterDomain}`,
-          }
-        : undefined,
-    ),
+    [START_SCRIPT]: renderStartScript(),
     [PROBE_SCRIPT]: renderProbeScript(),
     ...(s.tls ? { [TLS_SCRIPT]: renderTlsScript() } : {}),
   };

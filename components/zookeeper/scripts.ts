@@ -1,233 +1,25 @@
-import { PORTS } from "./options";
-import { TLS_SCRIPT } from "./tls";
-import { CLIENT_AUTH_PATHS } from "./client-auth";
-import { MEMBERSHIP_PATHS } from "./membership";
+// The pod's scripts are shell files beside this one (scripts/), read at render time into the
+// ConfigMap; their inputs are the environment of script-env.ts. The same files run unchanged in the
+// pod and in the integration tests.
+import * as fs from "fs";
+import * as path from "path";
 
 /** Where the ConfigMap (zoo.cfg and the scripts) is mounted in each pod. */
 export const CONFIG_MOUNT = "/etc/zookeeper-k8s";
 export const START_SCRIPT = "start-zookeeper.sh";
 export const PROBE_SCRIPT = "zk-probe.sh";
 
-/** Seconds the start script waits for this server's own name to resolve to the pod's address. */
-const OWN_NAME_WAIT_SECONDS = 30;
-
-/** How many rounds a server without a membership of its own asks the members, one second apart. */
-const JOIN_ATTEMPTS = 3;
-
-/** With dynamic membership: where a starting server asks for the committed membership, and its own line's domain. */
-export interface StartScriptMembership {
-  /** host:port of the client Service, where any serving member answers `conf`. */
-  joinEndpoint: string;
-  /** The headless Service's domain: server N's quorum host is <statefulSet>-<N-1>.<this>. */
-  headlessDomain: string;
+/** A script of scripts/ as the pod gets it. */
+export function readScript(name: string): string {
+  return fs.readFileSync(path.join(__dirname, "scripts", name), "utf8");
 }
-
-/** Seconds a probe waits for the server's answer; the kubelet's own probe timeout is longer. */
-export const PROBE_ANSWER_TIMEOUT_SECONDS = 2;
 
 /**
  * The container's command. It derives `myid` from the pod's ordinal (zk-0 is server 1), sets the
  * heap from ZK_HEAP, and `exec`s the server in the foreground through the image's own launcher
  * found on PATH, so the JVM is the container's main process and its death restarts the container.
- * The same script runs unchanged in the pod and in the integration tests.
  */
-export function renderStartScript(membership?: StartScriptMembership): string {
-  return `#!/usr/bin/env bash
-# Rendered by kind-zookeeper: starts this pod's ZooKeeper server in the foreground.
-set -euo pipefail
+export const renderStartScript = () => readScript(START_SCRIPT);
 
-conf_dir="$(cd "$(dirname "\${BASH_SOURCE[0]}")" && pwd)"
-cfg="$conf_dir/zoo.cfg"
-host="\${HOSTNAME:-$(hostname)}"
-ordinal="\${host##*-}"
-if ! [[ "$ordinal" =~ ^[0-9]+$ ]]; then
-  echo "start-zookeeper: hostname '$host' does not end in -<ordinal>; run this script in a StatefulSet pod" >&2
-  exit 1
-fi
-if [ -z "\${ZK_HEAP:-}" ]; then
-  echo "start-zookeeper: ZK_HEAP (the JVM heap, e.g. 512m) is not set" >&2
-  exit 1
-fi
-
-data_dir="$(sed -n 's/^dataDir=//p' "$cfg")"
-log_dir="$(sed -n 's/^dataLogDir=//p' "$cfg")"
-for dir in "$data_dir" "\${log_dir:-$data_dir}"; do
-  if ! mkdir -p "$dir" 2>/dev/null || [ ! -w "$dir" ]; then
-    echo "start-zookeeper: $dir is not writable by uid $(id -u) gid $(id -g); the data volume must be writable by the server's user" >&2
-    exit 1
-  fi
-done
-myid="$((10#$ordinal + 1))"
-echo "$myid" > "$data_dir/myid"
-members_file="$cfg"
-${membership ? renderDynamicMembership(membership) : ""}
-# With quorumListenOnAllIPs off, the server binds its election port to the address its own
-# server.<myid> name resolves to, and exits (code 14) after a few failed tries. The kubelet puts the
-# pod's own FQDN into /etc/hosts, so that name resolves at once unless zoo.cfg names another domain.
-own="$(awk -F'[=:]' -v id="server.$myid" '$1 == id { print $2 }' "$members_file")"
-if [ -n "$own" ] && [ -n "\${POD_IP:-}" ]; then
-  waited=0
-  until resolved="$(getent hosts "$own" | awk '{ print $1 }' | sort -u | paste -sd ' ' -)"; [[ " $resolved " == *" $POD_IP "* ]]; do
-    if [ "$waited" -ge "\${ZK_RESOLVE_WAIT_SECONDS:-${OWN_NAME_WAIT_SECONDS}}" ]; then
-      echo "start-zookeeper: zoo.cfg names this server $own, which resolves to '$resolved', not to this pod's address $POD_IP; this pod's own name is $(hostname -f 2>/dev/null || echo unknown). Is clusterDomain the cluster's DNS domain?" >&2
-      exit 1
-    fi
-    sleep 1
-    waited=$((waited + 1))
-  done
-fi
-
-# TLS: the keystore ZooKeeper reads is built from the Secret, and rebuilt when the Secret changes by a
-# loop that outlives this shell (it becomes the JVM's child).
-if grep -q '^secureClientPort=' "$cfg"; then
-  bash "$conf_dir/${TLS_SCRIPT}" assemble
-  bash "$conf_dir/${TLS_SCRIPT}" watch &
-fi
-
-# SASL: the users (with client authentication) and the super user are in a JAAS file from its Secret,
-# which the JVM reads once, at start.
-if grep -q '^superUser=' "$cfg"; then
-  jaas="\${ZK_AUTH_DIR:-${CLIENT_AUTH_PATHS.mount}}/${CLIENT_AUTH_PATHS.file}"
-  if [ ! -s "$jaas" ]; then
-    echo "start-zookeeper: zoo.cfg names a SASL super user but $jaas is missing or empty; the pod needs the authentication Secret mounted at ${CLIENT_AUTH_PATHS.mount}" >&2
-    exit 1
-  fi
-  export SERVER_JVMFLAGS="-Djava.security.auth.login.config=$jaas \${SERVER_JVMFLAGS:-}"
-fi
-
-# zkEnv.sh puts its own -Xmx (ZK_SERVER_HEAP, 1000m) first and zkServer.sh its heap-dump flags before
-# these, so later flags win. The JVM is PID 1, which ignores the launcher's OnOutOfMemoryError
-# 'kill -9 %p': it must exit by itself. A heap dump the size of the heap would fill the node's disk.
-# G1 by name: under a memory limit below 1792 MiB (the default 1024Mi) the JVM does not count as a
-# server-class machine and picks the Serial collector, whose full pauses grow with the heap; the
-# pause figures in docs/monitoring.md ("Failure detection") are G1's.
-export SERVER_JVMFLAGS="-Xms$ZK_HEAP -Xmx$ZK_HEAP -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError -XX:-HeapDumpOnOutOfMemoryError \${SERVER_JVMFLAGS:-}"
-echo "start-zookeeper: server $myid ($host), heap $ZK_HEAP, config $cfg" >&2
-exec zkServer.sh start-foreground "$cfg"
-`;
-}
-
-/**
- * The dynamic-membership part of the start script. The live configuration is on the data volume,
- * where the server rewrites it; the ConfigMap's zoo.cfg is its template. The member list comes from,
- * in this order: the server's own last configuration, when it is a member there (a restart); the
- * configuration a serving member committed, plus this server as a participant (a new server or a new
- * volume: it follows as a non-voting member until the membership job adds it, and a removed server
- * restarted comes back the same way); the seed, when no member answers and this server is in it (a
- * new ensemble). Its own last configuration counts only once the server has written it (a first
- * sync or formation): a file this script wrote for a start that crashed before that is stale. It
- * never starts from fewer members than a member knows: a server restarted from a
- * list of only itself would elect itself beside the running ensemble (test/reconfig.test.ts).
- */
-function renderDynamicMembership(m: StartScriptMembership): string {
-  return `
-# Dynamic membership (reconfigEnabled): see renderDynamicMembership in components/zookeeper/scripts.ts.
-if grep -q '^reconfigEnabled=true' "$cfg"; then
-  live_dir="\${ZK_LIVE_CONF_DIR:-${MEMBERSHIP_PATHS.liveConfDir}}"
-  seed="\${ZK_SEED_FILE:-${MEMBERSHIP_PATHS.seedMount}/${MEMBERSHIP_PATHS.seedFile}}"
-  endpoints="\${ZK_JOIN_ENDPOINTS:-${m.joinEndpoint}}"
-  mkdir -p "$live_dir"
-  live="$live_dir/zoo.cfg"
-  # This server's line; its client part must match zoo.cfg's clientPortAddress (see memberLines in membership.ts).
-  client_address="$(sed -n 's/^clientPortAddress=//p' "$cfg")"
-  own_line="server.$myid=$host.${m.headlessDomain}:${PORTS.server}:${PORTS.leaderElection}:participant;\${client_address:+$client_address:}${PORTS.client}"
-  current=""
-  dynamic=""
-  if [ -f "$live" ]; then
-    dynamic="$(sed -n 's/^dynamicConfigFile=//p' "$live" | tail -n 1)"
-    # Only a file the server wrote (zoo.cfg.dynamic.<version>, at its first sync or formation) is a
-    # configuration it has lived in. zoo.cfg.dynamic is what this script wrote for a start that never
-    # got that far (a joiner or a seed server that crashed first): the membership may have moved on
-    # since, so the members are asked again.
-    case "$dynamic" in
-      */zoo.cfg.dynamic.*) if [ -f "$dynamic" ]; then current="$(grep '^server\\.' "$dynamic" || true)"; fi ;;
-      "") ;;
-      *) echo "start-zookeeper: server $myid never synced with $dynamic (written at a start that did not get that far): asking the members again" >&2 ;;
-    esac
-  fi
-  if grep -q "^server\\.$myid=" <<<"$current"; then
-    members_file="$dynamic"
-    echo "start-zookeeper: server $myid is a member in its own configuration $dynamic" >&2
-  else
-    # conf answers with "membership: ", the member lines and version=<hex> (QuorumZooKeeperServer.dumpConf),
-    # only while the server serves. The newest configuration among the answers wins.
-    committed=""
-    best=-1
-    for attempt in $(seq 1 "\${ZK_JOIN_ATTEMPTS:-${JOIN_ATTEMPTS}}"); do
-      for endpoint in $endpoints; do
-        reply="$(timeout ${PROBE_ANSWER_TIMEOUT_SECONDS} bash -c 'exec 3<>"/dev/tcp/\${0%:*}/\${0##*:}" && printf conf >&3 && cat <&3' "$endpoint" 2>/dev/null || true)"
-        lines="$(sed -n '/^membership: *$/,$p' <<<"$reply" | grep '^server\\.' || true)"
-        version="$(sed -n 's/^version=\\([0-9a-f]*\\)$/\\1/p' <<<"$reply")"
-        if [ -n "$lines" ] && [ -n "$version" ] && [ "$((16#$version))" -gt "$best" ]; then
-          committed="$lines"
-          best="$((16#$version))"
-        fi
-      done
-      if [ -n "$committed" ]; then break; fi
-      sleep 1
-    done
-    if [ -n "$committed" ]; then
-      members="$committed"
-      grep -q "^server\\.$myid=" <<<"$members" || members="$members"$'\\n'"$own_line"
-      echo "start-zookeeper: server $myid joins the configuration a member committed (version $(printf '%x' "$best"))" >&2
-    elif [ -n "$current" ]; then
-      echo "start-zookeeper: server $myid is not in its own last configuration (not yet added, or removed) and no member answers on $endpoints; it starts once one does" >&2
-      exit 1
-    elif [ -f "$seed" ] && grep -q "^server\\.$myid=" "$seed"; then
-      members="$(grep '^server\\.' "$seed")"
-      echo "start-zookeeper: no member answers on $endpoints: server $myid starts a new ensemble from the seed $seed" >&2
-    else
-      echo "start-zookeeper: no member answers on $endpoints, and server $myid is not in the seed $seed: a new server only joins a running ensemble; it starts once a member answers" >&2
-      exit 1
-    fi
-    members_file="$live_dir/zoo.cfg.dynamic"
-    printf '%s\\n' "$members" > "$members_file.tmp"
-    mv "$members_file.tmp" "$members_file"
-  fi
-  { grep -v '^dynamicConfigFile=' "$cfg"; echo "dynamicConfigFile=$members_file"; } > "$live.tmp"
-  mv "$live.tmp" "$live"
-  cfg="$live"
-fi
-`;
-}
-
-/**
- * The probes. \`live\`: the server process answers \`ruok\` with \`imok\` (it does so with or without
- * a quorum, so a server waiting for its peers is not restarted). \`ready\`: \`srvr\` reports the
- * server as leader, follower or standalone, which it does only while it serves; a rolling update
- * therefore waits for a restarted server to rejoin the quorum before it touches the next one.
- * Every exchange is bounded by \`timeout\`: a bare nc can hang or answer empty.
- */
-export function renderProbeScript(): string {
-  return `#!/usr/bin/env bash
-# Rendered by kind-zookeeper: liveness (live) and readiness (ready) checks of the local server.
-set -u
-host="\${ZK_PROBE_HOST:-127.0.0.1}"
-port="\${ZK_PROBE_PORT:-${PORTS.client}}"
-
-ask() {
-  timeout ${PROBE_ANSWER_TIMEOUT_SECONDS} bash -c 'exec 3<>"/dev/tcp/$0/$1" && printf "%s" "$2" >&3 && cat <&3' "$host" "$port" "$1" 2>/dev/null
-}
-
-case "\${1:-}" in
-  live)
-    reply="$(ask ruok)"
-    if [ "$reply" != "imok" ]; then
-      echo "not live: ruok on $host:$port answered '\${reply}'"
-      exit 1
-    fi
-    ;;
-  ready)
-    reply="$(ask srvr)"
-    if ! grep -Eq '^Mode: (leader|follower|standalone)$' <<<"$reply"; then
-      echo "not ready: srvr on $host:$port answered '$(head -n 1 <<<"$reply")'"
-      exit 1
-    fi
-    ;;
-  *)
-    echo "usage: $0 live|ready" >&2
-    exit 2
-    ;;
-esac
-`;
-}
+/** The liveness and readiness probes (`zk-probe.sh live|ready`). */
+export const renderProbeScript = () => readScript(PROBE_SCRIPT);

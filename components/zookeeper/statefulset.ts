@@ -6,7 +6,8 @@ import { TLS_PATHS } from "./tls";
 import { CLIENT_AUTH_PATHS } from "./client-auth";
 import { MEMBERSHIP_PATHS } from "./membership";
 import { ensembleLabels, podSelector } from "./labels";
-import { CONFIG_MOUNT, START_SCRIPT, PROBE_SCRIPT, PROBE_ANSWER_TIMEOUT_SECONDS } from "./scripts";
+import { scriptEnvironment, PROBE_ANSWER_TIMEOUT_SECONDS } from "./script-env";
+import { CONFIG_MOUNT, START_SCRIPT, PROBE_SCRIPT } from "./scripts";
 
 /** The image's `zookeeper` user; the restricted profile needs a non-root UID stated explicitly. */
 const ZOOKEEPER_UID = 1000;
@@ -154,6 +155,7 @@ export function renderStatefulSet<Name = string>(s: ResolvedEnsemble, configMapN
                 { name: "ZK_HEAP", value: s.heap },
                 // The start script checks that this server's own name resolves to it.
                 { name: "POD_IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } },
+                ...Object.entries(scriptEnvironment(s)).map(([name, value]) => ({ name, value })),
               ],
               ports: containerPorts(portFeatures(s)),
               // No CPU limit: throttling a server past tickTime x syncLimit forces a leader change.

@@ -7,6 +7,7 @@
 // place, which does.
 import { EnsembleNames } from "./names";
 import type { TlsStage } from "./transitions";
+import { readScript } from "./scripts";
 
 /** How the ensemble gets its certificates: made by the component, or from a Secret of yours. */
 export type EnsembleTls = { mode: "generated" } | { mode: "secret"; secretName: string };
@@ -19,9 +20,6 @@ export const TLS_PATHS = {
 } as const;
 
 export const TLS_SCRIPT = "zk-tls.sh";
-
-/** Seconds between zk-tls.sh's looks at the Secret. */
-const TLS_WATCH_SECONDS = 30;
 
 /**
  * The names the servers' certificate is valid for: every server through the headless Service (a
@@ -84,55 +82,8 @@ export function tlsZooCfgLines(storeDir: string, stage: Exclude<TlsStage, "off">
   ];
 }
 
-/** zk-tls.sh: `assemble` builds the stores from the Secret once; `watch` rebuilds them when it changes. */
-export function renderTlsScript(): string {
-  return `#!/usr/bin/env bash
-# Rendered by kind-zookeeper: ZooKeeper's PEM keystore (key and certificate in one file) and truststore,
-# built from the TLS Secret, and rebuilt whenever the Secret changes.
-set -euo pipefail
-secret="\${ZK_TLS_SECRET_DIR:-${TLS_PATHS.secretMount}}"
-out="\${ZK_TLS_STORE_DIR:-${TLS_PATHS.storeDir}}"
-
-assemble() {
-  for f in tls.crt tls.key ca.crt; do
-    [ -s "$secret/$f" ] || { echo "zk-tls: $secret/$f is missing or empty; the TLS Secret needs tls.crt, tls.key and ca.crt" >&2; return 1; }
-  done
-  if ! grep -q -- '-----BEGIN PRIVATE KEY-----' "$secret/tls.key"; then
-    echo "zk-tls: $secret/tls.key is not a PKCS#8 key (BEGIN PRIVATE KEY), the only form ZooKeeper's PEM keystore reads; with cert-manager set privateKey.encoding: PKCS8" >&2
-    return 1
-  fi
-  # Each step checks its own status: called from watch's \`if\`, bash ignores set -e in here, and a
-  # failed build (a read error, a full emptyDir) must not rename a partial file into place.
-  mkdir -p "$out" || return 1
-  (umask 077 && cat "$secret/tls.key" "$secret/tls.crt" > "$out/.keystore.pem.new" && cat "$secret/ca.crt" > "$out/.ca.pem.new") || return 1
-  # Renamed into place: ZooKeeper reloads on an event for the file's own name.
-  mv -f "$out/.keystore.pem.new" "$out/keystore.pem" || return 1
-  mv -f "$out/.ca.pem.new" "$out/ca.pem" || return 1
-}
-
-case "\${1:-}" in
-  assemble)
-    assemble
-    ;;
-  watch)
-    # A key that cannot be read (pipefail makes that the status) must not end the loop under set -e:
-    # the change is noticed, assemble says what is missing, and a later look retries.
-    seen="$(cat "$secret/tls.key" "$secret/tls.crt" "$secret/ca.crt" 2>/dev/null | sha256sum)" || true
-    while sleep "\${ZK_TLS_WATCH_SECONDS:-${TLS_WATCH_SECONDS}}"; do
-      now="$(cat "$secret/tls.key" "$secret/tls.crt" "$secret/ca.crt" 2>/dev/null | sha256sum)" || true
-      if [ "$now" != "$seen" ] && assemble; then
-        seen="$now"
-        echo "zk-tls: the TLS Secret changed; keystore and truststore rebuilt" >&2
-      fi
-    done
-    ;;
-  *)
-    echo "usage: $0 assemble|watch" >&2
-    exit 2
-    ;;
-esac
-`;
-}
+/** zk-tls.sh (scripts/): `assemble` builds the stores from the Secret once; `watch` rebuilds them when it changes. */
+export const renderTlsScript = () => readScript(TLS_SCRIPT);
 
 /**
  * The oldest ZooKeeper whose quorum TLS works between pods: before 3.9.4 a server verifies the

@@ -378,7 +378,10 @@ export class LocalEnsemble {
 
   /** Runs the rendered probe script against a server, as the kubelet would in its pod. */
   probe(ordinal: number, check: "live" | "ready"): Promise<{ ok: boolean; output: string }> {
+    // The kubelet runs a probe in the container, with the container's environment.
     return this.inside(ordinal, ["bash", path.join(this.servers[ordinal].confDir, PROBE_SCRIPT), check], {
+      ...this.env,
+      ...this.serverEnv.get(ordinal),
       ZK_PROBE_HOST: this.plaintextAddress(ordinal),
     });
   }
