@@ -42,9 +42,9 @@ function cli(command: "backup" | "restore", args: string[], ms = 120000): Promis
   });
 }
 
-/** Debian's zkCli.sh with commands on stdin (one JVM for all of them), bounded. */
-function zkCli(server: string, commands: string[]): Promise<string> {
-  const zkCliPath = "/usr/share/zookeeper/bin/zkCli.sh";
+/** The ensemble's zkCli.sh (the release's client) with commands on stdin (one JVM for all of them), bounded. */
+function zkCli(ensemble: LocalEnsemble, server: string, commands: string[]): Promise<string> {
+  const zkCliPath = path.join(ensemble.binDir, "zkCli.sh");
   return new Promise((resolve, reject) => {
     const child = execFile("bash", [zkCliPath, "-server", server], { timeout: 60000 }, (err, stdout, stderr) =>
       err ? reject(new Error(`zkCli.sh failed: ${err.message}\n${stderr}`)) : resolve(stdout),
@@ -251,7 +251,7 @@ describe("backup and restore on real ZooKeeper", function () {
         );
         highestQueued = 278;
         // Containers and a digest ACL made by the Java client, as another application would.
-        await zkCli(source().connect([0]), [
+        await zkCli(source(), source().connect([0]), [
           "addauth digest app:secret",
           "create /containers",
           "create -c /containers/c1",
