@@ -1,4 +1,4 @@
-// npm run backup and npm run restore on real ZooKeeper servers (Debian's 3.8.0, the project's
+// npm run backup and npm run restore on real ZooKeeper servers (the fetched release, 3.9.5 by default, the project's
 // rendered config, loopback addresses 127.0.0.100-130): the commands run as a user runs them, as
 // subprocesses, and the trees are compared through a reader of their own, not the backup's walk.
 import { expect } from "chai";
