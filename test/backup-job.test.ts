@@ -1,6 +1,6 @@
 // Scheduled backups: the committed bundle is fresh and small enough for a ConfigMap; run with plain
 // `node` (no tsx, no node_modules beside it) and the environment the CronJob gives it, against three
-// real ZooKeeper servers (Debian's 3.8.0 on 127.0.0.100-102), it writes backups `npm run restore`
+// real ZooKeeper servers (the fetched release, 3.9.5 by default, on 127.0.0.100-102), it writes backups `npm run restore`
 // reads and keeps the newest; the CronJob, claim and ConfigMap validate and meet `restricted`.
 import { expect } from "chai";
 import { execFile, ExecFileException } from "child_process";

@@ -1,7 +1,7 @@
 // `npm run backup -- --stack` and `npm run restore -- --stack` as a user runs them (subprocesses):
 // the stack's outputs through the stand-in `pulumi` (test/support/pulumi-stand-in.ts), its
 // kubeconfig pointing at the stand-in of the kubelet's port-forward (test/support/port-forward.ts),
-// behind which run real ZooKeeper servers (Debian's 3.8.0, the rendered config, 127.0.0.123-125)
+// behind which run real ZooKeeper servers (the fetched release, 3.9.5 by default, the rendered config, 127.0.0.123-125)
 // that offer SASL DIGEST-MD5 with the program's admin user (not enforced, so sessions without it
 // work too). Then verify's --stack path with the same stack's credentials. That the pods are
 // reached through a real API server's port-forward is the e2e suite's to prove, as for verify.

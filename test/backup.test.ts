@@ -1,4 +1,4 @@
-// npm run backup and npm run restore on real ZooKeeper servers (Debian's 3.8.0, the project's
+// npm run backup and npm run restore on real ZooKeeper servers (the fetched release, 3.9.5 by default, the project's
 // rendered config, loopback addresses 127.0.0.100-130): the commands run as a user runs them, as
 // subprocesses, and the trees are compared through a reader of their own, not the backup's walk.
 import { expect } from "chai";
@@ -45,9 +45,9 @@ function cli(command: "backup" | "restore", args: string[], { ms = 120000, cwd =
   });
 }
 
-/** Debian's zkCli.sh with commands on stdin (one JVM for all of them), bounded. */
-function zkCli(server: string, commands: string[]): Promise<string> {
-  const zkCliPath = "/usr/share/zookeeper/bin/zkCli.sh";
+/** The ensemble's zkCli.sh (the release's client) with commands on stdin (one JVM for all of them), bounded. */
+function zkCli(ensemble: LocalEnsemble, server: string, commands: string[]): Promise<string> {
+  const zkCliPath = path.join(ensemble.binDir, "zkCli.sh");
   return new Promise((resolve, reject) => {
     const child = execFile("bash", [zkCliPath, "-server", server], { timeout: 60000 }, (err, stdout, stderr) =>
       err ? reject(new Error(`zkCli.sh failed: ${err.message}\n${stderr}`)) : resolve(stdout),
@@ -254,7 +254,7 @@ describe("backup and restore on real ZooKeeper", function () {
         );
         highestQueued = 278;
         // Containers and a digest ACL made by the Java client, as another application would.
-        await zkCli(source().connect([0]), [
+        await zkCli(source(), source().connect([0]), [
           "addauth digest app:secret",
           "create /containers",
           "create -c /containers/c1",

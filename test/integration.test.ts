@@ -1,4 +1,5 @@
-// The rendered zoo.cfg, start script and probes on real ZooKeeper servers (Debian's package) on
+// The rendered zoo.cfg, start script and probes on real ZooKeeper servers (the fetched release, 3.9.5 by default:
+// test/support/zookeeper-install.ts) on
 // loopback: the tutorial's checks (leader election, sanity test, durability, liveness, readiness,
 // process failure) plus quorum loss. The cases of a block share its servers (starting Java is the
 // slow part) but not their state: each brings the servers to its own starting point first.

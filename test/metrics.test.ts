@@ -1,6 +1,6 @@
 // The metrics render: zoo.cfg keys, port, annotations, PodMonitor and alert rules, each checked
-// against the upstream source that defines it. Scraping /metrics on a real pod belongs to the e2e
-// suite: Debian's ZooKeeper here has no Prometheus provider.
+// against the upstream source that defines it. test/zookeeper-dist.test.ts scrapes real 3.9.5 servers
+// for the series the alerts and README name; scraping a real pod belongs to the e2e suite.
 import { expect } from "chai";
 import { resolveEnsemble } from "../components/zookeeper/options";
 import { renderStatefulSet } from "../components/zookeeper/statefulset";

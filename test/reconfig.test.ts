@@ -1,6 +1,6 @@
 // Dynamic reconfiguration (ZooKeeper 3.5+'s `reconfig`) through the bounded client
 // (ops/lib/zk-client.ts getConfig and reconfig), first on the wire against a stand-in server, then
-// on Debian's ZooKeeper 3.8.0: servers with reconfigEnabled=true, standaloneEnabled=false and a
+// on real ZooKeeper (the fetched release, 3.9.5 by default): servers with reconfigEnabled=true, standaloneEnabled=false and a
 // dynamic configuration file (test/support/reconfig-ensemble.ts), clients that must authenticate
 // with SASL, and the super user as the only identity allowed to reconfigure (never skipACL). Under a
 // continuous writer: 1 -> 3, 3 -> 5 -> 3, the refusals, the leader removed, 3 -> 1; every acknowledged

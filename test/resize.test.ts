@@ -1,4 +1,4 @@
-// Resizing with dynamic membership on Debian's ZooKeeper 3.8.0, the way `pulumi up` does it: the
+// Resizing with dynamic membership on real ZooKeeper (the fetched release, 3.9.5 by default), the way `pulumi up` does it: the
 // servers run the rendered zoo.cfg and start script, the seed is what the guard makes, the remove and
 // add phases are the membership Jobs' code (ops/lib/membership.ts), and the StatefulSet's change is
 // emulated between them (test/support/resize-ensemble.ts). Under one continuous writer the ensemble

@@ -1,6 +1,6 @@
 // The TLS stages (components/zookeeper/transitions.ts: off -> accept -> prefer -> on, ZooKeeper's
 // "Upgrading existing non-TLS cluster with no downtime", zookeeperAdmin.md) on real ZooKeeper servers
-// (Debian's package, 3.8.0), each server's zoo.cfg rendered by the project for its stage
+// (the fetched release, 3.9.5 by default), each server's zoo.cfg rendered by the project for its stage
 // (LocalEnsemble.writeZooCfg with a stage, as configmap.ts renders it) and its stores assembled by
 // zk-tls.sh from a Secret volume. A roll is what the StatefulSet does: one server at a time, the
 // highest ordinal first, each stopped with SIGTERM and started with the next stage's zoo.cfg, the
@@ -42,7 +42,8 @@ const STEP_WAIT = 30000;
 /** A dozen ticks: several election rounds, each refused at its first TLS handshake. */
 const SKIP_WATCH_MS = 6000;
 /**
- * What 3.8.0 logs of its quorum connections (org.apache.zookeeper.server.quorum, release-3.8.0-1):
+ * What 3.8.0 logs of its quorum connections (org.apache.zookeeper.server.quorum, release-3.8.0-1),
+ * and 3.9.5 alike (this suite passes on both):
  * QuorumCnxManager.initiateConnection after the TLS handshake of an election connection it dialled;
  * UnifiedServerSocket (the listener with portUnification or sslQuorum) for each connection it took,
  * by the mode it detected; QuorumCnxManager's ListenerHandler.createNewServerSocket for the election
@@ -145,7 +146,7 @@ function logSince(zk: LocalEnsemble, ordinal: number, offset: number, end?: numb
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
-describe("TLS stages on real ZooKeeper servers (Debian's 3.8.0): rolled one server at a time as the StatefulSet rolls them", function () {
+describe("TLS stages on real ZooKeeper servers: rolled one server at a time as the StatefulSet rolls them", function () {
   this.timeout(600000);
 
   let zk: LocalEnsemble;
@@ -505,7 +506,7 @@ describe("TLS stages on real ZooKeeper servers (Debian's 3.8.0): rolled one serv
     const ackedDuring = writer.acknowledged - ackedAtStart;
     expect(ackedDuring, "writes acknowledged by servers 1 and 2 during the watch").to.be.above((SKIP_WATCH_MS / 1000) * 5);
     expect(zk.isRunning(skipped), `server ${skipped + 1} still running`).to.equal(true);
-    // Why, in the servers' own words (3.8.0). Server 3 listens TLS-only and dials TLS; servers 1 and
+    // Why, in the servers' own words (3.8.0 and 3.9.5 alike). Server 3 listens TLS-only and dials TLS; servers 1 and
     // 2 listen plaintext-only and read its ClientHello as an old-protocol election message: the TLS
     // record header (0x16: handshake, 0x03: version 3.x) as a server id, the next bytes as a packet
     // length. So neither side's election connection ever carries a notification.

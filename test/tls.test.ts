@@ -1,7 +1,8 @@
-// TLS on real ZooKeeper servers (Debian's package, 3.8.0): the rendered zoo.cfg TLS lines and start
-// script, zk-tls.sh assembling the stores from a Secret volume laid out as the kubelet lays it out,
-// certificates made with openssl in the component's shape. What 3.8.0 does, read at apache/zookeeper
-// release-3.8.0-1 (zookeeper-server/src/main/java/org/apache/zookeeper/...):
+// TLS on real ZooKeeper servers (the fetched release, 3.9.5 unless ZK_VERSION names another; the
+// cases say where 3.8.0 differed): the rendered zoo.cfg TLS lines and start script, zk-tls.sh
+// assembling the stores from a Secret volume laid out as the kubelet lays it out, certificates made
+// with openssl in the component's shape. What 3.8.0 does, read at apache/zookeeper release-3.8.0-1
+// (zookeeper-server/src/main/java/org/apache/zookeeper/...):
 // - common/X509Util.java: the accepting side of a quorum connection verifies the dialling peer's
 //   certificate against the peer (QuorumX509Util.shouldVerifyClientHostname() is true, and
 //   ssl.quorum.clientHostnameVerification, which turns that off, is "New in 3.9.4" per
@@ -19,13 +20,16 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as net from "net";
+import * as tls from "tls";
+import * as crypto from "crypto";
 import * as path from "path";
 import { ChildProcess, execFile, execFileSync, spawn } from "child_process";
 import { promisify } from "util";
 import { LocalEnsemble } from "./support/zk-ensemble";
 import { presented, serialOr, tcpReach } from "./support/tls-probe";
 import { CertificateAuthority, IssuedCertificate, SecretVolume, issueCertificate, makeCa, secretData } from "./support/tls-certs";
-import { certificateNames, renderTlsScript } from "../components/zookeeper/tls";
+import { MIN_TLS_VERSION, certificateNames, olderThan, renderTlsScript } from "../components/zookeeper/tls";
+import { zookeeperVersion } from "../scripts/zookeeper";
 import { PORTS } from "../components/zookeeper/options";
 import { ZkClient } from "../ops/lib/zk-client";
 import { onInterrupt } from "./support/interrupt";
@@ -38,12 +42,22 @@ const SERVER_WAIT = 60000;
 const run = promisify(execFile);
 /** zk-tls.sh's look at the Secret every second (ZK_TLS_WATCH_SECONDS), instead of the pods' 30. */
 const WATCH_SECONDS = "1";
-/** slf4j-simple's level for X509Util: its reload message ("Attempting to reset default SSL context") is a debug one. */
-const X509_DEBUG = "-Dorg.slf4j.simpleLogger.log.org.apache.zookeeper.common.X509Util=debug";
+/** X509Util's reload message ("Attempting to reset default SSL context") is a debug one (X509Util.handleWatchEvent at release-3.9.5). */
+const X509_DEBUG = { "org.apache.zookeeper.common.X509Util": "DEBUG" };
+
+/**
+ * Whether the accepting side of a quorum connection checks the dialling server's address: before
+ * 3.9.4 always; from 3.9.4 the rendered ssl.quorum.clientHostnameVerification=false turns it off
+ * (MIN_TLS_VERSION, components/zookeeper/tls.ts).
+ */
+function quorumChecksDialler(): boolean {
+  return olderThan(zookeeperVersion().split(".").map(Number), MIN_TLS_VERSION);
+}
 
 /**
  * The certificate's names: exactly the component's (certificateNames: the headless Service wildcard
- * and the client Service's names), plus IP 127.0.0.1. On 3.8.0 the accepting side of a quorum
+ * and the client Service's names), as in the pod, plus IP 127.0.0.1 where the accepting side checks
+ * the dialler's address (before 3.9.4). On 3.8.0 the accepting side of a quorum
  * connection verifies the dialling server by its source address (see the header). The servers'
  * outgoing sockets are not bound, so on loopback the kernel gives every one the source 127.0.0.1
  * (`ip route get 127.0.0.161`: "local ... src 127.0.0.1"), whose reverse lookup is "localhost": no
@@ -52,9 +66,28 @@ const X509_DEBUG = "-Dorg.slf4j.simpleLogger.log.org.apache.zookeeper.common.X50
  * rendered ssl.quorum.clientHostnameVerification=false turns the check off.) A test below shows the
  * servers' connections come from 127.0.0.1 and a certificate without the entry refused.
  */
-function serverSans(zk: LocalEnsemble, ips = ["127.0.0.1"]): { dns: string[]; ips: string[] } {
+function serverSans(zk: LocalEnsemble, ips = quorumChecksDialler() ? ["127.0.0.1"] : []): { dns: string[]; ips: string[] } {
   const s = zk.settings;
   return { dns: certificateNames(s.names, s.namespace, s.clusterDomain), ips };
+}
+
+/** A TLS connection with a client certificate: still open `ms` after the handshake ("kept"), or what ended it. */
+function keptAfterHandshake(host: string, port: number, client: IssuedCertificate, ms: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = tls.connect({ host, port, rejectUnauthorized: false, cert: client.certPem, key: client.keyPem, minVersion: "TLSv1.2" });
+    let timer = setTimeout(() => finish("no TLS handshake within 5000 ms"), 5000);
+    const finish = (result: string) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(result);
+    };
+    socket.once("secureConnect", () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => finish("kept"), ms);
+    });
+    socket.once("error", (e) => finish(`error: ${e.message}`));
+    socket.once("close", () => finish("closed by the server"));
+  });
 }
 
 /** Sends bytes and collects what comes back until the peer closes or the bound passes. */
@@ -75,7 +108,7 @@ function rawExchange(host: string, port: number, data: string, ms = 3000): Promi
   });
 }
 
-/** Debian's zkCli.sh runs `java` as a child of bash: its whole process group is killed, never a name. */
+/** zkCli.sh runs `java` as a child of bash: its whole process group is killed, never a name. */
 const cliProcesses = new Set<ChildProcess>();
 // Detached (a group of their own, so a test can kill a client with its JVM): Ctrl-C does not reach them.
 onInterrupt(() => {
@@ -91,7 +124,7 @@ function killGroup(child: ChildProcess): void {
 }
 
 /**
- * Debian's zkCli.sh as a TLS client (ZKClientConfig.SECURE_CLIENT "zookeeper.client.secure",
+ * The release's zkCli.sh as a TLS client (ZKClientConfig.SECURE_CLIENT "zookeeper.client.secure",
  * ZooKeeper.ZOOKEEPER_CLIENT_CNXN_SOCKET "zookeeper.clientCnxnSocket", ClientX509Util's prefix
  * "zookeeper.ssl." for the trust store, release-3.8.0-1). It trusts the ensemble's CA only and keeps
  * hostname verification on (the default), reaching the server by its FQDN through the harness's
@@ -280,7 +313,7 @@ describe("TLS on real ZooKeeper servers (the rendered zoo.cfg TLS lines and zk-t
       volumes = zk.servers.map((s) => new SecretVolume(s.tlsSecretDir!));
       for (const v of volumes) v.write(secretData(cert, ca));
       for (const s of zk.servers) zk.setServerEnv(s.ordinal, { ZK_TLS_WATCH_SECONDS: WATCH_SECONDS });
-      zk.addJvmFlags(X509_DEBUG);
+      zk.setLogLevels(X509_DEBUG);
     });
     afterEach(function () {
       if (this.currentTest?.state === "failed" && zk) console.error(zk.logTails(30));
@@ -334,7 +367,7 @@ describe("TLS on real ZooKeeper servers (the rendered zoo.cfg TLS lines and zk-t
       }
     });
 
-    it("a TLS client (Debian's zkCli.sh over Netty, trusting only the ensemble's CA, hostname verification on) writes through one server's secure port 2281 and reads through another's", async () => {
+    it("a TLS client (the release's zkCli.sh over Netty, trusting only the ensemble's CA, hostname verification on) writes through one server's secure port 2281 and reads through another's", async () => {
       const t0 = Date.now();
       const nodePath = `/tls-${process.pid}-${Date.now()}`;
       const write = await zkCliTls(zk, caPem(), `${zk.servers[0].fqdn}:${PORTS.secureClient}`, ["create", nodePath, "written-over-tls"]);
@@ -375,7 +408,7 @@ describe("TLS on real ZooKeeper servers (the rendered zoo.cfg TLS lines and zk-t
       expect(await tcpReach(UNUSED_ADDRESS, PORTS.secureClient)).to.equal("refused");
     });
 
-    it("on loopback the servers dial each other's quorum ports from 127.0.0.1, and an election port refuses a certificate of the ensemble's CA without IP 127.0.0.1, logging the failed address check", async () => {
+    it("on loopback the servers dial each other's quorum ports from 127.0.0.1; before 3.9.4 an election port refuses a certificate of the ensemble's CA without IP 127.0.0.1, logging the failed address check; from 3.9.4 it checks no address: the quorum formed from certificates naming no IP, as the pods' do", async () => {
       // The sources of the connections to the ensemble's quorum and election ports (ss: local, then peer).
       const { stdout } = await run("ss", ["-Htn", "state", "established"], { timeout: 5000 });
       const ours = new Set(zk.servers.map((s) => s.address));
@@ -390,19 +423,34 @@ describe("TLS on real ZooKeeper servers (the rendered zoo.cfg TLS lines and zk-t
         if (ours.has(peer.host) && [PORTS.server, PORTS.leaderElection].includes(peer.port)) sources.add(local.host);
       }
       expect([...sources]).to.deep.equal(["127.0.0.1"]);
-      // So the accepting server checks a dialling server's certificate against 127.0.0.1 (reverse
+      // So an accepting server that checks the dialler checks a certificate against 127.0.0.1 (reverse
       // lookup: localhost). Our own connection comes from there too: the same check, with a
       // certificate of the ensemble's CA whose only difference is the missing IP entry.
       const withoutIp = issueCertificate(ca, pki, serverSans(zk, []), "no-ip");
       const offset = logSize(zk, 0);
-      const refused = await presented(zk.servers[0].address, PORTS.leaderElection, withoutIp);
-      // The server's refusal of our certificate reaches us as an alert or a reset.
-      expect(refused, JSON.stringify(refused)).to.have.property("error");
-      await zk.waitFor(
-        "server 1 to log the failed address check",
-        async () => /Failed to verify host address: 127\.0\.0\.1/.test(logSince(zk, 0, offset)),
-        5000,
-      );
+      if (quorumChecksDialler()) {
+        const refused = await presented(zk.servers[0].address, PORTS.leaderElection, withoutIp);
+        // The server's refusal of our certificate reaches us as an alert or a reset.
+        expect(refused, JSON.stringify(refused)).to.have.property("error");
+        await zk.waitFor(
+          "server 1 to log the failed address check",
+          async () => /Failed to verify host address: 127\.0\.0\.1/.test(logSince(zk, 0, offset)),
+          5000,
+        );
+      } else {
+        // The pod's case: the servers' certificates name no IP (serverSans), the dialler's address is
+        // in none, and the quorum formed (the first case); no server checked an address.
+        expect(new crypto.X509Certificate(cert.certPem).subjectAltName ?? "").not.to.contain("IP Address");
+        expect(await zk.leaders()).to.have.length(1);
+        // TLS 1.3 finishes the client's handshake before the server has judged its certificate: a
+        // refusal would come as an alert after it. The election port keeps our connection instead.
+        expect(await keptAfterHandshake(zk.servers[0].address, PORTS.leaderElection, withoutIp, 2000)).to.equal("kept");
+        // The same probe sees a refusal: a certificate of another CA is not kept.
+        const stranger = makeCa(path.join(pki, "stranger"), "stranger-ca");
+        const strangers = issueCertificate(stranger, path.join(pki, "stranger"), serverSans(zk, []), "stranger");
+        expect(await keptAfterHandshake(zk.servers[0].address, PORTS.leaderElection, strangers, 2000)).not.to.equal("kept");
+        for (const i of [0, 1, 2]) expect(logSince(zk, i, 0), `server ${i + 1}`).not.to.match(/Failed to verify host address/);
+      }
       expect(serialOr(await presented(zk.servers[0].address, PORTS.leaderElection, cert))).to.equal(cert.serial);
     });
 

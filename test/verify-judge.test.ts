@@ -8,7 +8,7 @@ import { judgeVerdict } from "../ops/lib/verify/verdict";
 import { formatReport, formatTable } from "../ops/lib/verify/table";
 import { stackTarget, StackTarget } from "../ops/lib/verify/stack-target";
 import { EnsembleObjects, judgeClaims, judgeDisruptionBudget, judgeNodes, judgePods } from "../ops/lib/verify/judge-kube";
-import { judgeEpochs, judgeFollowers } from "../ops/lib/verify/judge-sync";
+import { judgeEpochs, judgeFollowers, leaderFigures } from "../ops/lib/verify/judge-sync";
 import { Endpoint, fourLetterByHand } from "../ops/lib/verify/endpoint";
 import { CouldNotCheck, EnsembleSummary, Row } from "../ops/lib/verify/types";
 import { parseConf, refusedWord } from "../ops/lib/verify/zk-answers";
@@ -93,6 +93,18 @@ describe("verify: ZooKeeper's answers", () => {
   it("mntr's synced followers, learners and voting members are read from its tab-separated lines", () => {
     const mntr = parseMntr("zk_server_state\tleader\nzk_synced_followers\t1\nzk_learners\t2\nzk_quorum_size\t3\nnoise\n");
     expect(learnerCounts(mntr)).to.deep.equal({ learners: 2, synced: 1, votingMembers: 3 });
+  });
+
+  it("the leader's figures read alike from the default provider's integers and the Prometheus provider's doubles (metrics on)", () => {
+    const leader = { label: "zk-0", host: "h", port: 1 };
+    const line = "leader zk-0: 5 znodes, 0 outstanding requests, latency avg 0.5 ms, max 3 ms (mntr)";
+    const asked = (values: string[]) => ({
+      text:
+        ["zk_znode_count", "zk_outstanding_requests", "zk_avg_latency", "zk_max_latency"].map((k, i) => `${k}\t${values[i]}`).join("\n") +
+        "\n",
+    });
+    expect(leaderFigures(leader, asked(["5", "0", "0.5", "3"]))).to.equal(line);
+    expect(leaderFigures(leader, asked(["5.0", "0.0", "0.5", "3.0"]))).to.equal(line);
   });
 
   it("epochs are compared against the leader's: a server in an older epoch fails, naming it", () => {

@@ -1,5 +1,5 @@
 // `npm run verify -- --servers` as a user runs it (a subprocess) against real ZooKeeper servers
-// (Debian's 3.8.0, from the project's rendered configuration, on 127.0.0.140-142): healthy, one
+// (the fetched release, 3.9.5 by default, from the project's rendered configuration, on 127.0.0.140-142): healthy, one
 // server hung, one down, the quorum lost, one follower or the leader alone given. Then the --stack
 // checks over the same servers, each pod reached through its own port-forward of a stand-in API
 // server. Last, an ensemble on 127.0.0.210-212 without a 4lw.commands.whitelist line, which allows

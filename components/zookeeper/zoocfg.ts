@@ -40,7 +40,7 @@ export interface ZooCfgInput {
    * script adds the live membership. Defaults to `static`.
    */
   membership?: MembershipMode;
-  /** The Prometheus exporter (the image ships it; Debian's 3.8 package does not, and the server then fails to start). */
+  /** The Prometheus exporter (the image ships it; without its jars on the classpath the server fails to start). */
   metrics?: boolean;
 }
 

@@ -5,7 +5,8 @@
 // bin/zkServer.sh and zkEnv.sh (unchanged on branch-3.9 up to 2026-07-17; the 3.9.6 tag is not
 // stored): `start-foreground <absolute path>` uses that path as the config, zkEnv.sh puts
 // -Xmx${ZK_SERVER_HEAP:-1000}m before SERVER_JVMFLAGS. The heap order and the real launcher run in
-// the integration suite (Debian's 3.8 zkServer.sh, with the 3.9 zkEnv.sh line added).
+// the real-server suites (ZooKeeper 3.9.5's jars from Maven Central, started by its zkServer.sh with
+// the harness's copy of its zkEnv.sh settings; test/zookeeper-dist.test.ts checks the command line).
 import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";

@@ -19,7 +19,7 @@ import { renderAuthSecret, ClientUser, CLIENT_AUTH_PATHS } from "../../component
 
 /** With clientAuth: the super user's password (the component makes a random one). */
 export const LOCAL_ADMIN_PASSWORD = "local-admin-Pa55word";
-import { findZooKeeper } from "./zookeeper-install";
+import { findZooKeeper, writeLauncher, logbackXml } from "./zookeeper-install";
 import { renderSeedConfigMap, MEMBERSHIP_PATHS } from "../../components/zookeeper/membership";
 import { TestNetwork } from "./netns";
 import { onInterrupt } from "./interrupt";
@@ -112,31 +112,14 @@ export class LocalEnsemble {
     const files = renderConfigFiles(s);
     const hosts = [`127.0.0.1 localhost ${os.hostname()}`];
 
-    // The package's launcher, beside an env file that sources the package's own and adds what the
-    // package leaves out (servlet API, a log binding) and a writable log directory.
+    // The release's launcher, beside the zkEnv.sh the harness writes for the fetched jars
+    // (zookeeper-install.ts), with a writable log directory and logback.xml in its ZOOCFGDIR.
     const bin = path.join(this.root, "bin");
     this.binDir = bin;
     this.hostsFile = path.join(this.root, "hosts");
     this.seedFile = path.join(this.root, "seed");
     fs.mkdirSync(bin);
-    fs.copyFileSync(install.zkServer, path.join(bin, "zkServer.sh"));
-    fs.chmodSync(path.join(bin, "zkServer.sh"), 0o755);
-    // zkCli.sh sources zkEnv.sh from its own directory: beside this one it gets the Netty jars the TLS client needs.
-    fs.copyFileSync(install.zkCli, path.join(bin, "zkCli.sh"));
-    fs.chmodSync(path.join(bin, "zkCli.sh"), 0o755);
-    fs.writeFileSync(
-      path.join(bin, "zkEnv.sh"),
-      [
-        `. "${install.zkEnv}"`,
-        `CLASSPATH="$CLASSPATH:${install.extraJars.join(":")}"`,
-        `ZOO_LOG_DIR="${path.join(this.root, "logs")}"`,
-        // The image's launcher (apache/zookeeper release-3.9.5 bin/zkEnv.sh, unchanged on branch-3.9)
-        // puts its own heap first; Debian's 3.8 zkEnv.sh does not, so the harness adds the line.
-        'ZK_SERVER_HEAP="${ZK_SERVER_HEAP:-1000}"',
-        'export SERVER_JVMFLAGS="-Xmx${ZK_SERVER_HEAP}m $SERVER_JVMFLAGS"',
-        "",
-      ].join("\n"),
-    );
+    writeLauncher(install, bin, { confDir: path.join(this.root, "conf"), logDir: path.join(this.root, "logs") });
     // getent answers from the harness's hosts file, as a pod's resolver answers from /etc/hosts and DNS.
     fs.writeFileSync(
       path.join(bin, "getent"),
@@ -206,8 +189,8 @@ export class LocalEnsemble {
   writeZooCfg(ordinal: number, tunables: ZooKeeperTunables, tlsStage?: TlsStage): void {
     const s = this.settings;
     const server = this.servers[ordinal];
-    fs.writeFileSync(
-      path.join(server.confDir, "zoo.cfg"),
+    writeZooCfgFile(
+      server.confDir,
       renderZooCfg({
         serverFqdns: serverFqdns(s.names, s.namespace, s.clusterDomain, s.replicas),
         tunables,
@@ -221,7 +204,9 @@ export class LocalEnsemble {
             : undefined,
         clientAuth: s.clientAuth,
         membership: s.membership,
+        metrics: s.metrics,
       }),
+      server.address,
     );
   }
 
@@ -233,8 +218,8 @@ export class LocalEnsemble {
     const settings = resolveEnsemble({ ...this.options, replicas, membership: mode });
     const server = this.servers[ordinal];
     fs.writeFileSync(path.join(server.confDir, START_SCRIPT), renderConfigFiles(settings)[START_SCRIPT], { mode: 0o555 });
-    fs.writeFileSync(
-      path.join(server.confDir, "zoo.cfg"),
+    writeZooCfgFile(
+      server.confDir,
       renderZooCfg({
         serverFqdns: serverFqdns(settings.names, settings.namespace, settings.clusterDomain, replicas),
         tunables: settings.zookeeper,
@@ -244,7 +229,9 @@ export class LocalEnsemble {
         adminServerAddress: server.address,
         clientAuth: settings.clientAuth,
         membership: mode,
+        metrics: settings.metrics,
       }),
+      server.address,
     );
   }
 
@@ -262,6 +249,11 @@ export class LocalEnsemble {
   /** Adds JVM system properties (e.g. `-Dznode.container.checkIntervalMs=500`) to servers started from now on. */
   addJvmFlags(...flags: string[]): void {
     this.env.JVMFLAGS = [this.env.JVMFLAGS, ...flags].join(" ");
+  }
+
+  /** Sets loggers' levels (e.g. `{ "org.apache.zookeeper.common.X509Util": "DEBUG" }`) for JVMs started from now on. */
+  setLogLevels(levels: Record<string, string>): void {
+    fs.writeFileSync(path.join(this.root, "conf", "logback.xml"), logbackXml(levels));
   }
 
   /** Sets environment variables of one server's start script (e.g. ZK_TLS_WATCH_SECONDS) from its next start. */
@@ -424,6 +416,16 @@ export class LocalEnsemble {
       })
       .join("\n");
   }
+}
+
+/**
+ * Writes a rendered zoo.cfg, its exporter on the server's own address: a pod's listens on 0.0.0.0
+ * (metricsZooCfgLines), which only one server of a host could bind, and which would also take port
+ * 7000 on every address from the other suites' servers. Only the host changes; the port, 7000, is
+ * the pod's.
+ */
+function writeZooCfgFile(confDir: string, zooCfg: string, address: string): void {
+  fs.writeFileSync(path.join(confDir, "zoo.cfg"), zooCfg.replace(/^metricsProvider\.httpHost=.*$/m, `metricsProvider.httpHost=${address}`));
 }
 
 function running(child: ChildProcess): boolean {

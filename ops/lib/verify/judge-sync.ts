@@ -93,7 +93,13 @@ export function leaderFigures(leader: Endpoint, asked: Asked): string | undefine
   if (!("text" in asked) || refused(asked)) return undefined;
   const mntr = parseMntr(asked.text);
   if (!mntr.size) return undefined;
-  const v = (key: string) => mntr.get(key) ?? "?";
+  // With the Prometheus provider on (the pods' default) mntr prints the provider's doubles, "5.0"
+  // for 5 znodes (apache/zookeeper release-3.9.5 PrometheusMetricsProvider.dump: sample.value); the
+  // default provider prints integers. Either reads the same here.
+  const v = (key: string) => {
+    const raw = mntr.get(key);
+    return raw !== undefined && raw !== "" && Number.isFinite(Number(raw)) ? String(Number(raw)) : (raw ?? "?");
+  };
   return (
     `leader ${leader.label}: ${v("zk_znode_count")} znodes, ${v("zk_outstanding_requests")} outstanding requests, ` +
     `latency avg ${v("zk_avg_latency")} ms, max ${v("zk_max_latency")} ms (mntr)`
