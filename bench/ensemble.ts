@@ -1,4 +1,4 @@
-// The rendered ensemble on real ZooKeeper servers (Debian's 3.8), each in its own network namespace,
+// The rendered ensemble on real ZooKeeper servers (the release npm run zookeeper fetched), each in its own network namespace,
 // this project's defaults beside the tutorial's timing, measured in the same run: formation, a
 // clean leader kill, a silent leader (cut off by a partition, and frozen), a rolling restart, start
 // to all Ready as the kubelet would probe (the tutorial's column with the tutorial's probes), throughput, a wiped follower's resync, and the servers' GC
@@ -11,6 +11,7 @@ import * as os from "os";
 import * as path from "path";
 import { performance } from "perf_hooks";
 import { LocalEnsemble } from "../test/support/zk-ensemble";
+import { zookeeperVersion } from "../scripts/zookeeper";
 import { TestNetwork, canBuildNetwork } from "../test/support/netns";
 import { OPEN_ACL, ZkClient } from "../ops/lib/zk-client";
 import { ContinuousWriter } from "../ops/lib/writer";
@@ -307,7 +308,9 @@ async function main() {
       results[timing].push(await oneRun(timing));
     }
   }
-  console.log(`3 servers (Debian's ZooKeeper 3.8, heap 512m), each in its own network namespace; min / median / max of ${RUNS} runs`);
+  console.log(
+    `3 servers (ZooKeeper ${zookeeperVersion()}, heap 512m), each in its own network namespace; min / median / max of ${RUNS} runs`,
+  );
   console.log(`${"".padEnd(58)}${"defaults (fast: 1000 x 2)".padEnd(28)}tutorial (2000 x 5, its probes)`);
   for (const metric of Object.keys(results.fast[0])) {
     const row = profiles.map((p) => summary(results[p].map((r) => r[metric])).padEnd(28)).join("");
@@ -318,7 +321,7 @@ async function main() {
 
 async function printResize() {
   const figures = await resizeFigures();
-  console.log(`\nResizing with membership dynamic (loopback, Debian's ZooKeeper 3.8); min / median / max of ${RUNS} runs`);
+  console.log(`\nResizing with membership dynamic (loopback, ZooKeeper ${zookeeperVersion()}); min / median / max of ${RUNS} runs`);
   for (const [metric, values] of Object.entries(figures)) console.log(`${metric.padEnd(58)}${summary(values)}`);
 }
 

@@ -93,7 +93,9 @@ describe("dynamic membership", () => {
       expect(cfg).not.to.contain("enforce.auth.enabled");
       expect(cfg).not.to.match(/^server\.\d+=/m);
       // The start script takes the dynamic branch only where zoo.cfg says reconfigEnabled=true.
-      expect(files[START_SCRIPT]).to.contain("if grep -q '^reconfigEnabled=true' \"$cfg\"; then");
+      expect(files[START_SCRIPT]).to.contain(
+        "if grep -q '^reconfigEnabled=true' \"$cfg\" && ! grep -q -e '^server\\.' -e '^dynamicConfigFile=' \"$cfg\"; then",
+      );
       expect(renderConfigFiles(resolveEnsemble({}))["zoo.cfg"]).not.to.contain("reconfigEnabled=true");
       const envOf = (s: ReturnType<typeof dynamic>) => renderStatefulSet(s, "zk-config").spec.template.spec.containers[0].env;
       expect(envOf(dynamic())).to.deep.include({ name: "ZK_JOIN_ENDPOINTS", value: "zk-cs.zookeeper.svc.cluster.local:2181" });

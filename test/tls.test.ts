@@ -90,6 +90,29 @@ function keptAfterHandshake(host: string, port: number, client: IssuedCertificat
   });
 }
 
+/** The TLS protocol a server's port agrees on with a client offering 1.2 and 1.3 (and a certificate, for ports that require one). */
+function negotiatedProtocol(host: string, port: number, client: IssuedCertificate): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = tls.connect({
+      host,
+      port,
+      rejectUnauthorized: false,
+      cert: client.certPem,
+      key: client.keyPem,
+      minVersion: "TLSv1.2",
+      maxVersion: "TLSv1.3",
+    });
+    const timer = setTimeout(() => finish("no TLS handshake within 5000 ms"), 5000);
+    const finish = (result: string) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(result);
+    };
+    socket.once("secureConnect", () => finish(socket.getProtocol() ?? "unknown"));
+    socket.once("error", (e) => finish(`error: ${e.message}`));
+  });
+}
+
 /** Sends bytes and collects what comes back until the peer closes or the bound passes. */
 function rawExchange(host: string, port: number, data: string, ms = 3000): Promise<string> {
   return new Promise((resolve) => {
@@ -381,6 +404,13 @@ describe("TLS on real ZooKeeper servers (the rendered zoo.cfg TLS lines and zk-t
       console.log(
         `      TLS write and read in ${since(t0)}; the secure port negotiated ${(tlsHandshake as { protocol: string }).protocol}`,
       );
+    });
+
+    it("the secure client port and the election port negotiate TLS 1.3, as zoo.cfg's protocol lines ask (from 3.9; 3.8.0 has no TLS 1.3 cipher suites and negotiates 1.2)", async () => {
+      const expected = olderThan(zookeeperVersion().split(".").map(Number), [3, 9, 0]) ? "TLSv1.2" : "TLSv1.3";
+      for (const port of [PORTS.secureClient, PORTS.leaderElection]) {
+        expect(await negotiatedProtocol(zk.servers[0].address, port, cert), `port ${port}`).to.equal(expected);
+      }
     });
 
     it("a plaintext client gets no session at the secure port within 3 s, and a four-letter word there no answer, while the plaintext port answers", async () => {

@@ -22,7 +22,8 @@ import { ensembleNames } from "../components/zookeeper/names";
 import { PORTS } from "../components/zookeeper/ports";
 
 const ADDRESS_BASE = 240;
-const README = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+/** The page with the "Metrics and alerts" section (README links it). */
+const README = fs.readFileSync(path.join(__dirname, "..", "docs", "monitoring.md"), "utf8");
 
 interface Sample {
   name: string;

@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { judgesCache, judgesEnv } from "../../judges/judges";
+import { zookeeperCache } from "../../scripts/zookeeper";
 import { ThrowawayStack } from "../../e2e/stack";
 import { stackFileSettings } from "../../ops/lib/pulumi-cli";
 import { SETTINGS } from "../../config";
@@ -59,8 +60,9 @@ export function tierEnv(): TierEnv {
     // and a home without ~/.kube/config.
     KUBECONFIG: "",
     HOME: path.join(dir, "home"),
-    // Resolved before HOME changes: the judges stay where they were built.
+    // Resolved before HOME changes: the judges and the ZooKeeper release stay where they were fetched.
     KZ_JUDGES_CACHE: judgesCache(),
+    KZ_ZOOKEEPER_CACHE: zookeeperCache(),
   };
   fs.mkdirSync(env.HOME);
   const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));

@@ -29,7 +29,7 @@ myid="$((10#$ordinal + 1))"
 echo "$myid" > "$data_dir/myid"
 members_file="$cfg"
 
-# Dynamic membership (reconfigEnabled). The live configuration is on the data volume, where the
+# Dynamic membership (reconfigEnabled, the members not in zoo.cfg). The live configuration is on the data volume, where the
 # server rewrites it; the ConfigMap's zoo.cfg is its template. The member list comes from, in this
 # order: the server's own last configuration, when it is a member there (a restart); the
 # configuration a serving member committed, plus this server as a participant (a new server or a
@@ -39,7 +39,9 @@ members_file="$cfg"
 # first sync or formation): a file this script wrote for a start that crashed before that is stale.
 # It never starts from fewer members than a member knows: a server restarted from a list of only
 # itself would elect itself beside the running ensemble (test/reconfig.test.ts).
-if grep -q '^reconfigEnabled=true' "$cfg"; then
+# A zoo.cfg that names its members itself (server lines, or a dynamicConfigFile) is left to the
+# server: ZooKeeper converts the static form on its own.
+if grep -q '^reconfigEnabled=true' "$cfg" && ! grep -q -e '^server\.' -e '^dynamicConfigFile=' "$cfg"; then
   live_dir="${ZK_LIVE_CONF_DIR:?}"
   seed="${ZK_SEED_FILE:?}"
   endpoints="${ZK_JOIN_ENDPOINTS:?}"
