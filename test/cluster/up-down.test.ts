@@ -94,8 +94,10 @@ describe("cluster tier: npm run up, verify, backup and down on the dev stack fil
     await zk.allServing();
   });
 
+  let downRan = false;
   after(async () => {
-    if (project && fs.existsSync(path.join(project, ".pulumi-state"))) await run("down").catch(() => undefined);
+    // A suite that failed before its own down leaves nothing running: the control plane stops below either way.
+    if (!downRan && project && fs.existsSync(path.join(project, ".pulumi-state"))) await run("down").catch(() => undefined);
     await plane?.stop();
     await zk?.destroy();
     tier?.restore();
@@ -129,6 +131,7 @@ describe("cluster tier: npm run up, verify, backup and down on the dev stack fil
 
   it("npm run down destroys the stack and its kind cluster, and exits 0", async () => {
     const down = await run("down");
+    downRan = true;
     expect(down.code, down.out.slice(-3000)).to.equal(0);
     expect(down.out).to.contain("Stack dev is destroyed, and its kind cluster with it.");
     expect(fs.readdirSync(path.join(tier!.kindState, "clusters"))).to.deep.equal([]);
