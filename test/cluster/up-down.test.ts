@@ -96,7 +96,7 @@ describe("cluster tier: npm run up, verify, backup and down on the dev stack fil
 
   let downRan = false;
   after(async () => {
-    // A suite that failed before its own down leaves nothing running: the control plane stops below either way.
+    // Only where the suite stopped before its own down test ran it (the control plane stops below either way).
     if (!downRan && project && fs.existsSync(path.join(project, ".pulumi-state"))) await run("down").catch(() => undefined);
     await plane?.stop();
     await zk?.destroy();
