@@ -13,7 +13,7 @@ import * as path from "path";
 import { cliConfigFor, CliRefusal, readProject, readStackFile } from "./lib/cli-config";
 import { runOffline } from "./lib/offline-program";
 import { outFolderProblem, writeCheckOutput, SECRET_PLACEHOLDER } from "./lib/check-render";
-import { helpText, parseCommandLine, UsageError, usageErrorText } from "./lib/cli-args";
+import { helpText, parseCommandLine, runMain, UsageError } from "./lib/cli-args";
 import { CHECK } from "./lib/commands";
 import { SETTINGS, SettingKey } from "../config";
 
@@ -78,15 +78,4 @@ async function check(argv: string[]): Promise<number> {
   return 0;
 }
 
-check(process.argv.slice(2)).then(
-  (code) => (process.exitCode = code),
-  (e: Error) => {
-    if (e instanceof UsageError) {
-      process.stderr.write(usageErrorText(CHECK, e));
-      process.exitCode = 2;
-    } else {
-      console.error(`npm run check failed: ${e.message}`);
-      process.exitCode = 1;
-    }
-  },
-);
+runMain(CHECK, check, "npm run check failed: ");

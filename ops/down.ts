@@ -8,7 +8,7 @@
 // Confirmation as in `npm run up`: pulumi asks on a terminal; elsewhere the script passes --yes.
 // Exit code: 0 destroyed (or --help); 2 a prerequisite is missing or the command line is wrong
 // (nothing was run); 1 pulumi failed.
-import { helpText, parseCommandLine, UsageError, usageErrorText } from "./lib/cli-args";
+import { helpText, parseCommandLine, runMain } from "./lib/cli-args";
 import { DOWN } from "./lib/commands";
 import { checkPrerequisites, describeFindings, prerequisitesFor } from "./lib/prerequisites";
 import { projectPulumi, pulumiWillPrompt, runPulumi, stackClusterMode } from "./lib/pulumi-cli";
@@ -54,15 +54,4 @@ async function down(argv: string[]): Promise<number> {
   return 0;
 }
 
-down(process.argv.slice(2)).then(
-  (code) => (process.exitCode = code),
-  (e: Error) => {
-    if (e instanceof UsageError) {
-      process.stderr.write(usageErrorText(DOWN, e));
-      process.exitCode = 2;
-    } else {
-      console.error(e.message);
-      process.exitCode = 1;
-    }
-  },
-);
+runMain(DOWN, down);

@@ -15,7 +15,7 @@
 // otherwise verify's own code (3 degraded, 1 unhealthy, 2 could not check).
 import * as fs from "fs";
 import * as path from "path";
-import { helpText, parseCommandLine, UsageError, usageErrorText } from "./lib/cli-args";
+import { helpText, parseCommandLine, runMain } from "./lib/cli-args";
 import { UP } from "./lib/commands";
 import { checkImages, checkPrerequisites, describeFindings, prerequisitesFor } from "./lib/prerequisites";
 import { projectPulumi, pulumiWillPrompt, runAttached, runPulumi, stackFileSettings } from "./lib/pulumi-cli";
@@ -105,15 +105,4 @@ async function up(argv: string[]): Promise<number> {
   return 0;
 }
 
-up(process.argv.slice(2)).then(
-  (code) => (process.exitCode = code),
-  (e: Error) => {
-    if (e instanceof UsageError) {
-      process.stderr.write(usageErrorText(UP, e));
-      process.exitCode = 2;
-    } else {
-      console.error(e.message);
-      process.exitCode = 1;
-    }
-  },
-);
+runMain(UP, up);

@@ -261,3 +261,22 @@ export function parseServers(list: string): Address[] {
   }
   return servers;
 }
+
+/**
+ * Runs a command's main function and sets the exit code: its own, 2 with the usage text for a
+ * UsageError, 1 with one line for any other failure (`failure` prefixes it).
+ */
+export function runMain(spec: CommandSpec, main: (argv: string[]) => Promise<number>, failure = ""): void {
+  main(process.argv.slice(2)).then(
+    (code) => (process.exitCode = code),
+    (e: Error) => {
+      if (e instanceof UsageError) {
+        process.stderr.write(usageErrorText(spec, e));
+        process.exitCode = 2;
+      } else {
+        console.error(`${failure}${e.message}`);
+        process.exitCode = 1;
+      }
+    },
+  );
+}
