@@ -1,4 +1,4 @@
-// Figures of npm run restore and npm run backup on 100,000 znodes and three ZooKeeper 3.8 servers on
+// Figures of npm run restore and npm run backup on 100,000 znodes and three servers of the fetched ZooKeeper (npm run zookeeper) on
 // loopback (the rendered default config): wall time and peak RSS of each command's own process.
 // The tree is first restored from a generated backup file (which measures the restore), then
 // backed up again (which measures the backup). Prints figures; asserts nothing.
@@ -11,6 +11,7 @@ import { FORMAT } from "../ops/lib/backup/format";
 import { LocalEnsemble } from "../test/support/zk-ensemble";
 import { OPEN_ACL } from "../ops/lib/zk-client";
 import { placeholderStat } from "../test/support/backup-fixtures";
+import { zookeeperVersion } from "../scripts/zookeeper";
 
 /** Tree sizes: directories of PER_DIR znodes; the smaller one shows how memory grows with the tree. */
 const SIZES = [10, 100];
@@ -118,7 +119,7 @@ async function round(dir: string, dirs: number): Promise<void> {
 async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kz-bench-backup-"));
   try {
-    console.log(`3 servers, rendered default config, loopback; znodes of ${DATA_BYTES} bytes, ${PER_DIR} per parent`);
+    console.log(`3 servers (ZooKeeper ${zookeeperVersion()}), rendered default config, loopback; znodes of ${DATA_BYTES} bytes, ${PER_DIR} per parent`);
     console.log("wall time and peak RSS of the command's process (node with the tsx loader)\n");
     console.log(" znodes  command  seconds  znodes/s  peak RSS");
     for (const dirs of SIZES) await round(dir, dirs);

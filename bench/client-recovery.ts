@@ -1,7 +1,8 @@
 // How long a real (Java) ZooKeeper client with every server's address takes to write again after
 // the leader goes silent, by session timeout, for clients connected to the leader and to a
-// follower. Runs bench/java/ClientRecovery.java (compiled here with javac against Debian's 3.8 client
-// jar) against three servers in network namespaces with this project's default timing.
+// follower. Runs bench/java/ClientRecovery.java (compiled here with javac against the fetched
+// release's jars, the servers' own: npm run zookeeper) against three servers in network namespaces
+// with this project's default timing.
 // Prints figures; asserts nothing. Needs root, Java 17 and javac.
 import * as fs from "fs";
 import * as os from "os";
@@ -9,12 +10,15 @@ import * as path from "path";
 import { spawn, execFileSync, ChildProcess } from "child_process";
 import * as readline from "readline";
 import { LocalEnsemble } from "../test/support/zk-ensemble";
+import { findZooKeeper } from "../test/support/zookeeper-install";
+import { zookeeperVersion } from "../scripts/zookeeper";
 import { TestNetwork, canBuildNetwork } from "../test/support/netns";
 import { OPEN_ACL, ZkClient } from "../ops/lib/zk-client";
 
 const SESSION_TIMEOUTS = [4000, 6000, 10000, 20000, 30000];
 const CLIENTS = 9;
-const CLIENT_JAR = "/usr/share/java/zookeeper.jar";
+/** The client is the servers' release: its lib/ (npm run zookeeper), as one classpath. */
+const CLIENT_CLASSPATH = findZooKeeper().jars.join(":");
 const SERVERS = [0, 1, 2];
 const IN_FLIGHT_MS = 200;
 
@@ -29,7 +33,7 @@ interface JavaClients {
 }
 
 function startClients(classes: string, hosts: string, sessionTimeout: number): Promise<JavaClients> {
-  const child = spawn("java", ["-cp", `${classes}:${CLIENT_JAR}`, "ClientRecovery", hosts, String(sessionTimeout), String(CLIENTS)], {
+  const child = spawn("java", ["-cp", `${classes}:${CLIENT_CLASSPATH}`, "ClientRecovery", hosts, String(sessionTimeout), String(CLIENTS)], {
     stdio: ["pipe", "pipe", "inherit"],
   });
   const acks = new Map<number, number[]>();
@@ -78,7 +82,7 @@ function spread(values: number[]): string {
 async function main() {
   if (!canBuildNetwork()) process.exit(2);
   const classes = fs.mkdtempSync(path.join(os.tmpdir(), "kz-java-"));
-  execFileSync("javac", ["-cp", CLIENT_JAR, "-d", classes, path.join(__dirname, "java", "ClientRecovery.java")]);
+  execFileSync("javac", ["-cp", CLIENT_CLASSPATH, "-d", classes, path.join(__dirname, "java", "ClientRecovery.java")]);
   const net = new TestNetwork(SERVERS.length);
   net.create();
   const zk = new LocalEnsemble({ replicas: 3 }, 0, { network: net });
@@ -126,7 +130,7 @@ async function main() {
     fs.rmSync(classes, { recursive: true, force: true });
   }
   console.log(
-    `Java client (ZooKeeper 3.8), ${CLIENTS} clients with every server's address, leader cut off silently; servers: tickTime 1000, syncLimit 2`,
+    `Java client (ZooKeeper ${zookeeperVersion()}), ${CLIENTS} clients with every server's address, leader cut off silently; servers: tickTime 1000, syncLimit 2`,
   );
   console.log("ms from the cut to each client's next acknowledged write, min / median / max (clients)");
   console.log(`${"session timeout".padEnd(16)}${"clients on the leader".padEnd(32)}clients on a follower`);

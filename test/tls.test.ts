@@ -617,6 +617,48 @@ describe("TLS on real ZooKeeper servers (the rendered zoo.cfg TLS lines and zk-t
       const read = await zkCliTls(zk, caPem(), `${zk.servers[leader].fqdn}:${PORTS.secureClient}`, ["get", nodePath]);
       expect(read.out, read.out).to.match(/^rotated$/m);
     });
+
+    // What the rendered ssl.quorum.allowReverseDnsLookup=false does, on the one path where a quorum
+    // check looks the peer up: the accepting side's check of the dialler (ssl.quorum.clientHostnameVerification,
+    // rendered false, turned on here only for this case). ZKTrustManager.performHostVerification
+    // (apache/zookeeper release-3.9.5, common/ZKTrustManager.java) matches the dialler's IP, then,
+    // only if allowReverseDnsLookup, the name a reverse lookup of it gives; the setting is new in
+    // 3.9.5 (zookeeperAdmin.md), and before it the quorum always looked up (QuorumX509Util).
+    it("ssl.quorum.allowReverseDnsLookup as rendered is read by the server: with the dialler check on, a certificate naming only localhost is refused from 127.0.0.1 with the rendered false (from 3.9.5) and kept with true (127.0.0.1 looks up to localhost)", async () => {
+      await zk.allServing();
+      const rendered = fs.readFileSync(path.join(zk.servers[0].confDir, "zoo.cfg"), "utf8");
+      expect(rendered).to.match(/^ssl\.quorum\.allowReverseDnsLookup=false$/m);
+      expect(rendered).to.match(/^ssl\.quorum\.clientHostnameVerification=false$/m);
+      const localhostOnly = issueCertificate(ca, pki, { dns: ["localhost"], ips: [] }, "localhost-only");
+      const readsTheSetting = !olderThan(zookeeperVersion().split(".").map(Number), [3, 9, 5]);
+      const outcomes: Record<string, string> = {};
+      try {
+        for (const reverseDns of ["false", "true"]) {
+          await zk.stop([0]);
+          const cfg = rendered
+            .replace(/^ssl\.quorum\.clientHostnameVerification=false$/m, "ssl.quorum.clientHostnameVerification=true")
+            .replace(/^ssl\.quorum\.allowReverseDnsLookup=false$/m, `ssl.quorum.allowReverseDnsLookup=${reverseDns}`);
+          fs.writeFileSync(path.join(zk.servers[0].confDir, "zoo.cfg"), cfg);
+          zk.start([0]);
+          await zk.waitFor(
+            "server 1's election port to present its certificate",
+            async () => serialOr(await presented(zk.servers[0].address, PORTS.leaderElection, cert)) === cert.serial,
+            SERVER_WAIT,
+          );
+          outcomes[reverseDns] = await keptAfterHandshake(zk.servers[0].address, PORTS.leaderElection, localhostOnly, 2000);
+        }
+      } finally {
+        await zk.stop([0]);
+        fs.writeFileSync(path.join(zk.servers[0].confDir, "zoo.cfg"), rendered);
+        zk.start([0]);
+        await zk.waitReady([0], SERVER_WAIT);
+      }
+      expect(outcomes.true, "reverse DNS on").to.equal("kept");
+      if (readsTheSetting) expect(outcomes.false, "reverse DNS off, as rendered").not.to.equal("kept");
+      else expect(outcomes.false, `${zookeeperVersion()} has no such setting and always looks up`).to.equal("kept");
+      const brief = (o: string) => o.split("\n")[0].replace(/^error: .*(alert [a-z ]+).*$/, "refused ($1)");
+      console.log(`      ZooKeeper ${zookeeperVersion()}: localhost-only certificate with reverse DNS off: ${brief(outcomes.false)}; on: ${brief(outcomes.true)}`);
+    });
   });
 
   describe("one server with the pod's client ports (zoo.cfg rendered without a bind address)", () => {

@@ -233,5 +233,30 @@ describe("the ZooKeeper release the real-server suites run", function () {
       // The launcher's -Xmx1000m is overridden by the start script's (the configured heap): the max the alert divides by.
       expect(value("jvm_memory_bytes_max", { area: "heap" })).to.be.lessThan(1000 * 1024 * 1024);
     });
+
+    // zoo.cfg's admin.snapshot.enabled=false and admin.restore.enabled=false become the system
+    // properties zookeeper.admin.{snapshot,restore}.enabled (QuorumPeerConfig.parseProperties puts
+    // every unknown key there with "zookeeper." in front), which Commands.SnapshotCommand.runGet and
+    // RestoreCommand.runPost read (apache/zookeeper release-3.9.5, server/admin/Commands.java): 3.9
+    // added both commands, on by default, and they hand out or replace the whole tree. Both need an
+    // authenticated caller with ALL on /; the `ip` scheme passes that on a fresh tree (world:anyone).
+    it("the AdminServer's snapshot and restore commands are off as rendered: 503 and the server logs them disabled, while a read command answers", async () => {
+      const server = zk.servers[0];
+      const cfg = fs.readFileSync(path.join(server.confDir, "zoo.cfg"), "utf8");
+      expect(cfg).to.match(/^admin\.snapshot\.enabled=false$/m);
+      expect(cfg).to.match(/^admin\.restore\.enabled=false$/m);
+      const base = `http://${server.address}:${PORTS.admin}/commands`;
+      const auth = { Authorization: "ip" };
+      const stat = await fetch(`${base}/srvr`, { signal: AbortSignal.timeout(5000) });
+      expect(stat.status).to.equal(200);
+      expect(((await stat.json()) as { server_stats?: unknown }).server_stats, "srvr answers").to.be.an("object");
+      const snapshot = await fetch(`${base}/snapshot`, { headers: auth, signal: AbortSignal.timeout(5000) });
+      expect(snapshot.status, await snapshot.text()).to.equal(503);
+      const restore = await fetch(`${base}/restore`, { method: "POST", headers: auth, body: "", signal: AbortSignal.timeout(5000) });
+      expect(restore.status, await restore.text()).to.equal(503);
+      const log = fs.readFileSync(server.log, "utf8");
+      expect(log).to.match(/Snapshot command is disabled/);
+      expect(log).to.match(/Restore command is disabled/);
+    });
   });
 });

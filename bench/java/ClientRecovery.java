@@ -1,7 +1,7 @@
 // Writes through several Java ZooKeeper clients at once and reports, per client, which server it
 // was connected to when told "cut" on stdin and when its next write was acknowledged: how long a
 // real client takes to recover from a leader that went silent, by session timeout. Compiled and run
-// by bench/client-recovery.ts against Debian's ZooKeeper 3.8 client jar.
+// by bench/client-recovery.ts against the fetched release's jars (npm run zookeeper).
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.util.ArrayList;
