@@ -119,7 +119,9 @@ async function round(dir: string, dirs: number): Promise<void> {
 async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kz-bench-backup-"));
   try {
-    console.log(`3 servers (ZooKeeper ${zookeeperVersion()}), rendered default config, loopback; znodes of ${DATA_BYTES} bytes, ${PER_DIR} per parent`);
+    console.log(
+      `3 servers (ZooKeeper ${zookeeperVersion()}), rendered default config, loopback; znodes of ${DATA_BYTES} bytes, ${PER_DIR} per parent`,
+    );
     console.log("wall time and peak RSS of the command's process (node with the tsx loader)\n");
     console.log(" znodes  command  seconds  znodes/s  peak RSS");
     for (const dirs of SIZES) await round(dir, dirs);

@@ -657,7 +657,9 @@ describe("TLS on real ZooKeeper servers (the rendered zoo.cfg TLS lines and zk-t
       if (readsTheSetting) expect(outcomes.false, "reverse DNS off, as rendered").not.to.equal("kept");
       else expect(outcomes.false, `${zookeeperVersion()} has no such setting and always looks up`).to.equal("kept");
       const brief = (o: string) => o.split("\n")[0].replace(/^error: .*(alert [a-z ]+).*$/, "refused ($1)");
-      console.log(`      ZooKeeper ${zookeeperVersion()}: localhost-only certificate with reverse DNS off: ${brief(outcomes.false)}; on: ${brief(outcomes.true)}`);
+      console.log(
+        `      ZooKeeper ${zookeeperVersion()}: localhost-only certificate with reverse DNS off: ${brief(outcomes.false)}; on: ${brief(outcomes.true)}`,
+      );
     });
   });
 
