@@ -1,6 +1,6 @@
 // What the components' errors and alerts tell a user to change, in this stack's terms: the
 // `pulumi config` commands of the settings that feed the components' arguments. The components
-// name their own arguments (components/ knows nothing of stack settings); index.ts hands them these.
+// name their own arguments (components/ knows nothing of stack settings); to-components.ts hands them these.
 import type { KindAdvice } from "../components/kind/provider";
 import type { MonitoringAdvice } from "../components/zookeeper/metrics";
 import { configRemedy } from "./problems";

@@ -16,19 +16,6 @@ function formatSettingProblem(p: Problem): string {
 }
 
 /**
- * A component's problem in the stack's terms: its arguments renamed to the settings that feed them
- * (`settingOf`), so the message names what the user sets and the remedy is a `pulumi config` command.
- */
-export function asSettingProblem(p: Problem, settingOf: Record<string, string>): Problem {
-  const rename = (name: string) => settingOf[name] ?? name;
-  return {
-    ...p,
-    subject: rename(p.subject),
-    remedies: p.remedies.map((r) => ("set" in r ? { ...r, set: rename(r.set) } : "unset" in r ? { ...r, unset: rename(r.unset) } : r)),
-  };
-}
-
-/**
  * Every problem of a stack's configuration at once. A RunError, so Pulumi prints the message
  * without a stack trace: the user needs the list, not our call stack.
  */

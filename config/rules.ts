@@ -1,11 +1,10 @@
-import { planDisruptionBudget } from "../components/zookeeper/quorum";
-import { parseHeap, parseByteQuantity, memoryForHeap } from "../components/zookeeper/quantities";
 import { schedulableNodes } from "../components/kind/config";
 import { imageZooKeeperVersion, olderThan, MIN_TLS_VERSION } from "../components/zookeeper/tls";
-import { ENSEMBLE_DEFAULTS } from "../components/zookeeper/options";
+import { ENSEMBLE_DEFAULTS, ENSEMBLE_RULES, RuleInputs } from "../components/zookeeper/options";
 import { kubeconfigSource, pinnedKubeconfig } from "./derived";
-import { Problem, SECRET_PLACEHOLDER, asSettingProblem } from "./problems";
+import { Problem, SECRET_PLACEHOLDER } from "./problems";
 import { StackConfig, SettingKey, SETTINGS } from "./settings";
+import { SETTING_OF_ENSEMBLE_ARGUMENT } from "./to-components";
 
 /** Values of the settings that parsed; a rule runs only when every setting it reads is here. */
 export type ParsedValues = Partial<StackConfig>;
@@ -29,41 +28,28 @@ function rule<const K extends SettingKey>(reads: readonly K[], check: (c: Pick<S
 const ok: RuleResult = {};
 const problem = (p: Problem): RuleResult => ({ problems: [p] });
 
-/** The ensemble's arguments that settings feed under another name; the rest are named alike. */
-const SETTING_OF_ENSEMBLE_ARGUMENT: Record<string, SettingKey> = {};
+/** An ensemble argument's setting: the one that feeds it under another name, or the setting of its name. */
+const settingOf = (argument: keyof RuleInputs): SettingKey =>
+  (SETTING_OF_ENSEMBLE_ARGUMENT as Partial<Record<keyof RuleInputs, SettingKey>>)[argument] ?? (argument as SettingKey);
 
-/** Rules between settings' values. */
-const VALUE_RULES: Rule[] = [
-  rule(["heap", "memory"], (c) => {
-    if (c.memory === undefined) return ok;
-    const heap = parseHeap(c.heap)!;
-    if (parseByteQuantity(c.memory)! > heap) return ok;
-    return problem({
-      subject: "memory",
-      expected: `must exceed the heap (${c.heap}) with room for the JVM's off-heap memory`,
-      got: c.memory,
-      remedies: [
-        { set: "memory", to: memoryForHeap(heap) },
-        { unset: "memory", why: "to derive it from the heap" },
-      ],
-    });
-  }),
-  // The plan's warnings are logged by the ensemble itself, once.
-  rule(["replicas", "pdbMaxUnavailable", "pdbMinAvailable"], (c) => ({
-    problems: planDisruptionBudget(c.replicas, c.pdbMaxUnavailable, c.pdbMinAvailable).problems.map((p) =>
-      asSettingProblem(p, SETTING_OF_ENSEMBLE_ARGUMENT),
-    ),
-  })),
-  rule(["minSessionTimeout", "maxSessionTimeout"], (c) => {
-    if (c.minSessionTimeout <= c.maxSessionTimeout) return ok;
-    return problem({
-      subject: "maxSessionTimeout",
-      expected: `must be at least minSessionTimeout (${c.minSessionTimeout}); ZooKeeper refuses to start otherwise`,
-      got: c.maxSessionTimeout,
-      remedies: [{ set: "maxSessionTimeout", to: c.minSessionTimeout * 10 }],
-    });
-  }),
-];
+/** Each setting feeds the argument of a rule a value of the argument's form (checked here, at compile time). */
+type SettingOf<K extends keyof RuleInputs> = K extends keyof typeof SETTING_OF_ENSEMBLE_ARGUMENT
+  ? (typeof SETTING_OF_ENSEMBLE_ARGUMENT)[K]
+  : K;
+const settingsFitTheRules: { [K in keyof RuleInputs]: StackConfig[SettingOf<K> & SettingKey] } extends RuleInputs ? true : never = true;
+void settingsFitTheRules;
+
+/**
+ * The ensemble's rules between its arguments (ENSEMBLE_RULES), run on the settings that feed them:
+ * the component states each rule once, and its problems name the settings here.
+ */
+const ENSEMBLE_ARGUMENT_RULES: Rule[] = ENSEMBLE_RULES.map((r) => ({
+  reads: r.reads.map(settingOf),
+  check: (values) => {
+    const inputs = Object.fromEntries(r.reads.map((argument) => [argument, values[settingOf(argument)]])) as unknown as RuleInputs;
+    return { problems: r.check(inputs, settingOf) };
+  },
+}));
 
 /** Settings that belong to one cluster mode only and have no default, so setting them elsewhere is a mistake. */
 const MODE_ONLY = [
@@ -208,17 +194,6 @@ const MODE_RULES: Rule[] = [
   }),
   rule(["metrics", "networkPolicy", "metricsAccessNamespace", "podMonitor", "podMonitorLabel"], (c) => {
     const problems: Problem[] = [];
-    if (c.podMonitor && !c.metrics) {
-      problems.push({
-        subject: "podMonitor",
-        expected: "needs metrics: the PodMonitor scrapes the servers' metrics port, and metrics is false",
-        got: c.podMonitor,
-        remedies: [
-          { set: "metrics", to: true },
-          { set: "podMonitor", to: false },
-        ],
-      });
-    }
     if (c.podMonitorLabel !== undefined && !c.podMonitor) {
       problems.push({
         subject: "podMonitorLabel",
@@ -275,19 +250,6 @@ const MODE_RULES: Rule[] = [
     }
     return { problems };
   }),
-  rule(["membership", "tls"], (c) => {
-    if (c.membership !== "dynamic" || c.tls !== "on") return ok;
-    return problem({
-      subject: "membership",
-      expected:
-        "cannot be dynamic with tls on yet: joining servers and the membership jobs read the membership on the plaintext client port, which tls on keeps on each pod's loopback",
-      got: c.membership,
-      remedies: [
-        { set: "membership", to: "static" },
-        { set: "tls", to: "prefer" },
-      ],
-    });
-  }),
   rule(["tls", "image"], (c) => {
     if (c.tls === "off") return ok;
     const version = imageZooKeeperVersion(c.image);
@@ -326,7 +288,7 @@ const MODE_RULES: Rule[] = [
 export function checkRules(values: ParsedValues): { problems: Problem[]; warnings: string[] } {
   const problems: Problem[] = [];
   const warnings: string[] = [];
-  for (const r of [...VALUE_RULES, ...MODE_RULES]) {
+  for (const r of [...ENSEMBLE_ARGUMENT_RULES, ...MODE_RULES]) {
     if (!r.reads.every((key) => key in values)) continue;
     const result = r.check(values);
     problems.push(...(result.problems ?? []));

@@ -6,6 +6,7 @@ import { parseStackConfig, StackConfigError } from "../config";
 import { ENSEMBLE_DEFAULTS } from "../components/zookeeper";
 import { stackConfig, stackNames, useHomeWithKubeconfig } from "./support/stack-files";
 import { attemptProgram } from "./support/mocks";
+import { toComponents } from "../config/to-components";
 
 function problemsOf(raw: Record<string, string>, secretKeys: string[] = []): string[] {
   try {
@@ -283,5 +284,27 @@ describe("stack configuration", () => {
         expect(problems[0]).not.to.contain("app-Pa55word");
       });
     }
+  });
+});
+
+describe("the adapter from settings to component arguments", () => {
+  const adapt = (raw: Record<string, string>) => toComponents(parseStackConfig(raw).config, { project: "kind-zookeeper", name: "dev" });
+
+  it("passes a setting named like an ensemble argument as it is, the tunables under zookeeper", () => {
+    const { ensemble } = adapt({ heap: "1g", cpu: "2", timing: "tutorial", tickTime: "1500" });
+    expect(ensemble).to.include({ heap: "1g", cpu: "2", timing: "tutorial", namespace: ENSEMBLE_DEFAULTS.namespace });
+    expect(ensemble.zookeeper).to.include({ tickTime: 1500, maxClientCnxns: 60 });
+  });
+
+  it("gives the arguments a setting feeds in another form that form", () => {
+    const { ensemble, backup, hostEndpoint } = adapt({ tls: "prefer", tlsSecretName: "zk-tls", podMonitor: "true", exposeOnHost: "true" });
+    expect(ensemble.tls).to.deep.equal({ mode: "secret", secretName: "zk-tls" });
+    expect(ensemble.tlsStage).to.equal("prefer");
+    expect(ensemble.clientAccess).to.deep.equal({ mode: "any" });
+    expect(ensemble.monitoring?.labels).to.equal(undefined);
+    expect(ensemble.clientNodePort).to.equal(30181);
+    expect(hostEndpoint).to.equal("127.0.0.1:2181");
+    expect(backup).to.equal(undefined);
+    expect(adapt({}).ensemble.tls).to.equal(undefined);
   });
 });

@@ -361,7 +361,9 @@ describe("dynamic membership", () => {
       expect(message).to.contain("pulumi config set membership static").and.contain("pulumi config set tls prefer");
       expect(run.resources).to.have.length(0);
       expect(problemsOf({ membership: "dynamic", tls: "prefer" }), "tls prefer is accepted").to.deep.equal([]);
-      expect(() => resolveEnsemble({ membership: "dynamic", tls: { mode: "generated" } })).to.throw(/membership: dynamic cannot be used/);
+      expect(() => resolveEnsemble({ membership: "dynamic", tls: { mode: "generated" } })).to.throw(
+        /membership: cannot be dynamic with tlsStage on yet/,
+      );
     });
 
     it("replicas -1 with membership dynamic is refused, naming replicas", () => {

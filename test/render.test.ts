@@ -236,5 +236,14 @@ describe("pure render functions", () => {
     it("refuse a budget that breaks the quorum for programmatic callers too", () => {
       expect(() => resolveEnsemble({ replicas: 3, pdbMaxUnavailable: 2 })).to.throw("pdbMaxUnavailable: must be at most 1");
     });
+    it("refuse the stack's other rules between arguments for programmatic callers too, naming the arguments", () => {
+      expect(() => resolveEnsemble({ heap: "1g", memory: "1Gi" })).to.throw(
+        'memory: must exceed the heap (1g) with room for the JVM\'s off-heap memory, got "1Gi" (memory: 1536Mi, or leave memory unset to derive it from the heap)',
+      );
+      expect(() => resolveEnsemble({ zookeeper: { minSessionTimeout: 50000, maxSessionTimeout: 40000 } })).to.throw(
+        "zookeeper.maxSessionTimeout: must be at least zookeeper.minSessionTimeout (50000)",
+      );
+      expect(() => resolveEnsemble({ metrics: false, monitoring: {} })).to.throw(/monitoring: needs metrics: .*leave monitoring unset/);
+    });
   });
 });

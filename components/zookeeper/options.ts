@@ -6,7 +6,7 @@ import type { ClientUser } from "./client-auth";
 import type { TlsStage, MembershipMode } from "./transitions";
 import type { PortFeatures } from "./ports";
 import type { MonitoringOptions } from "./metrics";
-import { parseHeap, memoryForHeap } from "./quantities";
+import { parseHeap, parseByteQuantity, memoryForHeap } from "./quantities";
 import { planDisruptionBudget, toleratedFailures, DisruptionBudget } from "./quorum";
 import { ensembleNames, EnsembleNames } from "./names";
 
@@ -64,34 +64,6 @@ export const DATA_PATHS = {
   dataLogDir: "/var/lib/zookeeper/data/log",
 } as const;
 
-/** Every default of the ensemble, in one place; the stack config layer uses the same values. */
-export const ENSEMBLE_DEFAULTS = {
-  namespace: "zookeeper",
-  namePrefix: "",
-  replicas: 3,
-  membership: "static" as MembershipMode,
-  image: "zookeeper:3.9.6",
-  heap: "512m",
-  cpu: "500m",
-  antiAffinity: "required" as AntiAffinityMode,
-  zoneSpread: "none" as ZoneSpreadMode,
-  storageSize: "10Gi",
-  expandVolumes: false,
-  startupSeconds: 600,
-  clusterDomain: "cluster.local",
-  networkPolicy: true,
-  clientAccess: { mode: "any" } as ClientAccess,
-  metrics: true,
-  timing: "fast" as TimingPreset,
-  zookeeper: {
-    maxClientCnxns: 60,
-    minSessionTimeout: 4000,
-    maxSessionTimeout: 40000,
-    snapRetainCount: 3,
-    purgeInterval: 12,
-  } satisfies Omit<ZooKeeperTunables, keyof (typeof TIMING_PRESETS)[TimingPreset]>,
-};
-
 /** The ensemble's settings; every one is optional and documented with its default. */
 export interface EnsembleOptions {
   /** Namespace of every object. Defaults to `zookeeper`. */
@@ -141,7 +113,6 @@ export interface EnsembleOptions {
   storageClassName?: string;
   /** Kubernetes cluster DNS domain. Defaults to `cluster.local`. */
   clusterDomain?: string;
-  /** zoo.cfg tunables; each defaults to the tutorial's value. */
   /**
    * A NetworkPolicy that admits the quorum and election ports from the ensemble's own pods only, the
    * client ports per `clientAccess`, and nothing else. Defaults to true.
@@ -180,136 +151,266 @@ export interface EnsembleOptions {
   monitoring?: MonitoringOptions;
   /** Which timing preset sets tickTime, initLimit and syncLimit when they are not given. Defaults to `fast`. */
   timing?: TimingPreset;
+  /** zoo.cfg tunables; each defaults to the `timing` preset's or to ENSEMBLE_DEFAULTS.zookeeper. */
   zookeeper?: Partial<ZooKeeperTunables>;
 }
 
-/** The ensemble with every default applied and every derived value computed. */
-export interface ResolvedEnsemble {
-  namespace: string;
-  createNamespace: boolean;
+/**
+ * Every argument of the ensemble with its default, in one place (undefined: none, or derived by
+ * resolveEnsemble); the stack's settings table takes its defaults from here, and the stack passes a
+ * setting named like an argument here as it is (config/to-components.ts).
+ */
+export const ENSEMBLE_DEFAULTS = {
+  namespace: "zookeeper",
+  /** Derived: true unless the namespace is `default`. */
+  createNamespace: undefined,
+  namePrefix: "",
+  replicas: 3,
+  membership: "static",
+  image: "zookeeper:3.9.6",
+  heap: "512m",
+  /** Derived from the heap (memoryForHeap). */
+  memory: undefined,
+  cpu: "500m",
+  antiAffinity: "required",
+  zoneSpread: "none",
+  tolerations: undefined,
+  clientNodePort: undefined,
+  pdbMaxUnavailable: undefined,
+  pdbMinAvailable: undefined,
+  storageSize: "10Gi",
+  expandVolumes: false,
+  startupSeconds: 600,
+  storageClassName: undefined,
+  clusterDomain: "cluster.local",
+  networkPolicy: true,
+  clientAccess: { mode: "any" },
+  tls: undefined,
+  tlsStage: "on",
+  clientAuth: undefined,
+  metrics: true,
+  metricsAccessNamespace: undefined,
+  monitoring: undefined,
+  timing: "fast",
+  zookeeper: {
+    maxClientCnxns: 60,
+    minSessionTimeout: 4000,
+    maxSessionTimeout: 40000,
+    snapRetainCount: 3,
+    purgeInterval: 12,
+  } satisfies Omit<ZooKeeperTunables, keyof (typeof TIMING_PRESETS)[TimingPreset]>,
+} satisfies { [K in keyof Required<EnsembleOptions>]: EnsembleOptions[K] };
+
+/** The names of the zoo.cfg tunables (ENSEMBLE_DEFAULTS.zookeeper and the timing presets' together). */
+export const TUNABLE_NAMES = Object.keys({ ...TIMING_PRESETS.fast, ...ENSEMBLE_DEFAULTS.zookeeper }) as (keyof ZooKeeperTunables)[];
+
+/** Arguments that stay optional once resolved: their absence means none. */
+type AbsentMeansNone = "clientNodePort" | "storageClassName" | "tls" | "metricsAccessNamespace" | "monitoring";
+/** Arguments that resolving consumes into another value (namePrefix into names, timing into zookeeper, pdb* into disruptionBudget). */
+type Consumed = "namePrefix" | "timing" | "pdbMaxUnavailable" | "pdbMinAvailable";
+/** What resolving computes, and the arguments it gives another form. */
+interface Computed {
   names: EnsembleNames;
-  replicas: number;
-  membership: MembershipMode;
-  image: string;
-  heap: string;
-  memory: string;
-  cpu: string;
-  antiAffinity: AntiAffinityMode;
-  zoneSpread: ZoneSpreadMode;
-  tolerations: Toleration[];
-  clientNodePort?: number;
   disruptionBudget?: DisruptionBudget;
   /** Warnings the deployment should log (even server count, drains that will block, ...). */
   warnings: string[];
-  storageSize: string;
-  expandVolumes: boolean;
-  startupSeconds: number;
-  storageClassName?: string;
-  clusterDomain: string;
-  networkPolicy: boolean;
-  clientAccess: ClientAccess;
-  tls?: EnsembleTls;
   /** `off` without `tls`. */
   tlsStage: TlsStage;
   /** Whether sessions must authenticate (the users stay in the component: they are secrets). */
   clientAuth: boolean;
-  metrics: boolean;
-  metricsAccessNamespace?: string;
-  monitoring?: MonitoringOptions;
   zookeeper: ZooKeeperTunables;
 }
 
+/** The ensemble with every default applied and every derived value computed: its arguments, required. */
+export type ResolvedEnsemble = Omit<Required<EnsembleOptions>, AbsentMeansNone | Consumed | keyof Computed> &
+  Pick<EnsembleOptions, AbsentMeansNone> &
+  Computed;
+
+/** What the rules between arguments read: each argument with its default applied, in the form a stack setting has too. */
+export interface RuleInputs {
+  heap: string;
+  memory: string | undefined;
+  replicas: number;
+  pdbMaxUnavailable: number | undefined;
+  pdbMinAvailable: number | undefined;
+  membership: MembershipMode;
+  /** `off` without `tls`. */
+  tlsStage: TlsStage;
+  metrics: boolean;
+  /** Whether `monitoring` is given. */
+  monitoring: boolean;
+  minSessionTimeout: number;
+  maxSessionTimeout: number;
+}
+
+/** How a caller words an argument: the component its own argument names, the stack the settings that feed them. */
+export type ArgumentName = (argument: keyof RuleInputs) => string;
+
 /**
- * Applies defaults without touching the caller's object. Internal; exported for testing. Throws on
- * a disruption budget that would break the quorum: the stack config layer reports the same rule
- * with config keys before any resource exists, this guards programmatic callers.
+ * A rule between arguments, stated once: resolveEnsemble applies it, and the stack's rules
+ * (config/rules.ts) run it on the settings that feed these arguments, before any resource exists.
+ * Its problems name arguments as `name` words them.
+ */
+export interface EnsembleRule {
+  reads: readonly (keyof RuleInputs)[];
+  check(inputs: RuleInputs, name: ArgumentName): Problem[];
+}
+
+function ensembleRule<const K extends keyof RuleInputs>(
+  reads: readonly K[],
+  check: (inputs: Pick<RuleInputs, K>, name: ArgumentName) => Problem[],
+): EnsembleRule {
+  return { reads, check };
+}
+
+/** A problem stated with the rules' argument names, worded by `name`. */
+function named(p: Problem, name: ArgumentName): Problem {
+  const as = (argument: string) => name(argument as keyof RuleInputs);
+  return {
+    ...p,
+    subject: as(p.subject),
+    remedies: p.remedies.map((r) => ("set" in r ? { ...r, set: as(r.set) } : "unset" in r ? { ...r, unset: as(r.unset) } : r)),
+  };
+}
+
+/** The rules between the ensemble's arguments. */
+export const ENSEMBLE_RULES: readonly EnsembleRule[] = [
+  ensembleRule(["heap", "memory"], (a, name) => {
+    const heap = parseHeap(a.heap);
+    if (a.memory === undefined || heap === undefined || (parseByteQuantity(a.memory) ?? Infinity) > heap) return [];
+    return [
+      named(
+        {
+          subject: "memory",
+          expected: `must exceed the ${name("heap")} (${a.heap}) with room for the JVM's off-heap memory`,
+          got: a.memory,
+          remedies: [
+            { set: "memory", to: memoryForHeap(heap) },
+            { unset: "memory", why: `to derive it from the ${name("heap")}` },
+          ],
+        },
+        name,
+      ),
+    ];
+  }),
+  // The plan's warnings are logged by the ensemble itself, once.
+  ensembleRule(["replicas", "pdbMaxUnavailable", "pdbMinAvailable"], (a, name) =>
+    planDisruptionBudget(a.replicas, a.pdbMaxUnavailable, a.pdbMinAvailable).problems.map((p) => named(p, name)),
+  ),
+  ensembleRule(["membership", "tlsStage"], (a, name) => {
+    if (a.membership !== "dynamic" || a.tlsStage !== "on") return [];
+    const tls = name("tlsStage");
+    return [
+      named(
+        {
+          subject: "membership",
+          expected:
+            `cannot be dynamic with ${tls} on yet: joining servers and the membership jobs read the membership on the plaintext client port, ` +
+            `which ${tls} on keeps on each pod's loopback`,
+          got: a.membership,
+          remedies: [
+            { set: "membership", to: "static" },
+            { set: "tlsStage", to: "prefer" },
+          ],
+        },
+        name,
+      ),
+    ];
+  }),
+  ensembleRule(["monitoring", "metrics"], (a, name) => {
+    if (!a.monitoring || a.metrics) return [];
+    const monitoring = name("monitoring");
+    return [
+      named(
+        {
+          subject: "monitoring",
+          expected: `needs ${name("metrics")}: the PodMonitor scrapes the servers' metrics port, and ${name("metrics")} is false`,
+          got: a.monitoring,
+          // A caller leaves the argument out; a stack turns its setting off.
+          remedies: [
+            { set: "metrics", to: true },
+            monitoring === "monitoring" ? { unset: "monitoring" } : { set: "monitoring", to: false },
+          ],
+        },
+        name,
+      ),
+    ];
+  }),
+  ensembleRule(["minSessionTimeout", "maxSessionTimeout"], (a, name) => {
+    if (a.minSessionTimeout <= a.maxSessionTimeout) return [];
+    return [
+      named(
+        {
+          subject: "maxSessionTimeout",
+          expected: `must be at least ${name("minSessionTimeout")} (${a.minSessionTimeout}); ZooKeeper refuses to start otherwise`,
+          got: a.maxSessionTimeout,
+          remedies: [{ set: "maxSessionTimeout", to: a.minSessionTimeout * 10 }],
+        },
+        name,
+      ),
+    ];
+  }),
+];
+
+/** The component's own words: the tunables sit under `zookeeper`. */
+const argumentName: ArgumentName = (a) => ((TUNABLE_NAMES as string[]).includes(a) ? `zookeeper.${a}` : a);
+
+/**
+ * Applies defaults without touching the caller's object. Internal; exported for testing. Throws an
+ * ArgumentError for arguments that break a rule (ENSEMBLE_RULES): the stack config layer runs the
+ * same rules with config keys before any resource exists, this guards programmatic callers.
  */
 export function resolveEnsemble(options: EnsembleOptions): ResolvedEnsemble {
-  const d = ENSEMBLE_DEFAULTS;
-  const namespace = options.namespace ?? d.namespace;
-  const replicas = options.replicas ?? d.replicas;
-  const membership = options.membership ?? d.membership;
-  const heap = options.heap ?? d.heap;
-  const heapBytes = parseHeap(heap);
-  const plan = planDisruptionBudget(replicas, options.pdbMaxUnavailable, options.pdbMinAvailable);
+  const a = { ...ENSEMBLE_DEFAULTS, ...definedOnly(options) };
+  const heapBytes = parseHeap(a.heap);
+  const tlsStage: TlsStage = a.tls ? a.tlsStage : "off";
+  const zookeeper: ZooKeeperTunables = { ...TIMING_PRESETS[a.timing], ...ENSEMBLE_DEFAULTS.zookeeper, ...definedOnly(a.zookeeper) };
+  const inputs: RuleInputs = { ...a, ...zookeeper, tlsStage, monitoring: a.monitoring !== undefined };
+  const plan = planDisruptionBudget(a.replicas, a.pdbMaxUnavailable, a.pdbMinAvailable);
   const problems: Problem[] = [
     ...(heapBytes === undefined
-      ? [{ subject: "heap", expected: "must be a JVM size such as 512m or 2g", got: heap, remedies: [{ set: "heap", to: d.heap }] }]
+      ? [
+          {
+            subject: "heap",
+            expected: "must be a JVM size such as 512m or 2g",
+            got: a.heap,
+            remedies: [{ set: "heap", to: ENSEMBLE_DEFAULTS.heap }],
+          },
+        ]
       : []),
-    ...plan.problems,
-    ...(!Number.isInteger(replicas) || replicas < 1
+    ...(!Number.isInteger(a.replicas) || a.replicas < 1
       ? [
           {
             subject: "replicas",
             expected: "must be a whole number of servers, at least 1",
-            got: replicas,
-            remedies: [{ set: "replicas", to: d.replicas }],
+            got: a.replicas,
+            remedies: [{ set: "replicas", to: ENSEMBLE_DEFAULTS.replicas }],
           },
         ]
       : []),
-    ...(membership === "dynamic" && options.tls && (options.tlsStage ?? "on") === "on"
-      ? [
-          {
-            subject: "membership",
-            expected: `dynamic cannot be used with tlsStage on yet: the membership jobs and joining servers read the membership on the plaintext client port, which TLS on closes to other pods`,
-            got: membership,
-            remedies: [
-              { set: "membership", to: "static" },
-              { set: "tlsStage", to: "prefer" },
-            ],
-          },
-        ]
-      : []),
-    ...(options.monitoring && !(options.metrics ?? d.metrics)
-      ? [
-          {
-            subject: "monitoring",
-            expected: "needs metrics: a PodMonitor scrapes the metrics port",
-            got: "metrics: false",
-            remedies: [{ set: "metrics", to: true }],
-          },
-        ]
-      : []),
+    ...ENSEMBLE_RULES.flatMap((rule) => rule.check(inputs, argumentName)),
   ];
   if (problems.length) throw new ArgumentError("ZooKeeperEnsemble", problems);
   const warnings = [...plan.warnings];
-  if (replicas % 2 === 0) {
+  if (a.replicas % 2 === 0) {
     warnings.push(
-      `replicas is ${replicas}, an even count: it tolerates no more failures (${toleratedFailures(replicas)}) than ` +
-        `${replicas - 1} servers would; an odd count is the usual choice`,
+      `replicas is ${a.replicas}, an even count: it tolerates no more failures (${toleratedFailures(a.replicas)}) than ` +
+        `${a.replicas - 1} servers would; an odd count is the usual choice`,
     );
   }
 
+  const { namePrefix, timing: _timing, pdbMaxUnavailable: _max, pdbMinAvailable: _min, ...args } = a;
   return {
-    namespace,
-    createNamespace: options.createNamespace ?? namespace !== "default",
-    names: ensembleNames(options.namePrefix ?? d.namePrefix),
-    replicas,
-    membership,
-    image: options.image ?? d.image,
-    heap,
-    memory: options.memory ?? memoryForHeap(heapBytes!),
-    cpu: options.cpu ?? d.cpu,
-    antiAffinity: options.antiAffinity ?? d.antiAffinity,
-    zoneSpread: options.zoneSpread ?? d.zoneSpread,
-    tolerations: options.tolerations ?? [],
-    clientNodePort: options.clientNodePort,
+    ...args,
+    createNamespace: a.createNamespace ?? a.namespace !== "default",
+    names: ensembleNames(namePrefix),
+    memory: a.memory ?? memoryForHeap(heapBytes!),
+    tolerations: a.tolerations ?? [],
     disruptionBudget: plan.budget,
     warnings,
-    storageSize: options.storageSize ?? d.storageSize,
-    expandVolumes: options.expandVolumes ?? d.expandVolumes,
-    startupSeconds: options.startupSeconds ?? d.startupSeconds,
-    storageClassName: options.storageClassName,
-    clusterDomain: options.clusterDomain ?? d.clusterDomain,
-    networkPolicy: options.networkPolicy ?? d.networkPolicy,
-    clientAccess: options.clientAccess ?? d.clientAccess,
-    tls: options.tls,
-    tlsStage: options.tls ? (options.tlsStage ?? "on") : "off",
-    clientAuth: options.clientAuth !== undefined,
-    metrics: options.metrics ?? d.metrics,
-    metricsAccessNamespace: options.metricsAccessNamespace,
-    monitoring: options.monitoring,
-    zookeeper: { ...TIMING_PRESETS[options.timing ?? d.timing], ...d.zookeeper, ...definedOnly(options.zookeeper ?? {}) },
+    tlsStage,
+    clientAuth: a.clientAuth !== undefined,
+    zookeeper,
   };
 }
 
