@@ -5,9 +5,9 @@
 // to each pod (--stack).
 import { helpText, parseCommandLine } from "./lib/cli-args";
 import { BACKUP } from "./lib/commands";
-import { runBackup } from "./lib/backup/backup";
+import { runBackup } from "../zk/backup/backup";
 import { containerPatternsOf, credentialsOf, newFile, runCommand, timeoutMsOf } from "./lib/backup/cli";
-import { megabytes, throttledProgress } from "./lib/backup/progress";
+import { megabytes, throttledProgress } from "../zk/backup/progress";
 import { endpointOf, withEndpoint } from "./lib/backup/target";
 
 void runCommand(BACKUP, async () => {

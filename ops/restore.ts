@@ -7,8 +7,8 @@ import * as path from "path";
 import { helpText, parseCommandLine, UsageError } from "./lib/cli-args";
 import { DEFAULT_REPORT_DIR, RESTORE } from "./lib/commands";
 import { counted, credentialsOf, newFile, runCommand, timeoutMsOf } from "./lib/backup/cli";
-import { throttledProgress } from "./lib/backup/progress";
-import { OnConflict, runRestore } from "./lib/backup/restore";
+import { throttledProgress } from "../zk/backup/progress";
+import { OnConflict, runRestore } from "../zk/backup/restore";
 import { endpointOf, withEndpoint } from "./lib/backup/target";
 
 const MODES: OnConflict[] = ["fail", "skip", "overwrite"];

@@ -12,9 +12,9 @@ import * as net from "net";
 import * as path from "path";
 import { execFileSync } from "child_process";
 import { ReconfigEnsemble, SEED_NAME, USERS } from "./support/reconfig-ensemble";
-import { ConfigAnswer, OPEN_ACL, ZkClient, ZkError } from "../ops/lib/zk-client";
-import { formatConfigVersion, memberLine, participants } from "../ops/lib/zk-config";
-import { ContinuousWriter, WriterReport } from "../ops/lib/writer";
+import { ConfigAnswer, OPEN_ACL, ZkClient, ZkError } from "../zk/zk-client";
+import { formatConfigVersion, memberLine, participants } from "../zk/zk-config";
+import { ContinuousWriter, WriterReport } from "../zk/writer";
 
 const ADDRESS_BASE = 180;
 const WAIT = 60000;

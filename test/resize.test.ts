@@ -7,17 +7,17 @@
 // apache/zookeeper release-3.9.4 for everything used here (zookeeperReconfig.md, QuorumPeer).
 import { expect } from "chai";
 import { ResizeEnsemble, range, resizeWriterOptions } from "./support/resize-ensemble";
-import { ContinuousWriter } from "../ops/lib/writer";
-import { convergeMembership, MembershipError } from "../ops/lib/membership";
+import { ContinuousWriter } from "../zk/writer";
+import { convergeMembership, MembershipError } from "../zk/membership";
 import { ADMIN_USER } from "../components/zookeeper/client-auth";
-import { MEMBERSHIP_JOB_BUNDLE } from "../components/membership/bundle-file";
+import { JOBS_BUNDLE } from "../components/node-job/bundle-file";
 import { spawn } from "child_process";
 import * as fs from "fs";
 
 /** Runs the bundled membership job with `env` and kills it (SIGKILL) as soon as its output matches `at`; bounded. */
 function runJobUntil(env: Record<string, string>, at: RegExp): Promise<{ killed: boolean; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [MEMBERSHIP_JOB_BUNDLE], {
+    const child = spawn(process.execPath, [JOBS_BUNDLE, "membership"], {
       env: { PATH: process.env.PATH, ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });

@@ -10,8 +10,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { LocalEnsemble, LOCAL_ADMIN_PASSWORD } from "./support/zk-ensemble";
 import { ADMIN_USER } from "../components/zookeeper/client-auth";
-import { AclEntry, OPEN_ACL, ZkClient, ZkError } from "../ops/lib/zk-client";
-import { DigestMd5Client, parseDirectives, SaslError, ZOOKEEPER_DIGEST_URI } from "../ops/lib/sasl-digest";
+import { AclEntry, OPEN_ACL, ZkClient, ZkError } from "../zk/zk-client";
+import { DigestMd5Client, parseDirectives, SaslError, ZOOKEEPER_DIGEST_URI } from "../zk/sasl-digest";
 
 const ADDRESS_BASE = 150;
 const USERS = { app: "app-Pa55", super: "admin-Pa55" };

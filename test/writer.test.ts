@@ -5,8 +5,8 @@
 // reports its longest gap and what it could not know, and loses nothing it was told was written.
 import { expect } from "chai";
 import { LocalEnsemble } from "./support/zk-ensemble";
-import { ContinuousWriter, ReadBack, WriterOptions, WriterReport, describeWrites, writeName } from "../ops/lib/writer";
-import { ZkClient } from "../ops/lib/zk-client";
+import { ContinuousWriter, ReadBack, WriterOptions, WriterReport, describeWrites, writeName } from "../zk/writer";
+import { ZkClient } from "../zk/zk-client";
 
 const ADDRESS_BASE = 170;
 const SERVER_WAIT = 60000;
