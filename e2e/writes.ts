@@ -1,4 +1,4 @@
-// A drill with the continuous writer running (ops/lib/writer.ts, the code the loopback tests prove):
+// A drill with the continuous writer running (zk/writer.ts, the code the loopback tests prove):
 // it writes through the host endpoint before, during and after the disruption, must be
 // acknowledged again afterwards, and then every acknowledged write is read back through the host
 // endpoint and through each server alone (a port-forward per pod, a sync first). One lost

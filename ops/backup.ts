@@ -1,6 +1,6 @@
 // npm run backup -- (--servers host:port[,...] | --stack <name>) --out backup.jsonl
 //                   [--auth digest:user:password]... [--containers /path,/parent/*]... [--timeout seconds]
-// (ops/lib/commands.ts BACKUP). A logical backup of every persistent znode (ops/lib/backup/format.ts
+// (ops/lib/commands.ts BACKUP). A logical backup of every persistent znode (zk/backup/format.ts
 // describes the file), from any ensemble (--servers) or a deployed stack's, through a port-forward
 // to each pod (--stack).
 import { helpText, parseCommandLine } from "./lib/cli-args";

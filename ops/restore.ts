@@ -2,7 +2,7 @@
 //                    [--on-conflict fail|skip|overwrite] [--auth digest:user:password]... [--report file]
 //                    [--timeout seconds]
 // (ops/lib/commands.ts RESTORE). Creates a backup's znodes in an ensemble and writes a report of
-// what it did (ops/lib/backup/restore.ts describes how).
+// what it did (zk/backup/restore.ts describes how).
 import * as path from "path";
 import { helpText, parseCommandLine, UsageError } from "./lib/cli-args";
 import { DEFAULT_REPORT_DIR, RESTORE } from "./lib/commands";

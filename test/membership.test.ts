@@ -1,6 +1,6 @@
 // Dynamic membership (setting `membership`, option `membership` of ZooKeeperEnsemble): the renders
 // (a resize rolls no server; zoo.cfg, the seed, the StatefulSet, the two membership Jobs and the
-// NetworkPolicy), the pure parts of ops/lib/membership.ts, the bundled job run with plain `node`
+// NetworkPolicy), the pure parts of zk/membership.ts, the bundled job run with plain `node`
 // without a server, the wiring under Pulumi mocks (the remove Job before the StatefulSet, the add Job
 // after it), and the settings that refuse it. Upstream sources relied on:
 // - pulumi-kubernetes v4.32.0 provider/pkg/provider/diff.go: a Job's spec.template forces a
@@ -203,7 +203,7 @@ describe("dynamic membership", () => {
     });
   });
 
-  describe("ops/lib/membership.ts, pure parts", () => {
+  describe("zk/membership.ts, pure parts", () => {
     const lines = (n: number, client = ";2181") =>
       Array.from({ length: n }, (_, i) => `server.${i + 1}=${fqdn(i + 1)}:2888:3888:participant${client}`);
     const committed = (n: number) => parseEnsembleConfig([...lines(n), "version=100000000"].join("\n"));

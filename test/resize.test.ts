@@ -1,6 +1,6 @@
 // Resizing with dynamic membership on real ZooKeeper (the fetched release, 3.9.5 by default), the way `pulumi up` does it: the
 // servers run the rendered zoo.cfg and start script, the seed is what the guard makes, the remove and
-// add phases are the membership Jobs' code (ops/lib/membership.ts), and the StatefulSet's change is
+// add phases are the membership Jobs' code (zk/membership.ts), and the StatefulSet's change is
 // emulated between them (test/support/resize-ensemble.ts). Under one continuous writer the ensemble
 // goes 1 -> 3 -> 5 -> 3 -> 4 -> 3 -> 1; after each step every running server holds the same
 // membership, and at the end every acknowledged write is read back. Reconfig behaves the same at

@@ -1,4 +1,4 @@
-// SASL DIGEST-MD5 from the bounded client (ops/lib/sasl-digest.ts, ZkClient's `sasl`), against a real
+// SASL DIGEST-MD5 from the bounded client (zk/sasl-digest.ts, ZkClient's `sasl`), against a real
 // server that requires it: JAAS users in a Server section (DigestLoginModule), the SASL provider,
 // enforce.auth with the sasl scheme only, and a super user. The server's side, read at apache/zookeeper
 // release-3.9.5 (the same in 3.8): ZooKeeperServer.processSasl adds Id("sasl", <user>) once the

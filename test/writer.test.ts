@@ -1,4 +1,4 @@
-// The continuous writer and its lost-write accounting (ops/lib/writer.ts), the code the e2e drills
+// The continuous writer and its lost-write accounting (zk/writer.ts), the code the e2e drills
 // run, on three real ZooKeeper servers (the fetched release, 3.9.5 by default) on 127.0.0.170-172 with the project's
 // rendered configuration: every acknowledged write reads back through each server, a removed one is
 // reported lost, and through a leader kill, a quorum loss and an expired session the writer goes on,

@@ -1,4 +1,4 @@
-// The dynamic configuration parser (ops/lib/zk-config.ts), on the texts a 3.8 server writes: the
+// The dynamic configuration parser (zk/zk-config.ts), on the texts a 3.8 server writes: the
 // data of /zookeeper/config and its dynamic files (QuorumMaj.toString, QuorumServer.toString,
 // apache/zookeeper release-3.8.0-1), and the forms zookeeperReconfig.md shows for input.
 import { expect } from "chai";

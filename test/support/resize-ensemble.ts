@@ -55,7 +55,7 @@ export class ResizeEnsemble {
     return memberLines(this.zk.settings, size, (i) => this.zk.plaintextAddress(i));
   }
 
-  /** The same, as the Job's environment (components/membership/env.ts). */
+  /** The same, as the Job's environment (zk/facts/membership-env.ts). */
   jobEnv(phase: MembershipPhase, size: number): Record<string, string> {
     const r = this.run(phase, size);
     return {
