@@ -6,10 +6,10 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { BackupWriter } from "../ops/lib/backup/file-writer";
-import { FORMAT } from "../ops/lib/backup/format";
+import { BackupWriter } from "../zk/backup/file-writer";
+import { FORMAT } from "../zk/backup/format";
 import { LocalEnsemble } from "../test/support/zk-ensemble";
-import { OPEN_ACL } from "../ops/lib/zk-client";
+import { OPEN_ACL } from "../zk/zk-client";
 import { placeholderStat } from "../test/support/backup-fixtures";
 import { zookeeperVersion } from "../scripts/zookeeper";
 

@@ -13,7 +13,7 @@ import { LocalEnsemble } from "../test/support/zk-ensemble";
 import { findZooKeeper } from "../test/support/zookeeper-install";
 import { zookeeperVersion } from "../scripts/zookeeper";
 import { TestNetwork, canBuildNetwork } from "../test/support/netns";
-import { OPEN_ACL, ZkClient } from "../ops/lib/zk-client";
+import { OPEN_ACL, ZkClient } from "../zk/zk-client";
 
 const SESSION_TIMEOUTS = [4000, 6000, 10000, 20000, 30000];
 const CLIENTS = 9;

@@ -4,7 +4,7 @@ import * as net from "net";
 import * as path from "path";
 import { spawn } from "child_process";
 import { listClusters } from "../components/kind/kind-cli";
-import { OPEN_ACL, ZkClient } from "../ops/lib/zk-client";
+import { OPEN_ACL, ZkClient } from "../zk/zk-client";
 import { check } from "./assert";
 import { isReady, Kube } from "./kube";
 import { tutorialNamesKept } from "./expected";

@@ -1,9 +1,9 @@
-// A drill with the continuous writer running (ops/lib/writer.ts, the code the loopback tests prove):
+// A drill with the continuous writer running (zk/writer.ts, the code the loopback tests prove):
 // it writes through the host endpoint before, during and after the disruption, must be
 // acknowledged again afterwards, and then every acknowledged write is read back through the host
 // endpoint and through each server alone (a port-forward per pod, a sync first). One lost
 // acknowledged write fails the drill.
-import { ContinuousWriter, ReadBack, WriterReport, describeWrites } from "../ops/lib/writer";
+import { ContinuousWriter, ReadBack, WriterReport, describeWrites } from "../zk/writer";
 import { CheckFailed } from "./assert";
 import type { Kube } from "./kube";
 import { waitFor } from "./wait";

@@ -1,13 +1,13 @@
 // npm run backup -- (--servers host:port[,...] | --stack <name>) --out backup.jsonl
 //                   [--auth digest:user:password]... [--containers /path,/parent/*]... [--timeout seconds]
-// (ops/lib/commands.ts BACKUP). A logical backup of every persistent znode (ops/lib/backup/format.ts
+// (ops/lib/commands.ts BACKUP). A logical backup of every persistent znode (zk/backup/format.ts
 // describes the file), from any ensemble (--servers) or a deployed stack's, through a port-forward
 // to each pod (--stack).
 import { helpText, parseCommandLine } from "./lib/cli-args";
 import { BACKUP } from "./lib/commands";
-import { runBackup } from "./lib/backup/backup";
+import { runBackup } from "../zk/backup/backup";
 import { containerPatternsOf, credentialsOf, newFile, runCommand, timeoutMsOf } from "./lib/backup/cli";
-import { megabytes, throttledProgress } from "./lib/backup/progress";
+import { megabytes, throttledProgress } from "../zk/backup/progress";
 import { endpointOf, withEndpoint } from "./lib/backup/target";
 
 void runCommand(BACKUP, async () => {

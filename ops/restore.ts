@@ -2,13 +2,13 @@
 //                    [--on-conflict fail|skip|overwrite] [--auth digest:user:password]... [--report file]
 //                    [--timeout seconds]
 // (ops/lib/commands.ts RESTORE). Creates a backup's znodes in an ensemble and writes a report of
-// what it did (ops/lib/backup/restore.ts describes how).
+// what it did (zk/backup/restore.ts describes how).
 import * as path from "path";
 import { helpText, parseCommandLine, UsageError } from "./lib/cli-args";
 import { DEFAULT_REPORT_DIR, RESTORE } from "./lib/commands";
 import { counted, credentialsOf, newFile, runCommand, timeoutMsOf } from "./lib/backup/cli";
-import { throttledProgress } from "./lib/backup/progress";
-import { OnConflict, runRestore } from "./lib/backup/restore";
+import { throttledProgress } from "../zk/backup/progress";
+import { OnConflict, runRestore } from "../zk/backup/restore";
 import { endpointOf, withEndpoint } from "./lib/backup/target";
 
 const MODES: OnConflict[] = ["fail", "skip", "overwrite"];

@@ -4,9 +4,9 @@
 import { helpText, UsageError, usageErrorText } from "./lib/cli-args";
 import { VERIFY } from "./lib/commands";
 import { parseArgs } from "./lib/verify/args";
-import { BOUNDS } from "./lib/verify/bounds";
+import { BOUNDS } from "../zk/verify/bounds";
 import { formatReport } from "./lib/verify/table";
-import { CouldNotCheck, Report } from "./lib/verify/types";
+import { CouldNotCheck, Report } from "../zk/verify/types";
 
 async function run(argv: string[]): Promise<{ code: number; stdout?: string; stderr?: string }> {
   const target = parseArgs(argv);

@@ -7,13 +7,13 @@ import * as fs from "fs";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
-import { digestId } from "../ops/lib/backup/acl";
+import { digestId } from "../zk/backup/acl";
 import { usageLine } from "../ops/lib/cli-args";
 import { RESTORE } from "../ops/lib/commands";
-import { BackupWriter } from "../ops/lib/backup/file-writer";
-import { FORMAT, NodeRecord } from "../ops/lib/backup/format";
-import { maxCreateData } from "../ops/lib/backup/limits";
-import { AclEntry, OPEN_ACL, ZkClient, ZkError } from "../ops/lib/zk-client";
+import { BackupWriter } from "../zk/backup/file-writer";
+import { FORMAT, NodeRecord } from "../zk/backup/format";
+import { maxCreateData } from "../zk/backup/limits";
+import { AclEntry, OPEN_ACL, ZkClient, ZkError } from "../zk/zk-client";
 import { LocalEnsemble } from "./support/zk-ensemble";
 import { placeholderStat } from "./support/backup-fixtures";
 

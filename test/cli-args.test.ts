@@ -4,7 +4,7 @@
 import { expect } from "chai";
 import { CommandSpec, helpText, parseCommandLine, parseServers, usageLine, UsageError } from "../ops/lib/cli-args";
 import { BACKUP, COMMANDS, DOWN, E2E, RESTORE, UP, VERIFY } from "../ops/lib/commands";
-import { parseAuth } from "../ops/lib/backup/acl";
+import { parseAuth } from "../zk/backup/acl";
 import { parseArgs } from "../ops/lib/verify/args";
 
 function refusal(spec: CommandSpec, argv: string[]): string {

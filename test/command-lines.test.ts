@@ -13,8 +13,8 @@ import * as os from "os";
 import * as path from "path";
 import { CommandSpec, helpText, UsageError, usageErrorText } from "../ops/lib/cli-args";
 import { COMMANDS } from "../ops/lib/commands";
-import { BackupWriter } from "../ops/lib/backup/file-writer";
-import { FORMAT } from "../ops/lib/backup/format";
+import { BackupWriter } from "../zk/backup/file-writer";
+import { FORMAT } from "../zk/backup/format";
 import { placeholderStat } from "./support/backup-fixtures";
 
 const ROOT = path.resolve(__dirname, "..");

@@ -11,7 +11,7 @@ import { execFile } from "child_process";
 import { promisify } from "util";
 import { parseHeap } from "../components/zookeeper/quantities";
 import { LocalEnsemble } from "./support/zk-ensemble";
-import { withClient, ZkClient, ZkTimeout } from "../ops/lib/zk-client";
+import { withClient, ZkClient, ZkTimeout } from "../zk/zk-client";
 
 const SERVER_WAIT = 60000;
 const run = promisify(execFile);

@@ -1,6 +1,6 @@
 // Dynamic membership (setting `membership`, option `membership` of ZooKeeperEnsemble): the renders
 // (a resize rolls no server; zoo.cfg, the seed, the StatefulSet, the two membership Jobs and the
-// NetworkPolicy), the pure parts of ops/lib/membership.ts, the bundled job run with plain `node`
+// NetworkPolicy), the pure parts of zk/membership.ts, the bundled job run with plain `node`
 // without a server, the wiring under Pulumi mocks (the remove Job before the StatefulSet, the add Job
 // after it), and the settings that refuse it. Upstream sources relied on:
 // - pulumi-kubernetes v4.32.0 provider/pkg/provider/diff.go: a Job's spec.template forces a
@@ -29,12 +29,16 @@ import { CLIENT_AUTH_PATHS, ADMIN_USER, ADMIN_PASSWORD_KEY } from "../components
 import { clientEndpoint, ensembleNames } from "../components/zookeeper/names";
 import { podSelector } from "../components/zookeeper/labels";
 import { PORT_NAMES } from "../components/zookeeper/ports";
-import { renderMembershipJob, renderMembershipConfigMap, membershipLabels, MembershipJobInput } from "../components/membership/jobs";
-import { MEMBERSHIP_ENV } from "../components/membership/env";
-import { readMembershipJobBundle } from "../components/membership/bundle-file";
-import { bundleMembershipJob } from "../components/backup/bundle";
-import { membershipFromConf, planChange } from "../ops/lib/membership";
-import { parseEnsembleConfig } from "../ops/lib/zk-config";
+import {
+  renderMembershipJob,
+  renderMembershipConfigMap,
+  membershipLabels,
+  MembershipJobInput,
+} from "../components/zookeeper/membership-jobs";
+import { MEMBERSHIP_ENV } from "../zk/facts/membership-env";
+import { readJobsBundle } from "../components/node-job/bundle-file";
+import { membershipFromConf, planChange } from "../zk/membership";
+import { parseEnsembleConfig } from "../zk/zk-config";
 import { parseStackConfig, StackConfigError } from "../config";
 import { validateManifest } from "./support/schema";
 import { runProgram, attemptProgram, ofType, one, Registered } from "./support/mocks";
@@ -199,7 +203,7 @@ describe("dynamic membership", () => {
     });
   });
 
-  describe("ops/lib/membership.ts, pure parts", () => {
+  describe("zk/membership.ts, pure parts", () => {
     const lines = (n: number, client = ";2181") =>
       Array.from({ length: n }, (_, i) => `server.${i + 1}=${fqdn(i + 1)}:2888:3888:participant${client}`);
     const committed = (n: number) => parseEnsembleConfig([...lines(n), "version=100000000"].join("\n"));
@@ -234,18 +238,20 @@ describe("dynamic membership", () => {
     this.timeout(60000);
     let root: string;
     let script: string;
+    /** The rendered command line: `node <code>/<file> membership`. */
+    const command = job("remove").spec.template.spec.containers[0].command;
     before(() => {
       // Alone in a directory, as the ConfigMap mounts it: nothing to resolve beside it.
       root = fs.mkdtempSync(path.join(os.tmpdir(), "kz-membership-job-"));
-      script = path.join(root, "membership-job.js");
-      fs.writeFileSync(script, readMembershipJobBundle());
+      script = path.join(root, path.basename(command[1]));
+      fs.writeFileSync(script, readJobsBundle());
     });
     after(() => fs.rmSync(root, { recursive: true, force: true }));
 
-    const run = (env: Record<string, string>) =>
+    const run = (env: Record<string, string>, args = command.slice(2)) =>
       new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
         const options = { cwd: root, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env }, timeout: 30000 };
-        execFile(process.execPath, [script], options, (err: ExecFileException | null, stdout, stderr) =>
+        execFile(process.execPath, [script, ...args], options, (err: ExecFileException | null, stdout, stderr) =>
           resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr }),
         );
       });
@@ -265,9 +271,14 @@ describe("dynamic membership", () => {
       return { ...values, [MEMBERSHIP_ENV.saslPassword]: PASSWORD };
     };
 
-    it("is what bundleMembershipJob() makes from the sources now (regenerate with npm run gen)", async () => {
-      const fresh = readMembershipJobBundle() === (await bundleMembershipJob());
-      expect(fresh, "components/membership/membership-job.bundle.js is stale").to.equal(true);
+    it("runs the job its command line names: none or an unknown one exits 2 naming the jobs the bundle has", async () => {
+      expect(command.slice(2)).to.deep.equal(["membership"]);
+      for (const args of [[], ["grow"]]) {
+        const wrong = await run(envFor("remove", "127.0.0.1:2181"), args);
+        expect(wrong.code, args.join(" ")).to.equal(2);
+        expect(wrong.stderr).to.contain("usage: node jobs.js backup|membership");
+        expect(wrong.stdout).to.equal("");
+      }
     });
 
     it("exits 2 naming ZK_MEMBERSHIP_PHASE with an empty environment, and naming it and the value for phase grow", async () => {

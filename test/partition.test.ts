@@ -4,7 +4,7 @@
 import { expect } from "chai";
 import { LocalEnsemble } from "./support/zk-ensemble";
 import { TestNetwork, canBuildNetwork } from "./support/netns";
-import { ContinuousWriter, WriterReport } from "../ops/lib/writer";
+import { ContinuousWriter, WriterReport } from "../zk/writer";
 import { quickWriterOptions } from "./support/quick-writer";
 
 const SERVERS = [0, 1, 2];

@@ -1,5 +1,5 @@
 // Dynamic reconfiguration (ZooKeeper 3.5+'s `reconfig`) through the bounded client
-// (ops/lib/zk-client.ts getConfig and reconfig), first on the wire against a stand-in server, then
+// (zk/zk-client.ts getConfig and reconfig), first on the wire against a stand-in server, then
 // on real ZooKeeper (the fetched release, 3.9.5 by default): servers with reconfigEnabled=true, standaloneEnabled=false and a
 // dynamic configuration file (test/support/reconfig-ensemble.ts), clients that must authenticate
 // with SASL, and the super user as the only identity allowed to reconfigure (never skipACL). Under a
@@ -12,9 +12,9 @@ import * as net from "net";
 import * as path from "path";
 import { execFileSync } from "child_process";
 import { ReconfigEnsemble, SEED_NAME, USERS } from "./support/reconfig-ensemble";
-import { ConfigAnswer, OPEN_ACL, ZkClient, ZkError } from "../ops/lib/zk-client";
-import { formatConfigVersion, memberLine, participants } from "../ops/lib/zk-config";
-import { ContinuousWriter, WriterReport } from "../ops/lib/writer";
+import { ConfigAnswer, OPEN_ACL, ZkClient, ZkError } from "../zk/zk-client";
+import { formatConfigVersion, memberLine, participants } from "../zk/zk-config";
+import { ContinuousWriter, WriterReport } from "../zk/writer";
 
 const ADDRESS_BASE = 180;
 const WAIT = 60000;

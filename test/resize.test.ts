@@ -1,23 +1,23 @@
 // Resizing with dynamic membership on real ZooKeeper (the fetched release, 3.9.5 by default), the way `pulumi up` does it: the
 // servers run the rendered zoo.cfg and start script, the seed is what the guard makes, the remove and
-// add phases are the membership Jobs' code (ops/lib/membership.ts), and the StatefulSet's change is
+// add phases are the membership Jobs' code (zk/membership.ts), and the StatefulSet's change is
 // emulated between them (test/support/resize-ensemble.ts). Under one continuous writer the ensemble
 // goes 1 -> 3 -> 5 -> 3 -> 4 -> 3 -> 1; after each step every running server holds the same
 // membership, and at the end every acknowledged write is read back. Reconfig behaves the same at
 // apache/zookeeper release-3.9.4 for everything used here (zookeeperReconfig.md, QuorumPeer).
 import { expect } from "chai";
 import { ResizeEnsemble, range, resizeWriterOptions } from "./support/resize-ensemble";
-import { ContinuousWriter } from "../ops/lib/writer";
-import { convergeMembership, MembershipError } from "../ops/lib/membership";
+import { ContinuousWriter } from "../zk/writer";
+import { convergeMembership, MembershipError } from "../zk/membership";
 import { ADMIN_USER } from "../components/zookeeper/client-auth";
-import { MEMBERSHIP_JOB_BUNDLE } from "../components/membership/bundle-file";
+import { JOBS_BUNDLE } from "../components/node-job/bundle-file";
 import { spawn } from "child_process";
 import * as fs from "fs";
 
 /** Runs the bundled membership job with `env` and kills it (SIGKILL) as soon as its output matches `at`; bounded. */
 function runJobUntil(env: Record<string, string>, at: RegExp): Promise<{ killed: boolean; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [MEMBERSHIP_JOB_BUNDLE], {
+    const child = spawn(process.execPath, [JOBS_BUNDLE, "membership"], {
       env: { PATH: process.env.PATH, ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });

@@ -1,4 +1,4 @@
-// SASL DIGEST-MD5 from the bounded client (ops/lib/sasl-digest.ts, ZkClient's `sasl`), against a real
+// SASL DIGEST-MD5 from the bounded client (zk/sasl-digest.ts, ZkClient's `sasl`), against a real
 // server that requires it: JAAS users in a Server section (DigestLoginModule), the SASL provider,
 // enforce.auth with the sasl scheme only, and a super user. The server's side, read at apache/zookeeper
 // release-3.9.5 (the same in 3.8): ZooKeeperServer.processSasl adds Id("sasl", <user>) once the
@@ -10,8 +10,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { LocalEnsemble, LOCAL_ADMIN_PASSWORD } from "./support/zk-ensemble";
 import { ADMIN_USER } from "../components/zookeeper/client-auth";
-import { AclEntry, OPEN_ACL, ZkClient, ZkError } from "../ops/lib/zk-client";
-import { DigestMd5Client, parseDirectives, SaslError, ZOOKEEPER_DIGEST_URI } from "../ops/lib/sasl-digest";
+import { AclEntry, OPEN_ACL, ZkClient, ZkError } from "../zk/zk-client";
+import { DigestMd5Client, parseDirectives, SaslError, ZOOKEEPER_DIGEST_URI } from "../zk/sasl-digest";
 
 const ADDRESS_BASE = 150;
 const USERS = { app: "app-Pa55", super: "admin-Pa55" };

@@ -26,8 +26,8 @@ import { CertificateAuthority, IssuedCertificate, SecretVolume, issueCertificate
 import { certificateNames } from "../components/zookeeper/tls";
 import { PORTS } from "../components/zookeeper/options";
 import type { TlsStage } from "../components/zookeeper/transitions";
-import { ZkClient } from "../ops/lib/zk-client";
-import { ContinuousWriter, ReadBack, WriterReport, describeWrites } from "../ops/lib/writer";
+import { ZkClient } from "../zk/zk-client";
+import { ContinuousWriter, ReadBack, WriterReport, describeWrites } from "../zk/writer";
 import { quickWriterOptions } from "./support/quick-writer";
 
 /** 127.0.0.190-192: reserved for this file (tls.test.ts uses 160-163 and 169). */

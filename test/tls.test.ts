@@ -31,7 +31,7 @@ import { CertificateAuthority, IssuedCertificate, SecretVolume, issueCertificate
 import { MIN_TLS_VERSION, certificateNames, olderThan, renderTlsScript } from "../components/zookeeper/tls";
 import { zookeeperVersion } from "../scripts/zookeeper";
 import { PORTS } from "../components/zookeeper/options";
-import { ZkClient } from "../ops/lib/zk-client";
+import { ZkClient } from "../zk/zk-client";
 import { onInterrupt } from "./support/interrupt";
 
 /** 127.0.0.160-162: the ensemble; 163: the server with the pod's client ports; 169: an address no server binds. */

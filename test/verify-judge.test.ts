@@ -3,17 +3,17 @@
 // objects shaped as @kubernetes/client-node returns them; the real API is the e2e suite's to prove).
 import { expect } from "chai";
 import type { V1Pod, V1PersistentVolumeClaim, V1PodDisruptionBudget } from "@kubernetes/client-node";
-import { parseMntr, parseSrvr, learnerCounts } from "../ops/lib/verify/zk-answers";
-import { judgeVerdict } from "../ops/lib/verify/verdict";
+import { parseMntr, parseSrvr, learnerCounts } from "../zk/verify/zk-answers";
+import { judgeVerdict } from "../zk/verify/verdict";
 import { formatReport, formatTable } from "../ops/lib/verify/table";
 import { stackTarget, StackTarget } from "../ops/lib/verify/stack-target";
 import { EnsembleObjects, judgeClaims, judgeDisruptionBudget, judgeNodes, judgePods } from "../ops/lib/verify/judge-kube";
-import { judgeEpochs, judgeFollowers, leaderFigures } from "../ops/lib/verify/judge-sync";
-import { Endpoint, fourLetterByHand } from "../ops/lib/verify/endpoint";
-import { CouldNotCheck, EnsembleSummary, Row } from "../ops/lib/verify/types";
-import { parseConf, refusedWord } from "../ops/lib/verify/zk-answers";
-import { ServerAnswers, judgeRuok } from "../ops/lib/verify/judge-zookeeper";
-import { judgeCoverage } from "../ops/lib/verify/judge-members";
+import { judgeEpochs, judgeFollowers, leaderFigures } from "../zk/verify/judge-sync";
+import { Endpoint, fourLetterByHand } from "../zk/verify/endpoint";
+import { CouldNotCheck, EnsembleSummary, Row } from "../zk/verify/types";
+import { parseConf, refusedWord } from "../zk/verify/zk-answers";
+import { ServerAnswers, judgeRuok } from "../zk/verify/judge-zookeeper";
+import { judgeCoverage } from "../zk/verify/judge-members";
 
 // Answers as ZooKeeper 3.8.0 gave them on the loopback ensemble.
 const SRVR_LEADER = [

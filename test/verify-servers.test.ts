@@ -12,7 +12,7 @@ import { verify } from "./support/run-verify";
 import type { V1Pod } from "@kubernetes/client-node";
 import { LocalEnsemble } from "./support/zk-ensemble";
 import { portForwardKubeconfig, startPortForwardStandIn } from "./support/port-forward";
-import { BOUNDS } from "../ops/lib/verify/bounds";
+import { BOUNDS } from "../zk/verify/bounds";
 import { stackTarget } from "../ops/lib/verify/stack-target";
 import { verifyTarget } from "../ops/lib/verify/stack-mode";
 import { loadKubeconfig } from "../ops/lib/verify/kube-reader";

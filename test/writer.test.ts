@@ -1,12 +1,12 @@
-// The continuous writer and its lost-write accounting (ops/lib/writer.ts), the code the e2e drills
+// The continuous writer and its lost-write accounting (zk/writer.ts), the code the e2e drills
 // run, on three real ZooKeeper servers (the fetched release, 3.9.5 by default) on 127.0.0.170-172 with the project's
 // rendered configuration: every acknowledged write reads back through each server, a removed one is
 // reported lost, and through a leader kill, a quorum loss and an expired session the writer goes on,
 // reports its longest gap and what it could not know, and loses nothing it was told was written.
 import { expect } from "chai";
 import { LocalEnsemble } from "./support/zk-ensemble";
-import { ContinuousWriter, ReadBack, WriterOptions, WriterReport, describeWrites, writeName } from "../ops/lib/writer";
-import { ZkClient } from "../ops/lib/zk-client";
+import { ContinuousWriter, ReadBack, WriterOptions, WriterReport, describeWrites, writeName } from "../zk/writer";
+import { ZkClient } from "../zk/zk-client";
 
 const ADDRESS_BASE = 170;
 const SERVER_WAIT = 60000;

@@ -2,7 +2,7 @@
 // ZooKeeper wire protocol (jute: a length-prefixed ConnectResponse, then a ReplyHeader per request).
 import { expect } from "chai";
 import * as net from "net";
-import { ZkClient, ZkError } from "../ops/lib/zk-client";
+import { ZkClient, ZkError } from "../zk/zk-client";
 
 /** A server that accepts a session, then answers every request with this error code. */
 async function serverAnswering(errorCode: number): Promise<{ address: string; close(): Promise<void> }> {

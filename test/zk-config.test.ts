@@ -1,8 +1,8 @@
-// The dynamic configuration parser (ops/lib/zk-config.ts), on the texts a 3.8 server writes: the
+// The dynamic configuration parser (zk/zk-config.ts), on the texts a 3.8 server writes: the
 // data of /zookeeper/config and its dynamic files (QuorumMaj.toString, QuorumServer.toString,
 // apache/zookeeper release-3.8.0-1), and the forms zookeeperReconfig.md shows for input.
 import { expect } from "chai";
-import { ConfigParseError, formatConfigVersion, memberLine, parseEnsembleConfig, parseMember, participants } from "../ops/lib/zk-config";
+import { ConfigParseError, formatConfigVersion, memberLine, parseEnsembleConfig, parseMember, participants } from "../zk/zk-config";
 
 describe("the dynamic configuration parser", () => {
   it("reads /zookeeper/config as a server writes it: members in id order, the hex version as a bigint", () => {

@@ -1,28 +1,18 @@
-// Scheduled backups in the cluster: a CronJob that runs the bundled backup job (job-entry.ts) with a
+// Scheduled backups in the cluster: a CronJob that runs the bundled backup job (jobs/backup.ts) with a
 // pinned official Node.js image against the client Service, and keeps the newest `retain` backups on
 // a volume claim of its own. Pure render functions, like components/zookeeper/services.ts.
 import type * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
 import { podSelector } from "../zookeeper/labels";
 import { EnsembleNames } from "../zookeeper/names";
-import { BACKUP_ENV } from "./env";
-import { restrictedPodSecurity, restrictedContainerSecurity } from "../pod-security";
+import { BACKUP_ENV } from "../../zk/facts/backup-env";
+import { NODE_JOB_CODE, NODE_JOB_IMAGE, nodeJobCode, renderNodeJobPodSpec } from "../node-job/pod";
 import { MANAGED_BY } from "../managed-by";
 
 export { validateCron } from "./cron";
 
-/**
- * The official image's Node.js 24 LTS: docker-library/official-images library/node at 5aa45c8629
- * (2026-08-05) tags `24.19.0-bookworm-slim` (nodejs/docker-node 24/bookworm-slim, which creates user
- * `node`, UID and GID 1000). Not Node 20, the line this machine runs: it left the official images on
- * 2026-04-30 and gets no more security rebuilds. The bundle targets Node 20 (bundle.ts), so it runs
- * on both; the tests run it on this machine's Node 20 only.
- */
-const BACKUP_IMAGE = "node:24.19.0-bookworm-slim";
-/** The image's `node` user; restricted needs a non-root UID stated explicitly (the image runs as root). */
-export const NODE_UID = 1000;
-
-export const BACKUP_DEFAULTS = { image: BACKUP_IMAGE, retain: 7, storageSize: "5Gi" } as const;
+/** The image is the jobs' own (components/node-job). */
+export const BACKUP_DEFAULTS = { image: NODE_JOB_IMAGE, retain: 7, storageSize: "5Gi" } as const;
 
 /**
  * Bounds of each run. Forbid: a slow backup is never joined by a second one on the same volume.
@@ -37,8 +27,7 @@ export const BACKUP_JOB_LIMITS = {
   failedJobsHistoryLimit: 3,
 } as const;
 
-export const BACKUP_PATHS = { backups: "/backups", code: "/opt/kind-zookeeper", tmp: "/tmp" } as const;
-const SCRIPT = "backup-job.js";
+export const BACKUP_PATHS = { backups: "/backups", code: NODE_JOB_CODE.dir, tmp: "/tmp" } as const;
 
 export interface BackupJobInput {
   namespace: string;
@@ -108,7 +97,7 @@ export function renderBackupConfigMap(input: BackupJobInput, bundle: string) {
       labels: backupLabels(input.names),
     },
     immutable: true,
-    data: { [SCRIPT]: bundle },
+    data: nodeJobCode(bundle),
   };
 }
 
@@ -174,37 +163,23 @@ export function renderBackupCronJob(input: BackupJobInput, configMapName: string
           backoffLimit,
           template: {
             metadata: { labels: podLabels(input) },
-            spec: {
-              restartPolicy: "Never",
-              securityContext: restrictedPodSecurity(NODE_UID),
-              // The job talks to ZooKeeper only: no API token, no Service env vars.
-              automountServiceAccountToken: false,
-              enableServiceLinks: false,
-              containers: [
-                {
-                  name: "backup",
-                  image: input.image ?? BACKUP_IMAGE,
-                  imagePullPolicy: "IfNotPresent",
-                  // Replaces the image's entrypoint script: node runs the bundle directly.
-                  command: ["node", `${BACKUP_PATHS.code}/${SCRIPT}`],
-                  env: renderEnv(input),
-                  // Measured: 210 MB peak RSS backing up 100 znodes of 900 KB among 300 (the walk holds up
-                  // to 32 MB of data read ahead, plus its base64 and JSON copies); an empty tree 47 MB.
-                  resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "512Mi" } },
-                  securityContext: restrictedContainerSecurity(),
-                  volumeMounts: [
-                    { name: "backups", mountPath: BACKUP_PATHS.backups },
-                    { name: "code", mountPath: BACKUP_PATHS.code, readOnly: true },
-                    { name: "tmp", mountPath: BACKUP_PATHS.tmp },
-                  ],
-                },
-              ],
+            spec: renderNodeJobPodSpec({
+              job: "backup",
+              container: "backup",
+              image: input.image,
+              env: renderEnv(input),
+              // Measured: 210 MB peak RSS backing up 100 znodes of 900 KB among 300 (the walk holds up
+              // to 32 MB of data read ahead, plus its base64 and JSON copies); an empty tree 47 MB.
+              resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "512Mi" } },
+              codeConfigMap: configMapName,
               volumes: [
-                { name: "backups", persistentVolumeClaim: { claimName: backupNames(input.names).claim } },
-                { name: "code", configMap: { name: configMapName, defaultMode: 0o444 } },
-                { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
+                {
+                  volume: { name: "backups", persistentVolumeClaim: { claimName: backupNames(input.names).claim } },
+                  mountPath: BACKUP_PATHS.backups,
+                },
+                { volume: { name: "tmp", emptyDir: { sizeLimit: "64Mi" } }, mountPath: BACKUP_PATHS.tmp },
               ],
-            },
+            }),
           },
         },
       },

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { renderBackupClaim, renderBackupConfigMap, renderBackupCronJob, BackupJobInput, BACKUP_DEFAULTS } from "./cronjob";
-import { readBackupJobBundle } from "./bundle-file";
+import { readJobsBundle } from "../node-job/bundle-file";
 import { requireKubernetesProvider } from "../cluster/provider-option";
 import type { EnsembleInCluster } from "../zookeeper/ensemble";
 
@@ -44,7 +44,7 @@ export class ScheduledBackup extends pulumi.ComponentResource {
       saslUser: e.admin,
     };
 
-    const cmRender = renderBackupConfigMap(input, readBackupJobBundle());
+    const cmRender = renderBackupConfigMap(input, readJobsBundle());
     const cm = new k8s.core.v1.ConfigMap(
       `${name}-code`,
       { metadata: cmRender.metadata, immutable: cmRender.immutable, data: cmRender.data },

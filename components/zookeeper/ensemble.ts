@@ -19,8 +19,8 @@ import { requireKubernetesProvider } from "../cluster/provider-option";
 import { TransitionGuard } from "./transition-guard";
 import { renderSeedConfigMap, memberLines } from "./membership";
 import { PORTS } from "./options";
-import { renderMembershipConfigMap, renderMembershipJob, MembershipJobInput } from "../membership/jobs";
-import { readMembershipJobBundle } from "../membership/bundle-file";
+import { renderMembershipConfigMap, renderMembershipJob, MembershipJobInput } from "./membership-jobs";
+import { readJobsBundle } from "../node-job/bundle-file";
 
 /** The ensemble's options, plus what it needs to clean up after itself; the Kubernetes provider comes as a resource option. */
 export interface ZooKeeperEnsembleArgs extends EnsembleOptions {
@@ -198,7 +198,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
       const seedData = guard.seedReplicas.apply((n) => renderSeedConfigMap(s, n ?? s.replicas).data);
       const seedMeta = renderSeedConfigMap(s, s.replicas).metadata;
       const seed = new k8s.core.v1.ConfigMap(`${name}-members`, { metadata: seedMeta, data: seedData }, inNamespace);
-      const codeMap = renderMembershipConfigMap(s.namespace, s.names, readMembershipJobBundle());
+      const codeMap = renderMembershipConfigMap(s.namespace, s.names, readJobsBundle());
       const code = new k8s.core.v1.ConfigMap(
         `${name}-membership-code`,
         { metadata: codeMap.metadata, immutable: codeMap.immutable, data: codeMap.data },

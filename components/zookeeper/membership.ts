@@ -14,7 +14,7 @@ import type { ResolvedEnsemble } from "./options";
 import { PORTS, DATA_PATHS } from "./options";
 import { serverFqdns } from "./names";
 import { ensembleLabels } from "./labels";
-import { memberLine } from "./member-line";
+import { memberLine } from "../../zk/facts/member-line";
 
 export const MEMBERSHIP_PATHS = {
   /** The seed ConfigMap's mount and file: the member lines a server with nothing better starts from. */

@@ -1,7 +1,7 @@
 import { ResolvedEnsemble, portFeatures } from "./options";
 import { ensembleLabels, podSelector } from "./labels";
 import { listeningPorts, PortAudience, PORT_NAMES } from "./ports";
-import { membershipLabels } from "../membership/jobs";
+import { membershipLabels } from "./membership-jobs";
 
 /**
  * Who may reach the client ports: `any` pod or node (no `from`: NodePort traffic from the nodes

@@ -3,7 +3,7 @@
 // the quorum). A watcher samples the pods twice a second: never two servers down at once, and the
 // writer acknowledged writes while each server was down, i.e. the ensemble kept serving.
 import type { V1Pod } from "@kubernetes/client-node";
-import type { ContinuousWriter } from "../../ops/lib/writer";
+import type { ContinuousWriter } from "../../zk/writer";
 import { check } from "../assert";
 import { isReady, Kube } from "../kube";
 import type { ThrowawayStack } from "../stack";

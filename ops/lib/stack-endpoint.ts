@@ -8,7 +8,7 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import { PORTS } from "../../components/zookeeper/ports";
 import { readStackOutputs, SaslCredentials, StackError, StackOutputOptions } from "./stack";
 import { StackTarget, stackTarget } from "./verify/stack-target";
-import { CouldNotCheck } from "./verify/types";
+import { CouldNotCheck } from "../../zk/verify/types";
 import type { Tunnel } from "./verify/tunnel";
 
 // For callers that load this module lazily: the class its failures are, from the same module instance.

@@ -20,7 +20,15 @@ const run = promisify(execFile);
 /** The program's own files: package metadata, Pulumi.yaml and what tsconfig.json includes. */
 function programFiles(): string[] {
   const tsconfig = JSON.parse(fs.readFileSync(path.join(ROOT, "tsconfig.json"), "utf8"));
-  const roots = new Set<string>((tsconfig.include as string[]).map((p) => p.split("/")[0]));
+  // "components/**/*.ts" is the folder components, "zk/facts/**/*.ts" the folder zk/facts.
+  const roots = new Set<string>(
+    (tsconfig.include as string[]).map((p) =>
+      p
+        .split("/")
+        .filter((part) => !part.includes("*"))
+        .join("/"),
+    ),
+  );
   return ["package.json", "package-lock.json", "tsconfig.json", "Pulumi.yaml", ...roots];
 }
 

@@ -1,4 +1,4 @@
-import { NodeRecord } from "../../ops/lib/backup/format";
+import { NodeRecord } from "../../zk/backup/format";
 
 /** The stat of a generated backup's znodes: restore reads none of it but the format requires it. */
 export function placeholderStat(zxid = "0x1"): NodeRecord["stat"] {

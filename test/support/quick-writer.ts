@@ -1,4 +1,4 @@
-import { WriterOptions } from "../../ops/lib/writer";
+import { WriterOptions } from "../../zk/writer";
 
 /** A writer that notices a silent server as the Java client would (after ~2/3 of a 4 s session). */
 export const quickWriterOptions = (connectionString: string, root: string): WriterOptions => ({

@@ -11,8 +11,8 @@ import * as path from "path";
 import { LocalEnsemble } from "./zk-ensemble";
 import { PORTS } from "../../components/zookeeper/options";
 import { renderZooCfg } from "../../components/zookeeper/zoocfg";
-import { MemberSpec, memberLine } from "../../ops/lib/zk-config";
-import { ZkClient } from "../../ops/lib/zk-client";
+import { MemberSpec, memberLine } from "../../zk/zk-config";
+import { ZkClient } from "../../zk/zk-client";
 
 export const USERS = { super: "Super-Pa55", app: "App-Pa55" } as const;
 export type User = keyof typeof USERS;

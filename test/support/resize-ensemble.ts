@@ -10,9 +10,9 @@ import { LocalEnsemble, LOCAL_ADMIN_PASSWORD } from "./zk-ensemble";
 import { PORTS } from "../../components/zookeeper/options";
 import { ADMIN_USER } from "../../components/zookeeper/client-auth";
 import { memberLines } from "../../components/zookeeper/membership";
-import { convergeMembership, MembershipOutcome, MembershipPhase, MembershipRun } from "../../ops/lib/membership";
-import { MEMBERSHIP_ENV } from "../../components/membership/env";
-import type { WriterOptions } from "../../ops/lib/writer";
+import { convergeMembership, MembershipOutcome, MembershipPhase, MembershipRun } from "../../zk/membership";
+import { MEMBERSHIP_ENV } from "../../zk/facts/membership-env";
+import type { WriterOptions } from "../../zk/writer";
 import { formatAddress } from "../../ops/lib/verify/args";
 
 export interface StepTimes {
@@ -55,7 +55,7 @@ export class ResizeEnsemble {
     return memberLines(this.zk.settings, size, (i) => this.zk.plaintextAddress(i));
   }
 
-  /** The same, as the Job's environment (components/membership/env.ts). */
+  /** The same, as the Job's environment (zk/facts/membership-env.ts). */
   jobEnv(phase: MembershipPhase, size: number): Record<string, string> {
     const r = this.run(phase, size);
     return {

@@ -6,13 +6,10 @@
 import * as fs from "fs";
 import * as path from "path";
 import { CommandLine, CommandSpec, UsageError, usageErrorText } from "../cli-args";
-import { Credential } from "../zk-client";
-import { parseAuth } from "./acl";
-import { parseContainerPatterns } from "./containers";
-import { explain } from "./explain";
-import { BackupFileError } from "./file-reader";
-import { RestoreFailed } from "./restore";
-import { ConnectError } from "./session";
+import { runToExit } from "../../../zk/backup/run";
+import { Credential } from "../../../zk/zk-client";
+import { parseAuth } from "../../../zk/backup/acl";
+import { parseContainerPatterns } from "../../../zk/backup/containers";
 
 export function credentialsOf(line: CommandLine): Credential[] {
   return line.values("auth").map((text) => {
@@ -54,36 +51,10 @@ export function counted(n: number, noun: string): string {
 }
 
 /**
- * Runs a command body and exits with its code; every failure becomes one line on stderr, and a
- * UsageError of a command with a command line (a CommandSpec, not the job's name) is followed by
- * its usage line.
+ * Runs a command body and exits with its code (zk/backup/run.ts); a UsageError of a command with a
+ * command line (a CommandSpec, not a job's name) is followed by its usage line.
  */
-export async function runCommand(command: string | CommandSpec, body: () => Promise<number>): Promise<never> {
-  const spec = typeof command === "string" ? undefined : command;
-  const name = spec?.name ?? (command as string);
-  // node-zookeeper-client throws from its socket handler on an error code it does not know (newer
-  // servers have some, e.g. QUOTA_EXCEEDED); that still ends as one line, not a stack trace.
-  process.on("uncaughtException", (e) => {
-    process.stderr.write(`${name} failed: ${explain(e)}\n`);
-    process.exit(1);
-  });
-  let code: number;
-  try {
-    code = await body();
-  } catch (e) {
-    if (e instanceof UsageError && spec) {
-      process.stderr.write(usageErrorText(spec, e));
-      code = 2;
-    } else if (e instanceof UsageError || e instanceof BackupFileError || e instanceof ConnectError) {
-      process.stderr.write(`${name}: ${e.message}\n`);
-      code = 2;
-    } else if (e instanceof RestoreFailed) {
-      process.stderr.write(`${name}: ${e.message}\n` + (e.reportPath ? `${name}: report: ${e.reportPath}\n` : ""));
-      code = 1;
-    } else {
-      process.stderr.write(`${name} failed: ${explain(e)}\n`);
-      code = 1;
-    }
-  }
-  process.exit(code);
+export function runCommand(command: string | CommandSpec, body: () => Promise<number>): Promise<never> {
+  if (typeof command === "string") return runToExit(command, body);
+  return runToExit(command.name, body, (e) => usageErrorText(command, e));
 }

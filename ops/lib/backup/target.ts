@@ -5,7 +5,7 @@
 // scheduled backup's bundle includes: that bundle must not pull in the Automation API or the
 // Kubernetes client.
 import { CommandLine, UsageError } from "../cli-args";
-import { ConnectError, Endpoint, endpointFromServers } from "./session";
+import { ConnectError, Endpoint, endpointFromServers } from "../../../zk/backup/session";
 
 /**
  * The endpoint of `--servers` or `--stack` (the command line has exactly one). A stack's endpoint

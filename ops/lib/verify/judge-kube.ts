@@ -1,9 +1,9 @@
 // Judging the ensemble's Kubernetes objects into rows: pure functions of what the API returned.
 import type { V1PersistentVolumeClaim, V1Pod, V1PodDisruptionBudget } from "@kubernetes/client-node";
-import { Row, ENSEMBLE } from "./types";
+import { Row, ENSEMBLE } from "../../../zk/verify/types";
 import { StackTarget } from "./stack-target";
 import { kubectl } from "./kubectl-next";
-import { quorumOf } from "./judge-zookeeper";
+import { quorumOf } from "../../../zk/verify/judge-zookeeper";
 
 export interface EnsembleObjects {
   pods: V1Pod[];

@@ -1,7 +1,7 @@
 // Reading the ensemble's objects through the Kubernetes API with the stack's kubeconfig, each
 // request bounded (the client library sets no timeout of its own).
 import type { KubeConfig } from "@kubernetes/client-node";
-import { CouldNotCheck } from "./types";
+import { CouldNotCheck } from "../../../zk/verify/types";
 import { StackTarget } from "./stack-target";
 import { EnsembleObjects } from "./judge-kube";
 

@@ -1,7 +1,7 @@
 // The next commands of `verify --stack`, as kubectl commands against the stack's own cluster: with
 // --context when the stack names one, since kubectl's current context may be another cluster.
 import { StackTarget } from "./stack-target";
-import { NextCommands } from "./endpoint";
+import { NextCommands } from "../../../zk/verify/endpoint";
 
 export function kubectl(t: StackTarget, args: string): string {
   return `kubectl${t.kubeContext ? ` --context ${t.kubeContext}` : ""} ${args} -n ${t.namespace}`;

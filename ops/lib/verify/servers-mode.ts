@@ -1,10 +1,10 @@
 // `verify --servers`: the ZooKeeper checks alone, against any ensemble reachable from here.
-import { Report } from "./types";
+import { Report } from "../../../zk/verify/types";
 import { Address, formatAddress } from "./args";
-import { Bounds } from "./bounds";
-import { Endpoint, fourLetterByHand } from "./endpoint";
-import { checkZooKeeper, nothingAnswered } from "./zookeeper-checks";
-import { judgeVerdict } from "./verdict";
+import { Bounds } from "../../../zk/verify/bounds";
+import { Endpoint, fourLetterByHand } from "../../../zk/verify/endpoint";
+import { checkZooKeeper, nothingAnswered } from "../../../zk/verify/zookeeper-checks";
+import { judgeVerdict } from "../../../zk/verify/verdict";
 
 export async function verifyServers(servers: Address[], bounds: Bounds): Promise<Report> {
   const endpoints: Endpoint[] = servers.map((s) => ({ label: formatAddress(s), host: s.host, port: s.port }));

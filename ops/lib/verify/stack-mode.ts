@@ -4,14 +4,14 @@
 import { PORTS } from "../../../components/zookeeper/ports";
 import { StackError } from "../stack";
 import { readStackTarget } from "../stack-endpoint";
-import { CouldNotCheck, Report, Row } from "./types";
-import { Bounds } from "./bounds";
-import { Endpoint } from "./endpoint";
+import { CouldNotCheck, Report, Row } from "../../../zk/verify/types";
+import { Bounds } from "../../../zk/verify/bounds";
+import { Endpoint } from "../../../zk/verify/endpoint";
 import { StackTarget } from "./stack-target";
 import { EnsembleObjects, judgeClaims, judgeDisruptionBudget, judgeNodes, judgePods } from "./judge-kube";
 import { kubectlNext } from "./kubectl-next";
-import { checkZooKeeper, nothingAnswered } from "./zookeeper-checks";
-import { judgeVerdict } from "./verdict";
+import { checkZooKeeper, nothingAnswered } from "../../../zk/verify/zookeeper-checks";
+import { judgeVerdict } from "../../../zk/verify/verdict";
 import type { Tunnel } from "./tunnel";
 import type { KubeConfig } from "@kubernetes/client-node";
 

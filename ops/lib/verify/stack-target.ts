@@ -5,7 +5,7 @@
 import { ensembleNames } from "../../../components/zookeeper/names";
 import { labelSelectorQuery, podSelector } from "../../../components/zookeeper/labels";
 import { SaslCredentials, stackSasl } from "../stack";
-import { CouldNotCheck } from "./types";
+import { CouldNotCheck } from "../../../zk/verify/types";
 
 export interface StackTarget {
   stack: string;

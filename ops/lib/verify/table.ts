@@ -1,6 +1,6 @@
 // The report as text: one row per check (check | server | result | detail), the leader's figures,
 // and the verdict line. Pure, so its layout is tested without any server.
-import { Report, Row } from "./types";
+import { Report, Row } from "../../../zk/verify/types";
 
 const HEADER: Row = { check: "CHECK", server: "SERVER", result: "ok", detail: "DETAIL" };
 

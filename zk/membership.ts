@@ -8,11 +8,11 @@
 // need no session, and authenticates (as the super user) only for the change itself: so it also runs
 // against servers that know no SASL yet (an ensemble moving from static membership). Facts it relies on: components/zookeeper/membership.ts.
 import { fourLetterWord } from "./verify/four-letter";
-import { Address, formatAddress } from "./cli-args";
+import { Address, formatAddress } from "./address";
 import { ZkClient, ZkError } from "./zk-client";
 import { EnsembleConfig, parseEnsembleConfig, formatConfigVersion } from "./zk-config";
 
-import type { MembershipPhase } from "../../components/membership/env";
+import type { MembershipPhase } from "./facts/membership-env";
 export type { MembershipPhase };
 
 export interface MembershipRun {

@@ -1,5 +1,5 @@
-// The environment the membership Jobs get (jobs.ts) and their code reads (job-entry.ts): one table,
-// so the two cannot drift apart.
+// The environment the membership Jobs get (components/zookeeper/membership-jobs.ts) and their code
+// reads (jobs/membership.ts): one table, so the two cannot drift apart.
 /** `remove` runs before the StatefulSet changes, `add` after it is Ready. */
 export type MembershipPhase = "remove" | "add";
 

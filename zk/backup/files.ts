@@ -4,7 +4,7 @@
 
 /** zk-20260821T165311.123Z.jsonl */
 const BACKUP = /^zk-(\d{8}T\d{6}\.\d{3}Z)\.jsonl$/;
-/** What ops/lib/backup/file-writer.ts writes before the rename: `<out>.partial`. */
+/** What zk/backup/file-writer.ts writes before the rename: `<out>.partial`. */
 const PARTIAL = /^zk-(\d{8}T\d{6}\.\d{3}Z)\.jsonl\.partial$/;
 
 export function backupFileName(at: Date): string {

@@ -1,13 +1,13 @@
-// The membership Jobs' entry point, run with plain `node` from one bundled file
-// (membership-job.bundle.js, made by components/backup/bundle.ts), like the backup job. It converges
-// the running ensemble's membership (ops/lib/membership.ts) for one phase. Exit codes: 0 done (or
+// The membership Jobs (`node jobs.js membership`, see main.ts), run with plain `node` from the bundled
+// jobs file, like the backup job. It converges the running ensemble's membership (zk/membership.ts)
+// for one phase. Exit codes: 0 done (or
 // nothing to do), 1 refused or failed (the reason on stderr: the Job's log, and Pulumi's error),
 // 2 bad environment.
 import { promises as dns } from "dns";
-import { convergeMembership, MembershipError, MembershipPhase } from "../../ops/lib/membership";
-import { parseEnsembleConfig } from "../../ops/lib/zk-config";
-import { parseServers } from "../../ops/lib/cli-args";
-import { MEMBERSHIP_ENV as E } from "./env";
+import { convergeMembership, MembershipError, MembershipPhase } from "../zk/membership";
+import { parseEnsembleConfig } from "../zk/zk-config";
+import { parseServers } from "../zk/address";
+import { MEMBERSHIP_ENV as E } from "../zk/facts/membership-env";
 
 class EnvError extends Error {}
 
@@ -62,7 +62,8 @@ function readRun(env: NodeJS.ProcessEnv) {
   };
 }
 
-async function main(): Promise<number> {
+/** Converges one phase; resolves to the exit code. */
+export async function runMembershipJob(): Promise<number> {
   try {
     const outcome = await convergeMembership(readRun(process.env));
     process.stdout.write(
@@ -80,5 +81,3 @@ async function main(): Promise<number> {
     return e instanceof EnvError ? 2 : 1;
   }
 }
-
-void main().then((code) => process.exit(code));

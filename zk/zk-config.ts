@@ -7,7 +7,7 @@
 // address, the role always written, the client address only when it came from the dynamic file),
 // QuorumPeer.QuorumServer's constructor (what it accepts: role optional, client host optional,
 // IPv6 hosts in brackets), and zookeeper-docs zookeeperReconfig.md.
-import { MemberSpec, MemberRole, memberLine as specLine } from "../../components/zookeeper/member-line";
+import { MemberSpec, MemberRole, memberLine as specLine } from "./facts/member-line";
 
 export type { MemberRole };
 

@@ -19,7 +19,7 @@ function bounded<T>(ms: number, what: string, start: (done: (err: unknown, value
 }
 
 // ---------------------------------------------------------------------------------------------
-// The full node API, for the backup and restore commands (ops/lib/backup): typed stats and ACLs,
+// The full node API, for the backup and restore commands (zk/backup): typed stats and ACLs,
 // binary data, create modes (containers included), multi, sync and authentication.
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -33,7 +33,7 @@ export interface ZnodeStat {
   ctime: number;
   mtime: number;
   version: number;
-  /** As the server reports it: creates plus deletes of children (ops/lib/backup/sequence.ts). */
+  /** As the server reports it: creates plus deletes of children (zk/backup/sequence.ts). */
   cversion: number;
   aversion: number;
   /** The owning session of an ephemeral node, else 0; 3.8 servers report 0 for containers and TTL nodes too. */

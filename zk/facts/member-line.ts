@@ -1,7 +1,8 @@
 // One member of a dynamic configuration as a line: `server.<id>=<host>:<quorumPort>:<electionPort>:<role>[;[<clientHost>:]<clientPort>]`
 // (apache/zookeeper release-3.8.0-1 QuorumPeer.QuorumServer; zookeeperReconfig.md). Here, not in
-// ops/lib/zk-config.ts (which parses such lines and re-exports this), because the program renders
-// lines and a production install holds only the program's own directories.
+// zk/zk-config.ts (which parses such lines and re-exports this), because the program renders
+// lines: zk/facts/ is the part of the library the program imports (tsconfig.json), and imports
+// nothing else.
 
 export type MemberRole = "participant" | "observer";
 

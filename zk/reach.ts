@@ -3,7 +3,7 @@
 // ZooKeeper client retries a wrong address until its whole connect bound has passed and then only
 // says that no session came; a plain connection tells within milliseconds what is wrong.
 import * as net from "net";
-import { Address } from "./cli-args";
+import { Address } from "./address";
 
 export type Reach = { reached: true } | { reached: false; why: string };
 

@@ -1,6 +1,6 @@
 // The membership Jobs of an ensemble with dynamic membership: `remove` runs before the StatefulSet
 // changes (the StatefulSet depends on it), `add` after the StatefulSet is Ready (it depends on the
-// StatefulSet). Both run the bundled job (job-entry.ts) with the pinned Node.js image the backup uses.
+// StatefulSet). Both run the bundled job (jobs/membership.ts) in the Node.js pod the backup uses (node-job/pod.ts).
 // Pulumi (pulumi-kubernetes v4.32.0, provider/pkg/await) waits for a Job to complete, 10 minutes by
 // default, and a failed one fails the update; with pulumi.com/replaceUnready, the next `pulumi up`
 // replaces a Job that did not complete (provider.go Diff), so running `pulumi up` again runs it again.
@@ -10,15 +10,10 @@
 // change of clientUsers (a new JAAS Secret) replaces and reruns no Job.
 import type * as pulumi from "@pulumi/pulumi";
 import { createHash } from "crypto";
-import { EnsembleNames } from "../zookeeper/names";
-import { MEMBERSHIP_ENV } from "./env";
-import { restrictedPodSecurity, restrictedContainerSecurity } from "../pod-security";
+import { EnsembleNames } from "./names";
+import { MEMBERSHIP_ENV, MembershipPhase } from "../../zk/facts/membership-env";
 import { MANAGED_BY } from "../managed-by";
-import { BACKUP_DEFAULTS, NODE_UID } from "../backup/cronjob";
-import type { MembershipPhase } from "./env";
-
-const CODE_DIR = "/opt/kind-zookeeper";
-const SCRIPT = "membership-job.js";
+import { nodeJobCode, renderNodeJobPodSpec } from "../node-job/pod";
 
 /**
  * Bounds. The Job gives up before Pulumi stops waiting for it (10 minutes), so the update reports the
@@ -64,7 +59,7 @@ export function renderMembershipConfigMap(namespace: string, names: EnsembleName
     kind: "ConfigMap",
     metadata: { name: `${names.membershipJob}-code-${digest(bundle)}`, namespace, labels: membershipLabels(names) },
     immutable: true,
-    data: { [SCRIPT]: bundle },
+    data: nodeJobCode(bundle),
   };
 }
 
@@ -106,26 +101,13 @@ export function renderMembershipJob(input: MembershipJobInput, phase: Membership
       backoffLimit: MEMBERSHIP_JOB_LIMITS.backoffLimit,
       template: {
         metadata: { labels },
-        spec: {
-          restartPolicy: "Never",
-          securityContext: restrictedPodSecurity(NODE_UID),
-          // The job talks to ZooKeeper only: no API token, no Service env vars.
-          automountServiceAccountToken: false,
-          enableServiceLinks: false,
-          containers: [
-            {
-              name: "membership",
-              image: BACKUP_DEFAULTS.image,
-              imagePullPolicy: "IfNotPresent",
-              command: ["node", `${CODE_DIR}/${SCRIPT}`],
-              env,
-              resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
-              securityContext: restrictedContainerSecurity(),
-              volumeMounts: [{ name: "code", mountPath: CODE_DIR, readOnly: true }],
-            },
-          ],
-          volumes: [{ name: "code", configMap: { name: configMapName, defaultMode: 0o444 } }],
-        },
+        spec: renderNodeJobPodSpec({
+          job: "membership",
+          container: "membership",
+          env,
+          resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
+          codeConfigMap: configMapName,
+        }),
       },
     },
   };

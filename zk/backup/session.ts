@@ -2,7 +2,7 @@
 // reached through its cluster by the port-forward tunnels of ops/lib/stack-endpoint.ts). Both
 // resolve to an Endpoint; a stack's also carries its sessions' credentials, why its tunnels failed,
 // and a way to close them when the command ends. Nothing after this module needs to know which it was.
-import { Address, formatAddress, parseServers, UsageError } from "../cli-args";
+import { Address, formatAddress, parseServers, UsageError } from "../address";
 import { whyNoneReachable } from "../reach";
 import { Credential, SessionOptions, ZkClient, ZkTimeout } from "../zk-client";
 

@@ -1,5 +1,5 @@
-// The environment the CronJob gives the backup job (cronjob.ts) and the job reads (job-entry.ts):
-// one table, so the two cannot drift apart.
+// The environment the CronJob gives the backup job (components/backup/cronjob.ts) and the job reads
+// (jobs/backup.ts): one table, so the two cannot drift apart.
 export const BACKUP_ENV = {
   /** host:port[,host:port...] of the ensemble: the client Service. Required. */
   servers: "ZK_SERVERS",

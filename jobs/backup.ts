@@ -1,21 +1,21 @@
-// The scheduled backup's entry point. The CronJob runs it with plain `node` from one bundled file
-// (backup-job.bundle.js, made by bundle.ts): no image is built, so the code travels in a ConfigMap.
-// It writes one backup through the same code as `npm run backup` (ops/lib/backup: the same file
-// format, written under a temporary name and renamed when complete), and only after that backup
-// succeeded deletes the oldest backups beyond BACKUP_RETAIN. Exit codes as the command's: 0 done,
-// 1 failed, 2 bad input or nothing answers (ops/lib/backup/cli.ts).
+// The scheduled backup (`node jobs.js backup`, see main.ts). The CronJob runs it with plain `node`
+// from the bundled jobs file: no image is built, so the code travels in a ConfigMap. It writes one
+// backup through the same code as `npm run backup` (zk/backup: the same file format, written under a
+// temporary name and renamed when complete), and only after that backup succeeded deletes the oldest
+// backups beyond BACKUP_RETAIN. Exit codes as the command's: 0 done, 1 failed, 2 bad input or
+// nothing answers (zk/backup/run.ts).
 import * as fs from "fs";
 import * as path from "path";
-import { parseAuth } from "../../ops/lib/backup/acl";
-import { runBackup } from "../../ops/lib/backup/backup";
-import { runCommand } from "../../ops/lib/backup/cli";
-import { UsageError } from "../../ops/lib/cli-args";
-import { parseContainerPatterns } from "../../ops/lib/backup/containers";
-import { megabytes } from "../../ops/lib/backup/progress";
-import { Endpoint, endpointFromServers } from "../../ops/lib/backup/session";
-import { Credential } from "../../ops/lib/zk-client";
-import { BACKUP_ENV } from "./env";
-import { backupFileName, planPrune } from "./files";
+import { parseAuth } from "../zk/backup/acl";
+import { runBackup } from "../zk/backup/backup";
+import { runToExit } from "../zk/backup/run";
+import { UsageError } from "../zk/address";
+import { parseContainerPatterns } from "../zk/backup/containers";
+import { megabytes } from "../zk/backup/progress";
+import { Endpoint, endpointFromServers } from "../zk/backup/session";
+import { Credential } from "../zk/zk-client";
+import { BACKUP_ENV } from "../zk/facts/backup-env";
+import { backupFileName, planPrune } from "../zk/backup/files";
 
 interface JobEnv {
   endpoint: Endpoint;
@@ -86,7 +86,12 @@ function explainNoSpace(e: unknown, job: JobEnv): never {
   throw e;
 }
 
-void runCommand("backup-job", async () => {
+/** Runs one backup and prunes; exits with its code. */
+export function runBackupJob(): Promise<never> {
+  return runToExit("backup-job", backupOnce);
+}
+
+async function backupOnce(): Promise<number> {
   const job = readEnv(process.env);
   const started = new Date();
   const name = backupFileName(started);
@@ -121,4 +126,4 @@ void runCommand("backup-job", async () => {
       `in ${seconds} s; removed ${removed.length ? removed.join(", ") : "nothing"}; keeping the newest ${job.retain}\n`,
   );
   return 0;
-});
+}

@@ -1,0 +1,68 @@
+// The restricted Node.js pod that runs one of the bundled in-cluster jobs (the scheduled backup's
+// CronJob, the membership Jobs): the pinned image, its `node` user, the security context, and the
+// bundle mounted read-only from a ConfigMap and run as `node <code>/jobs.js <job>`. Defined once, so
+// the jobs cannot drift apart.
+import { restrictedPodSecurity, restrictedContainerSecurity } from "../pod-security";
+import type { InClusterJob } from "../../zk/facts/jobs";
+
+/**
+ * The official image's Node.js 24 LTS: docker-library/official-images library/node at 5aa45c8629
+ * (2026-08-05) tags `24.19.0-bookworm-slim` (nodejs/docker-node 24/bookworm-slim, which creates user
+ * `node`, UID and GID 1000). Not Node 20, the line this machine runs: it left the official images on
+ * 2026-04-30 and gets no more security rebuilds. The bundle targets Node 20 (jobs/bundle.ts), so it
+ * runs on both; the tests run it on this machine's Node 20 only.
+ */
+export const NODE_JOB_IMAGE = "node:24.19.0-bookworm-slim";
+/** The image's `node` user; restricted needs a non-root UID stated explicitly (the image runs as root). */
+export const NODE_UID = 1000;
+/** Where the code's ConfigMap is mounted, and the file the pod runs. */
+export const NODE_JOB_CODE = { dir: "/opt/kind-zookeeper", script: "jobs.js" } as const;
+
+/** The ConfigMap data that carries the bundle: one key, the file the pod runs. */
+export function nodeJobCode(bundle: string): Record<string, string> {
+  return { [NODE_JOB_CODE.script]: bundle };
+}
+
+export interface NodeJobPod<Env extends { name: string }, Volume extends { name: string }> {
+  /** Which job of the bundle the container runs. */
+  job: InClusterJob;
+  /** The container's name. */
+  container: string;
+  /** Defaults to NODE_JOB_IMAGE; it must run Node.js 20 or newer as UID 1000. */
+  image?: string;
+  env: Env[];
+  resources: { requests: Record<string, string>; limits: Record<string, string> };
+  /** The ConfigMap holding the bundle (nodeJobCode). */
+  codeConfigMap: string;
+  /** Volumes besides the code, and where the container mounts them. */
+  volumes?: { volume: Volume; mountPath: string }[];
+}
+
+/** The pod spec: runs the job once, as `node`, restricted, with no API token and no Service env vars. */
+export function renderNodeJobPodSpec<Env extends { name: string }, Volume extends { name: string } = never>(pod: NodeJobPod<Env, Volume>) {
+  const own = pod.volumes ?? [];
+  return {
+    restartPolicy: "Never",
+    securityContext: restrictedPodSecurity(NODE_UID),
+    // The job talks to ZooKeeper only: no API token, no Service env vars.
+    automountServiceAccountToken: false,
+    enableServiceLinks: false,
+    containers: [
+      {
+        name: pod.container,
+        image: pod.image ?? NODE_JOB_IMAGE,
+        imagePullPolicy: "IfNotPresent",
+        // Replaces the image's entrypoint script: node runs the bundle directly.
+        command: ["node", `${NODE_JOB_CODE.dir}/${NODE_JOB_CODE.script}`, pod.job],
+        env: pod.env,
+        resources: pod.resources,
+        securityContext: restrictedContainerSecurity(),
+        volumeMounts: [
+          ...own.map(({ volume, mountPath }) => ({ name: volume.name, mountPath })),
+          { name: "code", mountPath: NODE_JOB_CODE.dir, readOnly: true },
+        ],
+      },
+    ],
+    volumes: [...own.map(({ volume }) => volume), { name: "code", configMap: { name: pod.codeConfigMap, defaultMode: 0o444 } }],
+  };
+}
