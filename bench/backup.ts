@@ -8,9 +8,9 @@ import * as os from "os";
 import * as path from "path";
 import { BackupWriter } from "../zk/backup/file-writer";
 import { FORMAT } from "../zk/backup/format";
-import { LocalEnsemble } from "../test/support/zk-ensemble";
+import { LocalEnsemble } from "../harness/zk-ensemble";
 import { OPEN_ACL } from "../zk/zk-client";
-import { placeholderStat } from "../test/support/backup-fixtures";
+import { placeholderStat } from "../harness/backup-fixtures";
 import { zookeeperVersion } from "../scripts/zookeeper";
 
 /** Tree sizes: directories of PER_DIR znodes; the smaller one shows how memory grows with the tree. */

@@ -9,10 +9,10 @@ import * as os from "os";
 import * as path from "path";
 import { spawn, execFileSync, ChildProcess } from "child_process";
 import * as readline from "readline";
-import { LocalEnsemble } from "../test/support/zk-ensemble";
-import { findZooKeeper } from "../test/support/zookeeper-install";
+import { LocalEnsemble } from "../harness/zk-ensemble";
+import { findZooKeeper } from "../harness/zookeeper-install";
 import { zookeeperVersion } from "../scripts/zookeeper";
-import { TestNetwork, canBuildNetwork } from "../test/support/netns";
+import { TestNetwork, canBuildNetwork } from "../harness/netns";
 import { OPEN_ACL, ZkClient } from "../zk/zk-client";
 
 const SESSION_TIMEOUTS = [4000, 6000, 10000, 20000, 30000];

@@ -5,10 +5,10 @@
 // makes pods Ready at once, so the first up here has no image pull and no JVM start: those are
 // `npm run e2e`'s figures. Prints figures; asserts nothing. `npm run bench:engine [-- --runs N]`.
 import { performance } from "perf_hooks";
-import { clusterTierMissing } from "../test/support/control-plane";
-import { kindStack, stackFileStrings, tierEnv } from "../test/support/cluster-tier";
-import { runProgram } from "../test/support/mocks";
-import { stackConfig } from "../test/support/stack-files";
+import { clusterTierMissing } from "../harness/control-plane";
+import { kindStack, stackFileStrings, tierEnv } from "../harness/cluster-tier";
+import { runProgram } from "../harness/mocks";
+import { stackConfig } from "../harness/stack-files";
 
 const MS = 10 * 60 * 1000;
 

@@ -4,20 +4,20 @@
 // to all Ready as the kubelet would probe (the tutorial's column with the tutorial's probes), throughput, a wiped follower's resync, and the servers' GC
 // pauses under load.
 // Then resizing with dynamic membership on loopback (`--resize` runs only that part): each step as one
-// `pulumi up` runs it (test/support/resize-ensemble.ts), under a writer started for the step.
+// `pulumi up` runs it (harness/resize-ensemble.ts), under a writer started for the step.
 // min/median/max of RUNS runs. Prints figures; asserts nothing. Needs root (network namespaces).
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { performance } from "perf_hooks";
-import { LocalEnsemble } from "../test/support/zk-ensemble";
+import { LocalEnsemble } from "../harness/zk-ensemble";
 import { zookeeperVersion } from "../scripts/zookeeper";
-import { TestNetwork, canBuildNetwork } from "../test/support/netns";
+import { TestNetwork, canBuildNetwork } from "../harness/netns";
 import { OPEN_ACL, ZkClient } from "../zk/zk-client";
 import { ContinuousWriter } from "../zk/writer";
 import { PROBE_TIMING } from "../components/zookeeper/statefulset";
 import { TimingPreset } from "../components/zookeeper/options";
-import { ResizeEnsemble, resizeWriterOptions } from "../test/support/resize-ensemble";
+import { ResizeEnsemble, resizeWriterOptions } from "../harness/resize-ensemble";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const LOAD_SECONDS = 5;

@@ -2,7 +2,7 @@
 // ensembles in one program. Prints figures; asserts nothing (a busy machine would make it flaky).
 import * as k8s from "@pulumi/kubernetes";
 import { performance } from "perf_hooks";
-import { runProgram, useMocks, settle, promiseOf } from "../test/support/mocks";
+import { runProgram, useMocks, settle, promiseOf } from "../harness/mocks";
 import { ZooKeeperEnsemble } from "../components/zookeeper";
 
 const RUNS = 7;

@@ -69,7 +69,7 @@ function redacted(p: Problem, raw: Record<string, string | undefined>, secretKey
 /**
  * Whether the stack set a key with --secret. The language host passes the secret keys in
  * PULUMI_CONFIG_SECRET_KEYS and @pulumi/pulumi reads them in runtime/config.ts isConfigSecret
- * (pulumi/pulumi v3.248.0), which is internal: test/contracts checks that it exists.
+ * (pulumi/pulumi v3.248.0), which is internal: test/cluster/pulumi-cli.test.ts checks that it exists.
  */
 export function isSecretConfigKey(fullKey: string): boolean {
   // eslint-disable-next-line @typescript-eslint/no-require-imports

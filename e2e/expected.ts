@@ -1,6 +1,6 @@
 // What the suite expects of the cluster, read from what the program rendered for the suite's own
 // stack: on a real run the objects `pulumi up` sent (the stack's state, e2e/stack.ts), in `npm test`
-// the same program under mocks (test/e2e-checks.test.ts). No port, name, count or path is written
+// the same program under mocks (test/program/e2e-checks.test.ts). No port, name, count or path is written
 // out here, so a check cannot expect what the program does not deploy. The one exception is the
 // tutorial's names (TUTORIAL), a promise README makes, which the suite holds the render to.
 import { PORTS } from "../components/zookeeper/ports";

@@ -6,7 +6,7 @@
 // written out here. The same probe run from inside a server (a peer, which the policy admits) shows
 // that the ports the probe finds closed do accept peers, so "closed" means "refused by the policy",
 // not "nothing listens". The pure parts (the command, the pod, the expectations, the parser, the
-// verdict) are unit-tested in test/e2e-network-policy.test.ts.
+// verdict) are unit-tested in test/pure/e2e-network-policy.test.ts.
 import * as crypto from "crypto";
 import type { V1Pod } from "@kubernetes/client-node";
 import { parseStackConfig } from "../config";

@@ -2,14 +2,14 @@
 // Pulumi.yaml and the settings table of docs/settings.md from the settings table (config/settings.ts),
 // the bundled in-cluster jobs (jobs/, bundled by jobs/bundle.ts), the reviewed render of each stack
 // (test/golden/), and from the list itself the formatter's ignore list (.prettierignore) and
-// .gitattributes. `npm run gen` writes them; test/generated.test.ts fails when any is stale.
+// .gitattributes. `npm run gen` writes them; test/pure/generated.test.ts fails when any is stale.
 // Usage: tsx scripts/generate.ts [--check]
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { SETTINGS } from "../config/settings";
 import { Setting, declaredInProject } from "../config/setting-kinds";
-import { GOLDEN_DIR, goldenFile, goldenText, stackNames } from "../test/support/golden";
+import { GOLDEN_DIR, goldenFile, goldenText, stackNames } from "../harness/golden";
 import { bundleJobs } from "../jobs/bundle";
 import { JOBS_BUNDLE } from "../components/node-job/bundle-file";
 

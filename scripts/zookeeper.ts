@@ -6,7 +6,7 @@
 //
 // `npm run zookeeper` fetches the pinned version (ZOOKEEPER_VERSION below, the one place it is
 // pinned); `ZK_VERSION=3.8.3 npm run zookeeper` fetches another, and the same variable makes the
-// suites run that one (`ZK_VERSION=3.8.3 npx mocha test/integration.test.ts`).
+// suites run that one (`ZK_VERSION=3.8.3 npx mocha test/servers/integration.test.ts`).
 //
 // What the tarball's lib/ holds (apache/zookeeper release-3.9.5 zookeeper-assembly/pom.xml and
 // src/main/assembly/bin-package.xml): every transitive dependency of zookeeper, zookeeper-jute and

@@ -126,7 +126,7 @@ export function renderStatefulSet<Name = string>(s: ResolvedEnsemble, configMapN
       // No maxUnavailable: the API server drops it where the MaxUnavailableStatefulSet gate is off
       // (Kubernetes 1.34, 1.35.4+, 1.36) and defaults it to 1 where it is on (1.35.0-1.35.3, 1.37),
       // so setting it changes no roll anywhere and, where dropped, makes every `pulumi up` an update
-      // (test/contracts/api-server-drops.test.ts; README: "Rolling changes safely").
+      // (test/pure/api-server-drops.test.ts; README: "Rolling changes safely").
       updateStrategy: { type: "RollingUpdate", rollingUpdate: { partition: 0 } },
       // With dynamic membership a server scaled away has left the membership first, and its volume goes
       // with it: kept, it would come back on a later grow with a configuration that lists it among

@@ -90,7 +90,7 @@ export const renderTlsScript = () => readScript(TLS_SCRIPT);
  * certificate of a server dialling in against that dialler's address (or its reverse DNS name), and
  * pod IPs are in no certificate; 3.9.4 added ssl.quorum.clientHostnameVerification, which the
  * rendered zoo.cfg turns off (zookeeperAdmin.md at release-3.9.5: "New in 3.9.4"). Proven on 3.8.0
- * in test/tls.test.ts: without the dialler's address in the certificate no quorum forms.
+ * in test/servers/tls.test.ts: without the dialler's address in the certificate no quorum forms.
  */
 export const MIN_TLS_VERSION = [3, 9, 4] as const;
 

@@ -6,7 +6,7 @@
  * "Upgrading existing non-TLS cluster with no downtime", release-3.8.0-1 and release-3.9.5): first
  * every server accepts TLS and plaintext on its quorum ports but still dials plaintext
  * (portUnification, sslQuorum false); then every server dials TLS (sslQuorum true); then plaintext
- * is refused (portUnification false). A skip breaks the roll (test/tls-stages.test.ts, real 3.8
+ * is refused (portUnification false). A skip breaks the roll (test/servers/tls-stages.test.ts, real 3.8
  * servers): a server that dials TLS to peers that neither speak nor accept it never becomes Ready,
  * and the roll stops there (off -> prefer or on); a TLS-only server that becomes leader turns away
  * followers that still dial plaintext, and the ensemble loses its quorum (accept -> on).

@@ -1,5 +1,5 @@
 // Every operational command's options and exit codes, in one place: each command parses its
-// command line with these (cli-args.ts), --help prints them, and test/readme.test.ts checks that
+// command line with these (cli-args.ts), --help prints them, and test/program/readme.test.ts checks that
 // README's command lines are ones the commands take.
 import { CommandSpec, OptionSpec } from "./cli-args";
 

@@ -1,19 +1,19 @@
 // The cluster tier: what the real engine plans for a change of one setting on a running dev stack
 // (kind mode), against what the program's change model predicts from pulumi-kubernetes' rules
-// under mocks (test/support/change-model.ts, which test/contracts/config-changes.test.ts holds to
+// under mocks (harness/change-model.ts, which test/program/config-changes.test.ts holds to
 // the API server's rules and README's "Changing settings"): each Kubernetes object updated,
 // replaced, created, deleted or left alone, as predicted. A model that reads the rules wrong fails
 // here. One preview per setting, each from the deployed stack and undone after.
 import { expect } from "chai";
-import type { ControlPlane } from "../support/control-plane";
-import { kindStack, requireClusterTier, stackFileStrings, tierEnv, TierEnv } from "../support/cluster-tier";
-import { changes } from "../support/change-model";
-import { isKubernetesObject } from "../support/schema";
-import { heldAsRendered } from "../support/held";
+import type { ControlPlane } from "../../harness/control-plane";
+import { kindStack, requireClusterTier, stackFileStrings, tierEnv, TierEnv } from "../../harness/cluster-tier";
+import { changes } from "../../harness/change-model";
+import { isKubernetesObject } from "../../harness/schema";
+import { heldAsRendered } from "../../harness/held";
 import { TUTORIAL, type RenderedObject } from "../../e2e/expected";
 import { SETTINGS } from "../../config";
-import { SETTING_VARIANTS, variantRuns } from "../support/setting-variants";
-import { useHomeWithKubeconfig } from "../support/stack-files";
+import { SETTING_VARIANTS, variantRuns } from "../../harness/setting-variants";
+import { useHomeWithKubeconfig } from "../../harness/stack-files";
 import type { ThrowawayStack } from "../../e2e/stack";
 import type { SettingKey } from "../../config";
 

@@ -2,18 +2,18 @@
 // CLI, pulumi-kubernetes and a Kubernetes 1.36 API server with its controllers and scheduler (the
 // judges: judges/judges.ts). A stand-in `kind` hands the kind provider the tier's control plane,
 // shaped as kind makes it (a tainted control plane and three workers); kwok makes the pods Ready.
-// What the servers inside the pods would answer comes from test/support/fake-cluster.ts: no
+// What the servers inside the pods would answer comes from harness/fake-cluster.ts: no
 // container runs here (that is `npm run e2e`).
 import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import type { ControlPlane } from "../support/control-plane";
-import { kindStack, requireClusterTier, stackFileStrings, tierEnv, TierEnv } from "../support/cluster-tier";
-import { fakeCluster } from "../support/fake-cluster";
-import { heldAsRendered } from "../support/held";
-import { promiseOf, runProgram } from "../support/mocks";
-import { stackConfig } from "../support/stack-files";
+import type { ControlPlane } from "../../harness/control-plane";
+import { kindStack, requireClusterTier, stackFileStrings, tierEnv, TierEnv } from "../../harness/cluster-tier";
+import { fakeCluster } from "../../harness/fake-cluster";
+import { heldAsRendered } from "../../harness/held";
+import { promiseOf, runProgram } from "../../harness/mocks";
+import { stackConfig } from "../../harness/stack-files";
 import { ThrowawayStack } from "../../e2e/stack";
 import { expectedFromRender } from "../../e2e/expected";
 import { Kube } from "../../e2e/kube";

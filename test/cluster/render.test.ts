@@ -5,9 +5,9 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import * as yaml from "js-yaml";
-import { requireClusterTier, tierEnv, TierEnv } from "../support/cluster-tier";
-import { runProgram } from "../support/mocks";
-import { stackConfig } from "../support/stack-files";
+import { requireClusterTier, tierEnv, TierEnv } from "../../harness/cluster-tier";
+import { runProgram } from "../../harness/mocks";
+import { stackConfig } from "../../harness/stack-files";
 import { ThrowawayStack } from "../../e2e/stack";
 import { stackFileSettings } from "../../ops/lib/pulumi-cli";
 

@@ -38,7 +38,7 @@ members_file="$cfg"
 # it (a new ensemble). Its own last configuration counts only once the server has written it (a
 # first sync or formation): a file this script wrote for a start that crashed before that is stale.
 # It never starts from fewer members than a member knows: a server restarted from a list of only
-# itself would elect itself beside the running ensemble (test/reconfig.test.ts).
+# itself would elect itself beside the running ensemble (test/servers/reconfig.test.ts).
 # A zoo.cfg that names its members itself (server lines, or a dynamicConfigFile) is left to the
 # server: ZooKeeper converts the static form on its own.
 if grep -q '^reconfigEnabled=true' "$cfg" && ! grep -q -e '^server\.' -e '^dynamicConfigFile=' "$cfg"; then
