@@ -8,6 +8,7 @@ import * as path from "path";
 import { runProgram, promiseOf } from "./mocks";
 import { cliConfigFor, ROOT } from "./pulumi-cli";
 import { stackNames, TEST_KUBECONFIG } from "./stack-files";
+import { START_SCRIPT } from "../components/zookeeper/scripts";
 
 export const GOLDEN_DIR = path.join(ROOT, "test", "golden");
 
@@ -27,7 +28,20 @@ async function withTestHome<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-export async function renderStack(stack: string): Promise<unknown> {
+interface Render {
+  resources: { type: string; name: string; inputs: Record<string, any> }[];
+  outputs: Record<string, unknown>;
+}
+
+/** One render per stack and process: the JSON and the plain files below are views of it. */
+const renders = new Map<string, Promise<Render>>();
+
+export function renderStack(stack: string): Promise<Render> {
+  if (!renders.has(stack)) renders.set(stack, renderOnce(stack));
+  return renders.get(stack)!;
+}
+
+async function renderOnce(stack: string): Promise<Render> {
   return withTestHome(async () => {
     const { resources, outputs } = await runProgram(stack, cliConfigFor(stack));
     const exported: Record<string, unknown> = {};
@@ -44,6 +58,20 @@ export async function renderStack(stack: string): Promise<unknown> {
 }
 
 export const goldenFile = (stack: string) => path.join(GOLDEN_DIR, `${stack}.json`);
+
+/** The files of the servers' ConfigMap a reader opens as files (test/golden/<stack>/), beside the JSON. */
+export const GOLDEN_PLAIN_FILES = ["zoo.cfg", START_SCRIPT] as const;
+
+export const goldenPlainFile = (stack: string, name: string) => path.join(GOLDEN_DIR, stack, name);
+
+/** A file of the stack's servers' ConfigMap (the one holding zoo.cfg), as the pods get it. */
+export async function goldenPlainText(stack: string, name: string): Promise<string> {
+  const { resources } = await renderStack(stack);
+  const configMap = resources.find((r) => r.type === "kubernetes:core/v1:ConfigMap" && r.inputs.data?.["zoo.cfg"] !== undefined);
+  const text = configMap?.inputs.data?.[name];
+  if (typeof text !== "string") throw new Error(`stack ${stack} renders no ConfigMap with ${name}`);
+  return text;
+}
 
 export async function goldenText(stack: string): Promise<string> {
   return JSON.stringify(await renderStack(stack), null, 1) + "\n";

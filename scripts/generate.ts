@@ -9,7 +9,7 @@ import * as path from "path";
 import * as yaml from "js-yaml";
 import { SETTINGS } from "../config/settings";
 import { Setting, declaredInProject } from "../config/setting-kinds";
-import { GOLDEN_DIR, goldenFile, goldenText, stackNames } from "../harness/golden";
+import { GOLDEN_PLAIN_FILES, goldenFile, goldenPlainFile, goldenPlainText, goldenText, stackNames } from "../harness/golden";
 import { bundleJobs } from "../jobs/bundle";
 import { JOBS_BUNDLE } from "../components/node-job/bundle-file";
 
@@ -113,6 +113,13 @@ export const GENERATED: Generated[] = [
     part: "whole",
     render: () => goldenText(stack),
   })),
+  ...stackNames().flatMap((stack) =>
+    GOLDEN_PLAIN_FILES.map((name): Generated => ({
+      file: path.relative(ROOT, goldenPlainFile(stack, name)),
+      part: "whole",
+      render: () => goldenPlainText(stack, name),
+    })),
+  ),
   { file: PRETTIER_IGNORE, part: "section", render: renderPrettierIgnore },
   { file: ".gitattributes", part: "whole", render: renderGitAttributes },
 ];
@@ -120,7 +127,6 @@ export const GENERATED: Generated[] = [
 async function main() {
   const check = process.argv.includes("--check");
   let stale = 0;
-  fs.mkdirSync(GOLDEN_DIR, { recursive: true });
   for (const { file, render } of GENERATED) {
     const full = path.join(ROOT, file);
     const current = fs.existsSync(full) ? fs.readFileSync(full, "utf8") : "";
@@ -128,7 +134,10 @@ async function main() {
     if (next === current) continue;
     stale++;
     if (check) console.error(`${file} is stale: run npm run gen`);
-    else fs.writeFileSync(full, next);
+    else {
+      fs.mkdirSync(path.dirname(full), { recursive: true });
+      fs.writeFileSync(full, next);
+    }
   }
   process.exit(check && stale ? 1 : 0);
 }
