@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
+import { execFileSync } from "child_process";
 import { parseCommandLine, parseServers, usageLine } from "../../ops/lib/cli-args";
 import { COMMANDS } from "../../ops/lib/commands";
 import { parseAuth } from "../../zk/backup/acl";
@@ -50,6 +51,24 @@ function readmeCommandLines(): { line: string; script: string; args: string[] }[
 describe("README and Pulumi.yaml stay true", function () {
   this.timeout(30000);
   useHomeWithKubeconfig();
+  it("README's layout shows every top-level folder of the repository, and only folders that exist, one line each", () => {
+    const block = /## Layout\n\n```\n([\s\S]*?)```/.exec(frontPage);
+    expect(block, "a Layout section with a tree").to.not.equal(null);
+    const listed = block![1]
+      .split("\n")
+      .filter((l) => l.trim())
+      .map((l) => l.split(/\s+/)[0]);
+    expect(new Set(listed).size, "one line per folder").to.equal(listed.length);
+    for (const entry of listed) expect(fs.existsSync(path.join(ROOT, entry)), entry).to.equal(true);
+    const tracked = new Set(
+      execFileSync("git", ["ls-files"], { cwd: ROOT, encoding: "utf8" })
+        .split("\n")
+        .filter((f) => f.includes("/") && !f.startsWith("."))
+        .map((f) => `${f.split("/")[0]}/`),
+    );
+    expect(listed.filter((l) => l.endsWith("/") && !l.slice(0, -1).includes("/"))).to.have.members([...tracked]);
+  });
+
   it("documents every stack output, and no other", async () => {
     // Outputs differ by mode: kind (with host access; with TLS and client authentication), existing and render.
     const runs = [
