@@ -1,5 +1,6 @@
 import { schedulableNodes } from "../components/kind/config";
-import { imageZooKeeperVersion, olderThan, MIN_TLS_VERSION } from "../components/zookeeper/tls";
+import { MIN_TLS_VERSION } from "../components/zookeeper/tls";
+import { imageZooKeeperVersion, olderThan } from "../components/zookeeper/versions";
 import { ENSEMBLE_DEFAULTS, ENSEMBLE_RULES, RuleInputs } from "../components/zookeeper/options";
 import { kubeconfigSource, pinnedKubeconfig } from "./derived";
 import { Problem, SECRET_PLACEHOLDER } from "./problems";

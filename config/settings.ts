@@ -7,6 +7,7 @@ import { kubeconfigSource } from "./derived";
 import { validateCron, BACKUP_DEFAULTS } from "../components/backup/cronjob";
 import { ADMIN_USER, clientUsersProblem, MIN_PASSWORD_LENGTH } from "../components/zookeeper/client-auth";
 import { TLS_STAGES, MEMBERSHIP_MODES } from "../components/zookeeper/transitions";
+import { imageZooKeeperVersion, olderThan, MIN_ZOOKEEPER_VERSION } from "../components/zookeeper/versions";
 
 /** key=value, as a Kubernetes label: an optional DNS-subdomain prefix, a name, and a value. */
 const LABEL_PAIR =
@@ -307,8 +308,10 @@ export const SETTINGS = {
       "Prefix of every object name and of the app label (orders- gives orders-zk, orders-zk-hs, ...); empty: the tutorial's names. Changing it deploys a new, empty ensemble and deletes this one.",
   }),
   image: text({
-    valid: pinnedImage,
-    expected: `must be an image reference with a tag or digest, such as ${d.image}`,
+    valid: (v) => pinnedImage(v) && !olderThan(imageZooKeeperVersion(v) ?? MIN_ZOOKEEPER_VERSION, MIN_ZOOKEEPER_VERSION),
+    expected:
+      `must be an image reference with a tag or digest, such as ${d.image}; a tag naming a ZooKeeper version must name ` +
+      `${MIN_ZOOKEEPER_VERSION.join(".")} or newer (the 3.9 line, the one this program is tested on)`,
     example: d.image,
     default: d.image,
     description:

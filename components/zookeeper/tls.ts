@@ -93,15 +93,3 @@ export const renderTlsScript = () => readScript(TLS_SCRIPT);
  * in test/servers/tls.test.ts: without the dialler's address in the certificate no quorum forms.
  */
 export const MIN_TLS_VERSION = [3, 9, 4] as const;
-
-/** The ZooKeeper version an image tag names (zookeeper:3.9.6, repo/zk:3.9.4-jre), if it names one. */
-export function imageZooKeeperVersion(image: string): [number, number, number] | undefined {
-  const tag = /:(\d+)\.(\d+)\.(\d+)(?:[-_.][\w.-]*)?(?:@.*)?$/.exec(image.slice(image.lastIndexOf("/") + 1));
-  return tag ? [Number(tag[1]), Number(tag[2]), Number(tag[3])] : undefined;
-}
-
-/** Whether version a is older than b. */
-export function olderThan(a: readonly number[], b: readonly number[]): boolean {
-  for (let i = 0; i < b.length; i++) if (a[i] !== b[i]) return a[i] < b[i];
-  return false;
-}
