@@ -5,6 +5,7 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
+import { LANES } from "../../scripts/test";
 
 const ROOT = path.join(__dirname, "..", "..");
 
@@ -85,6 +86,15 @@ describe("the test tiers", () => {
     const building = all.filter((t) => /\bTestNetwork\b|\bcanBuildNetwork\b/.test(fs.readFileSync(path.join(ROOT, t), "utf8")));
     expect(building).to.not.be.empty;
     expect(building.filter((t) => !t.startsWith("test/netns/"))).to.deep.equal([]);
+  });
+
+  it("npm test runs every tier, each in exactly one lane (scripts/test.ts), so no suite is left out", () => {
+    const laned = Object.values(LANES)
+      .flat()
+      .map((glob) => /^test\/([^/]+)\/\*\*\/\*\.test\.ts$/.exec(glob)?.[1]);
+    expect(laned.slice().sort()).to.deep.equal(Object.keys(TIERS).sort());
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
+    expect(pkg.scripts.test).to.match(/&& tsx scripts\/test\.ts$/);
   });
 
   it("a test imports the harness and the code under test, never another test file", () => {
