@@ -11,7 +11,7 @@ import { FORMAT } from "../zk/backup/format";
 import { LocalEnsemble } from "../harness/zk-ensemble";
 import { OPEN_ACL } from "../zk/zk-client";
 import { placeholderStat } from "../harness/backup-fixtures";
-import { zookeeperVersion } from "../scripts/zookeeper";
+import { zookeeperVersion } from "../harness/zookeeper-release";
 
 /** Tree sizes: directories of PER_DIR znodes; the smaller one shows how memory grows with the tree. */
 const SIZES = [10, 100];

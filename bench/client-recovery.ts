@@ -11,7 +11,7 @@ import { spawn, execFileSync, ChildProcess } from "child_process";
 import * as readline from "readline";
 import { LocalEnsemble } from "../harness/zk-ensemble";
 import { findZooKeeper } from "../harness/zookeeper-install";
-import { zookeeperVersion } from "../scripts/zookeeper";
+import { zookeeperVersion } from "../harness/zookeeper-release";
 import { TestNetwork, canBuildNetwork } from "../harness/netns";
 import { OPEN_ACL, ZkClient } from "../zk/zk-client";
 

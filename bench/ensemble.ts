@@ -11,7 +11,7 @@ import * as os from "os";
 import * as path from "path";
 import { performance } from "perf_hooks";
 import { LocalEnsemble } from "../harness/zk-ensemble";
-import { zookeeperVersion } from "../scripts/zookeeper";
+import { zookeeperVersion } from "../harness/zookeeper-release";
 import { TestNetwork, canBuildNetwork } from "../harness/netns";
 import { OPEN_ACL, ZkClient } from "../zk/zk-client";
 import { ContinuousWriter } from "../zk/writer";

@@ -1,10 +1,9 @@
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
-import { pinKubeconfig, PinnedKubeconfig, KubeconfigError } from "../components/kube-api/kubeconfig";
+import { pinKubeconfig, PinnedKubeconfig, KubeconfigError, kubeconfigSource } from "../components/kube-api/kubeconfig";
 import { LOCAL_PATH_PROVISIONER } from "../components/storage/storage-class";
 import { StackConfig } from "./settings";
-import type { ClientAccess } from "../components/zookeeper/network-policy";
+import type { ClientAccess } from "../components/zookeeper/options";
 
 /** The kind cluster of a stack: <project>-<stack>, made a valid kind name (stack names allow more). */
 export function defaultClusterName(project: string, stack: string): string {
@@ -23,13 +22,6 @@ export function storageProvisioner(config: StackConfig): string {
 
 /** The NodePort the client port is exposed on for host access; kind maps the host port to it. */
 export const HOST_ACCESS_NODE_PORT = 30181;
-
-/** Where a kubeconfig setting's text comes from: the setting itself, or the file it names. */
-export function kubeconfigSource(value: string): { kind: "content" } | { kind: "file"; path: string } {
-  if (/\n/.test(value.trim()) || /^\s*[{]/.test(value)) return { kind: "content" };
-  const file = value.trim();
-  return { kind: "file", path: file.startsWith("~/") ? path.join(os.homedir(), file.slice(2)) : path.resolve(file) };
-}
 
 /**
  * The existing cluster's kubeconfig pinned to the stack's context (see pinKubeconfig). Read at each

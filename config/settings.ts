@@ -3,7 +3,7 @@ import { parseHeap, parseByteQuantity, parseCpu } from "../components/zookeeper/
 import { integer, text, oneOf, boolean, Setting } from "./setting-kinds";
 import { KIND_DEFAULTS } from "../components/kind/config";
 import { KIND_CLUSTER_NAME } from "../components/kind/provider";
-import { kubeconfigSource } from "./derived";
+import { kubeconfigSource } from "../components/kube-api/kubeconfig";
 import { validateCron, BACKUP_DEFAULTS } from "../components/backup/cronjob";
 import { ADMIN_USER, clientUsersProblem, MIN_PASSWORD_LENGTH } from "../components/zookeeper/client-auth";
 import { TLS_STAGES, MEMBERSHIP_MODES } from "../components/zookeeper/transitions";

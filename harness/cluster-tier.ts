@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { judgesCache, judgesEnv } from "../judges/judges";
-import { zookeeperCache } from "../scripts/zookeeper";
+import { zookeeperCache } from "./zookeeper-release";
 import { ThrowawayStack } from "../e2e/stack";
 import { stackFileSettings } from "../ops/lib/pulumi-cli";
 import { SETTINGS } from "../config";

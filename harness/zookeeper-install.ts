@@ -1,5 +1,5 @@
 // Finds the ZooKeeper the real-server suites run: the release's jars, fetched from Maven Central into
-// a cache by scripts/zookeeper.ts (`npm run zookeeper`, which .ci/run runs; ZK_VERSION picks another
+// a cache by harness/zookeeper-release.ts (`npm run zookeeper`, which .ci/run runs; ZK_VERSION picks another
 // version), and the launcher the image runs. Refuses, naming what is missing and how to get it,
 // rather than run anything else: never Debian's own ZooKeeper jars.
 //
@@ -13,7 +13,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { execFileSync, spawnSync } from "child_process";
-import { fetchedJars, zookeeperHome, zookeeperVersion } from "../scripts/zookeeper";
+import { fetchedJars, zookeeperHome, zookeeperVersion } from "./zookeeper-release";
 
 export interface ZooKeeperInstall {
   /** The ZooKeeper version of the jars (ZK_VERSION, else the pinned one). */

@@ -4,6 +4,7 @@
 // next `pulumi up` at another cluster with no diff (pulumi/pulumi-kubernetes provider/pkg/provider
 // provider.go DiffConfig compares the configured values, and util.go reads a path's file afresh).
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import * as yaml from "js-yaml";
 import { KubeAccess } from "./client";
@@ -108,4 +109,11 @@ function accessOf(cluster: any, user: any): KubeAccess | { unsupported: string }
     password: user.password,
     exec,
   };
+}
+
+/** Where a kubeconfig value (a stack setting's text) comes from: the setting itself, or the file it names. */
+export function kubeconfigSource(value: string): { kind: "content" } | { kind: "file"; path: string } {
+  if (/\n/.test(value.trim()) || /^\s*[{]/.test(value)) return { kind: "content" };
+  const file = value.trim();
+  return { kind: "file", path: file.startsWith("~/") ? path.join(os.homedir(), file.slice(2)) : path.resolve(file) };
 }

@@ -11,7 +11,7 @@
 //   ACL passes), as whom the program's own tools (backups, verify) work;
 // - the server reads the JAAS file once, at start (Login): a new file rolls the servers.
 import { createHmac } from "crypto";
-import type { ResolvedEnsemble } from "./options";
+import type { ClientUser, ResolvedEnsemble } from "./options";
 import { ensembleLabels } from "./labels";
 
 /** The super user's SASL name; its password is made by the program (a Pulumi secret). */
@@ -22,12 +22,6 @@ export const CLIENT_AUTH_PATHS = {
   mount: "/etc/zookeeper-auth",
   file: "jaas.conf",
 } as const;
-
-/** A user of the ensemble: a JAAS option name (`user_<name>`) and a password a quoted JAAS value may hold. */
-export interface ClientUser {
-  name: string;
-  password: string;
-}
 
 /** JAAS option names are StreamTokenizer words: letters, digits and '_' only (sun.security.provider.ConfigFile). */
 export const USER_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;

@@ -10,7 +10,7 @@
 //   zookeeper-prometheus-metrics, whose pom brings simpleclient, simpleclient_hotspot and
 //   simpleclient_servlet 0.9.0, and bin-package.xml copies every transitive dependency to lib/.
 //   Maven Central serves the provider (3.9.4's for 3.9.5: the same classes), which the real-server
-//   suites run (scripts/zookeeper.ts; test/servers/zookeeper-dist.test.ts scrapes it).
+//   suites run (harness/zookeeper-release.ts; test/servers/zookeeper-dist.test.ts scrapes it).
 // - With an unknown className the server does not start (QuorumPeerConfig loads the class).
 import { EnsembleNames } from "./names";
 import { ensembleLabels, podSelector } from "./labels";

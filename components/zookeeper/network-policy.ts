@@ -3,13 +3,6 @@ import { ensembleLabels, podSelector } from "./labels";
 import { listeningPorts, PortAudience, PORT_NAMES } from "./ports";
 import { membershipLabels } from "./membership-jobs";
 
-/**
- * Who may reach the client ports: `any` pod or node (no `from`: NodePort traffic from the nodes
- * keeps working), the pods of the ensemble's `namespace`, or pods `labelled` with a given label in
- * any namespace.
- */
-export type ClientAccess = { mode: "any" } | { mode: "namespace" } | { mode: "labelled"; label: Record<string, string> };
-
 /** The NetworkPolicy peers of each audience; undefined: nobody (the port is closed to other pods). */
 function peersOf(audience: PortAudience, s: ResolvedEnsemble) {
   if (audience === "peers") return [{ podSelector: { matchLabels: podSelector(s.names) } }];

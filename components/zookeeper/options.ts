@@ -1,14 +1,25 @@
 import { Problem, ArgumentError } from "../problem";
-import type { ClientAccess } from "./network-policy";
 import type * as pulumi from "@pulumi/pulumi";
 import type { EnsembleTls } from "./tls";
-import type { ClientUser } from "./client-auth";
 import type { TlsStage, MembershipMode } from "./transitions";
 import type { PortFeatures } from "./ports";
 import type { MonitoringOptions } from "./metrics";
 import { parseHeap, parseByteQuantity, memoryForHeap } from "./quantities";
 import { planDisruptionBudget, toleratedFailures, DisruptionBudget } from "./quorum";
 import { ensembleNames, EnsembleNames } from "./names";
+
+/**
+ * Who may reach the client ports: `any` pod or node (no `from`: NodePort traffic from the nodes
+ * keeps working), the pods of the ensemble's `namespace`, or pods `labelled` with a given label in
+ * any namespace.
+ */
+export type ClientAccess = { mode: "any" } | { mode: "namespace" } | { mode: "labelled"; label: Record<string, string> };
+
+/** A user of the ensemble: a JAAS option name (`user_<name>`) and a password a quoted JAAS value may hold. */
+export interface ClientUser {
+  name: string;
+  password: string;
+}
 
 export type AntiAffinityMode = "required" | "preferred" | "none";
 export type ZoneSpreadMode = "required" | "preferred" | "none";

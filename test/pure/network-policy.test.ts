@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { renderNetworkPolicy, ClientAccess } from "../../components/zookeeper/network-policy";
+import { renderNetworkPolicy } from "../../components/zookeeper/network-policy";
+import type { ClientAccess } from "../../components/zookeeper/options";
 import { resolveEnsemble, portFeatures } from "../../components/zookeeper/options";
 import { TlsStage } from "../../components/zookeeper/transitions";
 import { listeningPorts } from "../../components/zookeeper/ports";

@@ -136,6 +136,25 @@ describe("the import graph runs one way", () => {
     ).to.deep.equal([]);
   });
 
+  it("no file reaches itself through imports (type-only imports count: they tie the files' meanings together)", () => {
+    const next = new Map<string, string[]>();
+    for (const [a, b] of edges) next.set(a, [...(next.get(a) ?? []), b]);
+    const state = new Map<string, "open" | "done">();
+    const circles: string[] = [];
+    const visit = (file: string, trail: string[]) => {
+      if (state.get(file) === "done") return;
+      if (state.get(file) === "open") {
+        circles.push([...trail.slice(trail.indexOf(file)), file].join(" -> "));
+        return;
+      }
+      state.set(file, "open");
+      for (const to of next.get(file) ?? []) visit(to, [...trail, file]);
+      state.set(file, "done");
+    };
+    for (const f of files) visit(f, []);
+    expect(circles).to.deep.equal([]);
+  });
+
   it("ops/ is imported only by itself, the tests and their harness, e2e/ and bench/", () => {
     expect(
       arrows(

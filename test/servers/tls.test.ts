@@ -30,7 +30,7 @@ import { presented, serialOr, tcpReach } from "../../harness/tls-probe";
 import { CertificateAuthority, IssuedCertificate, SecretVolume, issueCertificate, makeCa, secretData } from "../../harness/tls-certs";
 import { MIN_TLS_VERSION, certificateNames, renderTlsScript } from "../../components/zookeeper/tls";
 import { olderThan } from "../../components/zookeeper/versions";
-import { zookeeperVersion } from "../../scripts/zookeeper";
+import { zookeeperVersion } from "../../harness/zookeeper-release";
 import { PORTS } from "../../components/zookeeper/options";
 import { ZkClient } from "../../zk/zk-client";
 import { onInterrupt } from "../../harness/interrupt";

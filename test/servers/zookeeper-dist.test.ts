@@ -1,5 +1,5 @@
 // The ZooKeeper the real-server suites run: the release fetched from Maven Central
-// (scripts/zookeeper.ts), started by the release's launcher (harness/zookeeper-install.ts), with
+// (harness/zookeeper-release.ts), started by the release's launcher (harness/zookeeper-install.ts), with
 // zoo.cfg rendered as the pod gets it, the Prometheus exporter included; and the series the shipped
 // alerts and README name, scraped from every server. Upstream read at apache/zookeeper release-3.9.5:
 // - bin/zkServer.sh `start-foreground`: exec "$JAVA" -Dzookeeper.log.dir=... -Dzookeeper.log.file=...
@@ -16,7 +16,7 @@ import * as os from "os";
 import * as path from "path";
 import { LocalEnsemble } from "../../harness/zk-ensemble";
 import { findZooKeeper } from "../../harness/zookeeper-install";
-import { ZOOKEEPER_VERSION, zookeeperVersion } from "../../scripts/zookeeper";
+import { ZOOKEEPER_VERSION, zookeeperVersion } from "../../harness/zookeeper-release";
 import { alertRules } from "../../components/zookeeper/metrics";
 import { ensembleNames } from "../../components/zookeeper/names";
 import { PORTS } from "../../components/zookeeper/ports";

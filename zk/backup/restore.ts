@@ -11,31 +11,10 @@ import { explain } from "./explain";
 import { scanBackup, ScanResult } from "./file-reader";
 import { BackupHeader } from "./format";
 import { DEFAULT_JUTE_MAXBUFFER } from "./limits";
-import { Progress } from "./progress";
 import { RestoreCounts, RestoreReport } from "./report";
-import { Restorer } from "./restorer";
-import { checkReachable, ConnectOptions, Endpoint, openSession } from "./session";
+import { Restorer, RestoreOptions } from "./restorer";
+import { checkReachable, openSession } from "./session";
 import { Interrupted } from "./tasks";
-
-export type OnConflict = "fail" | "skip" | "overwrite";
-
-export interface RestoreOptions extends ConnectOptions {
-  file: string;
-  endpoint: Endpoint;
-  onConflict: OnConflict;
-  reportPath: string;
-  /** The user named the report (--report): a rerun must name another, as no report is overwritten. */
-  reportNamed?: boolean;
-  /** Requests in flight at once. */
-  concurrency?: number;
-  /** Bytes of znode data held at once (read from the file, not yet created). */
-  maxHeldBytes?: number;
-  progress?: Progress;
-  /** Called with warnings worth a line on stderr before the restore starts. */
-  warn?: (message: string) => void;
-  /** Aborting stops creating; the requests in flight finish and the report is written. */
-  signal?: AbortSignal;
-}
 
 /** The restore did not complete; its report, if it got as far as writing one, says what it did. Exit 1. */
 export class RestoreFailed extends Error {
@@ -47,6 +26,8 @@ export class RestoreFailed extends Error {
     super(message);
   }
 }
+
+export type { OnConflict, RestoreOptions } from "./restorer";
 
 export interface RestoreResult {
   header: BackupHeader;

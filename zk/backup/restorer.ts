@@ -25,8 +25,29 @@ import { scanBackup } from "./file-reader";
 import { childPath, decodeData, NodeRecord, parentOf } from "./format";
 import { createRequestBytes, DEFAULT_JUTE_MAXBUFFER } from "./limits";
 import { RestoreCounts, RestoreReport } from "./report";
-import type { RestoreOptions } from "./restore";
+import type { Progress } from "./progress";
+import type { ConnectOptions, Endpoint } from "./session";
 import { creationsNeeded, sequenceNumber } from "./sequence";
+
+export type OnConflict = "fail" | "skip" | "overwrite";
+
+export interface RestoreOptions extends ConnectOptions {
+  file: string;
+  endpoint: Endpoint;
+  onConflict: OnConflict;
+  reportPath: string;
+  /** The user named the report (--report): a rerun must name another, as no report is overwritten. */
+  reportNamed?: boolean;
+  /** Requests in flight at once. */
+  concurrency?: number;
+  /** Bytes of znode data held at once (read from the file, not yet created). */
+  maxHeldBytes?: number;
+  progress?: Progress;
+  /** Called with warnings worth a line on stderr before the restore starts. */
+  warn?: (message: string) => void;
+  /** Aborting stops creating; the requests in flight finish and the report is written. */
+  signal?: AbortSignal;
+}
 import { ByteBudget, Cancelled, Deferred, Interrupted, Latch, Semaphore } from "./tasks";
 
 interface Entry {

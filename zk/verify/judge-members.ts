@@ -1,28 +1,10 @@
 // Whether the servers given with --servers are the whole ensemble. `conf` names the members and
 // which one each server is; without it, the leader's `mntr` counts the voting members, and a
 // follower that serves while no server given leads shows that the leader was not given. Pure.
-import { Row, ENSEMBLE } from "./types";
+import { Row, ENSEMBLE, Coverage, WHOLE } from "./types";
 import { EnsembleMember } from "../zk-config";
 import { ConfAnswer, learnerCounts, parseConf, parseMntr } from "./zk-answers";
 import { Asked, QUORUM_MODES, ServerAnswers, refused, servingModes } from "./judge-zookeeper";
-
-/** How the servers given stand to the whole ensemble. */
-export interface Coverage {
-  /** The members (voting and observing) a server's conf lists: the leader's when given, else the newest. */
-  members?: EnsembleMember[];
-  /** The voting members, from conf or else from the leader's mntr. */
-  voting?: number;
-  /** Members none of the servers given is. */
-  notGiven: EnsembleMember[];
-  /** Servers given serve under a leader, and none of them leads. */
-  leaderElsewhere: boolean;
-  /** The servers given are a part of the ensemble: what was not given is not checked. */
-  partial: boolean;
-  /** For the verdict: what was not checked, and why. */
-  notChecked: string[];
-}
-
-export const WHOLE: Coverage = { notGiven: [], leaderElsewhere: false, partial: false, notChecked: [] };
 
 function confOf(a: ServerAnswers): ConfAnswer | undefined {
   return a.conf && "text" in a.conf && !refused(a.conf) ? parseConf(a.conf.text) : undefined;

@@ -1,9 +1,8 @@
 // Judging the ZooKeeper answers into rows: pure functions of what each server said.
-import { Row, ENSEMBLE, Scope } from "./types";
+import { Row, ENSEMBLE, Scope, Coverage } from "./types";
 import { Endpoint, NextCommands } from "./endpoint";
 import { FourLetterResult } from "./four-letter";
 import { SrvrAnswer, parseSrvr, refusedWord } from "./zk-answers";
-import type { Coverage } from "./judge-members";
 
 /** What one server answered; `unavailable` when there was no address to ask. */
 export type Asked = FourLetterResult | { unavailable: string };

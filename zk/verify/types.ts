@@ -1,4 +1,5 @@
 // The vocabulary every verify module shares: one row per check, and the verdict they add up to.
+import type { EnsembleMember } from "../zk-config";
 
 export type Result = "ok" | "WARN" | "FAIL";
 
@@ -68,3 +69,21 @@ export const ENSEMBLE = "-";
 
 /** Thrown for anything that stops verify before it can judge: bad input, no stack, no API. */
 export class CouldNotCheck extends Error {}
+
+/** How the servers given stand to the whole ensemble. */
+export interface Coverage {
+  /** The members (voting and observing) a server's conf lists: the leader's when given, else the newest. */
+  members?: EnsembleMember[];
+  /** The voting members, from conf or else from the leader's mntr. */
+  voting?: number;
+  /** Members none of the servers given is. */
+  notGiven: EnsembleMember[];
+  /** Servers given serve under a leader, and none of them leads. */
+  leaderElsewhere: boolean;
+  /** The servers given are a part of the ensemble: what was not given is not checked. */
+  partial: boolean;
+  /** For the verdict: what was not checked, and why. */
+  notChecked: string[];
+}
+
+export const WHOLE: Coverage = { notGiven: [], leaderElsewhere: false, partial: false, notChecked: [] };

@@ -7,7 +7,8 @@ import { fourLetterWord } from "./four-letter";
 import { parseSrvr, refusedWord } from "./zk-answers";
 import { Asked, ServerAnswers, judgeLeadership, judgeQuorum, judgeRuok, judgeSrvr, quorumOf, servingModes } from "./judge-zookeeper";
 import { judgeEpochs, judgeFollowers, judgeMemberCount, leaderFigures } from "./judge-sync";
-import { WHOLE, judgeCoverage } from "./judge-members";
+import { judgeCoverage } from "./judge-members";
+import { WHOLE } from "./types";
 import { SessionAuth, sanityTest } from "./sanity";
 import { judgeSanity } from "./judge-sanity";
 
