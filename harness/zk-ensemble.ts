@@ -205,6 +205,7 @@ export class LocalEnsemble {
         clientAuth: s.clientAuth,
         membership: s.membership,
         metrics: s.metrics,
+        tenants: (s.tenants?.length ?? 0) > 0,
       }),
       server.address,
     );
@@ -230,6 +231,7 @@ export class LocalEnsemble {
         clientAuth: settings.clientAuth,
         membership: mode,
         metrics: settings.metrics,
+        tenants: (settings.tenants?.length ?? 0) > 0,
       }),
       server.address,
     );

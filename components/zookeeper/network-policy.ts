@@ -2,6 +2,7 @@ import { ResolvedEnsemble, portFeatures } from "./options";
 import { ensembleLabels, podSelector } from "./labels";
 import { listeningPorts, PortAudience, PORT_NAMES } from "./ports";
 import { membershipLabels } from "./membership-jobs";
+import { tenantLabels } from "./tenants";
 
 /**
  * Who may reach the client ports: `any` pod or node (no `from`: NodePort traffic from the nodes
@@ -47,6 +48,13 @@ export function renderNetworkPolicy(s: ResolvedEnsemble) {
     ingress.push({
       ports: [{ protocol: "TCP", port: PORT_NAMES.client }],
       from: [{ podSelector: { matchLabels: podSelector(s.names) } }, { podSelector: { matchLabels: membershipLabels(s.names) } }],
+    });
+  }
+  // Tenants: the tenants Job provisions them on the plaintext client port (tenants rule out tls on).
+  if (s.tenants?.length) {
+    ingress.push({
+      ports: [{ protocol: "TCP", port: PORT_NAMES.client }],
+      from: [{ podSelector: { matchLabels: tenantLabels(s.names) } }],
     });
   }
   return {
