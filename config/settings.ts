@@ -1,7 +1,7 @@
 import { ENSEMBLE_DEFAULTS, TIMING_PRESETS } from "../components/zookeeper/options";
 import { parseHeap, parseByteQuantity, parseCpu } from "../components/zookeeper/quantities";
 import { integer, text, oneOf, boolean, jsonList, Setting } from "./setting-kinds";
-import { parseTenants, tenantsTextProblem } from "../components/zookeeper/tenants";
+import { parseTenants, tenantsProblem } from "../components/zookeeper/tenants";
 import { KIND_DEFAULTS } from "../components/kind/config";
 import { KIND_CLUSTER_NAME } from "../components/kind/provider";
 import { kubeconfigSource } from "./derived";
@@ -18,6 +18,17 @@ const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-
 const positive = (parse: (v: string) => number | undefined) => (v: string) => (parse(v) ?? 0) > 0;
 /** The last path segment carries a tag or a digest: an unpinned image changes under a running ensemble. */
 const pinnedImage = (v: string) => /^[a-z0-9][a-z0-9._\-/:@]*$/.test(v) && /[:@]/.test(v.slice(v.lastIndexOf("/") + 1));
+
+/** What is wrong with the tenants setting's text (Pulumi hands a list over as JSON): not JSON, or a bad list. */
+function tenantsTextProblem(text: string): string | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return "must be a JSON list (pulumi config set --path 'tenants[0].name' kafka writes one)";
+  }
+  return tenantsProblem(value);
+}
 
 const d = ENSEMBLE_DEFAULTS;
 const nonEmpty = (v: string) => v.trim().length > 0;

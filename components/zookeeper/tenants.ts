@@ -110,17 +110,6 @@ export function parseTenants(text: string): TenantInput[] {
   return JSON.parse(text) as TenantInput[];
 }
 
-/** What is wrong with a setting's text: not JSON, or a bad list. */
-export function tenantsTextProblem(text: string): string | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return "must be a JSON list (pulumi config set --path 'tenants[0].name' kafka writes one)";
-  }
-  return tenantsProblem(value);
-}
-
 /** The tenants that have a user and a Secret: every one not retired. */
 export function liveTenants(tenants: readonly TenantInput[]): TenantInput[] {
   return tenants.filter((t) => !t.deleteData);
