@@ -77,12 +77,19 @@ describe("tenants on real servers (clientAuth digest, enforceQuota)", function (
     return { status: r.status, out: r.stdout + r.stderr };
   }
 
-  const as = (user: "kafka" | "solr" | typeof ADMIN_USER, chroot = "") =>
-    ZkClient.open(zk.connect() + chroot, {
+  /**
+   * A session as `user` on any server, caught up with the leader first: a new session on a follower
+   * may not have seen the last writes of another session yet (ZooKeeper orders each session's view only).
+   */
+  const as = async (user: "kafka" | "solr" | typeof ADMIN_USER, chroot = "") => {
+    const c = await ZkClient.open(zk.connect() + chroot, {
       connectMs: 8000,
       requestMs: 8000,
       sasl: { username: user, password: user === ADMIN_USER ? LOCAL_ADMIN_PASSWORD : PASSWORDS[user] },
     });
+    await c.sync("/");
+    return c;
+  };
 
   async function withClient<T>(c: Promise<ZkClient>, fn: (c: ZkClient) => Promise<T>): Promise<T> {
     const client = await c;
@@ -246,7 +253,7 @@ describe("tenants on real servers (clientAuth digest, enforceQuota)", function (
         }
         resolve(text);
       });
-      child.stdin!.end("create /from-java javadata\nget /from-java\nls /\nquit\n");
+      child.stdin!.end("sync /\ncreate /from-java javadata\nget /from-java\nls /\nquit\n");
     });
     expect(out, out).to.match(/\(CONNECTED\) \d+\] Created \/from-java\n/);
     expect(out, out).to.match(/\] javadata\n/);
