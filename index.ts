@@ -50,5 +50,6 @@ export = (): Record<string, pulumi.Output<unknown>> => {
     ...(args.hostEndpoint ? { hostEndpoint: pulumi.output(args.hostEndpoint) } : {}),
     ...(ensemble.caCertificate ? { caCertificate: ensemble.caCertificate } : {}),
     ...(ensemble.adminPassword ? { adminPassword: ensemble.adminPassword } : {}),
+    ...(ensemble.tenants ? { tenants: ensemble.tenants } : {}),
   };
 };

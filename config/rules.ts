@@ -7,6 +7,8 @@ import { kubeconfigSource } from "../components/kube-api/kubeconfig";
 import { Problem, SECRET_PLACEHOLDER } from "./problems";
 import { StackConfig, SettingKey, SETTINGS } from "./settings";
 import { SETTING_OF_ENSEMBLE_ARGUMENT } from "./to-components";
+import { liveTenants, tenantUser } from "../components/zookeeper/tenants";
+import { parseClientUsers } from "../components/zookeeper/client-auth";
 
 /** Values of the settings that parsed; a rule runs only when every setting it reads is here. */
 export type ParsedValues = Partial<StackConfig>;
@@ -215,7 +217,7 @@ const MODE_RULES: Rule[] = [
     }
     return { problems };
   }),
-  rule(["tls", "tlsSecretName", "clientAuth", "clientUsers", "backupSchedule"], (c) => {
+  rule(["tls", "tlsSecretName", "clientAuth", "clientUsers", "backupSchedule", "tenants"], (c) => {
     const problems: Problem[] = [];
     if (c.tlsSecretName !== undefined && c.tls === "off") {
       problems.push({
@@ -225,10 +227,10 @@ const MODE_RULES: Rule[] = [
         remedies: [{ set: "tls", to: "on" }, { unset: "tlsSecretName" }],
       });
     }
-    if (c.clientAuth === "digest" && c.clientUsers === undefined) {
+    if (c.clientAuth === "digest" && c.clientUsers === undefined && !c.tenants?.length) {
       problems.push({
         subject: "clientUsers",
-        expected: "must be set when clientAuth is digest: the users clients authenticate as",
+        expected: "must be set when clientAuth is digest and there are no tenants: the users clients authenticate as",
         got: undefined,
         remedies: [{ note: `pulumi config set --secret clientUsers '${SETTINGS.clientUsers.example}'` }],
       });
@@ -239,6 +241,17 @@ const MODE_RULES: Rule[] = [
         expected: "is only used when clientAuth is digest, and clientAuth is none",
         got: c.clientUsers,
         remedies: [{ set: "clientAuth", to: "digest" }, { unset: "clientUsers" }],
+      });
+    }
+    const clash = c.clientUsers
+      ? liveTenants(c.tenants ?? []).find((t) => parseClientUsers(c.clientUsers!).some((u) => u.name === tenantUser(t.name)))
+      : undefined;
+    if (clash) {
+      problems.push({
+        subject: "tenants",
+        expected: `must not name a user of clientUsers: tenant ${clash.name}'s SASL user is ${tenantUser(clash.name)}, which clientUsers lists too (one password each)`,
+        got: clash.name,
+        remedies: [{ note: `rename tenant ${clash.name}, or take ${tenantUser(clash.name)} out of clientUsers` }],
       });
     }
     if (c.backupSchedule !== undefined && c.tls === "on") {

@@ -6,7 +6,7 @@ import { z } from "zod";
  */
 export interface Setting<T> {
   /** Type in Pulumi.yaml's `config:` (only settings with a default are declared there: see `declaredInProject`). */
-  type: "integer" | "string" | "boolean";
+  type: "integer" | "string" | "boolean" | "array";
   /** The value when the stack does not set it; undefined: unset (the program derives or skips it). */
   default: T;
   description: string;
@@ -108,6 +108,33 @@ export function boolean(o: { default: boolean; description: string }): Setting<b
     schema: z.enum(["true", "false"]).transform((v) => v === "true"),
     expected: "must be true or false",
     example: String(!o.default),
+  };
+}
+
+/**
+ * A list of objects. Pulumi hands the program a structured value (set with `pulumi config set --path
+ * 'key[0].field' value`, or as YAML in the stack file) as its JSON text; `problem` says what is wrong
+ * with a text, `parse` reads a valid one. Never declared in Pulumi.yaml (it has no default): the CLI's
+ * `array` type would check the list, not its objects.
+ */
+export function jsonList<T>(o: {
+  problem: (text: string) => string | undefined;
+  parse: (text: string) => T[];
+  expected: string;
+  example: string;
+  description: string;
+}): Setting<T[] | undefined> {
+  return {
+    type: "array",
+    default: undefined,
+    description: o.description,
+    schema: z
+      .string()
+      .refine((v) => o.problem(v) === undefined)
+      .transform(o.parse),
+    expected: o.expected,
+    example: o.example,
+    why: o.problem,
   };
 }
 

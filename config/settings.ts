@@ -1,6 +1,7 @@
 import { ENSEMBLE_DEFAULTS, TIMING_PRESETS } from "../components/zookeeper/options";
 import { parseHeap, parseByteQuantity, parseCpu } from "../components/zookeeper/quantities";
-import { integer, text, oneOf, boolean, Setting } from "./setting-kinds";
+import { integer, text, oneOf, boolean, jsonList, Setting } from "./setting-kinds";
+import { parseTenants, tenantsProblem } from "../components/zookeeper/tenants";
 import { KIND_DEFAULTS } from "../components/kind/config";
 import { KIND_CLUSTER_NAME } from "../components/kind/provider";
 import { kubeconfigSource } from "../components/kube-api/kubeconfig";
@@ -17,6 +18,17 @@ const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-
 const positive = (parse: (v: string) => number | undefined) => (v: string) => (parse(v) ?? 0) > 0;
 /** The last path segment carries a tag or a digest: an unpinned image changes under a running ensemble. */
 const pinnedImage = (v: string) => /^[a-z0-9][a-z0-9._\-/:@]*$/.test(v) && /[:@]/.test(v.slice(v.lastIndexOf("/") + 1));
+
+/** What is wrong with the tenants setting's text (Pulumi hands a list over as JSON): not JSON, or a bad list. */
+function tenantsTextProblem(text: string): string | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return "must be a JSON list (pulumi config set --path 'tenants[0].name' kafka writes one)";
+  }
+  return tenantsProblem(value);
+}
 
 const d = ENSEMBLE_DEFAULTS;
 const nonEmpty = (v: string) => v.trim().length > 0;
@@ -170,6 +182,20 @@ export const SETTINGS = {
     default: undefined,
     description:
       "With clientAuth digest (required then, and set with --secret): the users, as user:password[,user:password...]. Changing it rolls the servers.",
+  }),
+  tenants: jsonList({
+    problem: tenantsTextProblem,
+    parse: parseTenants,
+    expected: "must be a list of tenants, each {name, chroot?, quota?: {bytes?, nodes?}, deleteData?}, names unique, chroots not nested",
+    example: `'[{"name":"kafka","quota":{"nodes":100000}}]'`,
+    description:
+      "With clientAuth digest (required, not implied: it closes every session that does not authenticate): client applications, each " +
+      "{name, chroot?, quota?: {bytes?, nodes?}, deleteData?}; set with pulumi config set --path 'tenants[0].name' kafka. Each gets " +
+      "a SASL user (name with - as _) and password, its chroot (default /<name>) readable and writable by that user only, hard " +
+      "quota limits (zoo.cfg enforceQuota=true), and a Secret <prefix>zk-tenant-<name> with its connection string, user, password, " +
+      "JAAS Client section and CA (the tenants output too). deleteData: true retires a tenant: its user and Secret go and its data " +
+      "is deleted; a tenant removed from the list keeps its data. Adding, removing or retiring a tenant changes the servers' JAAS " +
+      "file, read only at start: it rolls the servers (docs/tenants.md). Not with tls on yet.",
   }),
   metrics: boolean({
     default: d.metrics,

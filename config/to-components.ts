@@ -88,7 +88,7 @@ export function toComponents(config: StackConfig, stack = { project: pulumi.getP
             : { mode: "generated" },
       tlsStage: config.tls === "off" ? undefined : config.tls,
       // In memory only as plain text: the state and the Secret get them as secrets.
-      clientAuth: config.clientAuth === "digest" ? { users: pulumi.secret(parseClientUsers(config.clientUsers!)) } : undefined,
+      clientAuth: config.clientAuth === "digest" ? { users: pulumi.secret(parseClientUsers(config.clientUsers ?? "")) } : undefined,
       monitoring: config.podMonitor ? { labels: labelOf(config.podMonitorLabel), advice: STACK_MONITORING_ADVICE } : undefined,
     }),
     backup:

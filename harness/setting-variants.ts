@@ -47,6 +47,12 @@ export const SETTING_VARIANTS: Record<SettingKey, Variant> = {
     set: { clientUsers: "app:app-password-2" },
     secret: ["clientUsers"],
   },
+  tenants: {
+    stack: "dev",
+    base: { clientAuth: "digest", clientUsers: "app:app-password-1" },
+    set: { tenants: '[{"name":"kafka","quota":{"nodes":1000}},{"name":"solr","chroot":"/apps/solr"}]' },
+    secret: ["clientUsers"],
+  },
   metrics: { stack: "dev", set: { metrics: "false" } },
   metricsAccessNamespace: { stack: "dev", set: { metricsAccessNamespace: "monitoring" } },
   podMonitor: { stack: "dev", set: { podMonitor: "true" } },

@@ -206,6 +206,7 @@ export class LocalEnsemble {
         clientAuth: s.clientAuth,
         membership: s.membership,
         metrics: s.metrics,
+        tenants: (s.tenants?.length ?? 0) > 0,
       }),
       server.address,
     );
@@ -231,6 +232,7 @@ export class LocalEnsemble {
         clientAuth: settings.clientAuth,
         membership: mode,
         metrics: settings.metrics,
+        tenants: (settings.tenants?.length ?? 0) > 0,
       }),
       server.address,
     );

@@ -349,8 +349,18 @@ export class ZkClient {
         (done) => this.sendAs(OP_SASL, bytesPayload(Buffer.from(token)), jute.OP_CODES.CREATE, done),
         (response: any) => (response?.payload?.path as string | undefined) ?? "",
       );
-    const challenge = await exchange("");
-    digest.verify(await exchange(digest.respond(challenge)));
+    // The library cuts a chroot's length off the front of every create reply's path (lib/jute
+    // index.js, Record deserialize), which would cut the tokens: no chroot during the exchange,
+    // which runs before any other request of the session (open awaits it).
+    const manager = this.client.connectionManager;
+    const chroot = manager.chrootPath;
+    manager.chrootPath = undefined;
+    try {
+      const challenge = await exchange("");
+      digest.verify(await exchange(digest.respond(challenge)));
+    } finally {
+      manager.chrootPath = chroot;
+    }
   }
 
   private requestMs = 10000;

@@ -54,9 +54,10 @@ export function clientUsersProblem(value: string): string | undefined {
   return undefined;
 }
 
-/** The users of a valid list (see clientUsersProblem). */
+/** The users of a valid list (see clientUsersProblem), or of none. */
 export function parseClientUsers(value: string): ClientUser[] {
-  return value.split(",").map((pair) => splitPair(pair)!);
+  // Empty: no users besides the tenants' (tenants need clientAuth, not clientUsers).
+  return value === "" ? [] : value.split(",").map((pair) => splitPair(pair)!);
 }
 
 /** `name:password`, split at the first ':' (a password may hold more). */

@@ -22,6 +22,7 @@ export function renderConfigFiles(s: ResolvedEnsemble): Record<string, string> {
       clientAuth: s.clientAuth,
       metrics: s.metrics,
       membership: s.membership,
+      tenants: (s.tenants?.length ?? 0) > 0,
     }),
     [START_SCRIPT]: renderStartScript(),
     [PROBE_SCRIPT]: renderProbeScript(),

@@ -21,6 +21,15 @@ import { renderSeedConfigMap, memberLines } from "./membership";
 import { PORTS } from "./options";
 import { renderMembershipConfigMap, renderMembershipJob, MembershipJobInput } from "./membership-jobs";
 import { readJobsBundle } from "../node-job/bundle-file";
+import {
+  liveTenants,
+  renderTenantSecret,
+  renderTenantsConfigMap,
+  renderTenantsJob,
+  tenantConnection,
+  tenantJaasUsers,
+  TenantConnection,
+} from "./tenants";
 
 /** The ensemble's options, plus what it needs to clean up after itself; the Kubernetes provider comes as a resource option. */
 export interface ZooKeeperEnsembleArgs extends EnsembleOptions {
@@ -65,6 +74,8 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
   public readonly caCertificate?: pulumi.Output<string>;
   /** With client authentication: the password of the super user ADMIN_USER (a secret). */
   public readonly adminPassword?: pulumi.Output<string>;
+  /** With tenants: each live tenant's connection (what its Secret holds), by tenant name; a secret. */
+  public readonly tenants?: pulumi.Output<Record<string, TenantConnection>>;
   public readonly inCluster: EnsembleInCluster;
   /** The Secrets this component makes from secret values (generated TLS key, JAAS file, admin password), by name. */
   public readonly secretNames: pulumi.Output<string>[] = [];
@@ -173,6 +184,16 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
       this.secretNames.push(tlsSecret.metadata.name);
     }
 
+    // Each live tenant's password: made once, kept in the state as a secret; it goes when the tenant does.
+    const tenantPasswords = pulumi.all(
+      Object.fromEntries(
+        liveTenants(s.tenants ?? []).map((t) => [
+          t.name,
+          new random.RandomPassword(`${name}-tenant-${t.name}-password`, { length: 32, special: false }, { parent: this }).result,
+        ]),
+      ),
+    );
+
     let authSecret: k8s.core.v1.Secret | undefined;
     let adminSecret: k8s.core.v1.Secret | undefined;
     // Dynamic membership needs the super user even without client authentication: only it may reconfigure.
@@ -181,8 +202,8 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
       const admin = new random.RandomPassword(`${name}-admin-password`, { length: 32, special: false }, { parent: this });
       this.adminPassword = pulumi.secret(admin.result);
       const secret = pulumi
-        .all([pulumi.output(args.clientAuth?.users ?? []), admin.result])
-        .apply(([users, password]) => renderAuthSecret(s, users, password));
+        .all([pulumi.output(args.clientAuth?.users ?? []), admin.result, tenantPasswords])
+        .apply(([users, password, tenants]) => renderAuthSecret(s, [...users, ...tenantJaasUsers(s.tenants ?? [], tenants)], password));
       // The name's digest is keyed with the admin password and tells nothing: it may show in plans.
       authSecret = new k8s.core.v1.Secret(`${name}-auth`, secretArgs(secret), inNamespace);
       adminSecret = new k8s.core.v1.Secret(`${name}-admin`, secretArgs(admin.result.apply((p) => renderAdminSecret(s, p))), inNamespace);
@@ -240,14 +261,56 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
       }),
     );
 
+    let addJob: k8s.batch.v1.Job | undefined;
     if (membership) {
       // After the StatefulSet is Ready (Pulumi waits for it): new servers follow the leader, and join.
       const add = renderMembershipJob(membership.input, "add", membership.code);
-      new k8s.batch.v1.Job(
+      addJob = new k8s.batch.v1.Job(
         `${name}-membership-add`,
         { metadata: add.metadata, spec: add.spec },
         childOpts({ dependsOn: [this.statefulSet] }),
       );
+    }
+
+    const clientPort = clientFacingPort(portFeatures(s));
+    const fqdns = serverFqdns(s.names, s.namespace, s.clusterDomain, s.replicas);
+    if (s.tenants?.length) {
+      // After the StatefulSet is Ready, so after the roll that gave every server the tenants' users;
+      // the Job itself works as the super user.
+      const codeMap = renderTenantsConfigMap(s.namespace, s.names, readJobsBundle());
+      const code = new k8s.core.v1.ConfigMap(
+        `${name}-tenants-code`,
+        { metadata: codeMap.metadata, immutable: codeMap.immutable, data: codeMap.data },
+        inNamespace,
+      );
+      const job = renderTenantsJob(
+        {
+          namespace: s.namespace,
+          names: s.names,
+          tenants: s.tenants,
+          clientEndpoint: clientEndpoint(s.names, s.namespace, s.clusterDomain, PORTS.client),
+          admin: adminRef!,
+        },
+        codeMap.metadata.name,
+      );
+      const tenantsJob = new k8s.batch.v1.Job(
+        `${name}-tenants`,
+        { metadata: job.metadata, spec: job.spec },
+        childOpts({ dependsOn: [this.statefulSet, code, adminSecret!, ...(addJob ? [addJob] : [])] }),
+      );
+      const servers = connectionString(fqdns, clientPort);
+      const connections = pulumi
+        .all([tenantPasswords, this.caCertificate ?? pulumi.output(undefined)])
+        .apply(([passwords, ca]) =>
+          Object.fromEntries(liveTenants(s.tenants ?? []).map((t) => [t.name, tenantConnection(t, servers, passwords[t.name], ca)])),
+        );
+      this.tenants = pulumi.secret(connections);
+      for (const t of liveTenants(s.tenants)) {
+        const secret = connections.apply((c) => renderTenantSecret(s.namespace, s.names, t.name, c[t.name]));
+        // Once its chroot exists: a client that finds the Secret finds its chroot.
+        const tenantSecret = new k8s.core.v1.Secret(`${name}-tenant-${t.name}`, secretArgs(secret), childOpts({ dependsOn: [tenantsJob] }));
+        this.secretNames.push(tenantSecret.metadata.name);
+      }
     }
 
     // Once the StatefulSet is ready its claims exist; each patch grows one to the configured size.
@@ -263,10 +326,8 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
     // Outputs come from the resources they name, so whatever uses them waits for those resources:
     // the servers' names and the connection string for the StatefulSet, which Pulumi awaits until
     // every server is Ready.
-    const fqdns = serverFqdns(s.names, s.namespace, s.clusterDomain, s.replicas);
     this.namespace = ns ? ns.metadata.name : pulumi.output(s.namespace);
     this.serverFqdns = this.statefulSet.metadata.name.apply(() => fqdns);
-    const clientPort = clientFacingPort(portFeatures(s));
     this.inCluster = {
       namespace: s.namespace,
       names: s.names,
@@ -284,6 +345,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
       connectionString: this.connectionString,
       caCertificate: this.caCertificate,
       adminPassword: this.adminPassword,
+      tenants: this.tenants,
     });
   }
 }

@@ -50,7 +50,7 @@ export function membershipLabels(names: EnsembleNames): Record<string, string> {
   };
 }
 
-const digest = (...parts: string[]) => createHash("sha256").update(parts.join("\0")).digest("hex").slice(0, 10);
+export const digest = (...parts: string[]) => createHash("sha256").update(parts.join("\0")).digest("hex").slice(0, 10);
 
 /** The bundled job in an immutable ConfigMap named by its digest (as the backup's). */
 export function renderMembershipConfigMap(namespace: string, names: EnsembleNames, bundle: string) {
@@ -68,7 +68,7 @@ export function renderMembershipConfigMap(namespace: string, names: EnsembleName
  * label (kubernetes pkg/registry/batch/job/strategy.go generateSelector), and a label value is at most
  * 63 characters, which a long namePrefix would pass. The digest keeps it unique.
  */
-function jobName(base: string, suffix: string): string {
+export function jobName(base: string, suffix: string): string {
   const room = 63 - suffix.length - 1;
   return `${base.length > room ? base.slice(0, room).replace(/-+$/, "") : base}-${suffix}`;
 }

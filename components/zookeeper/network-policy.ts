@@ -2,6 +2,7 @@ import { ResolvedEnsemble, portFeatures } from "./options";
 import { ensembleLabels, podSelector } from "./labels";
 import { listeningPorts, PortAudience, PORT_NAMES } from "./ports";
 import { membershipLabels } from "./membership-jobs";
+import { tenantLabels } from "./tenants";
 
 /** The NetworkPolicy peers of each audience; undefined: nobody (the port is closed to other pods). */
 function peersOf(audience: PortAudience, s: ResolvedEnsemble) {
@@ -40,6 +41,13 @@ export function renderNetworkPolicy(s: ResolvedEnsemble) {
     ingress.push({
       ports: [{ protocol: "TCP", port: PORT_NAMES.client }],
       from: [{ podSelector: { matchLabels: podSelector(s.names) } }, { podSelector: { matchLabels: membershipLabels(s.names) } }],
+    });
+  }
+  // Tenants: the tenants Job provisions them on the plaintext client port (tenants rule out tls on).
+  if (s.tenants?.length) {
+    ingress.push({
+      ports: [{ protocol: "TCP", port: PORT_NAMES.client }],
+      from: [{ podSelector: { matchLabels: tenantLabels(s.names) } }],
     });
   }
   return {

@@ -4,6 +4,7 @@ import type { EnsembleTls } from "./tls";
 import type { TlsStage, MembershipMode } from "./transitions";
 import type { PortFeatures } from "./ports";
 import type { MonitoringOptions } from "./metrics";
+import { tenantsProblem, TenantInput } from "./tenants";
 import { parseHeap, parseByteQuantity, memoryForHeap } from "./quantities";
 import { planDisruptionBudget, toleratedFailures, DisruptionBudget } from "./quorum";
 import { ensembleNames, EnsembleNames } from "./names";
@@ -149,6 +150,12 @@ export interface EnsembleOptions {
    */
   clientAuth?: { users: pulumi.Input<ClientUser[]> };
   /**
+   * With `clientAuth`: client applications, each with its own chroot, SASL user (a password the
+   * component makes), ACL, quota and connection Secret (tenants.ts). Turns on ZooKeeper's quota
+   * enforcement. Defaults to none.
+   */
+  tenants?: TenantInput[];
+  /**
    * ZooKeeper's Prometheus exporter on each server (the `metrics` port, pod annotations, a port on the
    * headless Service). Defaults to true.
    */
@@ -199,6 +206,7 @@ export const ENSEMBLE_DEFAULTS = {
   tls: undefined,
   tlsStage: "on",
   clientAuth: undefined,
+  tenants: undefined,
   metrics: true,
   metricsAccessNamespace: undefined,
   monitoring: undefined,
@@ -216,7 +224,7 @@ export const ENSEMBLE_DEFAULTS = {
 export const TUNABLE_NAMES = Object.keys({ ...TIMING_PRESETS.fast, ...ENSEMBLE_DEFAULTS.zookeeper }) as (keyof ZooKeeperTunables)[];
 
 /** Arguments that stay optional once resolved: their absence means none. */
-type AbsentMeansNone = "clientNodePort" | "storageClassName" | "tls" | "metricsAccessNamespace" | "monitoring";
+type AbsentMeansNone = "clientNodePort" | "storageClassName" | "tls" | "metricsAccessNamespace" | "monitoring" | "tenants";
 /** Arguments that resolving consumes into another value (namePrefix into names, timing into zookeeper, pdb* into disruptionBudget). */
 type Consumed = "namePrefix" | "timing" | "pdbMaxUnavailable" | "pdbMinAvailable";
 /** What resolving computes, and the arguments it gives another form. */
@@ -252,6 +260,9 @@ export interface RuleInputs {
   monitoring: boolean;
   minSessionTimeout: number;
   maxSessionTimeout: number;
+  /** `digest` when sessions must authenticate. */
+  clientAuth: "none" | "digest";
+  tenants: TenantInput[] | undefined;
 }
 
 /** How a caller words an argument: the component its own argument names, the stack the settings that feed them. */
@@ -328,6 +339,32 @@ export const ENSEMBLE_RULES: readonly EnsembleRule[] = [
       ),
     ];
   }),
+  ensembleRule(["tenants", "clientAuth", "tlsStage"], (a, name) => {
+    if (!a.tenants?.length) return [];
+    const problems: Problem[] = [];
+    // Required, not implied: turning on authentication closes every session that does not
+    // authenticate, so it would cut off the ensemble's other clients as a side effect of a tenant.
+    if (a.clientAuth !== "digest") {
+      problems.push({
+        subject: "tenants",
+        expected:
+          `need ${name("clientAuth")} digest: a tenant's chroot is kept by an ACL naming its SASL user, and only sessions that must authenticate make that ACL a wall; ` +
+          `it is not turned on for you, because it closes every session that does not authenticate (your other clients too)`,
+        got: a.tenants.map((t) => t.name).join(","),
+        remedies: [{ set: "clientAuth", to: "digest" }, { unset: "tenants" }],
+      });
+    }
+    if (a.tlsStage === "on") {
+      const tls = name("tlsStage");
+      problems.push({
+        subject: "tenants",
+        expected: `cannot be used with ${tls} on yet: the tenants job speaks no TLS, and ${tls} on keeps the plaintext client port on each pod's loopback (the accept and prefer stages work)`,
+        got: a.tenants.map((t) => t.name).join(","),
+        remedies: [{ set: "tlsStage", to: "prefer" }, { unset: "tenants" }],
+      });
+    }
+    return problems.map((p) => named(p, name));
+  }),
   ensembleRule(["monitoring", "metrics"], (a, name) => {
     if (!a.monitoring || a.metrics) return [];
     const monitoring = name("monitoring");
@@ -376,7 +413,14 @@ export function resolveEnsemble(options: EnsembleOptions): ResolvedEnsemble {
   const heapBytes = parseHeap(a.heap);
   const tlsStage: TlsStage = a.tls ? a.tlsStage : "off";
   const zookeeper: ZooKeeperTunables = { ...TIMING_PRESETS[a.timing], ...ENSEMBLE_DEFAULTS.zookeeper, ...definedOnly(a.zookeeper) };
-  const inputs: RuleInputs = { ...a, ...zookeeper, tlsStage, monitoring: a.monitoring !== undefined };
+  const inputs: RuleInputs = {
+    ...a,
+    ...zookeeper,
+    tlsStage,
+    monitoring: a.monitoring !== undefined,
+    clientAuth: a.clientAuth ? "digest" : "none",
+  };
+  const badTenants = a.tenants === undefined ? undefined : tenantsProblem(a.tenants);
   const plan = planDisruptionBudget(a.replicas, a.pdbMaxUnavailable, a.pdbMinAvailable);
   const problems: Problem[] = [
     ...(heapBytes === undefined
@@ -399,7 +443,10 @@ export function resolveEnsemble(options: EnsembleOptions): ResolvedEnsemble {
           },
         ]
       : []),
-    ...ENSEMBLE_RULES.flatMap((rule) => rule.check(inputs, argumentName)),
+    ...(badTenants ? [{ subject: "tenants", expected: badTenants, got: JSON.stringify(a.tenants), remedies: [] }] : []),
+    ...(badTenants ? ENSEMBLE_RULES.filter((r) => !r.reads.includes("tenants")) : ENSEMBLE_RULES).flatMap((rule) =>
+      rule.check(inputs, argumentName),
+    ),
   ];
   if (problems.length) throw new ArgumentError("ZooKeeperEnsemble", problems);
   const warnings = [...plan.warnings];

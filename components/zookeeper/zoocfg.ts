@@ -5,6 +5,7 @@ import { membershipZooCfgLines } from "./membership";
 import type { MembershipMode } from "./transitions";
 import type { TlsStage } from "./transitions";
 import { metricsZooCfgLines } from "./metrics";
+import { tenantsZooCfgLines } from "./tenants";
 
 /**
  * Four-letter words the probes and the tutorial's checks use. Since 3.5 only `srvr` is allowed by
@@ -42,6 +43,8 @@ export interface ZooCfgInput {
   membership?: MembershipMode;
   /** The Prometheus exporter (the image ships it; without its jars on the classpath the server fails to start). */
   metrics?: boolean;
+  /** Tenants are declared: quotas are enforced (tenants.ts). */
+  tenants?: boolean;
 }
 
 /**
@@ -87,6 +90,7 @@ export function renderZooCfg(input: ZooCfgInput): string {
   }
   const dynamic = input.membership === "dynamic";
   if (input.clientAuth || dynamic) lines.push(...saslZooCfgLines({ enforce: input.clientAuth === true }));
+  if (input.tenants) lines.push(...tenantsZooCfgLines());
   // The exporter listens on every address of the pod (or the one given): Prometheus scrapes the pod IP.
   if (input.metrics) lines.push(...metricsZooCfgLines(input.bindAddress));
   if (dynamic) {

@@ -76,6 +76,7 @@ describe("README and Pulumi.yaml stay true", function () {
       await runProgram("dev", stackConfig("dev", { tls: "on", clientAuth: "digest", clientUsers: "app:app-Pa55word-1" }), ["clientUsers"]),
       await runProgram("prod", stackConfig("prod")),
       await runProgram("render", stackConfig("render")),
+      await runProgram("dev", stackConfig("dev", { clientAuth: "digest", tenants: '[{"name":"kafka"}]' })),
     ];
     const exported = [...new Set(runs.flatMap((r) => Object.keys(r.outputs)))].sort();
     const outputs = readme.slice(readme.indexOf("## Outputs"), readme.indexOf("\n## ", readme.indexOf("## Outputs") + 1));
