@@ -6,7 +6,8 @@ import { KIND_DEFAULTS } from "../components/kind/config";
 import { KIND_CLUSTER_NAME } from "../components/kind/provider";
 import { kubeconfigSource } from "../components/kube-api/kubeconfig";
 import { validateCron, BACKUP_DEFAULTS } from "../components/backup/cronjob";
-import { ADMIN_USER, clientUsersProblem, MIN_PASSWORD_LENGTH } from "../components/zookeeper/client-auth";
+import { clientUsersProblem, MIN_PASSWORD_LENGTH } from "../components/zookeeper/client-auth";
+import { ADMIN_USER } from "../components/zookeeper/users";
 import { TLS_STAGES, MEMBERSHIP_MODES } from "../components/zookeeper/transitions";
 import { imageZooKeeperVersion, olderThan, MIN_ZOOKEEPER_VERSION } from "../components/zookeeper/versions";
 

@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { LocalEnsemble, LOCAL_ADMIN_PASSWORD } from "./zk-ensemble";
 import { PORTS } from "../components/zookeeper/options";
-import { ADMIN_USER } from "../components/zookeeper/client-auth";
+import { ADMIN_USER } from "../components/zookeeper/users";
 import { memberLines } from "../components/zookeeper/membership";
 import { convergeMembership, MembershipOutcome, MembershipPhase, MembershipRun } from "../zk/membership";
 import { MEMBERSHIP_ENV } from "../zk/facts/membership-env";

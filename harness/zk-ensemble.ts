@@ -16,7 +16,7 @@ import { START_SCRIPT, PROBE_SCRIPT } from "../components/zookeeper/scripts";
 import { TLS_SCRIPT } from "../components/zookeeper/tls";
 import type { TlsStage, MembershipMode } from "../components/zookeeper/transitions";
 import { renderAuthSecret, CLIENT_AUTH_PATHS } from "../components/zookeeper/client-auth";
-import type { ClientUser } from "../components/zookeeper/options";
+import type { ClientUser } from "../components/zookeeper/users";
 
 /** With clientAuth: the super user's password (the component makes a random one). */
 export const LOCAL_ADMIN_PASSWORD = "local-admin-Pa55word";

@@ -11,11 +11,9 @@
 //   ACL passes), as whom the program's own tools (backups, verify) work;
 // - the server reads the JAAS file once, at start (Login): a new file rolls the servers.
 import { createHmac } from "crypto";
-import type { ClientUser, ResolvedEnsemble } from "./options";
+import type { ResolvedEnsemble } from "./options";
+import { ADMIN_USER, type ClientUser } from "./users";
 import { ensembleLabels } from "./labels";
-
-/** The super user's SASL name; its password is made by the program (a Pulumi secret). */
-export const ADMIN_USER = "zkadmin";
 
 export const CLIENT_AUTH_PATHS = {
   /** The JAAS Secret's mount; the start script passes the file to the JVM when it is there. */

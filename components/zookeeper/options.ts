@@ -4,6 +4,7 @@ import type { EnsembleTls } from "./tls";
 import type { TlsStage, MembershipMode } from "./transitions";
 import type { PortFeatures } from "./ports";
 import type { MonitoringOptions } from "./metrics";
+import type { ClientUser } from "./users";
 import { tenantsProblem, TenantInput } from "./tenants";
 import { parseHeap, parseByteQuantity, memoryForHeap } from "./quantities";
 import { planDisruptionBudget, toleratedFailures, DisruptionBudget } from "./quorum";
@@ -15,12 +16,6 @@ import { ensembleNames, EnsembleNames } from "./names";
  * any namespace.
  */
 export type ClientAccess = { mode: "any" } | { mode: "namespace" } | { mode: "labelled"; label: Record<string, string> };
-
-/** A user of the ensemble: a JAAS option name (`user_<name>`) and a password a quoted JAAS value may hold. */
-export interface ClientUser {
-  name: string;
-  password: string;
-}
 
 export type AntiAffinityMode = "required" | "preferred" | "none";
 export type ZoneSpreadMode = "required" | "preferred" | "none";

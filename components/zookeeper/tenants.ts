@@ -6,7 +6,7 @@
 // like the membership `add` Job, and its name carries a digest of what it does (see membership-jobs.ts).
 import type * as pulumi from "@pulumi/pulumi";
 import { EnsembleNames } from "./names";
-import { ADMIN_USER, ClientUser } from "./client-auth";
+import { ADMIN_USER, ClientUser } from "./users";
 import { MANAGED_BY } from "../managed-by";
 import { nodeJobCode, renderNodeJobPodSpec } from "../node-job/pod";
 import { digest, jobName } from "./membership-jobs";

@@ -4,7 +4,7 @@
 // localWorkspace.js stackOutputs runs `pulumi stack output --json --stack <name>` and again with
 // `--show-secrets`, each with `--non-interactive`). It never runs `pulumi stack select`, which
 // would change the user's selected stack.
-import { ADMIN_USER } from "../../components/zookeeper/client-auth";
+import { ADMIN_USER } from "../../components/zookeeper/users";
 import { NoLocalBackend, pulumiBackend, PulumiBackend } from "./backend";
 import { checkPrerequisites } from "./prerequisites";
 import { prepareToolProject } from "./tool-project";

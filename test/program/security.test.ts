@@ -5,7 +5,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { runProgram, ofType, one, promiseOf, revealed, isSecretInput, Registered } from "../../harness/mocks";
 import { isKubernetesObject, validateAgainstSchema } from "../../harness/schema";
 import { stackConfig } from "../../harness/stack-files";
-import { ADMIN_USER, ADMIN_PASSWORD_KEY, CLIENT_AUTH_PATHS } from "../../components/zookeeper/client-auth";
+import { ADMIN_PASSWORD_KEY, CLIENT_AUTH_PATHS } from "../../components/zookeeper/client-auth";
+import { ADMIN_USER } from "../../components/zookeeper/users";
 import { TLS_PATHS } from "../../components/zookeeper/tls";
 
 const STS = "kubernetes:apps/v1:StatefulSet";

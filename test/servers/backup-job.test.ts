@@ -27,7 +27,7 @@ import { ensembleNames } from "../../components/zookeeper/names";
 import { podSelector } from "../../components/zookeeper/labels";
 import { validateManifest } from "../../harness/schema";
 import { LocalEnsemble, LOCAL_ADMIN_PASSWORD } from "../../harness/zk-ensemble";
-import { ADMIN_USER } from "../../components/zookeeper/client-auth";
+import { ADMIN_USER } from "../../components/zookeeper/users";
 
 const MiB = 1024 * 1024;
 

@@ -9,7 +9,7 @@ import { expect } from "chai";
 import { ResizeEnsemble, range, resizeWriterOptions } from "../../harness/resize-ensemble";
 import { ContinuousWriter } from "../../zk/writer";
 import { convergeMembership, MembershipError } from "../../zk/membership";
-import { ADMIN_USER } from "../../components/zookeeper/client-auth";
+import { ADMIN_USER } from "../../components/zookeeper/users";
 import { JOBS_BUNDLE } from "../../components/node-job/bundle-file";
 import { spawn } from "child_process";
 import * as fs from "fs";

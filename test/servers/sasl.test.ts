@@ -9,7 +9,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import { LocalEnsemble, LOCAL_ADMIN_PASSWORD } from "../../harness/zk-ensemble";
-import { ADMIN_USER } from "../../components/zookeeper/client-auth";
+import { ADMIN_USER } from "../../components/zookeeper/users";
 import { AclEntry, OPEN_ACL, ZkClient, ZkError } from "../../zk/zk-client";
 import { DigestMd5Client, parseDirectives, SaslError, ZOOKEEPER_DIGEST_URI } from "../../zk/sasl-digest";
 

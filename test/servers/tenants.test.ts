@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { spawn, spawnSync } from "child_process";
 import { LocalEnsemble, LOCAL_ADMIN_PASSWORD } from "../../harness/zk-ensemble";
-import { ADMIN_USER } from "../../components/zookeeper/client-auth";
+import { ADMIN_USER } from "../../components/zookeeper/users";
 import { connectionString, serverFqdns } from "../../components/zookeeper/names";
 import { PORTS } from "../../components/zookeeper/options";
 import { renderTenantsJob, tenantConnection, tenantJaasUsers, TenantInput, TenantConnection } from "../../components/zookeeper/tenants";
