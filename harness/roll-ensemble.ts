@@ -6,9 +6,12 @@
 // change that rolls and changes nothing else); deleting a pod stops its server with SIGTERM (as the
 // kubelet does) and the controller's part starts it again from the new files, in the background, as
 // a real deletion goes on after the API call returns. Ready is the rendered readiness probe.
+import * as http from "http";
+import { AddressInfo } from "net";
 import { LocalEnsemble } from "./zk-ensemble";
 import { PORTS, EnsembleOptions } from "../components/zookeeper/options";
 import { PodState, RollCluster, RollRun } from "../zk/roll";
+import { POD_REVISION_LABEL, ROLL_ENV } from "../zk/facts/roll-env";
 
 export class RollEnsemble {
   readonly zk: LocalEnsemble;
@@ -85,6 +88,65 @@ export class RollEnsemble {
       log: (line) => this.lines.push(`${new Date().toISOString().slice(11, 23)} ${line}`),
       ...overrides,
     };
+  }
+
+  /**
+   * A stand-in API server in front of the emulated StatefulSet, for the roll Job's own Kubernetes
+   * client (zk/roll-kube.ts): the StatefulSet `zk` in namespace `ns` (generation and observed
+   * generation equal, updateRevision `zk-r<revision>`), its pods with their revision label, Ready
+   * condition and deletion, and pod deletion. Only what the job asks; anything else is 404.
+   */
+  async serveApi(): Promise<{ url: string; env: Record<string, string>; close: () => Promise<void> }> {
+    const server = http.createServer((req, res) => {
+      const send = (status: number, body: unknown) => {
+        res.writeHead(status, { "Content-Type": "application/json" });
+        res.end(JSON.stringify(body));
+      };
+      const url = new URL(req.url!, "http://x");
+      const answer = async () => {
+        if (req.method === "GET" && url.pathname === "/apis/apps/v1/namespaces/ns/statefulsets/zk") {
+          return send(200, {
+            metadata: { name: "zk", generation: this.revision },
+            status: { observedGeneration: this.revision, updateRevision: `zk-r${this.revision}` },
+          });
+        }
+        if (req.method === "GET" && url.pathname === "/api/v1/namespaces/ns/pods") {
+          const { pods } = await this.cluster.pods();
+          return send(200, {
+            items: pods
+              .filter((p) => p.phase !== "absent")
+              .map((p) => ({
+                metadata: {
+                  name: `zk-${p.ordinal}`,
+                  labels: { [POD_REVISION_LABEL]: `zk-r${this.podRevision[p.ordinal]}` },
+                  ...(p.phase === "terminating" ? { deletionTimestamp: new Date().toISOString() } : {}),
+                },
+                status: { conditions: [{ type: "Ready", status: p.ready ? "True" : "False" }] },
+              })),
+          });
+        }
+        const del = /^\/api\/v1\/namespaces\/ns\/pods\/zk-(\d+)$/.exec(url.pathname);
+        if (req.method === "DELETE" && del) {
+          await this.cluster.deletePod(Number(del[1]));
+          return send(200, { kind: "Pod" });
+        }
+        send(404, { kind: "Status", message: "not found" });
+      };
+      answer().catch((e) => send(500, { kind: "Status", message: String(e) }));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const env = {
+      [ROLL_ENV.statefulSet]: "zk",
+      [ROLL_ENV.namespace]: "ns",
+      [ROLL_ENV.replicas]: String(this.replicas),
+      [ROLL_ENV.selector]: "app=zk",
+      [ROLL_ENV.serversDomain]: "servers.invalid",
+      [ROLL_ENV.clientPort]: String(PORTS.client),
+      [ROLL_ENV.waitSeconds]: "60",
+      [ROLL_ENV.hosts]: Array.from({ length: this.replicas }, (_, i) => `zk-${i}.servers.invalid=${this.zk.plaintextAddress(i)}`).join(","),
+    };
+    return { url, env, close: () => new Promise<void>((r) => server.close(() => r())) };
   }
 
   /** Waits for the controller's recreations under way (a test's end, or after a killed orchestrator). */

@@ -5,10 +5,12 @@
 import { IN_CLUSTER_JOBS, InClusterJob } from "../zk/facts/jobs";
 import { runBackupJob } from "./backup";
 import { runMembershipJob } from "./membership";
+import { runRollJob } from "./roll";
 
 const RUN: Record<InClusterJob, () => Promise<number>> = {
   backup: runBackupJob,
   membership: runMembershipJob,
+  roll: runRollJob,
 };
 
 const job = process.argv[2];

@@ -11,6 +11,7 @@ import { quickWriterOptions } from "../../harness/quick-writer";
 import { ContinuousWriter, describeWrites, ReadBack } from "../../zk/writer";
 import { rollServers, RollOutcome, RollError, RollRun } from "../../zk/roll";
 import { OPEN_ACL, ZkClient } from "../../zk/zk-client";
+import { readRollRun } from "../../jobs/roll";
 
 const WAIT = 60000;
 
@@ -102,8 +103,17 @@ function report(what: string, f: RollFigures): void {
   );
 }
 
-function rollSuite(replicas: number, addressBase: number, leaders: { what: string; ordinal: number }[], withKill: boolean): void {
-  describe(`rolling restarts of ${replicas} servers, followers first and the leader last (real servers, the orchestrator's code)`, function () {
+/**
+ * `throughJob`: the roll runs as the roll Job runs it, from its environment (jobs/roll.ts) through its
+ * own Kubernetes client (zk/roll-kube.ts) against a stand-in API server over the emulated StatefulSet.
+ */
+function rollSuite(
+  replicas: number,
+  addressBase: number,
+  leaders: { what: string; ordinal: number }[],
+  { withKill = false, throughJob = false }: { withKill?: boolean; throughJob?: boolean } = {},
+): void {
+  describe(`rolling restarts of ${replicas} servers, followers first and the leader last (real servers, the orchestrator's code${throughJob ? " from the Job's environment, through its API client" : ""})`, function () {
     this.timeout(900000);
     let e: RollEnsemble;
 
@@ -124,7 +134,15 @@ function rollSuite(replicas: number, addressBase: number, leaders: { what: strin
       it(`the leader at the ${leader.what} id (zk-${leader.ordinal}): one election, no acknowledged write lost`, async () => {
         await e.makeLeader(leader.ordinal, () => writeThrough(e, leader.ordinal, `/make-leader-${k}`), WAIT);
         expect(await e.leader()).to.equal(leader.ordinal);
-        const f = await rollUnderWriter(e, `/roll-${k}`, (run) => rollServers(run));
+        const f = await rollUnderWriter(e, `/roll-${k}`, async (run) => {
+          if (!throughJob) return rollServers(run);
+          const api = await e.serveApi();
+          try {
+            return await rollServers({ ...readRollRun(api.env, () => ({ server: api.url })), pollMs: 250, log: run.log });
+          } finally {
+            await api.close();
+          }
+        });
         report(`leader zk-${leader.ordinal}`, f);
         expectOneElection(f, replicas);
       });
@@ -180,6 +198,6 @@ rollSuite(
     { what: "lowest", ordinal: 0 },
     { what: "middle", ordinal: 1 },
   ],
-  true,
+  { withKill: true },
 );
-rollSuite(5, 65, [{ what: "middle", ordinal: 2 }], false);
+rollSuite(5, 65, [{ what: "middle", ordinal: 2 }], { throughJob: true });
