@@ -6,11 +6,13 @@ import { IN_CLUSTER_JOBS, InClusterJob } from "../zk/facts/jobs";
 import { runBackupJob } from "./backup";
 import { runMembershipJob } from "./membership";
 import { runTenantsJob } from "./tenants";
+import { runRollJob } from "./roll";
 
 const RUN: Record<InClusterJob, () => Promise<number>> = {
   backup: runBackupJob,
   membership: runMembershipJob,
   tenants: () => runTenantsJob(),
+  roll: runRollJob,
 };
 
 const job = process.argv[2];

@@ -8,14 +8,7 @@ import { convergeMembership, MembershipError, MembershipPhase } from "../zk/memb
 import { parseEnsembleConfig } from "../zk/zk-config";
 import { parseServers } from "../zk/address";
 import { MEMBERSHIP_ENV as E } from "../zk/facts/membership-env";
-
-class EnvError extends Error {}
-
-function need(env: NodeJS.ProcessEnv, name: string): string {
-  const value = env[name];
-  if (value === undefined || value === "") throw new EnvError(`${name} is required`);
-  return value;
-}
+import { EnvError, need, hostMap, exitCode } from "./job-env";
 
 function readRun(env: NodeJS.ProcessEnv) {
   const phase = need(env, E.phase);
@@ -40,9 +33,7 @@ function readRun(env: NodeJS.ProcessEnv) {
   if (!Number.isInteger(clientPort) || !Number.isInteger(joinWait) || joinWait < 1) {
     throw new EnvError(`${E.clientPort} and ${E.joinWait} must be whole numbers`);
   }
-  const hosts = new Map(
-    (env[E.hosts] ?? "").split(",").flatMap((pair) => (pair.includes("=") ? [pair.split("=", 2) as [string, string]] : [])),
-  );
+  const hosts = hostMap(env[E.hosts]);
   const serversName = need(env, E.serversName);
   return {
     phase: phase as MembershipPhase,
@@ -63,21 +54,11 @@ function readRun(env: NodeJS.ProcessEnv) {
 }
 
 /** Converges one phase; resolves to the exit code. */
-export async function runMembershipJob(): Promise<number> {
-  try {
+export function runMembershipJob(): Promise<number> {
+  return exitCode("membership", { type: MembershipError, word: "refused" }, async () => {
     const outcome = await convergeMembership(readRun(process.env));
     process.stdout.write(
       `membership: added [${outcome.added.join(", ")}], removed [${outcome.removed.join(", ")}], version ${outcome.version ?? "none"}\n`,
     );
-    return 0;
-  } catch (e) {
-    const prefix =
-      e instanceof EnvError
-        ? "membership job: bad environment: "
-        : e instanceof MembershipError
-          ? "membership: refused: "
-          : "membership failed: ";
-    process.stderr.write(`${prefix}${(e as Error).message}\n`);
-    return e instanceof EnvError ? 2 : 1;
-  }
+  });
 }

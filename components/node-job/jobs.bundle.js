@@ -5105,7 +5105,7 @@ var require_specification = __commonJS({
 // node_modules/node-zookeeper-client/lib/jute/index.js
 var require_jute = __commonJS({
   "node_modules/node-zookeeper-client/lib/jute/index.js"(exports2, module2) {
-    var fs3 = require("fs");
+    var fs4 = require("fs");
     var util = require("util");
     var assert = require("assert");
     var exports2 = module2.exports;
@@ -7377,7 +7377,7 @@ var require_node_zookeeper_client = __commonJS({
 });
 
 // zk/facts/jobs.ts
-var IN_CLUSTER_JOBS = ["backup", "membership", "tenants"];
+var IN_CLUSTER_JOBS = ["backup", "membership", "tenants", "roll"];
 
 // jobs/backup.ts
 var fs2 = __toESM(require("fs"));
@@ -8867,7 +8867,7 @@ var MEMBERSHIP_ENV = {
   saslPassword: "ZK_SASL_PASSWORD"
 };
 
-// jobs/membership.ts
+// jobs/job-env.ts
 var EnvError = class extends Error {
 };
 function need(env, name) {
@@ -8875,6 +8875,22 @@ function need(env, name) {
   if (value === void 0 || value === "") throw new EnvError(`${name} is required`);
   return value;
 }
+function hostMap(text) {
+  return new Map((text ?? "").split(",").flatMap((pair) => pair.includes("=") ? [pair.split("=", 2)] : []));
+}
+async function exitCode(job2, refusal, body) {
+  try {
+    await body();
+    return 0;
+  } catch (e) {
+    const prefix = e instanceof EnvError ? `${job2} job: bad environment: ` : e instanceof refusal.type ? `${job2}: ${refusal.word}: ` : `${job2} failed: `;
+    process.stderr.write(`${prefix}${e.message}
+`);
+    return e instanceof EnvError ? 2 : 1;
+  }
+}
+
+// jobs/membership.ts
 function readRun(env) {
   const phase = need(env, MEMBERSHIP_ENV.phase);
   if (phase !== "remove" && phase !== "add") throw new EnvError(`${MEMBERSHIP_ENV.phase} must be remove or add, got "${phase}"`);
@@ -8895,9 +8911,7 @@ function readRun(env) {
   if (!Number.isInteger(clientPort) || !Number.isInteger(joinWait) || joinWait < 1) {
     throw new EnvError(`${MEMBERSHIP_ENV.clientPort} and ${MEMBERSHIP_ENV.joinWait} must be whole numbers`);
   }
-  const hosts = new Map(
-    (env[MEMBERSHIP_ENV.hosts] ?? "").split(",").flatMap((pair) => pair.includes("=") ? [pair.split("=", 2)] : [])
-  );
+  const hosts = hostMap(env[MEMBERSHIP_ENV.hosts]);
   const serversName = need(env, MEMBERSHIP_ENV.serversName);
   return {
     phase,
@@ -8916,20 +8930,14 @@ function readRun(env) {
 `)
   };
 }
-async function runMembershipJob() {
-  try {
+function runMembershipJob() {
+  return exitCode("membership", { type: MembershipError, word: "refused" }, async () => {
     const outcome = await convergeMembership(readRun(process.env));
     process.stdout.write(
       `membership: added [${outcome.added.join(", ")}], removed [${outcome.removed.join(", ")}], version ${outcome.version ?? "none"}
 `
     );
-    return 0;
-  } catch (e) {
-    const prefix = e instanceof EnvError ? "membership job: bad environment: " : e instanceof MembershipError ? "membership: refused: " : "membership failed: ";
-    process.stderr.write(`${prefix}${e.message}
-`);
-    return e instanceof EnvError ? 2 : 1;
-  }
+  });
 }
 
 // zk/facts/tenants.ts
@@ -9136,11 +9144,319 @@ async function runTenantsJob(env = process.env) {
   }
 }
 
+// zk/verify/zk-answers.ts
+function epochOf(zxid) {
+  return Number(zxid >> 32n);
+}
+function parseSrvr(text) {
+  const mode = /^Mode: (\S+)\s*$/m.exec(text)?.[1];
+  const zxid = /^Zxid: (0x[0-9a-fA-F]+)\s*$/m.exec(text)?.[1];
+  if (mode && zxid) return { serving: true, mode, zxid: BigInt(zxid), epoch: epochOf(BigInt(zxid)) };
+  return { serving: false, why: text.trim().split("\n")[0] || "an empty answer" };
+}
+function parseMntr(text) {
+  const values2 = /* @__PURE__ */ new Map();
+  for (const line of text.split("\n")) {
+    const tab = line.indexOf("	");
+    if (line.startsWith("zk_") && tab > 0) values2.set(line.slice(0, tab), line.slice(tab + 1).trim());
+  }
+  return values2;
+}
+function learnerCounts(mntr) {
+  const num = (key) => mntr.has(key) && Number.isFinite(Number(mntr.get(key))) ? Number(mntr.get(key)) : void 0;
+  return {
+    learners: num("zk_learners") ?? num("zk_followers"),
+    synced: num("zk_synced_followers"),
+    votingMembers: num("zk_quorum_size")
+  };
+}
+
+// zk/roll.ts
+var defaultName = (i) => `zk-${i}`;
+function planRoll(view, nameOf2 = defaultName) {
+  if (!view.settled) return { kind: "wait", why: "the StatefulSet controller has not yet observed the new template" };
+  const byOrdinal = new Map(view.servers.map((s) => [s.ordinal, s]));
+  for (let i = 0; i < view.replicas; i++) {
+    const s = byOrdinal.get(i);
+    const name = nameOf2(i);
+    if (!s?.pod || s.pod.phase === "absent") return { kind: "wait", ordinal: i, why: `${name} has no pod yet (being recreated)` };
+    if (s.pod.phase === "terminating") return { kind: "wait", ordinal: i, why: `${name} is terminating` };
+    if (!s.pod.ready) return { kind: "wait", ordinal: i, why: `${name} is not Ready` };
+    if (!s.srvr.serving) return { kind: "wait", ordinal: i, why: `${name} does not serve ('${s.srvr.why}')` };
+  }
+  const servers = Array.from({ length: view.replicas }, (_3, i) => byOrdinal.get(i));
+  const mode = (s) => s.srvr.serving ? s.srvr.mode : "";
+  const outdated = (s) => !s.pod.updated;
+  if (view.replicas === 1) {
+    return outdated(servers[0]) ? { kind: "restart", ordinal: 0, leader: true, why: `${nameOf2(0)} is the only server` } : { kind: "done", why: `${nameOf2(0)} runs the new template` };
+  }
+  const leaders = servers.filter((s) => mode(s) === "leader");
+  if (leaders.length !== 1) {
+    return {
+      kind: "wait",
+      why: leaders.length ? `${leaders.map((s) => nameOf2(s.ordinal)).join(" and ")} all lead` : "no server leads (an election)"
+    };
+  }
+  const leader = leaders[0];
+  const followers = servers.filter((s) => mode(s) === "follower");
+  if (view.leaderSynced === void 0 || view.leaderSynced < followers.length) {
+    return {
+      kind: "wait",
+      ordinal: leader.ordinal,
+      why: view.leaderSynced === void 0 ? `the leader ${nameOf2(leader.ordinal)} did not say how many followers are synced (mntr zk_synced_followers)` : `the leader ${nameOf2(leader.ordinal)} counts ${view.leaderSynced} of ${followers.length} followers synced`
+    };
+  }
+  const next = servers.filter((s) => s !== leader && outdated(s)).sort((a, b) => b.ordinal - a.ordinal)[0];
+  if (next) {
+    const left = servers.filter((s) => s !== leader && outdated(s)).length - 1;
+    return {
+      kind: "restart",
+      ordinal: next.ordinal,
+      leader: false,
+      why: `a ${mode(next)}; ${left ? `${left} more before ` : ""}the leader ${nameOf2(leader.ordinal)} last`
+    };
+  }
+  if (outdated(leader))
+    return { kind: "restart", ordinal: leader.ordinal, leader: true, why: "the leader, last: every follower runs the new template" };
+  return { kind: "done", why: `every server runs the new template; ${nameOf2(leader.ordinal)} leads, ${followers.length} followers synced` };
+}
+var RollError = class extends Error {
+};
+async function observeRoll(run) {
+  const requestMs = run.requestMs ?? 3e3;
+  const ask = run.ask ?? fourLetterWord;
+  const { settled, pods } = await run.cluster.pods();
+  const servers = await Promise.all(
+    Array.from({ length: run.replicas }, async (_3, ordinal) => {
+      const pod = pods.find((p) => p.ordinal === ordinal);
+      const answer = await ask(run.hostOf(ordinal), run.clientPort, "srvr", requestMs);
+      return { ordinal, pod, srvr: "text" in answer ? parseSrvr(answer.text) : { serving: false, why: answer.message } };
+    })
+  );
+  const leaders = servers.filter((s) => s.srvr.serving && s.srvr.mode === "leader");
+  let leaderSynced;
+  if (leaders.length === 1) {
+    const mntr = await ask(run.hostOf(leaders[0].ordinal), run.clientPort, "mntr", requestMs);
+    if ("text" in mntr) leaderSynced = learnerCounts(parseMntr(mntr.text)).synced;
+  }
+  return { replicas: run.replicas, settled, servers, leaderSynced };
+}
+async function rollServers(run) {
+  const nameOf2 = run.nameOf ?? defaultName;
+  const waitMs = run.waitMs ?? 3e5;
+  const pollMs = run.pollMs ?? 1e3;
+  const outcome = { restarted: [] };
+  let waiting;
+  for (; ; ) {
+    stopIfAborted(run);
+    const step = planRoll(await observeRoll(run), nameOf2);
+    if (step.kind === "done") {
+      run.log(`roll: done: ${step.why} (restarted ${outcome.restarted.map(nameOf2).join(", ") || "nothing"})`);
+      return outcome;
+    }
+    if (step.kind === "restart") {
+      waiting = void 0;
+      run.log(`roll: restarting ${nameOf2(step.ordinal)} (${step.why})`);
+      await run.cluster.deletePod(step.ordinal);
+      outcome.restarted.push(step.ordinal);
+      if (step.leader) outcome.leaderRestarted = step.ordinal;
+      await waitUntilReplaced(run, step.ordinal, nameOf2, waitMs, pollMs);
+      continue;
+    }
+    const key = step.ordinal === void 0 ? "ensemble" : `server ${step.ordinal}`;
+    const now = Date.now();
+    if (waiting?.key !== key) waiting = { key, since: now, why: "" };
+    if (waiting.why !== step.why) {
+      run.log(`roll: waiting: ${step.why}`);
+      waiting.why = step.why;
+    }
+    if (now - waiting.since > waitMs) {
+      throw new RollError(
+        `waited ${Math.round(waitMs / 1e3)} s and ${step.why}: no other server was restarted (restarted so far: ${outcome.restarted.map(nameOf2).join(", ") || "none"}); bring it back (kubectl describe pod, kubectl logs) and run pulumi up again to resume`
+      );
+    }
+    await sleep2(pollMs, run.signal);
+  }
+}
+async function waitUntilReplaced(run, ordinal, nameOf2, waitMs, pollMs) {
+  const deadline = Date.now() + waitMs;
+  for (; ; ) {
+    const pod = (await run.cluster.pods()).pods.find((p) => p.ordinal === ordinal);
+    if (!pod || pod.phase !== "running" || pod.updated) return;
+    if (Date.now() > deadline) {
+      throw new RollError(`${nameOf2(ordinal)} was deleted but still runs the old template after ${Math.round(waitMs / 1e3)} s`);
+    }
+    stopIfAborted(run);
+    await sleep2(Math.min(pollMs, 250), run.signal);
+  }
+}
+function stopIfAborted(run) {
+  if (run.signal?.aborted) throw new RollError("roll: stopped");
+}
+var sleep2 = (ms, signal) => new Promise((resolve) => {
+  const timer = setTimeout(resolve, ms);
+  signal?.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+});
+
+// zk/roll-kube.ts
+var fs3 = __toESM(require("fs"));
+var http = __toESM(require("http"));
+var https = __toESM(require("https"));
+
+// zk/facts/roll-env.ts
+var ROLL_ENV = {
+  /** The StatefulSet whose pods roll. Required. */
+  statefulSet: "ZK_ROLL_STATEFULSET",
+  /** Its namespace. Required (the Job sets it from the downward API's metadata.namespace). */
+  namespace: "ZK_ROLL_NAMESPACE",
+  /** Its replicas: the servers zk-0 .. zk-<replicas-1>. Required. */
+  replicas: "ZK_ROLL_REPLICAS",
+  /** The pods' label selector (key=value[,key=value...]). Required. */
+  selector: "ZK_ROLL_SELECTOR",
+  /** The domain under which server i answers as <statefulSet>-<i>.<domain>: the headless Service's FQDN. Required. */
+  serversDomain: "ZK_ROLL_SERVERS_DOMAIN",
+  /** The servers' plaintext client port, for srvr and mntr. Required. */
+  clientPort: "ZK_ROLL_CLIENT_PORT",
+  /** Seconds one wait may last (a restarted server coming back and syncing). Optional (default 300). */
+  waitSeconds: "ZK_ROLL_WAIT_SECONDS",
+  /**
+   * Optional: host=address[,host=address...], where a server's host is reached instead of through
+   * DNS. The Job never sets it; the tests map pod names to loopback addresses.
+   */
+  hosts: "ZK_ROLL_HOSTS"
+};
+var POD_REVISION_LABEL = "controller-revision-hash";
+
+// zk/roll-kube.ts
+function inClusterAccess(env = process.env) {
+  const dir = "/var/run/secrets/kubernetes.io/serviceaccount";
+  const host = env.KUBERNETES_SERVICE_HOST;
+  const port2 = env.KUBERNETES_SERVICE_PORT ?? "443";
+  if (!host) throw new Error("KUBERNETES_SERVICE_HOST is not set: not running in a pod");
+  return {
+    server: `https://${host.includes(":") ? `[${host}]` : host}:${port2}`,
+    caPem: fs3.readFileSync(`${dir}/ca.crt`, "utf8"),
+    tokenFile: `${dir}/token`
+  };
+}
+var ApiError = class extends Error {
+  constructor(message, status) {
+    super(message);
+    this.status = status;
+  }
+  status;
+};
+function apiRequest(access, method, path2, timeoutMs = 15e3) {
+  return new Promise((resolve, reject2) => {
+    const url = new URL(access.server.replace(/\/+$/, "") + path2);
+    const headers = { Accept: "application/json" };
+    if (access.tokenFile) headers.Authorization = `Bearer ${fs3.readFileSync(access.tokenFile, "utf8").trim()}`;
+    const request = (url.protocol === "http:" ? http : https).request(
+      url,
+      { method, headers, ca: access.caPem, timeout: timeoutMs },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (d) => text += d);
+        res.on("end", () => {
+          let body;
+          try {
+            body = text ? JSON.parse(text) : void 0;
+          } catch {
+            body = text;
+          }
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300) resolve(body);
+          else reject2(new ApiError(`${method} ${url.pathname}: ${status} ${body?.message ?? String(body ?? "").slice(0, 200)}`, status));
+        });
+      }
+    );
+    request.on("timeout", () => request.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    request.on("error", (e) => reject2(new ApiError(`${method} ${url.pathname} on ${access.server}: ${e.message}`)));
+    request.end();
+  });
+}
+function kubeRollCluster(access, set) {
+  const base = `/namespaces/${encodeURIComponent(set.namespace)}`;
+  const podName = (ordinal) => `${set.name}-${ordinal}`;
+  return {
+    pods: async () => {
+      const sts = await apiRequest(access, "GET", `/apis/apps/v1${base}/statefulsets/${encodeURIComponent(set.name)}`);
+      const list = await apiRequest(access, "GET", `/api/v1${base}/pods?labelSelector=${encodeURIComponent(set.selector)}`);
+      const updateRevision = sts.status?.updateRevision;
+      const settled = updateRevision !== void 0 && (sts.status?.observedGeneration ?? 0) >= (sts.metadata?.generation ?? 0);
+      const pods = [];
+      for (const pod of list.items ?? []) {
+        const m = new RegExp(`^${set.name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}-(\\d+)$`).exec(pod.metadata?.name ?? "");
+        if (!m) continue;
+        const ready = (pod.status?.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
+        pods.push({
+          ordinal: Number(m[1]),
+          phase: pod.metadata?.deletionTimestamp ? "terminating" : "running",
+          ready,
+          updated: pod.metadata?.labels?.[POD_REVISION_LABEL] === updateRevision
+        });
+      }
+      return { settled, pods };
+    },
+    deletePod: async (ordinal) => {
+      await apiRequest(access, "DELETE", `/api/v1${base}/pods/${podName(ordinal)}`).catch((e) => {
+        if (!(e instanceof ApiError && e.status === 404)) throw e;
+      });
+    }
+  };
+}
+
+// jobs/roll.ts
+function whole(env, name, fallback) {
+  const text = fallback === void 0 ? need(env, name) : env[name] ?? fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new EnvError(`${name} must be a whole number of at least 1, got "${text}"`);
+  return n;
+}
+function readRollRun(env, access) {
+  const statefulSet = need(env, ROLL_ENV.statefulSet);
+  const namespace = need(env, ROLL_ENV.namespace);
+  const selector = need(env, ROLL_ENV.selector);
+  const domain = need(env, ROLL_ENV.serversDomain);
+  const replicas = whole(env, ROLL_ENV.replicas);
+  const clientPort = whole(env, ROLL_ENV.clientPort);
+  const waitSeconds = whole(env, ROLL_ENV.waitSeconds, "300");
+  const hosts = hostMap(env[ROLL_ENV.hosts]);
+  const host = (ordinal) => `${statefulSet}-${ordinal}.${domain}`;
+  let api;
+  try {
+    api = (access ?? (() => inClusterAccess(env)))();
+  } catch (e) {
+    throw new EnvError(`no access to the API server: ${e.message}`);
+  }
+  return {
+    cluster: kubeRollCluster(api, { namespace, name: statefulSet, selector }),
+    replicas,
+    clientPort,
+    hostOf: (ordinal) => hosts.get(host(ordinal)) ?? host(ordinal),
+    nameOf: (ordinal) => `${statefulSet}-${ordinal}`,
+    waitMs: waitSeconds * 1e3,
+    log: (line) => process.stdout.write(`${line}
+`)
+  };
+}
+function runRollJob() {
+  return exitCode("roll", { type: RollError, word: "stopped" }, async () => {
+    const outcome = await rollServers(readRollRun(process.env));
+    process.stdout.write(
+      `roll: restarted [${outcome.restarted.join(", ")}], leader last: ${outcome.leaderRestarted ?? "none restarted"}
+`
+    );
+  });
+}
+
 // jobs/main.ts
 var RUN = {
   backup: runBackupJob,
   membership: runMembershipJob,
-  tenants: () => runTenantsJob()
+  tenants: () => runTenantsJob(),
+  roll: runRollJob
 };
 var job = process.argv[2];
 if (!IN_CLUSTER_JOBS.includes(job)) {
