@@ -104,6 +104,23 @@ describe("tenants under mocks", function () {
     expect(cfg.split("\n")).to.include("enforceQuota=true");
   });
 
+  it("the tenantPlan output (what verify checks): the plan without passwords and the Job's URN; the Job is deleted before it is replaced, so `pulumi up --replace <urn>` runs it again", async () => {
+    const job = one(resources, JOB);
+    expect(job.options.deleteBeforeReplace).to.equal(true);
+    expect(await pulumi.isSecret(outputs.tenantPlan)).to.equal(false);
+    const check = await promiseOf(outputs.tenantPlan);
+    expect(check.tenants.map((t: any) => [t.name, t.user, t.chroot, t.deleteData])).to.deep.equal([
+      ["kafka", "kafka", "/kafka", false],
+      ["solr", "solr", "/apps/solr", false],
+      ["old", "old", "/old", true],
+    ]);
+    expect(check.tenants[0].quota).to.deep.equal({ nodes: 1000 });
+    // The engine's URN of the Job, as the tenant Secrets (which wait for it) name it.
+    expect(secretNamed(resources, "zk-tenant-kafka")!.options.dependencies).to.include(check.jobUrn);
+    expect(check.jobUrn).to.match(/^urn:pulumi:dev::kind-zookeeper::.*\$kubernetes:batch\/v1:Job::zookeeper-tenants$/);
+    expect(JSON.stringify(check)).not.to.contain("mock-password");
+  });
+
   it("the NetworkPolicy admits the Job's pods to the plaintext client port", () => {
     const ingress = one(resources, NETPOL).inputs.spec.ingress as any[];
     expect(ingress).to.deep.include({
@@ -127,6 +144,7 @@ describe("tenants under mocks", function () {
     expect(ofType(run.resources, JOB)).to.deep.equal([]);
     expect(ofType(run.resources, SECRET).filter((r) => /tenant/.test(r.inputs.metadata.name))).to.deep.equal([]);
     expect(run.outputs).not.to.have.property("tenants");
+    expect(run.outputs).not.to.have.property("tenantPlan");
     const cfg = ofType(run.resources, CM).find((r) => r.inputs.data?.["zoo.cfg"])!.inputs.data["zoo.cfg"] as string;
     expect(cfg).not.to.contain("enforceQuota");
   });

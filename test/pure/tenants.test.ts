@@ -18,6 +18,9 @@ import {
 import { ensembleNames } from "../../components/zookeeper/names";
 import { quotaLimitsText, parseStatsTrack, statsTrackText } from "../../zk/tenants";
 import { parsePlan } from "../../jobs/tenants";
+import { judgeTenant } from "../../zk/verify/tenants";
+import { stackTarget } from "../../ops/lib/verify/stack-target";
+import { CouldNotCheck } from "../../zk/verify/types";
 
 const BASE = { clientAuth: "digest" };
 
@@ -191,5 +194,78 @@ describe("tenants (pure)", () => {
         countHardLimit: 2,
       });
     });
+  });
+});
+
+describe("verify's tenant rows (zk/verify/tenants.ts judgeTenant), from what the servers hold", () => {
+  const REPAIR = "npm run up -- --stack dev --replace 'urn:pulumi:dev::p::job'";
+  const own = [{ perms: 31, scheme: "sasl", id: "kafka" }];
+  const live = { name: "kafka", user: "kafka", chroot: "/kafka", deleteData: false };
+  const cases: {
+    what: string;
+    plan: Parameters<typeof judgeTenant>[0];
+    found: Parameters<typeof judgeTenant>[1];
+    result: string;
+    detail: string;
+  }[] = [
+    {
+      what: "a quota held that is not declared",
+      plan: live,
+      found: { exists: true, acl: own, limits: { countHardLimit: 5, byteHardLimit: -1 }, usage: { count: 1, bytes: 0 } },
+      result: "FAIL",
+      detail: "a quota of 5 nodes on /kafka, none declared",
+    },
+    {
+      what: "a declared quota whose usage znode is gone",
+      plan: { ...live, quota: { bytes: 100 } },
+      found: { exists: true, acl: own, limits: { countHardLimit: -1, byteHardLimit: 100 } },
+      result: "FAIL",
+      detail: "the quota's usage is not tracked (/zookeeper/quota/kafka/zookeeper_stats is missing)",
+    },
+    {
+      what: "an ACL with an extra reader, and no quota where one is declared: both named",
+      plan: { ...live, quota: { nodes: 3 } },
+      found: { exists: true, acl: [...own, { perms: 1, scheme: "world", id: "anyone" }] },
+      result: "FAIL",
+      detail: "ACL of /kafka is sasl:kafka:cdrwa, world:anyone:r, declared sasl:kafka:cdrwa only; no quota on /kafka, declared 3 nodes",
+    },
+    {
+      what: "near the byte limit",
+      plan: { ...live, quota: { bytes: 100 } },
+      found: { exists: true, acl: own, limits: { countHardLimit: -1, byteHardLimit: 100 }, usage: { count: 4, bytes: 95 } },
+      result: "WARN",
+      detail:
+        "/kafka: ACL sasl:kafka:cdrwa; quota 100 bytes; size 4 znodes, 95 bytes; near its quota (95 of 100 bytes): writes past it are refused",
+    },
+    {
+      what: "a read that failed: not checked",
+      plan: live,
+      found: { exists: false, error: "timed out" },
+      result: "WARN",
+      detail: "not checked: reading /kafka failed: timed out",
+    },
+  ];
+  for (const c of cases) {
+    it(c.what, () => {
+      const row = judgeTenant(c.plan, c.found, REPAIR);
+      expect(row).to.deep.include({ check: "tenant:kafka", result: c.result, detail: c.detail });
+      expect(row.next).to.equal(c.result === "FAIL" ? REPAIR : undefined);
+    });
+  }
+
+  it("the stack output tenantPlan is checked for its shape: a stack whose output is not the plan cannot be checked", () => {
+    const outputs = {
+      namespace: "zookeeper",
+      serverFqdns: ["zk-0.zk-hs.zookeeper.svc.cluster.local"],
+      storageClassName: "s",
+      kubeconfig: "k",
+    };
+    const plan = { jobUrn: "urn:pulumi:dev::p::job", tenants: [live] };
+    expect(stackTarget("dev", { ...outputs, tenantPlan: plan }).tenantPlan).to.deep.equal(plan);
+    expect(stackTarget("dev", outputs).tenantPlan).to.equal(undefined);
+    expect(() => stackTarget("dev", { ...outputs, tenantPlan: { jobUrn: "job", tenants: [] } })).to.throw(
+      CouldNotCheck,
+      "stack 'dev' output tenantPlan is not the tenants' plan",
+    );
   });
 });
