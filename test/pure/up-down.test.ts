@@ -243,7 +243,11 @@ describe("npm run up / npm run down with stand-in docker, kind and pulumi", func
       const run = runScript(b, "up", ["--replace", urn]);
       expect(run.status, run.out).to.equal(0);
       const calls = b.pulumiEnv().filter((c) => !c.call.startsWith("pulumi version"));
-      expect(calls.map((c) => c.call)).to.deep.equal(["pulumi stack select --create dev", `pulumi up --stack dev --yes --replace ${urn}`, "verify"]);
+      expect(calls.map((c) => c.call)).to.deep.equal([
+        "pulumi stack select --create dev",
+        `pulumi up --stack dev --yes --replace ${urn}`,
+        "verify",
+      ]);
     });
 
     it("a second run and down reuse the same passphrase", () => {

@@ -29,7 +29,8 @@ export interface StackTarget {
 /** The stack output tenantPlan, checked for the shape the program exports (components/zookeeper/ensemble.ts). */
 function tenantPlanOf(stack: string, value: unknown): TenantsCheck | undefined {
   if (value === undefined) return undefined;
-  const bad = () => new CouldNotCheck(`stack '${stack}' output tenantPlan is not the tenants' plan: ${JSON.stringify(value).slice(0, 200)}`);
+  const bad = () =>
+    new CouldNotCheck(`stack '${stack}' output tenantPlan is not the tenants' plan: ${JSON.stringify(value).slice(0, 200)}`);
   if (typeof value !== "object" || value === null) throw bad();
   const { jobUrn, tenants } = value as Record<string, unknown>;
   if (typeof jobUrn !== "string" || !jobUrn.startsWith("urn:pulumi:") || !Array.isArray(tenants)) throw bad();
