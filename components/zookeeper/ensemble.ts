@@ -319,7 +319,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
         );
       this.tenants = pulumi.secret(connections);
       for (const t of liveTenants(s.tenants)) {
-        const secret = connections.apply((c) => renderTenantSecret(s.namespace, s.names, t.name, c[t.name]));
+        const secret = connections.apply((c) => renderTenantSecret(s.namespace, s.names, t, c[t.name]));
         // Once its chroot exists: a client that finds the Secret finds its chroot.
         const tenantSecret = new k8s.core.v1.Secret(`${name}-tenant-${t.name}`, secretArgs(secret), childOpts({ dependsOn: [tenantsJob] }));
         this.secretNames.push(tenantSecret.metadata.name);

@@ -19,7 +19,8 @@ const SECRET = "kubernetes:core/v1:Secret";
 const JOB = "kubernetes:batch/v1:Job";
 const NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 const PASSWORD = "random:index/randomPassword:RandomPassword";
-const TENANTS = '[{"name":"kafka","quota":{"nodes":1000}},{"name":"solr","chroot":"/apps/solr"},{"name":"old","deleteData":true}]';
+const TENANTS =
+  '[{"name":"kafka","quota":{"nodes":1000}},{"name":"solr","chroot":"/apps/solr","secretNamespace":"search"},{"name":"old","deleteData":true}]';
 
 const urnOf = (r: Registered) => r.name;
 const dependsOn = (r: Registered, on: Registered) => r.options.dependencies.some((d) => d.endsWith(`::${urnOf(on)}`));
@@ -46,14 +47,15 @@ describe("tenants under mocks", function () {
     expect(file).to.contain(`user_${ADMIN_USER}=`);
   });
 
-  it("each live tenant's Secret: the connection string with its chroot, user, password, JAAS Client section; secret data, after the Job", () => {
+  it("each live tenant's Secret, in its secretNamespace (default the ensemble's): the connection string with its chroot, user, password, JAAS Client section; secret data, after the Job", () => {
     const job = one(resources, JOB);
-    for (const [tenant, chroot] of [
-      ["kafka", "/kafka"],
-      ["solr", "/apps/solr"],
+    for (const [tenant, chroot, namespace] of [
+      ["kafka", "/kafka", "zookeeper"],
+      ["solr", "/apps/solr", "search"],
     ]) {
       const secret = secretNamed(resources, `zk-tenant-${tenant}`)!;
       expect(secret, tenant).to.not.equal(undefined);
+      expect(secret.inputs.metadata.namespace, `${tenant}'s Secret lands in its secretNamespace, else the ensemble's`).to.equal(namespace);
       expect(isSecretInput(secret.inputs.stringData)).to.equal(true);
       const data = revealed(secret.inputs.stringData);
       expect(data.connectionString).to.match(

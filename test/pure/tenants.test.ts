@@ -44,7 +44,7 @@ describe("tenants (pure)", () => {
       [[{ name: "-a" }], /entry 1: name must be/],
       [[{ name: "a".repeat(41) }], /entry 1: name must be 1-40/],
       [[{ name: "zkadmin" }], /tenant zkadmin: zkadmin is the program's own super user/],
-      [[{ name: "kafka", user: "x" }], /entry 1 has "user": a tenant has only name, chroot, quota, deleteData/],
+      [[{ name: "kafka", user: "x" }], /entry 1 has "user": a tenant has only name, chroot, quota, deleteData, secretNamespace/],
       [[{ name: "kafka" }, { name: "kafka" }], /tenant kafka is listed twice \(entries 1 and 2\)/],
       [[{ name: "kafka", chroot: "kafka" }], /tenant kafka: chroot must be an absolute znode path.*got "kafka"/],
       [[{ name: "kafka", chroot: "/kafka/" }], /chroot must be an absolute znode path/],
@@ -65,6 +65,10 @@ describe("tenants (pure)", () => {
       [[{ name: "kafka", quota: { nodes: 0 } }], /quota.nodes must be a whole number from 1 to 2147483647, got 0/],
       [[{ name: "kafka", quota: { bytes: 1.5 } }], /quota.bytes must be a whole number from 1, got 1.5/],
       [[{ name: "kafka", deleteData: "yes" }], /deleteData must be true or false, got "yes"/],
+      [[{ name: "kafka", secretNamespace: "Kafka" }], /tenant kafka: secretNamespace must be a namespace name .*got "Kafka"/],
+      [[{ name: "kafka", secretNamespace: "a".repeat(64) }], /secretNamespace must be a namespace name/],
+      [[{ name: "kafka", secretNamespace: "kafka-" }], /secretNamespace must be a namespace name/],
+      [[{ name: "kafka", secretNamespace: 5 }], /secretNamespace must be a namespace name .*got 5/],
     ];
     for (const [value, message] of cases) {
       it(`refuses ${JSON.stringify(value).slice(0, 70)}`, () => expect(tenantsProblem(value)).to.match(message));
