@@ -1,8 +1,10 @@
 // The tenants Job's pod against a LocalEnsemble: plain `node` on the committed jobs bundle, with the
 // environment the program renders for the Job (renderTenantsJob), but this ensemble's servers and
-// super user's password. Run to its end, or killed (SIGKILL, as a node loss or an OOM kill ends a
-// pod) as soon as its output shows it got somewhere.
-import { spawn, spawnSync } from "child_process";
+// super user's password; run to its end, or killed midway (bundled-job.ts). And the super user's
+// session the suites check the result with.
+import { spawnSync } from "child_process";
+import { runBundledJobUntil } from "./bundled-job";
+import { ZkClient } from "../zk/zk-client";
 import { LocalEnsemble, LOCAL_ADMIN_PASSWORD } from "./zk-ensemble";
 import { ADMIN_USER } from "../components/zookeeper/users";
 import { renderTenantsJob, TenantInput } from "../components/zookeeper/tenants";
@@ -42,24 +44,21 @@ export function runTenantsJob(zk: LocalEnsemble, tenants: TenantInput[]): { stat
 }
 
 /** Runs the Job and kills it (SIGKILL) as soon as its output matches `at`; bounded (60 s). */
-export function runTenantsJobUntil(zk: LocalEnsemble, tenants: TenantInput[], at: RegExp): Promise<{ killed: boolean; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [JOBS_BUNDLE, "tenants"], { env: tenantsJobEnv(zk, tenants), stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let killed = false;
-    const timer = setTimeout(() => child.kill("SIGKILL"), 60000);
-    const look = (chunk: Buffer) => {
-      out += chunk.toString();
-      if (!killed && at.test(out)) {
-        killed = true;
-        child.kill("SIGKILL");
-      }
-    };
-    child.stdout.on("data", look);
-    child.stderr.on("data", look);
-    child.on("exit", () => {
-      clearTimeout(timer);
-      resolve({ killed, out });
-    });
+export function runTenantsJobUntil(zk: LocalEnsemble, tenants: TenantInput[], at: RegExp): Promise<{ killed: boolean; output: string }> {
+  return runBundledJobUntil("tenants", tenantsJobEnv(zk, tenants), at);
+}
+
+/** A session of the super user on any server, synced with the leader first, for `fn`; closed after. */
+export async function asAdmin<T>(zk: LocalEnsemble, fn: (c: ZkClient) => Promise<T>): Promise<T> {
+  const c = await ZkClient.open(zk.connect(), {
+    connectMs: 8000,
+    requestMs: 8000,
+    sasl: { username: ADMIN_USER, password: LOCAL_ADMIN_PASSWORD },
   });
+  try {
+    await c.sync("/");
+    return await fn(c);
+  } finally {
+    c.close();
+  }
 }

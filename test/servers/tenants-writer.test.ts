@@ -8,7 +8,7 @@
 // again, converges, and a third run changes nothing.
 import { expect } from "chai";
 import { LocalEnsemble, LOCAL_ADMIN_PASSWORD } from "../../harness/zk-ensemble";
-import { runTenantsJob, runTenantsJobUntil } from "../../harness/tenants-job";
+import { asAdmin, runTenantsJob, runTenantsJobUntil } from "../../harness/tenants-job";
 import { quickWriterOptions } from "../../harness/quick-writer";
 import { ContinuousWriter } from "../../zk/writer";
 import { ADMIN_USER } from "../../components/zookeeper/users";
@@ -67,19 +67,7 @@ describe("tenants added, changed and removed under a writer, with the roll the J
       sasl: { username: name, password: PASSWORDS[name] },
     });
 
-  async function withAdmin<T>(fn: (c: ZkClient) => Promise<T>): Promise<T> {
-    const c = await ZkClient.open(zk.connect(), {
-      connectMs: 8000,
-      requestMs: 8000,
-      sasl: { username: ADMIN_USER, password: LOCAL_ADMIN_PASSWORD },
-    });
-    try {
-      await c.sync("/");
-      return await fn(c);
-    } finally {
-      c.close();
-    }
-  }
+  const withAdmin = <T>(fn: (c: ZkClient) => Promise<T>) => asAdmin(zk, fn);
 
   it("adding a tenant: the roll gives every server its user, then the Job makes its chroot, ACL and quota; it logs in and writes through each server", async () => {
     const tenants: TenantInput[] = [
@@ -163,8 +151,8 @@ describe("tenants added, changed and removed under a writer, with the roll the J
   it("the Job killed (SIGKILL) midway through a plan of many tenants, run again, converges; a third run changes nothing", async () => {
     const many: TenantInput[] = Array.from({ length: 30 }, (_, i) => ({ name: `t${i}`, chroot: `/many/t${i}`, quota: { nodes: 10 + i } }));
     const killed = await runTenantsJobUntil(zk, many, /tenant t4: /);
-    expect(killed.killed, killed.out).to.equal(true);
-    expect(killed.out).not.to.match(/tenants: \d+ declared/);
+    expect(killed.killed, killed.output).to.equal(true);
+    expect(killed.output).not.to.match(/tenants: \d+ declared/);
     const done = await withAdmin(async (admin) => {
       const states = await Promise.all(many.map((t) => readTenant(admin, t.chroot!)));
       return states.filter((s) => s.exists && s.limits?.countHardLimit !== undefined).length;

@@ -7,11 +7,9 @@
 // Job run again (what that command does) repairs it. (That `pulumi up --replace` deletes and recreates
 // the Job is read from Pulumi's and pulumi-kubernetes' source, not run here: see docs/tenants.md.)
 import { expect } from "chai";
-import type { V1Pod } from "@kubernetes/client-node";
 import { LocalEnsemble, LOCAL_ADMIN_PASSWORD } from "../../harness/zk-ensemble";
-import { portForwardKubeconfig, startPortForwardStandIn, PortForwardStandIn } from "../../harness/port-forward";
-import { renderedTenantsJob, runTenantsJob } from "../../harness/tenants-job";
-import { ADMIN_USER } from "../../components/zookeeper/users";
+import { healthyCluster, portForwardKubeconfig, startPortForwardStandIn, PortForwardStandIn } from "../../harness/port-forward";
+import { asAdmin, renderedTenantsJob, runTenantsJob } from "../../harness/tenants-job";
 import { tenantJaasUsers, tenantPlan, TenantInput } from "../../components/zookeeper/tenants";
 import { OPEN_ACL, ZkClient } from "../../zk/zk-client";
 import { QUOTA_ROOT } from "../../zk/tenants";
@@ -59,19 +57,7 @@ describe("verify --stack reports each tenant, and fails a drifted one (real serv
     await zk?.destroy();
   });
 
-  async function withAdmin<T>(fn: (c: ZkClient) => Promise<T>): Promise<T> {
-    const c = await ZkClient.open(zk.connect(), {
-      connectMs: 8000,
-      requestMs: 8000,
-      sasl: { username: ADMIN_USER, password: LOCAL_ADMIN_PASSWORD },
-    });
-    try {
-      await c.sync("/");
-      return await fn(c);
-    } finally {
-      c.close();
-    }
-  }
+  const withAdmin = <T>(fn: (c: ZkClient) => Promise<T>) => asAdmin(zk, fn);
 
   /** verify --stack's checks with the stack's outputs as the program exports them, each pod through its port-forward. */
   async function verifyStack(): Promise<Report> {
@@ -84,28 +70,9 @@ describe("verify --stack reports each tenant, and fails a drifted one (real serv
       tenantPlan: JSON.parse(JSON.stringify({ jobUrn: JOB_URN, tenants: tenantPlan(TENANTS) })),
     });
     const kc = await loadKubeconfig(t);
-    const pod = (i: number): V1Pod => ({
-      metadata: { name: `zk-${i}`, labels: { app: "zk" } },
-      spec: { nodeName: `worker${i}`, containers: [] },
-      status: { phase: "Running", conditions: [{ type: "Ready", status: "True" }], containerStatuses: [] },
-    });
     return verifyTarget(
       t,
-      {
-        // The objects as the API would list them; reading them for real is the e2e suite's to prove.
-        read: async () => ({
-          pods: [0, 1, 2].map(pod),
-          claims: Object.fromEntries(
-            [0, 1, 2].map((i) => [
-              `datadir-zk-${i}`,
-              { spec: { storageClassName: "zookeeper-data" }, status: { phase: "Bound", capacity: { storage: "10Gi" } } },
-            ]),
-          ),
-          pdb: { spec: { maxUnavailable: 1 }, status: { disruptionsAllowed: 1, currentHealthy: 3, desiredHealthy: 2, expectedPods: 3 } },
-          claimTemplate: "datadir",
-        }),
-        tunnel: (name: string) => openTunnel(kc, t.namespace, name, 2181),
-      },
+      healthyCluster(3, (name) => openTunnel(kc, t.namespace, name, 2181)),
       BOUNDS,
     );
   }
