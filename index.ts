@@ -51,5 +51,6 @@ export = (): Record<string, pulumi.Output<unknown>> => {
     ...(ensemble.caCertificate ? { caCertificate: ensemble.caCertificate } : {}),
     ...(ensemble.adminPassword ? { adminPassword: ensemble.adminPassword } : {}),
     ...(ensemble.tenants ? { tenants: ensemble.tenants } : {}),
+    ...(ensemble.tenantPlan ? { tenantPlan: ensemble.tenantPlan } : {}),
   };
 };

@@ -187,13 +187,14 @@ export const SETTINGS = {
   tenants: jsonList({
     problem: tenantsTextProblem,
     parse: parseTenants,
-    expected: "must be a list of tenants, each {name, chroot?, quota?: {bytes?, nodes?}, deleteData?}, names unique, chroots not nested",
+    expected:
+      "must be a list of tenants, each {name, chroot?, quota?: {bytes?, nodes?}, deleteData?, secretNamespace?}, names unique, chroots not nested",
     example: `'[{"name":"kafka","quota":{"nodes":100000}}]'`,
     description:
       "With clientAuth digest (required, not implied: it closes every session that does not authenticate): client applications, each " +
-      "{name, chroot?, quota?: {bytes?, nodes?}, deleteData?}; set with pulumi config set --path 'tenants[0].name' kafka. Each gets " +
+      "{name, chroot?, quota?: {bytes?, nodes?}, deleteData?, secretNamespace?}; set with pulumi config set --path 'tenants[0].name' kafka. Each gets " +
       "a SASL user (name with - as _) and password, its chroot (default /<name>) readable and writable by that user only, hard " +
-      "quota limits (zoo.cfg enforceQuota=true), and a Secret <prefix>zk-tenant-<name> with its connection string, user, password, " +
+      "quota limits (zoo.cfg enforceQuota=true), and a Secret <prefix>zk-tenant-<name> (in secretNamespace, an existing namespace, default the ensemble's) with its connection string, user, password, " +
       "JAAS Client section and CA (the tenants output too). deleteData: true retires a tenant: its user and Secret go and its data " +
       "is deleted; a tenant removed from the list keeps its data. Adding, removing or retiring a tenant changes the servers' JAAS " +
       "file, read only at start: it rolls the servers (docs/tenants.md). Not with tls on yet.",

@@ -3,6 +3,9 @@
 // loopback as it would reach pods: used by verify --stack's checks and by backup and restore --stack.
 import * as http from "http";
 import * as net from "net";
+import type { V1Pod } from "@kubernetes/client-node";
+import type { Cluster } from "../ops/lib/verify/stack-mode";
+import type { Tunnel } from "../ops/lib/verify/tunnel";
 
 export interface PortForwardStandIn {
   url: string;
@@ -83,5 +86,39 @@ export async function startPortForwardStandIn(address: (pod: string) => string):
       for (const c of wss.clients) c.terminate();
       await new Promise<void>((r) => server.close(() => r()));
     },
+  };
+}
+
+/**
+ * What `verify --stack` reads of a healthy ensemble of `replicas` pods `zk-<i>` (the objects as the
+ * API would list them: reading them for real is the e2e suite's to prove), each pod's client port
+ * reached through `tunnel` (openTunnel against the stand-in).
+ */
+export function healthyCluster(replicas: number, tunnel: (pod: string) => Promise<Tunnel>): Cluster {
+  const ordinals = Array.from({ length: replicas }, (_, i) => i);
+  const pod = (i: number): V1Pod => ({
+    metadata: { name: `zk-${i}`, labels: { app: "zk" } },
+    spec: { nodeName: `worker${i}`, containers: [] },
+    status: { phase: "Running", conditions: [{ type: "Ready", status: "True" }], containerStatuses: [] },
+  });
+  return {
+    read: async () => ({
+      pods: ordinals.map(pod),
+      claims: Object.fromEntries(
+        ordinals.map((i) => [
+          `datadir-zk-${i}`,
+          {
+            spec: { storageClassName: "zookeeper-data", volumeName: `pv-${i}` },
+            status: { phase: "Bound", capacity: { storage: "10Gi" } },
+          },
+        ]),
+      ),
+      pdb: {
+        spec: { maxUnavailable: 1 },
+        status: { disruptionsAllowed: 1, currentHealthy: replicas, desiredHealthy: Math.floor(replicas / 2) + 1, expectedPods: replicas },
+      },
+      claimTemplate: "datadir",
+    }),
+    tunnel,
   };
 }

@@ -179,6 +179,18 @@ export class LocalEnsemble {
   }
 
   /**
+   * Rewrites a server's JAAS file (its auth Secret volume) with `users` beside the super user, as
+   * the component renders it: read at the server's next start, as a rolled pod mounts the new Secret.
+   */
+  writeAuthFile(ordinal: number, users: ClientUser[]): void {
+    const file = path.join(this.root, this.servers[ordinal].hostname, "auth-secret", CLIENT_AUTH_PATHS.file);
+    fs.rmSync(file, { force: true });
+    fs.writeFileSync(file, renderAuthSecret(this.settings, users, LOCAL_ADMIN_PASSWORD).stringData[CLIENT_AUTH_PATHS.file], {
+      mode: 0o440,
+    });
+  }
+
+  /**
    * Writes a server's zoo.cfg from the project's renderer: the pod's file, but for the data
    * directory and the bind address of this host. A new file takes effect when the server restarts,
    * as a rolled pod gets the new ConfigMap.

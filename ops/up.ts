@@ -1,4 +1,4 @@
-// `npm run up -- [--stack <name>] [--yes]` (ops/lib/commands.ts UP): README's deploy command as
+// `npm run up -- [--stack <name>] [--yes] [--replace <urn>...]` (ops/lib/commands.ts UP): README's deploy command as
 // one script. It checks what the stack needs on this machine, picks the Pulumi backend without
 // touching the user's login (ops/lib/backend.ts), selects or creates the stack (dev by default),
 // runs `pulumi up`, then `npm run verify` on the result.
@@ -33,7 +33,7 @@ async function up(argv: string[]): Promise<number> {
     process.stdout.write(helpText(UP));
     return 0;
   }
-  const args = { stack: line.value("stack") ?? "dev", yes: line.has("yes") };
+  const args = { stack: line.value("stack") ?? "dev", yes: line.has("yes"), replace: line.values("replace") };
   const projectDir = process.cwd();
   const settings = stackFileSettings(projectDir, args.stack);
   const clusterMode = String(settings.clusterMode ?? "kind");
@@ -60,7 +60,7 @@ async function up(argv: string[]): Promise<number> {
   }
 
   const confirm = args.yes || !pulumiWillPrompt();
-  const upArgs = ["up", "--stack", args.stack, ...(confirm ? ["--yes"] : [])];
+  const upArgs = ["up", "--stack", args.stack, ...(confirm ? ["--yes"] : []), ...args.replace.flatMap((urn) => ["--replace", urn])];
   console.log(
     `\n$ pulumi ${upArgs.join(" ")}` +
       (confirm ? "" : "\n(pulumi shows what it will create and asks before it changes anything; answer yes to deploy)"),

@@ -29,8 +29,10 @@ import {
   renderTenantsJob,
   tenantConnection,
   tenantJaasUsers,
+  tenantPlan,
   TenantConnection,
 } from "./tenants";
+import type { TenantsCheck } from "../../zk/facts/tenants";
 
 /** The ensemble's options, plus what it needs to clean up after itself; the Kubernetes provider comes as a resource option. */
 export interface ZooKeeperEnsembleArgs extends EnsembleOptions {
@@ -77,6 +79,8 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
   public readonly adminPassword?: pulumi.Output<string>;
   /** With tenants: each live tenant's connection (what its Secret holds), by tenant name; a secret. */
   public readonly tenants?: pulumi.Output<Record<string, TenantConnection>>;
+  /** With tenants: what `npm run verify` checks them against (the plan, no password) and the Job that applies it. */
+  public readonly tenantPlan?: pulumi.Output<TenantsCheck>;
   public readonly inCluster: EnsembleInCluster;
   /** The Secrets this component makes from secret values (generated TLS key, JAAS file, admin password), by name. */
   public readonly secretNames: pulumi.Output<string>[] = [];
@@ -97,7 +101,11 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
       { parent: this },
     );
     // The Kubernetes provider comes from this component's options, through the parent.
-    const childOpts = (extra?: { dependsOn?: pulumi.Resource[]; retainOnDelete?: boolean }): pulumi.CustomResourceOptions => ({
+    const childOpts = (extra?: {
+      dependsOn?: pulumi.Resource[];
+      retainOnDelete?: boolean;
+      deleteBeforeReplace?: boolean;
+    }): pulumi.CustomResourceOptions => ({
       parent: this,
       ...extra,
       dependsOn: [guard, ...(extra?.dependsOn ?? [])],
@@ -297,8 +305,12 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
       const tenantsJob = new k8s.batch.v1.Job(
         `${name}-tenants`,
         { metadata: job.metadata, spec: job.spec },
-        childOpts({ dependsOn: [this.statefulSet, code, adminSecret!, ...(addJob ? [addJob] : [])] }),
+        // Delete before replace: `pulumi up --replace <its urn>` (verify's repair of a drifted tenant)
+        // then deletes the finished Job and creates it anew, which runs it again. Replaced the default
+        // way, the new Job (same name) would be applied over the finished one and never run.
+        childOpts({ dependsOn: [this.statefulSet, code, adminSecret!, ...(addJob ? [addJob] : [])], deleteBeforeReplace: true }),
       );
+      this.tenantPlan = tenantsJob.urn.apply((jobUrn) => ({ jobUrn, tenants: tenantPlan(s.tenants ?? []) }));
       const servers = connectionString(fqdns, clientPort);
       const connections = pulumi
         .all([tenantPasswords, this.caCertificate ?? pulumi.output(undefined)])
@@ -307,7 +319,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
         );
       this.tenants = pulumi.secret(connections);
       for (const t of liveTenants(s.tenants)) {
-        const secret = connections.apply((c) => renderTenantSecret(s.namespace, s.names, t.name, c[t.name]));
+        const secret = connections.apply((c) => renderTenantSecret(s.namespace, s.names, t, c[t.name]));
         // Once its chroot exists: a client that finds the Secret finds its chroot.
         const tenantSecret = new k8s.core.v1.Secret(`${name}-tenant-${t.name}`, secretArgs(secret), childOpts({ dependsOn: [tenantsJob] }));
         this.secretNames.push(tenantSecret.metadata.name);
@@ -347,6 +359,7 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
       caCertificate: this.caCertificate,
       adminPassword: this.adminPassword,
       tenants: this.tenants,
+      tenantPlan: this.tenantPlan,
     });
   }
 }

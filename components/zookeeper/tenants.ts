@@ -22,6 +22,11 @@ export interface TenantInput {
   quota?: { bytes?: number; nodes?: number };
   /** Retire the tenant: no user, no Secret, and the Job deletes its chroot and quota. Defaults to false. */
   deleteData?: boolean;
+  /**
+   * The namespace of the tenant's Secret, where its application runs. Defaults to the ensemble's.
+   * It must exist: the program creates only the ensemble's namespace.
+   */
+  secretNamespace?: string;
 }
 
 /**
@@ -31,7 +36,9 @@ export interface TenantInput {
 export const TENANT_NAME = /^[a-z]([-a-z0-9]{0,38}[a-z0-9])?$/;
 /** A chroot segment: characters a connection string and a shell carry as they are. */
 const CHROOT = /^(\/[A-Za-z0-9_][A-Za-z0-9._-]*)+$/;
-const KEYS = ["name", "chroot", "quota", "deleteData"];
+const KEYS = ["name", "chroot", "quota", "deleteData", "secretNamespace"];
+/** A namespace name: a DNS label (RFC 1123) of at most 63 characters, as Kubernetes checks it. */
+const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const QUOTA_KEYS = ["bytes", "nodes"];
 /** ZooKeeper's limit of a quota's count (StatsTrack holds longs, setquota parses -N as an int). */
 const MAX_NODES = 2 ** 31 - 1;
@@ -63,7 +70,7 @@ export function tenantsProblem(value: unknown): string | undefined {
     if (typeof t !== "object" || t === null || Array.isArray(t)) return `${which} must be an object such as {"name": "kafka"}`;
     const unknown = Object.keys(t).filter((k) => !KEYS.includes(k));
     if (unknown.length) return `${which} has ${unknown.map((k) => `"${k}"`).join(", ")}: a tenant has only ${KEYS.join(", ")}`;
-    const { name, chroot, quota, deleteData } = t as Record<string, unknown>;
+    const { name, chroot, quota, deleteData, secretNamespace } = t as Record<string, unknown>;
     if (typeof name !== "string" || !TENANT_NAME.test(name)) {
       return `${which}: name must be 1-40 lowercase letters, digits or '-', starting with a letter and ending with a letter or digit (it names a Kubernetes Secret and a SASL user), got ${JSON.stringify(name)}`;
     }
@@ -101,6 +108,9 @@ export function tenantsProblem(value: unknown): string | undefined {
     }
     if (deleteData !== undefined && typeof deleteData !== "boolean")
       return `${of}: deleteData must be true or false, got ${JSON.stringify(deleteData)}`;
+    if (secretNamespace !== undefined && (typeof secretNamespace !== "string" || !NAMESPACE.test(secretNamespace))) {
+      return `${of}: secretNamespace must be a namespace name (1-63 lowercase letters, digits or '-', starting and ending with a letter or digit), got ${JSON.stringify(secretNamespace)}`;
+    }
   }
   return undefined;
 }
@@ -190,12 +200,24 @@ export function tenantLabels(names: EnsembleNames): Record<string, string> {
   };
 }
 
-/** A tenant's Secret: its connection, in the ensemble's namespace. Mutable: a new password or server list updates it in place. */
-export function renderTenantSecret(namespace: string, names: EnsembleNames, tenant: string, connection: TenantConnection) {
+/** The namespace of a tenant's Secret: its own `secretNamespace`, else the ensemble's. */
+export function tenantSecretNamespace(t: TenantInput, ensembleNamespace: string): string {
+  return t.secretNamespace ?? ensembleNamespace;
+}
+
+/**
+ * A tenant's Secret: its connection, in its `secretNamespace` (default the ensemble's). Mutable: a
+ * new password or server list updates it in place; a new namespace replaces it.
+ */
+export function renderTenantSecret(ensembleNamespace: string, names: EnsembleNames, tenant: TenantInput, connection: TenantConnection) {
   return {
     apiVersion: "v1",
     kind: "Secret",
-    metadata: { name: tenantSecretName(names, tenant), namespace, labels: tenantLabels(names) },
+    metadata: {
+      name: tenantSecretName(names, tenant.name),
+      namespace: tenantSecretNamespace(tenant, ensembleNamespace),
+      labels: tenantLabels(names),
+    },
     type: "Opaque",
     immutable: false,
     stringData: { ...connection } as Record<string, string>,

@@ -33,13 +33,26 @@ function stackCommand(name: "up" | "down", about: string, stackHelp: string, yes
   };
 }
 
-export const UP = stackCommand(
+const UP_BASE = stackCommand(
   "up",
   "Checks the prerequisites, picks the Pulumi backend, selects or creates the stack, runs pulumi up (which asks first on a terminal), then npm run verify on the stack.",
   "the stack to deploy (default dev)",
   "do not ask before changing anything (pulumi up --yes; without a terminal or in CI it is passed anyway)",
   "0 deployed and healthy; 2 a prerequisite is missing or the command line is wrong (nothing was run); 1 pulumi up failed; otherwise verify's (3 degraded, 1 unhealthy, 2 could not check)",
 );
+
+export const UP: CommandSpec = {
+  ...UP_BASE,
+  options: [
+    ...UP_BASE.options,
+    {
+      name: "replace",
+      value: "<urn>",
+      multiple: true,
+      help: "replace this resource even if unchanged (pulumi up --replace): verify names the tenants Job's URN when a tenant drifted",
+    },
+  ],
+};
 
 export const DOWN = stackCommand(
   "down",

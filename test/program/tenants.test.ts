@@ -19,7 +19,8 @@ const SECRET = "kubernetes:core/v1:Secret";
 const JOB = "kubernetes:batch/v1:Job";
 const NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 const PASSWORD = "random:index/randomPassword:RandomPassword";
-const TENANTS = '[{"name":"kafka","quota":{"nodes":1000}},{"name":"solr","chroot":"/apps/solr"},{"name":"old","deleteData":true}]';
+const TENANTS =
+  '[{"name":"kafka","quota":{"nodes":1000}},{"name":"solr","chroot":"/apps/solr","secretNamespace":"search"},{"name":"old","deleteData":true}]';
 
 const urnOf = (r: Registered) => r.name;
 const dependsOn = (r: Registered, on: Registered) => r.options.dependencies.some((d) => d.endsWith(`::${urnOf(on)}`));
@@ -46,14 +47,15 @@ describe("tenants under mocks", function () {
     expect(file).to.contain(`user_${ADMIN_USER}=`);
   });
 
-  it("each live tenant's Secret: the connection string with its chroot, user, password, JAAS Client section; secret data, after the Job", () => {
+  it("each live tenant's Secret, in its secretNamespace (default the ensemble's): the connection string with its chroot, user, password, JAAS Client section; secret data, after the Job", () => {
     const job = one(resources, JOB);
-    for (const [tenant, chroot] of [
-      ["kafka", "/kafka"],
-      ["solr", "/apps/solr"],
+    for (const [tenant, chroot, namespace] of [
+      ["kafka", "/kafka", "zookeeper"],
+      ["solr", "/apps/solr", "search"],
     ]) {
       const secret = secretNamed(resources, `zk-tenant-${tenant}`)!;
       expect(secret, tenant).to.not.equal(undefined);
+      expect(secret.inputs.metadata.namespace, `${tenant}'s Secret lands in its secretNamespace, else the ensemble's`).to.equal(namespace);
       expect(isSecretInput(secret.inputs.stringData)).to.equal(true);
       const data = revealed(secret.inputs.stringData);
       expect(data.connectionString).to.match(
@@ -104,6 +106,23 @@ describe("tenants under mocks", function () {
     expect(cfg.split("\n")).to.include("enforceQuota=true");
   });
 
+  it("the tenantPlan output (what verify checks): the plan without passwords and the Job's URN; the Job is deleted before it is replaced, so `pulumi up --replace <urn>` runs it again", async () => {
+    const job = one(resources, JOB);
+    expect(job.options.deleteBeforeReplace).to.equal(true);
+    expect(await pulumi.isSecret(outputs.tenantPlan)).to.equal(false);
+    const check = await promiseOf(outputs.tenantPlan);
+    expect(check.tenants.map((t: any) => [t.name, t.user, t.chroot, t.deleteData])).to.deep.equal([
+      ["kafka", "kafka", "/kafka", false],
+      ["solr", "solr", "/apps/solr", false],
+      ["old", "old", "/old", true],
+    ]);
+    expect(check.tenants[0].quota).to.deep.equal({ nodes: 1000 });
+    // The engine's URN of the Job, as the tenant Secrets (which wait for it) name it.
+    expect(secretNamed(resources, "zk-tenant-kafka")!.options.dependencies).to.include(check.jobUrn);
+    expect(check.jobUrn).to.match(/^urn:pulumi:dev::kind-zookeeper::.*\$kubernetes:batch\/v1:Job::zookeeper-tenants$/);
+    expect(JSON.stringify(check)).not.to.contain("mock-password");
+  });
+
   it("the NetworkPolicy admits the Job's pods to the plaintext client port", () => {
     const ingress = one(resources, NETPOL).inputs.spec.ingress as any[];
     expect(ingress).to.deep.include({
@@ -127,6 +146,7 @@ describe("tenants under mocks", function () {
     expect(ofType(run.resources, JOB)).to.deep.equal([]);
     expect(ofType(run.resources, SECRET).filter((r) => /tenant/.test(r.inputs.metadata.name))).to.deep.equal([]);
     expect(run.outputs).not.to.have.property("tenants");
+    expect(run.outputs).not.to.have.property("tenantPlan");
     const cfg = ofType(run.resources, CM).find((r) => r.inputs.data?.["zoo.cfg"])!.inputs.data["zoo.cfg"] as string;
     expect(cfg).not.to.contain("enforceQuota");
   });

@@ -85,7 +85,7 @@ describe("the commands' command line (ops/lib/cli-args.ts)", () => {
 
   it("the usage lines, as README shows them", () => {
     expect(COMMANDS.map(usageLine)).to.deep.equal([
-      "npm run up -- [--stack <name>] [--yes]",
+      "npm run up -- [--stack <name>] [--yes] [--replace <urn>]...",
       "npm run down -- [--stack <name>] [--yes]",
       "npm run verify -- (--stack <name> | --servers host:port[,host:port...])",
       "npm run backup -- (--servers host:port[,host:port...] | --stack <name>) --out <file> [--auth digest:user:password]... " +

@@ -18,6 +18,9 @@ import {
 import { ensembleNames } from "../../components/zookeeper/names";
 import { quotaLimitsText, parseStatsTrack, statsTrackText } from "../../zk/tenants";
 import { parsePlan } from "../../jobs/tenants";
+import { judgeTenant } from "../../zk/verify/tenants";
+import { stackTarget } from "../../ops/lib/verify/stack-target";
+import { CouldNotCheck } from "../../zk/verify/types";
 
 const BASE = { clientAuth: "digest" };
 
@@ -41,7 +44,7 @@ describe("tenants (pure)", () => {
       [[{ name: "-a" }], /entry 1: name must be/],
       [[{ name: "a".repeat(41) }], /entry 1: name must be 1-40/],
       [[{ name: "zkadmin" }], /tenant zkadmin: zkadmin is the program's own super user/],
-      [[{ name: "kafka", user: "x" }], /entry 1 has "user": a tenant has only name, chroot, quota, deleteData/],
+      [[{ name: "kafka", user: "x" }], /entry 1 has "user": a tenant has only name, chroot, quota, deleteData, secretNamespace/],
       [[{ name: "kafka" }, { name: "kafka" }], /tenant kafka is listed twice \(entries 1 and 2\)/],
       [[{ name: "kafka", chroot: "kafka" }], /tenant kafka: chroot must be an absolute znode path.*got "kafka"/],
       [[{ name: "kafka", chroot: "/kafka/" }], /chroot must be an absolute znode path/],
@@ -62,6 +65,10 @@ describe("tenants (pure)", () => {
       [[{ name: "kafka", quota: { nodes: 0 } }], /quota.nodes must be a whole number from 1 to 2147483647, got 0/],
       [[{ name: "kafka", quota: { bytes: 1.5 } }], /quota.bytes must be a whole number from 1, got 1.5/],
       [[{ name: "kafka", deleteData: "yes" }], /deleteData must be true or false, got "yes"/],
+      [[{ name: "kafka", secretNamespace: "Kafka" }], /tenant kafka: secretNamespace must be a namespace name .*got "Kafka"/],
+      [[{ name: "kafka", secretNamespace: "a".repeat(64) }], /secretNamespace must be a namespace name/],
+      [[{ name: "kafka", secretNamespace: "kafka-" }], /secretNamespace must be a namespace name/],
+      [[{ name: "kafka", secretNamespace: 5 }], /secretNamespace must be a namespace name .*got 5/],
     ];
     for (const [value, message] of cases) {
       it(`refuses ${JSON.stringify(value).slice(0, 70)}`, () => expect(tenantsProblem(value)).to.match(message));
@@ -191,5 +198,78 @@ describe("tenants (pure)", () => {
         countHardLimit: 2,
       });
     });
+  });
+});
+
+describe("verify's tenant rows (zk/verify/tenants.ts judgeTenant), from what the servers hold", () => {
+  const REPAIR = "npm run up -- --stack dev --replace 'urn:pulumi:dev::p::job'";
+  const own = [{ perms: 31, scheme: "sasl", id: "kafka" }];
+  const live = { name: "kafka", user: "kafka", chroot: "/kafka", deleteData: false };
+  const cases: {
+    what: string;
+    plan: Parameters<typeof judgeTenant>[0];
+    found: Parameters<typeof judgeTenant>[1];
+    result: string;
+    detail: string;
+  }[] = [
+    {
+      what: "a quota held that is not declared",
+      plan: live,
+      found: { exists: true, acl: own, limits: { countHardLimit: 5, byteHardLimit: -1 }, usage: { count: 1, bytes: 0 } },
+      result: "FAIL",
+      detail: "a quota of 5 nodes on /kafka, none declared",
+    },
+    {
+      what: "a declared quota whose usage znode is gone",
+      plan: { ...live, quota: { bytes: 100 } },
+      found: { exists: true, acl: own, limits: { countHardLimit: -1, byteHardLimit: 100 } },
+      result: "FAIL",
+      detail: "the quota's usage is not tracked (/zookeeper/quota/kafka/zookeeper_stats is missing)",
+    },
+    {
+      what: "an ACL with an extra reader, and no quota where one is declared: both named",
+      plan: { ...live, quota: { nodes: 3 } },
+      found: { exists: true, acl: [...own, { perms: 1, scheme: "world", id: "anyone" }] },
+      result: "FAIL",
+      detail: "ACL of /kafka is sasl:kafka:cdrwa, world:anyone:r, declared sasl:kafka:cdrwa only; no quota on /kafka, declared 3 nodes",
+    },
+    {
+      what: "near the byte limit",
+      plan: { ...live, quota: { bytes: 100 } },
+      found: { exists: true, acl: own, limits: { countHardLimit: -1, byteHardLimit: 100 }, usage: { count: 4, bytes: 95 } },
+      result: "WARN",
+      detail:
+        "/kafka: ACL sasl:kafka:cdrwa; quota 100 bytes; size 4 znodes, 95 bytes; near its quota (95 of 100 bytes): writes past it are refused",
+    },
+    {
+      what: "a read that failed: not checked",
+      plan: live,
+      found: { exists: false, error: "timed out" },
+      result: "WARN",
+      detail: "not checked: reading /kafka failed: timed out",
+    },
+  ];
+  for (const c of cases) {
+    it(c.what, () => {
+      const row = judgeTenant(c.plan, c.found, REPAIR);
+      expect(row).to.deep.include({ check: "tenant:kafka", result: c.result, detail: c.detail });
+      expect(row.next).to.equal(c.result === "FAIL" ? REPAIR : undefined);
+    });
+  }
+
+  it("the stack output tenantPlan is checked for its shape: a stack whose output is not the plan cannot be checked", () => {
+    const outputs = {
+      namespace: "zookeeper",
+      serverFqdns: ["zk-0.zk-hs.zookeeper.svc.cluster.local"],
+      storageClassName: "s",
+      kubeconfig: "k",
+    };
+    const plan = { jobUrn: "urn:pulumi:dev::p::job", tenants: [live] };
+    expect(stackTarget("dev", { ...outputs, tenantPlan: plan }).tenantPlan).to.deep.equal(plan);
+    expect(stackTarget("dev", outputs).tenantPlan).to.equal(undefined);
+    expect(() => stackTarget("dev", { ...outputs, tenantPlan: { jobUrn: "job", tenants: [] } })).to.throw(
+      CouldNotCheck,
+      "stack 'dev' output tenantPlan is not the tenants' plan",
+    );
   });
 });

@@ -237,6 +237,19 @@ describe("npm run up / npm run down with stand-in docker, kind and pulumi", func
       expect(b.calls().some((c) => /^pulumi (login|logout)/.test(c))).to.equal(false);
     });
 
+    it("--replace <urn> (verify's repair of a drifted tenant) reaches pulumi up, once per URN given, then verify runs", () => {
+      const b = box();
+      const urn = "urn:pulumi:dev::kind-zookeeper::kind-zookeeper:index:ZooKeeperEnsemble$kubernetes:batch/v1:Job::zookeeper-tenants";
+      const run = runScript(b, "up", ["--replace", urn]);
+      expect(run.status, run.out).to.equal(0);
+      const calls = b.pulumiEnv().filter((c) => !c.call.startsWith("pulumi version"));
+      expect(calls.map((c) => c.call)).to.deep.equal([
+        "pulumi stack select --create dev",
+        `pulumi up --stack dev --yes --replace ${urn}`,
+        "verify",
+      ]);
+    });
+
     it("a second run and down reuse the same passphrase", () => {
       const b = box();
       expect(runScript(b, "up").status).to.equal(0);

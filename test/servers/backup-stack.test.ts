@@ -11,9 +11,8 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { ChildProcess } from "child_process";
-import type { V1Pod } from "@kubernetes/client-node";
 import { LocalEnsemble } from "../../harness/zk-ensemble";
-import { PortForwardStandIn, portForwardKubeconfig, startPortForwardStandIn } from "../../harness/port-forward";
+import { PortForwardStandIn, healthyCluster, portForwardKubeconfig, startPortForwardStandIn } from "../../harness/port-forward";
 import { expectOneLineReason, ROOT, runNode, writeStack } from "../../harness/pulumi-stand-in";
 import { AclEntry, OPEN_ACL, ZkClient } from "../../zk/zk-client";
 import { ADMIN_USER, stackSasl } from "../../ops/lib/stack";
@@ -262,33 +261,12 @@ describe("npm run backup and restore -- --stack, through the stack's outputs and
     });
 
     it("verify --stack's sanity test authenticates as the admin user with them: healthy with the password, and the write fails with a wrong one", async () => {
-      const pod = (i: number): V1Pod => ({
-        metadata: { name: `zk-${i}`, labels: { app: "zk" } },
-        spec: { nodeName: `worker${i}`, containers: [] },
-        status: { phase: "Running", conditions: [{ type: "Ready", status: "True" }], containerStatuses: [] },
-      });
       const check = async (password: string) => {
         const t = stackTarget("dev", outputs({ adminPassword: password }));
         const kc = await loadKubeconfig(t);
         return verifyTarget(
           t,
-          {
-            read: async () => ({
-              pods: [0, 1, 2].map(pod),
-              claims: Object.fromEntries(
-                [0, 1, 2].map((i) => [
-                  `datadir-zk-${i}`,
-                  { spec: { storageClassName: "zookeeper-data" }, status: { phase: "Bound", capacity: { storage: "10Gi" } } },
-                ]),
-              ),
-              pdb: {
-                spec: { maxUnavailable: 1 },
-                status: { disruptionsAllowed: 1, currentHealthy: 3, desiredHealthy: 2, expectedPods: 3 },
-              },
-              claimTemplate: "datadir",
-            }),
-            tunnel: (name: string) => openTunnel(kc, t.namespace, name, 2181),
-          },
+          healthyCluster(3, (name) => openTunnel(kc, t.namespace, name, 2181)),
           BOUNDS,
         );
       };

@@ -10,35 +10,11 @@ import { ResizeEnsemble, range, resizeWriterOptions } from "../../harness/resize
 import { ContinuousWriter } from "../../zk/writer";
 import { convergeMembership, MembershipError } from "../../zk/membership";
 import { ADMIN_USER } from "../../components/zookeeper/users";
-import { JOBS_BUNDLE } from "../../components/node-job/bundle-file";
-import { spawn } from "child_process";
+import { runBundledJobUntil } from "../../harness/bundled-job";
 import * as fs from "fs";
 
 /** Runs the bundled membership job with `env` and kills it (SIGKILL) as soon as its output matches `at`; bounded. */
-function runJobUntil(env: Record<string, string>, at: RegExp): Promise<{ killed: boolean; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [JOBS_BUNDLE, "membership"], {
-      env: { PATH: process.env.PATH, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    let killed = false;
-    const timer = setTimeout(() => child.kill("SIGKILL"), 60000);
-    const look = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (!killed && at.test(output)) {
-        killed = true;
-        child.kill("SIGKILL");
-      }
-    };
-    child.stdout.on("data", look);
-    child.stderr.on("data", look);
-    child.on("exit", () => {
-      clearTimeout(timer);
-      resolve({ killed, output });
-    });
-  });
-}
+const runJobUntil = (env: Record<string, string>, at: RegExp) => runBundledJobUntil("membership", env, at);
 
 const ADDRESS_BASE = 195;
 const WAIT = 60000;

@@ -7,14 +7,13 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import { spawn, spawnSync } from "child_process";
+import { spawn } from "child_process";
 import { LocalEnsemble, LOCAL_ADMIN_PASSWORD } from "../../harness/zk-ensemble";
 import { ADMIN_USER } from "../../components/zookeeper/users";
 import { connectionString, serverFqdns } from "../../components/zookeeper/names";
 import { PORTS } from "../../components/zookeeper/options";
-import { renderTenantsJob, tenantConnection, tenantJaasUsers, TenantInput, TenantConnection } from "../../components/zookeeper/tenants";
-import { JOBS_BUNDLE } from "../../components/node-job/bundle-file";
-import { TENANTS_ENV } from "../../zk/facts/tenants";
+import { tenantConnection, tenantJaasUsers, TenantInput, TenantConnection } from "../../components/zookeeper/tenants";
+import { runTenantsJob } from "../../harness/tenants-job";
 import { readTenant, QUOTA_ROOT } from "../../zk/tenants";
 import { OPEN_ACL, ZkClient, ZkError, AclEntry } from "../../zk/zk-client";
 
@@ -53,29 +52,7 @@ describe("tenants on real servers (clientAuth digest, enforceQuota)", function (
   });
 
   /** The Job's pod: plain node on the committed bundle, with the environment the program renders (the endpoint and password of this ensemble). */
-  function runJob(tenants: TenantInput[]): { status: number | null; out: string } {
-    const job = renderTenantsJob(
-      {
-        namespace: zk.settings.namespace,
-        names: zk.settings.names,
-        tenants,
-        clientEndpoint: "rendered",
-        admin: { username: ADMIN_USER, passwordSecret: { name: "zk-admin", key: "admin-password" } },
-      },
-      "code",
-    );
-    const env: Record<string, string> = {};
-    for (const e of job.spec.template.spec.containers[0].env) env[e.name] = "value" in e && e.value !== undefined ? e.value : "";
-    env[TENANTS_ENV.servers] = zk.connect();
-    env[TENANTS_ENV.saslPassword] = LOCAL_ADMIN_PASSWORD;
-    expect(job.spec.template.spec.containers[0].command.slice(2)).to.deep.equal(["tenants"]);
-    const r = spawnSync(process.execPath, [JOBS_BUNDLE, "tenants"], {
-      env: { PATH: process.env.PATH, ...env },
-      encoding: "utf8",
-      timeout: 60000,
-    });
-    return { status: r.status, out: r.stdout + r.stderr };
-  }
+  const runJob = (tenants: TenantInput[]) => runTenantsJob(zk, tenants);
 
   /**
    * A session as `user` on any server, caught up with the leader first: a new session on a follower

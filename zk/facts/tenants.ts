@@ -15,6 +15,16 @@ export interface TenantPlanEntry {
   deleteData: boolean;
 }
 
+/**
+ * The stack output `tenantPlan`: what `npm run verify` checks the tenants against (every tenant of
+ * the plan, retired ones included) and the URN of the Job that applies it, for the command that
+ * runs it again.
+ */
+export interface TenantsCheck {
+  jobUrn: string;
+  tenants: TenantPlanEntry[];
+}
+
 export const TENANTS_ENV = {
   /** The plan: a JSON array of TenantPlanEntry. Required. */
   plan: "ZK_TENANTS",

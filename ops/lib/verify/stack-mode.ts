@@ -12,6 +12,7 @@ import { EnsembleObjects, judgeClaims, judgeDisruptionBudget, judgeNodes, judgeP
 import { kubectlNext } from "./kubectl-next";
 import { checkZooKeeper, nothingAnswered } from "../../../zk/verify/zookeeper-checks";
 import { judgeVerdict } from "../../../zk/verify/verdict";
+import { checkTenants } from "../../../zk/verify/tenants";
 import type { Tunnel } from "./tunnel";
 import type { KubeConfig } from "@kubernetes/client-node";
 
@@ -38,6 +39,14 @@ export async function verifyStack(stack: string, bounds: Bounds): Promise<Report
   );
 }
 
+/**
+ * What repairs a drifted tenant: the tenants Job run again. Its name carries a digest of the plan, so
+ * `pulumi up` with an unchanged plan leaves the finished Job be (zk/verify/tenants.ts).
+ */
+export function tenantsRepair(t: StackTarget): string {
+  return `npm run up -- --stack ${t.stack} --replace '${t.tenantPlan!.jobUrn}'`;
+}
+
 export async function verifyTarget(t: StackTarget, cluster: Cluster, bounds: Bounds): Promise<Report> {
   const objects = await cluster.read();
   const rows: Row[] = [...judgePods(t, objects), ...judgeClaims(t, objects), judgeNodes(t, objects)];
@@ -60,6 +69,14 @@ export async function verifyTarget(t: StackTarget, cluster: Cluster, bounds: Bou
     // With the stack's client authentication on, the sanity test's sessions authenticate as its admin user.
     const z = await checkZooKeeper(endpoints, kubectlNext(t), bounds, { auth: { sasl: t.sasl }, scope: "stack" });
     rows.push(...z.rows, judgeDisruptionBudget(t, objects.pdb, z.summary.serving.length));
+    if (t.tenantPlan) {
+      const reachable = endpoints.filter((e) => e.host !== undefined && e.port !== undefined);
+      rows.push(
+        ...(reachable.length
+          ? await checkTenants(reachable.map((e) => `${e.host}:${e.port}`).join(","), t.sasl, t.tenantPlan, tenantsRepair(t), bounds)
+          : [{ check: "tenants", server: "-", result: "WARN" as const, detail: "not checked: no server to ask", notChecked: true }]),
+      );
+    }
     // Pods running, but the API forwarded no connection to any (RBAC, a proxy): nothing was asked.
     const silence = nothingAnswered(z.answers);
     const blocked = silence && tunnels.length > 0 && tunnels.every((tn) => !tn.forwarded());

@@ -6,6 +6,7 @@ import { ensembleNames } from "../../../components/zookeeper/names";
 import { labelSelectorQuery, podSelector } from "../../../components/zookeeper/labels";
 import { SaslCredentials, stackSasl } from "../stack";
 import { CouldNotCheck } from "../../../zk/verify/types";
+import type { TenantsCheck } from "../../../zk/facts/tenants";
 
 export interface StackTarget {
   stack: string;
@@ -21,6 +22,25 @@ export interface StackTarget {
   kubeContext?: string;
   /** SASL credentials of every ZooKeeper session: the admin user, when the stack has an adminPassword output. */
   sasl?: SaslCredentials;
+  /** With tenants: the plan they are checked against and the tenants Job's URN (the stack output tenantPlan). */
+  tenantPlan?: TenantsCheck;
+}
+
+/** The stack output tenantPlan, checked for the shape the program exports (components/zookeeper/ensemble.ts). */
+function tenantPlanOf(stack: string, value: unknown): TenantsCheck | undefined {
+  if (value === undefined) return undefined;
+  const bad = () =>
+    new CouldNotCheck(`stack '${stack}' output tenantPlan is not the tenants' plan: ${JSON.stringify(value).slice(0, 200)}`);
+  if (typeof value !== "object" || value === null) throw bad();
+  const { jobUrn, tenants } = value as Record<string, unknown>;
+  if (typeof jobUrn !== "string" || !jobUrn.startsWith("urn:pulumi:") || !Array.isArray(tenants)) throw bad();
+  for (const t of tenants) {
+    const e = t as Record<string, unknown>;
+    if (typeof e !== "object" || e === null || typeof e.name !== "string" || typeof e.user !== "string" || typeof e.chroot !== "string") {
+      throw bad();
+    }
+  }
+  return { jobUrn, tenants: tenants as TenantsCheck["tenants"] };
 }
 
 const REQUIRED = ["namespace", "serverFqdns", "storageClassName", "kubeconfig"] as const;
@@ -73,5 +93,6 @@ export function stackTarget(stack: string, outputs: Record<string, unknown>, com
     kubeconfig: outputs.kubeconfig as string,
     kubeContext: typeof outputs.kubeContext === "string" ? outputs.kubeContext : undefined,
     sasl: stackSasl(outputs),
+    ...(outputs.tenantPlan !== undefined ? { tenantPlan: tenantPlanOf(stack, outputs.tenantPlan) } : {}),
   };
 }
