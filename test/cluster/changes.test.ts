@@ -16,6 +16,8 @@ import { SETTING_VARIANTS, variantRuns } from "../../harness/setting-variants";
 import { useHomeWithKubeconfig } from "../../harness/stack-files";
 import type { ThrowawayStack } from "../../e2e/stack";
 import type { SettingKey } from "../../config";
+import { rollJobName, templateDigest } from "../../components/zookeeper/roll-job";
+import { ensembleNames } from "../../components/zookeeper/names";
 
 const UP_MS = 5 * 60 * 1000;
 
@@ -70,7 +72,9 @@ describe("cluster tier: the engine plans each change of a setting as the change 
   });
 
   it("tls off -> on is refused before anything changes, naming the next step; off -> accept is planned as an update", async () => {
+    // rollOrder ordinal: with leader-last (the default) tls on is refused by the settings' own rule first.
     await stack!.setConfig("tls", "on");
+    await stack!.setConfig("rollOrder", "ordinal");
     try {
       const refused = await stack!.preview(UP_MS).then(
         () => "planned",
@@ -79,6 +83,7 @@ describe("cluster tier: the engine plans each change of a setting as the change 
       expect(refused).to.contain("the running servers are at off, and on is 3 steps away").and.contain("set accept first");
     } finally {
       await stack!.removeConfig("tls");
+      await stack!.removeConfig("rollOrder");
     }
     await stack!.setConfig("tls", "accept");
     try {
@@ -160,14 +165,39 @@ describe("cluster tier: the engine plans each change of a setting as the change 
     return { before, after };
   }
 
-  it("heap, tickTime, metrics off, the budget, anti-affinity and the reclaim policy applied in one up: the API server holds what was sent, the servers rolled to it, the metrics port is gone", async () => {
+  /** The roll Job of a render, and the name its StatefulSet's pod template, replicas and code give it. */
+  function rollJobOf(objects: RenderedObject[]): { name: string; expected: string } {
+    const job = objects.find((o) => o.kind === "Job" && o.metadata.name.startsWith("zk-roll-"));
+    const sts = objects.find((o) => o.kind === "StatefulSet") as unknown as { spec: { template: unknown; replicas: number } };
+    const code = objects.find((o) => o.kind === "ConfigMap" && o.metadata.name.startsWith("zk-roll-code-"));
+    expect(job && sts && code, "a roll Job, the StatefulSet and the roll's code in the render").to.be.ok;
+    return {
+      name: job!.metadata.name,
+      expected: rollJobName(ensembleNames(), templateDigest(sts.spec.template), sts.spec.replicas, code!.metadata.name),
+    };
+  }
+
+  it("heap, tickTime, metrics off, the budget, anti-affinity and the reclaim policy applied in one up: the API server holds what was sent, a new roll Job for the new template ran to completion, the metrics port is gone", async () => {
     const batch = ["heap", "tickTime", "metrics", "pdbMaxUnavailable", "antiAffinity", "storageReclaimPolicy"] as const;
-    await applyAndCheck(Object.assign({}, ...batch.map((k) => SETTING_VARIANTS[k].set)));
-    // The roll: every server pod runs the StatefulSet's new revision.
+    const { before, after } = await applyAndCheck(Object.assign({}, ...batch.map((k) => SETTING_VARIANTS[k].set)));
+    // The roll (rollOrder leader-last): the StatefulSet took the new template OnDelete, and a new roll
+    // Job, named by the new template's digest, was created after it and completed (Pulumi awaited it;
+    // the old one is gone, checked by applyAndCheck). The Job's pods do not run here (kwok marks them
+    // Succeeded), so the pods keep their revision in this tier: which pod restarts when, and that
+    // every server ends at the new template, is proven on real ZooKeeper by the roll Job's own code in
+    // test/servers/roll.test.ts.
     const sts = (await plane!.list("statefulsets", dev.namespace ?? SETTINGS.namespace.default))[0];
-    const pods = (await plane!.list("pods", sts.metadata.namespace)).filter((p) => p.metadata.labels?.app === "zk");
-    expect(pods.map((p) => p.metadata.labels["controller-revision-hash"])).to.deep.equal(pods.map(() => sts.status.updateRevision));
-    expect(sts.status.currentRevision).to.equal(sts.status.updateRevision);
+    expect(sts.spec.updateStrategy).to.deep.equal({ type: "OnDelete" });
+    expect(sts.status.updateRevision, "a new revision").to.not.equal(sts.status.currentRevision);
+    const [was, now] = [rollJobOf(before), rollJobOf(after)];
+    expect(now.name, "the roll Job named by the new template's digest").to.equal(now.expected);
+    expect(was.name, "the first up's Job named by its template's digest").to.equal(was.expected);
+    expect(now.name, "a new Job").to.not.equal(was.name);
+    const job = (await plane!.get("Job", now.name, sts.metadata.namespace)) as {
+      status?: { conditions?: { type: string; status: string }[] };
+    };
+    const conditions = (job?.status?.conditions ?? []).map((c) => `${c.type}=${c.status}`);
+    expect(conditions, "the roll Job completed").to.include("Complete=True");
     const headless = (await plane!.get("Service", TUTORIAL.headlessService, sts.metadata.namespace)) as {
       spec: { ports: { name: string }[] };
     };
@@ -191,6 +221,8 @@ describe("cluster tier: the engine plans each change of a setting as the change 
   it("tls off -> accept -> prefer -> on, one up each: every step updates the StatefulSet, and the next up plans no change", async () => {
     for (const stage of ["accept", "prefer", "on"]) {
       await stack!.setConfig("tls", stage);
+      // tls on needs rollOrder ordinal: the StatefulSet goes back to RollingUpdate in the same up.
+      if (stage === "on") await stack!.setConfig("rollOrder", "ordinal");
       const plan = await stack!.preview(UP_MS);
       expect(plan.steps, stage).to.include({ "kubernetes:apps/v1:StatefulSet::zookeeper-statefulset": "update" });
       await stack!.up(UP_MS);
