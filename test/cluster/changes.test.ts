@@ -13,11 +13,10 @@ import { heldAsRendered } from "../../harness/held";
 import { TUTORIAL, type RenderedObject } from "../../e2e/expected";
 import { SETTINGS } from "../../config";
 import { SETTING_VARIANTS, variantRuns } from "../../harness/setting-variants";
-import { useHomeWithKubeconfig } from "../../harness/stack-files";
+import { stackConfig, useHomeWithKubeconfig } from "../../harness/stack-files";
 import type { ThrowawayStack } from "../../e2e/stack";
 import type { SettingKey } from "../../config";
-import { rollJobName, templateDigest } from "../../components/zookeeper/roll-job";
-import { ensembleNames } from "../../components/zookeeper/names";
+import { runProgram } from "../../harness/mocks";
 
 const UP_MS = 5 * 60 * 1000;
 
@@ -165,21 +164,23 @@ describe("cluster tier: the engine plans each change of a setting as the change 
     return { before, after };
   }
 
-  /** The roll Job of a render, and the name its StatefulSet's pod template, replicas and code give it. */
-  function rollJobOf(objects: RenderedObject[]): { name: string; expected: string } {
+  /**
+   * The roll Job's name in the stack's state, and the name the program gives it for these settings
+   * (under mocks, from the same code): the digest of the rendered pod template, the replicas and the
+   * Job's code (components/zookeeper/roll-job.ts rollJobName).
+   */
+  async function rollJobOf(objects: RenderedObject[], settings: Record<string, string>): Promise<{ name: string; expected: string }> {
     const job = objects.find((o) => o.kind === "Job" && o.metadata.name.startsWith("zk-roll-"));
-    const sts = objects.find((o) => o.kind === "StatefulSet") as unknown as { spec: { template: unknown; replicas: number } };
-    const code = objects.find((o) => o.kind === "ConfigMap" && o.metadata.name.startsWith("zk-roll-code-"));
-    expect(job && sts && code, "a roll Job, the StatefulSet and the roll's code in the render").to.be.ok;
-    return {
-      name: job!.metadata.name,
-      expected: rollJobName(ensembleNames(), templateDigest(sts.spec.template), sts.spec.replicas, code!.metadata.name),
-    };
+    expect(job, "a roll Job in the stack").to.be.ok;
+    const { resources } = await runProgram("dev", stackConfig("dev", settings));
+    const mocked = resources.find((r) => r.type === "kubernetes:batch/v1:Job" && r.name === "zookeeper-roll");
+    return { name: job!.metadata.name, expected: mocked?.inputs.metadata.name };
   }
 
   it("heap, tickTime, metrics off, the budget, anti-affinity and the reclaim policy applied in one up: the API server holds what was sent, a new roll Job for the new template ran to completion, the metrics port is gone", async () => {
     const batch = ["heap", "tickTime", "metrics", "pdbMaxUnavailable", "antiAffinity", "storageReclaimPolicy"] as const;
-    const { before, after } = await applyAndCheck(Object.assign({}, ...batch.map((k) => SETTING_VARIANTS[k].set)));
+    const settings: Record<string, string> = Object.assign({}, ...batch.map((k) => SETTING_VARIANTS[k].set));
+    const { before, after } = await applyAndCheck(settings);
     // The roll (rollOrder leader-last): the StatefulSet took the new template OnDelete, and a new roll
     // Job, named by the new template's digest, was created after it and completed (Pulumi awaited it;
     // the old one is gone, checked by applyAndCheck). The Job's pods do not run here (kwok marks them
@@ -189,7 +190,7 @@ describe("cluster tier: the engine plans each change of a setting as the change 
     const sts = (await plane!.list("statefulsets", dev.namespace ?? SETTINGS.namespace.default))[0];
     expect(sts.spec.updateStrategy).to.deep.equal({ type: "OnDelete" });
     expect(sts.status.updateRevision, "a new revision").to.not.equal(sts.status.currentRevision);
-    const [was, now] = [rollJobOf(before), rollJobOf(after)];
+    const [was, now] = [await rollJobOf(before, {}), await rollJobOf(after, settings)];
     expect(now.name, "the roll Job named by the new template's digest").to.equal(now.expected);
     expect(was.name, "the first up's Job named by its template's digest").to.equal(was.expected);
     expect(now.name, "a new Job").to.not.equal(was.name);

@@ -47,7 +47,10 @@ describe("tenants under mocks", function () {
   });
 
   it("each live tenant's Secret: the connection string with its chroot, user, password, JAAS Client section; secret data, after the Job", () => {
-    const job = one(resources, JOB);
+    const job = one(
+      resources.filter((r) => r.name.endsWith("-tenants")),
+      JOB,
+    );
     for (const [tenant, chroot] of [
       ["kafka", "/kafka"],
       ["solr", "/apps/solr"],
@@ -77,7 +80,10 @@ describe("tenants under mocks", function () {
   });
 
   it("the Job runs after the StatefulSet, as the super user from the admin Secret, with the plan; zoo.cfg enforces quotas", () => {
-    const job = one(resources, JOB);
+    const job = one(
+      resources.filter((r) => r.name.endsWith("-tenants")),
+      JOB,
+    );
     const sts = one(resources, STS);
     expect(dependsOn(job, sts)).to.equal(true);
     const pod = job.inputs.spec.template.spec;
