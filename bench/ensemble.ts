@@ -23,7 +23,7 @@ import { ContinuousWriter } from "../zk/writer";
 import { PROBE_TIMING } from "../components/zookeeper/statefulset";
 import { TimingPreset } from "../components/zookeeper/options";
 import { ResizeEnsemble, resizeWriterOptions } from "../harness/resize-ensemble";
-import { RollEnsemble } from "../harness/roll-ensemble";
+import { RollEnsemble, writeThrough } from "../harness/roll-ensemble";
 import { quickWriterOptions } from "../harness/quick-writer";
 import { rollServers } from "../zk/roll";
 
@@ -330,17 +330,6 @@ function noWritesMeter(writer: ContinuousWriter): { stop: () => number } {
       return total;
     },
   };
-}
-
-/** A few writes through `ordinal`, so that makeLeader can give it the newest zxid. */
-async function writeThrough(e: RollEnsemble, ordinal: number, root: string): Promise<void> {
-  const c = await ZkClient.open(e.zk.connect([ordinal]), { connectMs: 5000, requestMs: 5000, sessionTimeoutMs: 6000 });
-  try {
-    await c.createNode(root, null, OPEN_ACL).catch(() => undefined);
-    for (let i = 0; i < 3; i++) await c.createNode(`${root}/n`, null, OPEN_ACL, "persistent-sequential").catch(() => undefined);
-  } finally {
-    c.close();
-  }
 }
 
 /** The StatefulSet's RollingUpdate on the emulated pods: highest ordinal first, each next once the replaced pod is Ready. */
