@@ -158,8 +158,8 @@ export function rollJobName(names: EnsembleNames, templateDigest: string, replic
 
 /**
  * The digest of a pod template as the roll Job's name takes it: of its JSON with every object's keys
- * sorted, so the same template read back from Pulumi's state (whose objects come back key-sorted)
- * gives the same digest.
+ * sorted, so a reordering of the render's fields alone makes no new Job. (The template read back from
+ * Pulumi's state does not give the same digest: the cluster tier compares with the program's render.)
  */
 export const templateDigest = (template: unknown) => digest(canonicalJson(template));
 
