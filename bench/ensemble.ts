@@ -5,6 +5,11 @@
 // pauses under load.
 // Then resizing with dynamic membership on loopback (`--resize` runs only that part): each step as one
 // `pulumi up` runs it (harness/resize-ensemble.ts), under a writer started for the step.
+// Then rolling restarts on loopback (`--roll` runs only that part): rollOrder leader-last (the roll
+// Job's code, zk/roll.ts, over harness/roll-ensemble.ts) against ordinal (the StatefulSet's
+// RollingUpdate emulated on the same servers: highest ordinal first, each next once the last is Ready),
+// 3 and 5 servers, the leader at the highest ordinal as after formation: elections per roll and the
+// seconds without writes of the quick writer (harness/quick-writer.ts).
 // min/median/max of RUNS runs. Prints figures; asserts nothing. Needs root (network namespaces).
 import * as fs from "fs";
 import * as os from "os";
@@ -18,6 +23,9 @@ import { ContinuousWriter } from "../zk/writer";
 import { PROBE_TIMING } from "../components/zookeeper/statefulset";
 import { TimingPreset } from "../components/zookeeper/options";
 import { ResizeEnsemble, resizeWriterOptions } from "../harness/resize-ensemble";
+import { RollEnsemble, writeThrough } from "../harness/roll-ensemble";
+import { quickWriterOptions } from "../harness/quick-writer";
+import { rollServers } from "../zk/roll";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const LOAD_SECONDS = 5;
@@ -296,8 +304,119 @@ async function resizeFigures(): Promise<Record<string, number[]>> {
   return figures;
 }
 
+/** A stretch this long without an acknowledged write counts as time without writes (the quick writer acknowledges every 50 ms). */
+const NO_WRITES_AFTER_MS = 500;
+
+/** Samples a writer's acknowledgements every 25 ms: the sum of the stretches without one longer than NO_WRITES_AFTER_MS. */
+function noWritesMeter(writer: ContinuousWriter): { stop: () => number } {
+  let last = writer.acknowledged;
+  let since = performance.now();
+  let total = 0;
+  const close = (now: number) => {
+    if (now - since > NO_WRITES_AFTER_MS) total += now - since;
+  };
+  const timer = setInterval(() => {
+    const now = performance.now();
+    if (writer.acknowledged !== last) {
+      close(now);
+      last = writer.acknowledged;
+      since = now;
+    }
+  }, 25);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      close(performance.now());
+      return total;
+    },
+  };
+}
+
+/** The StatefulSet's RollingUpdate on the emulated pods: highest ordinal first, each next once the replaced pod is Ready. */
+async function rollByOrdinal(e: RollEnsemble): Promise<void> {
+  for (let i = e.replicas - 1; i >= 0; i--) {
+    await e.cluster.deletePod(i);
+    await e.zk.waitFor(
+      `zk-${i} recreated and Ready`,
+      async () => {
+        const pod = (await e.cluster.pods()).pods[i];
+        return pod.phase === "running" && pod.updated && pod.ready;
+      },
+      120000,
+    );
+  }
+}
+
+/** One roll of a new template in the given order, the leader first made the highest ordinal: elections and seconds without writes. */
+async function rollOnce(
+  e: RollEnsemble,
+  order: "leader-last" | "ordinal",
+  tag: string,
+): Promise<{ elections: number; noWritesS: number; totalS: number }> {
+  await e.makeLeader(e.replicas - 1, () => writeThrough(e, e.replicas - 1, `/lead-${tag}`));
+  const before = (await e.srvr((await e.leader())!)).epoch!;
+  const writer = await ContinuousWriter.start(quickWriterOptions(e.zk.connect(), `/roll-${tag}`));
+  await e.zk.waitFor("the writer to write", async () => writer.acknowledged > 10, 60000);
+  const meter = noWritesMeter(writer);
+  const t = performance.now();
+  e.changeTemplate();
+  try {
+    if (order === "leader-last") await rollServers(e.run());
+    else await rollByOrdinal(e);
+  } finally {
+    await e.settle();
+  }
+  const totalS = (performance.now() - t) / 1000;
+  // Until the writer writes again through the last restarted server's quorum.
+  const acked = writer.acknowledged;
+  await e.zk.waitFor("writes after the roll", async () => writer.acknowledged > acked + 10, 60000);
+  const noWritesS = meter.stop() / 1000;
+  await writer.stop();
+  let leader: number | undefined;
+  await e.zk.waitFor("one leader", async () => (leader = await e.leader()) !== undefined, 60000);
+  return { elections: (await e.srvr(leader!)).epoch! - before, noWritesS, totalS };
+}
+
+/** Per size and order: elections per roll, seconds without writes, the roll's duration. */
+async function rollFigures(): Promise<Record<string, number[]>> {
+  const figures: Record<string, number[]> = {};
+  const add = (key: string, v: number) => (figures[key] ??= []).push(v);
+  for (const [replicas, base] of [
+    [3, 205],
+    [5, 212],
+  ] as const) {
+    const e = new RollEnsemble(replicas, base);
+    try {
+      await e.deploy();
+      // Interleaved, so that a busier moment of the machine weighs on both orders alike.
+      for (let run = 0; run < RUNS; run++) {
+        for (const order of ["leader-last", "ordinal"] as const) {
+          process.stderr.write(`roll: ${replicas} servers, ${order}, run ${run + 1}/${RUNS}...\n`);
+          const f = await rollOnce(e, order, `${order}-${run}`);
+          add(`${replicas} servers, ${order}: elections per roll`, f.elections);
+          add(`${replicas} servers, ${order}: seconds without writes`, f.noWritesS);
+          add(`${replicas} servers, ${order}: roll duration, s`, f.totalS);
+        }
+      }
+    } finally {
+      await e.zk.destroy();
+    }
+  }
+  return figures;
+}
+
+async function printRoll() {
+  const figures = await rollFigures();
+  console.log(
+    `\nRolling restarts (loopback, ZooKeeper ${zookeeperVersion()}, timing fast), the leader at the highest ordinal; ` +
+      `without writes: stretches over ${NO_WRITES_AFTER_MS} ms without an acknowledged write of a 20/s writer; min / median / max of ${RUNS} runs`,
+  );
+  for (const [metric, values] of Object.entries(figures)) console.log(`${metric.padEnd(58)}${summary(values)}`);
+}
+
 async function main() {
   if (process.argv.includes("--resize")) return printResize();
+  if (process.argv.includes("--roll")) return printRoll();
   if (!canBuildNetwork()) process.exit(2);
   const profiles: TimingPreset[] = ["fast", "tutorial"];
   const results: Record<string, Figures[]> = { fast: [], tutorial: [] };
@@ -317,6 +436,7 @@ async function main() {
     console.log(`${metric.padEnd(58)}${row}`);
   }
   await printResize();
+  await printRoll();
 }
 
 async function printResize() {

@@ -9,6 +9,7 @@ import { validateCron, BACKUP_DEFAULTS } from "../components/backup/cronjob";
 import { clientUsersProblem, MIN_PASSWORD_LENGTH } from "../components/zookeeper/client-auth";
 import { ADMIN_USER } from "../components/zookeeper/users";
 import { TLS_STAGES, MEMBERSHIP_MODES } from "../components/zookeeper/transitions";
+import { ROLL_ORDERS } from "../components/zookeeper/roll-order";
 import { imageZooKeeperVersion, olderThan, MIN_ZOOKEEPER_VERSION } from "../components/zookeeper/versions";
 
 /** key=value, as a Kubernetes label: an optional DNS-subdomain prefix, a name, and a value. */
@@ -264,6 +265,12 @@ export const SETTINGS = {
     default: d.membership,
     description:
       "How servers know the members: static (a server list in zoo.cfg; a resize rolls every server, one server per update) or dynamic (ZooKeeper's reconfig: a change of replicas adds or removes servers while the others keep running, in one update; docs/changing-settings.md: Resizing). Change it alone, with replicas unchanged: it rolls the servers. Not with tls on yet.",
+  }),
+  rollOrder: oneOf({
+    values: ROLL_ORDERS,
+    default: d.rollOrder,
+    description:
+      "How the servers restart when a setting changes their pods: leader-last (a Job restarts the followers one at a time, each back and synced before the next, and the leader last: one election per roll; pulumi up waits for it) or ordinal (the StatefulSet's own roll, highest ordinal first, whoever leads: up to one election per server). Choose ordinal where the Job may not delete pods (no RBAC for it) or with tls on, which leader-last does not support yet (docs/changing-settings.md: Rolling restarts).",
   }),
   heap: text({
     valid: (v) => parseHeap(v) !== undefined,

@@ -26,10 +26,18 @@ export interface RegisteredOptions {
   dependencies: string[];
   aliases: number;
   additionalSecretOutputs: string[];
+  /** Only when the resource sets any (create, update, delete as given, e.g. "30m"). */
+  customTimeouts?: { create: string; update: string; delete: string };
 }
 
 let registered: Registered[] = [];
 export const warnings: string[] = [];
+
+function customTimeoutsOf(req: any): Pick<RegisteredOptions, "customTimeouts"> {
+  const t = req.getCustomtimeouts?.();
+  if (!t || !(t.getCreate() || t.getUpdate() || t.getDelete())) return {};
+  return { customTimeouts: { create: t.getCreate(), update: t.getUpdate(), delete: t.getDelete() } };
+}
 
 /**
  * Installs Pulumi mocks for the real project name and a stack, with raw config values keyed
@@ -56,6 +64,7 @@ export function useMocks(stack: string, config: Record<string, string> = {}, sec
       dependencies: req.getDependenciesList(),
       aliases: req.getAliasesList().length,
       additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+      ...customTimeoutsOf(req),
     });
     return registerResource(req, callback);
   };

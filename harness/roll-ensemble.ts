@@ -12,6 +12,7 @@ import { LocalEnsemble } from "./zk-ensemble";
 import { PORTS, EnsembleOptions } from "../components/zookeeper/options";
 import { PodState, RollCluster, RollRun } from "../zk/roll";
 import { POD_REVISION_LABEL, ROLL_ENV } from "../zk/facts/roll-env";
+import { OPEN_ACL, ZkClient } from "../zk/zk-client";
 
 export class RollEnsemble {
   readonly zk: LocalEnsemble;
@@ -197,5 +198,16 @@ export class RollEnsemble {
     await this.zk.waitFor(`zk-${target} to lead`, async () => (await this.zk.mode(target)) === "leader", ms);
     this.zk.start(a.filter((i) => i !== target));
     await this.zk.waitReady(undefined, ms);
+  }
+}
+
+/** A few writes committed through `ordinal`: what makeLeader needs to give it the newest zxid. */
+export async function writeThrough(e: RollEnsemble, ordinal: number, root: string): Promise<void> {
+  const client = await ZkClient.open(e.zk.connect([ordinal]), { connectMs: 5000, requestMs: 5000, sessionTimeoutMs: 6000 });
+  try {
+    await client.createNode(root, null, OPEN_ACL).catch(() => undefined);
+    for (let i = 0; i < 3; i++) await client.createNode(`${root}/n`, null, OPEN_ACL, "persistent-sequential").catch(() => undefined);
+  } finally {
+    client.close();
   }
 }

@@ -38,8 +38,9 @@ export const SETTING_VARIANTS: Record<SettingKey, Variant> = {
     base: { clientAccess: "labelled", clientPodLabel: "zk-client=true" },
     set: { clientPodLabel: "team=orders" },
   },
-  tls: { stack: "dev", set: { tls: "on" } },
-  tlsSecretName: { stack: "dev", base: { tls: "on" }, set: { tlsSecretName: "zk-certs" } },
+  // tls on needs rollOrder ordinal (the roll Job reads the plaintext client port).
+  tls: { stack: "dev", base: { rollOrder: "ordinal" }, set: { tls: "on" } },
+  tlsSecretName: { stack: "dev", base: { tls: "on", rollOrder: "ordinal" }, set: { tlsSecretName: "zk-certs" } },
   clientAuth: { stack: "dev", set: { clientAuth: "digest", clientUsers: "app:app-password-1" }, secret: ["clientUsers"] },
   clientUsers: {
     stack: "dev",
@@ -67,6 +68,7 @@ export const SETTING_VARIANTS: Record<SettingKey, Variant> = {
   zoneSpread: { stack: "dev", set: { zoneSpread: "preferred" } },
   replicas: { stack: "dev", base: { workers: "4" }, set: { replicas: "5" } },
   membership: { stack: "dev", set: { membership: "dynamic" } },
+  rollOrder: { stack: "dev", set: { rollOrder: "ordinal" } },
   heap: { stack: "dev", set: { heap: "2g" } },
   memory: { stack: "dev", set: { memory: "3Gi" } },
   cpu: { stack: "dev", set: { cpu: "1500m" } },

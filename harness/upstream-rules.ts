@@ -28,6 +28,11 @@ export const PULUMI_KUBERNETES_REPLACES: Record<string, string[]> = {
   CronJob: [],
   PodMonitor: [],
   PrometheusRule: [],
+  // core/v1 lists no ServiceAccount fields; rbac.authorization.k8s.io/v1 lists RoleBinding's roleRef
+  // (var roleBinding) and no Role.
+  ServiceAccount: [],
+  Role: [],
+  RoleBinding: ["roleRef"],
 };
 
 /**
@@ -41,7 +46,9 @@ export const PULUMI_KUBERNETES_REPLACES: Record<string, string[]> = {
  * - PersistentVolumeClaim: ValidatePersistentVolumeClaimUpdate ("spec is immutable after creation
  *   except resources.requests ... for bound claims"; shrinking forbidden);
  * - Service: spec.clusterIP "may not change once set" (k8s.io/api v0.36.1 core/v1 types.go);
- * - ConfigMap with immutable: true: data and binaryData.
+ * - ConfigMap with immutable: true: data and binaryData;
+ * - RoleBinding: pkg/apis/rbac/validation/validation.go ValidateRoleBindingUpdate ("cannot change
+ *   roleRef"; kubernetes v1.36.3).
  */
 export const API_IMMUTABLE: Record<string, string[]> = {
   StorageClass: ["provisioner", "parameters", "reclaimPolicy", "volumeBindingMode"],
@@ -56,6 +63,7 @@ export const API_IMMUTABLE: Record<string, string[]> = {
   ],
   Service: ["spec.clusterIP"],
   ConfigMap: ["data", "binaryData"],
+  RoleBinding: ["roleRef"],
 };
 
 /** The kind of a pulumi-kubernetes type token: kubernetes:apps/v1:StatefulSet -> StatefulSet. */

@@ -103,7 +103,9 @@ export class LocalEnsemble {
     this.network = network;
     this.clientPortsAsInPod = clientPortsAsInPod;
     this.adminOnPodLoopback = adminOnPodLoopback;
-    this.settings = resolveEnsemble(options);
+    // The servers' files do not depend on rollOrder; ordinal lets every TLS stage resolve (leader-last
+    // is refused with tls on: the roll Job reads the plaintext client port).
+    this.settings = resolveEnsemble({ rollOrder: "ordinal", ...options });
     this.readOnlyRoot = readOnlyRoot;
     // Under a read-only root, /tmp is a fresh tmpfs (the pod's emptyDir): the files live elsewhere.
     this.root = fs.mkdtempSync(path.join(readOnlyRoot ? "/var/tmp" : os.tmpdir(), "kz-ensemble-"));
@@ -229,7 +231,7 @@ export class LocalEnsemble {
    * ConfigMap does: `static` with a server list of `replicas` servers, or `dynamic` (this ensemble's).
    */
   writeMembershipFiles(ordinal: number, mode: MembershipMode, replicas: number): void {
-    const settings = resolveEnsemble({ ...this.options, replicas, membership: mode });
+    const settings = resolveEnsemble({ rollOrder: "ordinal", ...this.options, replicas, membership: mode });
     const server = this.servers[ordinal];
     fs.writeFileSync(path.join(server.confDir, START_SCRIPT), renderConfigFiles(settings)[START_SCRIPT], { mode: 0o555 });
     writeZooCfgFile(

@@ -36,16 +36,26 @@ export interface NodeJobPod<Env extends { name: string }, Volume extends { name:
   codeConfigMap: string;
   /** Volumes besides the code, and where the container mounts them. */
   volumes?: { volume: Volume; mountPath: string }[];
+  /**
+   * A job that talks to the API server (the roll Job deletes the servers' pods): its ServiceAccount,
+   * whose token the pod then mounts. Defaults to none: the default ServiceAccount and no token.
+   */
+  serviceAccountName?: string;
 }
 
-/** The pod spec: runs the job once, as `node`, restricted, with no API token and no Service env vars. */
+/** The pod spec: runs the job once, as `node`, restricted, with no Service env vars and no API token unless it has a ServiceAccount. */
 export function renderNodeJobPodSpec<Env extends { name: string }, Volume extends { name: string } = never>(pod: NodeJobPod<Env, Volume>) {
   const own = pod.volumes ?? [];
   return {
     restartPolicy: "Never",
     securityContext: restrictedPodSecurity(NODE_UID),
-    // The job talks to ZooKeeper only: no API token, no Service env vars.
-    automountServiceAccountToken: false,
+    // A job that talks to ZooKeeper only gets no API token; one with a ServiceAccount of its own gets
+    // that account's token (and finds the API server through KUBERNETES_SERVICE_HOST, which the kubelet
+    // sets even with enableServiceLinks false: kubernetes v1.36.3 pkg/kubelet/kubelet_pods.go
+    // getServiceEnvVarMap, masterServices). No Service env vars otherwise.
+    ...(pod.serviceAccountName
+      ? { serviceAccountName: pod.serviceAccountName, automountServiceAccountToken: true }
+      : { automountServiceAccountToken: false }),
     enableServiceLinks: false,
     containers: [
       {

@@ -22,6 +22,7 @@ import { renderSeedConfigMap, memberLines } from "./membership";
 import { PORTS } from "./options";
 import { renderMembershipConfigMap, renderMembershipJob, MembershipJobInput } from "./membership-jobs";
 import { readJobsBundle } from "../node-job/bundle-file";
+import { renderRollConfigMap, renderRollJob, renderRollRbac, templateDigest, ROLL_JOB_LIMITS } from "./roll-job";
 import {
   liveTenants,
   renderTenantSecret,
@@ -281,11 +282,65 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
       );
     }
 
+    // rollOrder leader-last: the StatefulSet took the new template without restarting anything
+    // (OnDelete); the roll Job restarts the servers, followers first, the leader last (roll-job.ts).
+    // After the add Job with dynamic membership: the roll waits for every server to serve and sync.
+    let rollJob: k8s.batch.v1.Job | undefined;
+    if (s.rollOrder === "leader-last") {
+      const rbac = renderRollRbac(s.namespace, s.names, s.replicas);
+      const account = new k8s.core.v1.ServiceAccount(
+        `${name}-roll-account`,
+        { metadata: rbac.serviceAccount.metadata, automountServiceAccountToken: rbac.serviceAccount.automountServiceAccountToken },
+        inNamespace,
+      );
+      const role = new k8s.rbac.v1.Role(`${name}-roll-role`, { metadata: rbac.role.metadata, rules: rbac.role.rules }, inNamespace);
+      const binding = new k8s.rbac.v1.RoleBinding(
+        `${name}-roll-binding`,
+        { metadata: rbac.roleBinding.metadata, roleRef: rbac.roleBinding.roleRef, subjects: rbac.roleBinding.subjects },
+        childOpts({ dependsOn: [...(ns ? [ns] : []), account, role] }),
+      );
+      const codeMap = renderRollConfigMap(s.namespace, s.names, readJobsBundle());
+      const code = new k8s.core.v1.ConfigMap(
+        `${name}-roll-code`,
+        { metadata: codeMap.metadata, immutable: codeMap.immutable, data: codeMap.data },
+        inNamespace,
+      );
+      const input = {
+        namespace: s.namespace,
+        names: s.names,
+        replicas: s.replicas,
+        serversDomain: `${s.names.headlessService}.${s.namespace}.svc.${s.clusterDomain}`,
+        clientPort: PORTS.client,
+      };
+      // The template as rendered (its Secret names resolved), not as the API server returns it: the
+      // digest must not move with the server's defaults.
+      const job = pulumi
+        .output(sts.spec.template)
+        .apply((template) => renderRollJob(input, templateDigest(template), codeMap.metadata.name));
+      const timeout = `${ROLL_JOB_LIMITS.customTimeoutMinutes}m`;
+      rollJob = new k8s.batch.v1.Job(
+        `${name}-roll`,
+        { metadata: job.metadata, spec: job.spec },
+        {
+          ...childOpts({
+            dependsOn: [
+              this.statefulSet,
+              binding,
+              code,
+              ...(addJob ? [addJob] : []),
+              ...(networkPolicyResource ? [networkPolicyResource] : []),
+            ],
+          }),
+          customTimeouts: { create: timeout, update: timeout },
+        },
+      );
+    }
+
     const clientPort = clientFacingPort(portFeatures(s));
     const fqdns = serverFqdns(s.names, s.namespace, s.clusterDomain, s.replicas);
     if (s.tenants?.length) {
-      // After the StatefulSet is Ready, so after the roll that gave every server the tenants' users;
-      // the Job itself works as the super user.
+      // After the roll that gave every server the tenants' users: the StatefulSet's own (ordinal),
+      // which Pulumi awaits, or the roll Job (leader-last). The Job itself works as the super user.
       const codeMap = renderTenantsConfigMap(s.namespace, s.names, readJobsBundle());
       const code = new k8s.core.v1.ConfigMap(
         `${name}-tenants-code`,
@@ -308,7 +363,10 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
         // Delete before replace: `pulumi up --replace <its urn>` (verify's repair of a drifted tenant)
         // then deletes the finished Job and creates it anew, which runs it again. Replaced the default
         // way, the new Job (same name) would be applied over the finished one and never run.
-        childOpts({ dependsOn: [this.statefulSet, code, adminSecret!, ...(addJob ? [addJob] : [])], deleteBeforeReplace: true }),
+        childOpts({
+          dependsOn: [this.statefulSet, code, adminSecret!, ...(addJob ? [addJob] : []), ...(rollJob ? [rollJob] : [])],
+          deleteBeforeReplace: true,
+        }),
       );
       this.tenantPlan = tenantsJob.urn.apply((jobUrn) => ({ jobUrn, tenants: tenantPlan(s.tenants ?? []) }));
       const servers = connectionString(fqdns, clientPort);

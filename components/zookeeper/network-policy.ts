@@ -3,6 +3,7 @@ import { ensembleLabels, podSelector } from "./labels";
 import { listeningPorts, PortAudience, PORT_NAMES } from "./ports";
 import { membershipLabels } from "./membership-jobs";
 import { tenantLabels } from "./tenants";
+import { rollLabels } from "./roll-job";
 
 /** The NetworkPolicy peers of each audience; undefined: nobody (the port is closed to other pods). */
 function peersOf(audience: PortAudience, s: ResolvedEnsemble) {
@@ -48,6 +49,14 @@ export function renderNetworkPolicy(s: ResolvedEnsemble) {
     ingress.push({
       ports: [{ protocol: "TCP", port: PORT_NAMES.client }],
       from: [{ podSelector: { matchLabels: tenantLabels(s.names) } }],
+    });
+  }
+  // rollOrder leader-last: the roll Job asks each server srvr and mntr on the plaintext client port
+  // (leader-last rules out tls on), whatever clientAccess admits.
+  if (s.rollOrder === "leader-last") {
+    ingress.push({
+      ports: [{ protocol: "TCP", port: PORT_NAMES.client }],
+      from: [{ podSelector: { matchLabels: rollLabels(s.names) } }],
     });
   }
   return {

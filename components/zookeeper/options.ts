@@ -5,6 +5,7 @@ import type { TlsStage, MembershipMode } from "./transitions";
 import type { PortFeatures } from "./ports";
 import type { MonitoringOptions } from "./metrics";
 import type { ClientUser } from "./users";
+import type { RollOrder } from "./roll-order";
 import { tenantsProblem, TenantInput } from "./tenants";
 import { parseHeap, parseByteQuantity, memoryForHeap } from "./quantities";
 import { planDisruptionBudget, toleratedFailures, DisruptionBudget } from "./quorum";
@@ -87,6 +88,14 @@ export interface EnsembleOptions {
    * start, and the size changes by one server per update. Defaults to `static`.
    */
   membership?: MembershipMode;
+  /**
+   * How the servers restart when the pod template changes: `leader-last` (the StatefulSet updates
+   * OnDelete and a Job restarts followers first, each synced before the next, the leader last: one
+   * election per roll; it needs a ServiceAccount that may delete the servers' pods) or `ordinal` (the
+   * StatefulSet's RollingUpdate, highest ordinal first, whoever leads). Not `leader-last` with
+   * `tlsStage` on (the Job reads srvr and mntr on the plaintext client port). Defaults to `leader-last`.
+   */
+  rollOrder?: RollOrder;
   /** Server image; it must ship bash, coreutils, getent and zkServer.sh on PATH. Defaults to `zookeeper:3.9.6`. */
   image?: string;
   /** JVM heap (-Xms and -Xmx), e.g. `512m` or `2g`. Defaults to `512m`. */
@@ -180,6 +189,7 @@ export const ENSEMBLE_DEFAULTS = {
   namePrefix: "",
   replicas: 3,
   membership: "static",
+  rollOrder: "leader-last",
   image: "zookeeper:3.9.6",
   heap: "512m",
   /** Derived from the heap (memoryForHeap). */
@@ -248,6 +258,7 @@ export interface RuleInputs {
   pdbMaxUnavailable: number | undefined;
   pdbMinAvailable: number | undefined;
   membership: MembershipMode;
+  rollOrder: RollOrder;
   /** `off` without `tls`. */
   tlsStage: TlsStage;
   metrics: boolean;
@@ -327,6 +338,26 @@ export const ENSEMBLE_RULES: readonly EnsembleRule[] = [
           got: a.membership,
           remedies: [
             { set: "membership", to: "static" },
+            { set: "tlsStage", to: "prefer" },
+          ],
+        },
+        name,
+      ),
+    ];
+  }),
+  ensembleRule(["rollOrder", "tlsStage"], (a, name) => {
+    if (a.rollOrder !== "leader-last" || a.tlsStage !== "on") return [];
+    const tls = name("tlsStage");
+    return [
+      named(
+        {
+          subject: "rollOrder",
+          expected:
+            `cannot be leader-last with ${tls} on yet: the roll job asks each server who leads and who is synced (srvr, mntr) on the ` +
+            `plaintext client port, which ${tls} on keeps on each pod's loopback; ordinal rolls as the StatefulSet does, highest ordinal first`,
+          got: a.rollOrder,
+          remedies: [
+            { set: "rollOrder", to: "ordinal" },
             { set: "tlsStage", to: "prefer" },
           ],
         },

@@ -127,7 +127,10 @@ export function renderStatefulSet<Name = string>(s: ResolvedEnsemble, configMapN
       // (Kubernetes 1.34, 1.35.4+, 1.36) and defaults it to 1 where it is on (1.35.0-1.35.3, 1.37),
       // so setting it changes no roll anywhere and, where dropped, makes every `pulumi up` an update
       // (test/pure/api-server-drops.test.ts; README: "Rolling changes safely").
-      updateStrategy: { type: "RollingUpdate", rollingUpdate: { partition: 0 } },
+      // rollOrder leader-last: a new template restarts nothing by itself; the roll Job deletes the
+      // pods in its order, followers first, the leader last (roll-job.ts). ordinal: the controller's
+      // own roll, highest ordinal first (kubernetes v1.36.3 stateful_set_control.go updateStatefulSet).
+      updateStrategy: s.rollOrder === "leader-last" ? { type: "OnDelete" } : { type: "RollingUpdate", rollingUpdate: { partition: 0 } },
       // With dynamic membership a server scaled away has left the membership first, and its volume goes
       // with it: kept, it would come back on a later grow with a configuration that lists it among
       // members long gone, a majority of which it might form with another such server. Updated in place

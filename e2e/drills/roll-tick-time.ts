@@ -1,6 +1,7 @@
-// Change a zoo.cfg setting (tickTime) with `pulumi up`: the StatefulSet rolls the servers from the
-// highest ordinal down, one at a time, each waiting for the previous one to be Ready (serving in
-// the quorum). A watcher samples the pods twice a second: never two servers down at once, and the
+// Change a zoo.cfg setting (tickTime) with `pulumi up`: with rollOrder leader-last (the default) the
+// StatefulSet (OnDelete) takes the new template and the roll Job restarts the servers one at a time,
+// the followers first (highest ordinal first among them), each back and synced before the next, and
+// the leader last (components/zookeeper/roll-job.ts, zk/roll.ts). A watcher samples the pods twice a second: never two servers down at once, and the
 // writer acknowledged writes while each server was down, i.e. the ensemble kept serving.
 import type { V1Pod } from "@kubernetes/client-node";
 import type { ContinuousWriter } from "../../zk/writer";
@@ -9,7 +10,7 @@ import { isReady, Kube } from "../kube";
 import type { ThrowawayStack } from "../stack";
 import { sleep } from "../wait";
 import { withWriter, WriterContext } from "../writes";
-import { uid } from "./server";
+import { leaderAndFollowers, uid } from "./server";
 
 const NEW_TICK_TIME = 3000;
 
@@ -69,6 +70,7 @@ export function rollTickTime(
   const { kube } = ctx;
   return withWriter(ctx, "roll-tick-time", async (writer) => {
     const before = Object.fromEntries((await kube.pods()).map((p) => [p.metadata!.name!, uid(p)]));
+    const { leader } = await leaderAndFollowers(kube);
     const watcher = watch(kube, writer);
     let samples: Sample[];
     const start = Date.now();
@@ -85,11 +87,11 @@ export function rollTickTime(
     const pods = kube.expected.pods;
     for (const pod of pods) check(replacedAt(pod) >= 0, `${pod} was not replaced by the roll`);
     const order = [...pods].sort((a, b) => replacedAt(a) - replacedAt(b));
-    // The StatefulSet controller rolls from the highest ordinal down.
-    const highestFirst = [...pods].reverse();
+    // The roll Job: the followers from the highest ordinal down, then the leader.
+    const expected = [...[...pods].reverse().filter((p) => p !== leader), leader];
     check(
-      order.join(",") === highestFirst.join(","),
-      `the roll replaced the pods in the order ${order.join(", ")}, expected ${highestFirst.join(", ")}`,
+      order.join(",") === expected.join(","),
+      `the roll replaced the pods in the order ${order.join(", ")}, expected ${expected.join(", ")} (followers first, the leader ${leader} last)`,
     );
     const mostDown = Math.max(0, ...samples.map((s) => s.down.length));
     check(
@@ -110,6 +112,6 @@ export function rollTickTime(
       const cfg = await kube.exec(pod, ["cat", kube.expected.zooCfgPath]);
       check(new RegExp(`^tickTime=${NEW_TICK_TIME}$`, "m").test(cfg.stdout), `${pod}'s zoo.cfg does not have tickTime=${NEW_TICK_TIME}`);
     }
-    return { tickTime: NEW_TICK_TIME, order, mostDownAtOnce: mostDown, rollSeconds };
+    return { tickTime: NEW_TICK_TIME, leaderBefore: leader, order, mostDownAtOnce: mostDown, rollSeconds };
   });
 }

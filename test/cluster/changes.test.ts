@@ -13,9 +13,10 @@ import { heldAsRendered } from "../../harness/held";
 import { TUTORIAL, type RenderedObject } from "../../e2e/expected";
 import { SETTINGS } from "../../config";
 import { SETTING_VARIANTS, variantRuns } from "../../harness/setting-variants";
-import { useHomeWithKubeconfig } from "../../harness/stack-files";
+import { stackConfig, useHomeWithKubeconfig } from "../../harness/stack-files";
 import type { ThrowawayStack } from "../../e2e/stack";
 import type { SettingKey } from "../../config";
+import { runProgram } from "../../harness/mocks";
 
 const UP_MS = 5 * 60 * 1000;
 
@@ -70,7 +71,9 @@ describe("cluster tier: the engine plans each change of a setting as the change 
   });
 
   it("tls off -> on is refused before anything changes, naming the next step; off -> accept is planned as an update", async () => {
+    // rollOrder ordinal: with leader-last (the default) tls on is refused by the settings' own rule first.
     await stack!.setConfig("tls", "on");
+    await stack!.setConfig("rollOrder", "ordinal");
     try {
       const refused = await stack!.preview(UP_MS).then(
         () => "planned",
@@ -79,6 +82,7 @@ describe("cluster tier: the engine plans each change of a setting as the change 
       expect(refused).to.contain("the running servers are at off, and on is 3 steps away").and.contain("set accept first");
     } finally {
       await stack!.removeConfig("tls");
+      await stack!.removeConfig("rollOrder");
     }
     await stack!.setConfig("tls", "accept");
     try {
@@ -160,14 +164,41 @@ describe("cluster tier: the engine plans each change of a setting as the change 
     return { before, after };
   }
 
-  it("heap, tickTime, metrics off, the budget, anti-affinity and the reclaim policy applied in one up: the API server holds what was sent, the servers rolled to it, the metrics port is gone", async () => {
+  /**
+   * The roll Job's name in the stack's state, and the name the program gives it for these settings
+   * (under mocks, from the same code): the digest of the rendered pod template, the replicas and the
+   * Job's code (components/zookeeper/roll-job.ts rollJobName).
+   */
+  async function rollJobOf(objects: RenderedObject[], settings: Record<string, string>): Promise<{ name: string; expected: string }> {
+    const job = objects.find((o) => o.kind === "Job" && o.metadata.name.startsWith("zk-roll-"));
+    expect(job, "a roll Job in the stack").to.be.ok;
+    const { resources } = await runProgram("dev", stackConfig("dev", settings));
+    const mocked = resources.find((r) => r.type === "kubernetes:batch/v1:Job" && r.name === "zookeeper-roll");
+    return { name: job!.metadata.name, expected: mocked?.inputs.metadata.name };
+  }
+
+  it("heap, tickTime, metrics off, the budget, anti-affinity and the reclaim policy applied in one up: the API server holds what was sent, a new roll Job for the new template ran to completion, the metrics port is gone", async () => {
     const batch = ["heap", "tickTime", "metrics", "pdbMaxUnavailable", "antiAffinity", "storageReclaimPolicy"] as const;
-    await applyAndCheck(Object.assign({}, ...batch.map((k) => SETTING_VARIANTS[k].set)));
-    // The roll: every server pod runs the StatefulSet's new revision.
+    const settings: Record<string, string> = Object.assign({}, ...batch.map((k) => SETTING_VARIANTS[k].set));
+    const { before, after } = await applyAndCheck(settings);
+    // The roll (rollOrder leader-last): the StatefulSet took the new template OnDelete, and a new roll
+    // Job, named by the new template's digest, was created after it and completed (Pulumi awaited it;
+    // the old one is gone, checked by applyAndCheck). The Job's pods do not run here (kwok marks them
+    // Succeeded), so the pods keep their revision in this tier: which pod restarts when, and that
+    // every server ends at the new template, is proven on real ZooKeeper by the roll Job's own code in
+    // test/servers/roll.test.ts.
     const sts = (await plane!.list("statefulsets", dev.namespace ?? SETTINGS.namespace.default))[0];
-    const pods = (await plane!.list("pods", sts.metadata.namespace)).filter((p) => p.metadata.labels?.app === "zk");
-    expect(pods.map((p) => p.metadata.labels["controller-revision-hash"])).to.deep.equal(pods.map(() => sts.status.updateRevision));
-    expect(sts.status.currentRevision).to.equal(sts.status.updateRevision);
+    expect(sts.spec.updateStrategy).to.deep.equal({ type: "OnDelete" });
+    expect(sts.status.updateRevision, "a new revision").to.not.equal(sts.status.currentRevision);
+    const [was, now] = [await rollJobOf(before, {}), await rollJobOf(after, settings)];
+    expect(now.name, "the roll Job named by the new template's digest").to.equal(now.expected);
+    expect(was.name, "the first up's Job named by its template's digest").to.equal(was.expected);
+    expect(now.name, "a new Job").to.not.equal(was.name);
+    const job = (await plane!.get("Job", now.name, sts.metadata.namespace)) as {
+      status?: { conditions?: { type: string; status: string }[] };
+    };
+    const conditions = (job?.status?.conditions ?? []).map((c) => `${c.type}=${c.status}`);
+    expect(conditions, "the roll Job completed").to.include("Complete=True");
     const headless = (await plane!.get("Service", TUTORIAL.headlessService, sts.metadata.namespace)) as {
       spec: { ports: { name: string }[] };
     };
@@ -191,6 +222,8 @@ describe("cluster tier: the engine plans each change of a setting as the change 
   it("tls off -> accept -> prefer -> on, one up each: every step updates the StatefulSet, and the next up plans no change", async () => {
     for (const stage of ["accept", "prefer", "on"]) {
       await stack!.setConfig("tls", stage);
+      // tls on needs rollOrder ordinal: the StatefulSet goes back to RollingUpdate in the same up.
+      if (stage === "on") await stack!.setConfig("rollOrder", "ordinal");
       const plan = await stack!.preview(UP_MS);
       expect(plan.steps, stage).to.include({ "kubernetes:apps/v1:StatefulSet::zookeeper-statefulset": "update" });
       await stack!.up(UP_MS);

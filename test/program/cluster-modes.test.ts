@@ -222,7 +222,13 @@ describe("cluster modes", function () {
       expect((await runProgram("render", stackConfig("render"))).warnings.filter(plain)).to.deep.equal([]);
       const { resources, warnings } = await runProgram(
         "render",
-        stackConfig("render", { clientAuth: "digest", clientUsers: "app:app-Pa55word-1", tls: "on", image: "zookeeper:3.9.6" }),
+        stackConfig("render", {
+          clientAuth: "digest",
+          clientUsers: "app:app-Pa55word-1",
+          tls: "on",
+          rollOrder: "ordinal",
+          image: "zookeeper:3.9.6",
+        }),
         ["clientUsers"],
       );
       const secrets = ofType(resources, "kubernetes:core/v1:Secret").map((r) => r.inputs.metadata.name as string);

@@ -44,7 +44,11 @@ describe("contract: a change of any setting is one the cluster accepts and that 
         if (c.changed.includes("metadata.name") || c.changed.includes("metadata.namespace")) {
           // A new name: created before the old one goes (immutable ConfigMaps and Secrets are named by their content).
           const naming = NAMING_SETTINGS.includes(key);
-          const namedByContent = (c.kind === "ConfigMap" || c.kind === "Secret") && c.before.inputs.immutable === true;
+          // So is a Job whose name carries a digest of what it does (membership-jobs.ts, roll-job.ts): a new
+          // Job for new work, created before the completed one goes.
+          const namedByContent =
+            ((c.kind === "ConfigMap" || c.kind === "Secret") && c.before.inputs.immutable === true) ||
+            (c.kind === "Job" && /-[0-9a-f]{10}$/.test(c.before.inputs.metadata.name));
           expect(
             naming || namedByContent || (c.kind === "StorageClass" && key === "storageClassName"),
             `${c.resource} is renamed`,

@@ -221,16 +221,18 @@ describe("stack configuration", () => {
     const secret = ["clientUsers"];
     it("tls on and clientAuth digest with users set with --secret are accepted", () => {
       const { config } = parseStackConfig(
-        { tls: "on", clientAuth: "digest", clientUsers: "app:app-Pa55word,ops_1:another-Pa55" },
+        { tls: "on", rollOrder: "ordinal", clientAuth: "digest", clientUsers: "app:app-Pa55word,ops_1:another-Pa55" },
         new Set(secret),
       );
       expect(config).to.include({ tls: "on", clientAuth: "digest" });
     });
 
     it("tls with ZooKeeper 3.9.4 or an image naming no version is accepted, the latter with a warning", () => {
-      expect(parseStackConfig({ tls: "on", image: "zookeeper:3.9.4" }).warnings).to.deep.equal([]);
-      expect(parseStackConfig({ tls: "on", image: "zookeeper:3.10.0@sha256:" + "a".repeat(64) }).warnings).to.deep.equal([]);
-      const [warning] = parseStackConfig({ tls: "on", image: "registry.example/zk:latest" }).warnings;
+      expect(parseStackConfig({ tls: "on", rollOrder: "ordinal", image: "zookeeper:3.9.4" }).warnings).to.deep.equal([]);
+      expect(
+        parseStackConfig({ tls: "on", rollOrder: "ordinal", image: "zookeeper:3.10.0@sha256:" + "a".repeat(64) }).warnings,
+      ).to.deep.equal([]);
+      const [warning] = parseStackConfig({ tls: "on", rollOrder: "ordinal", image: "registry.example/zk:latest" }).warnings;
       expect(warning).to.contain("names no ZooKeeper version: quorum TLS between pods needs ZooKeeper 3.9.4 or newer");
     });
 
@@ -268,11 +270,11 @@ describe("stack configuration", () => {
         { tlsSecretName: "zk-certs" },
         'tlsSecretName: is only used when tls is not off, and tls is off, got "zk-certs" (pulumi config set tls on',
       ],
-      [{ tls: "on", backupSchedule: "0 3 * * *" }, "backupSchedule: cannot be used with tls on yet"],
+      [{ tls: "on", rollOrder: "ordinal", backupSchedule: "0 3 * * *" }, "backupSchedule: cannot be used with tls on yet"],
       [{ tls: "yes" }, 'tls: must be one of off, accept, prefer, on, got "yes"'],
       [{ clientAuth: "sasl" }, 'clientAuth: must be one of none, digest, got "sasl"'],
       [
-        { tls: "on", image: "zookeeper:3.9.2" },
+        { tls: "on", rollOrder: "ordinal", image: "zookeeper:3.9.2" },
         'tls: needs ZooKeeper 3.9.4 or newer, and the image runs 3.9.2: older servers check a dialling server\'s certificate against its pod IP, which no certificate names, so the quorum would never form, got "on" (pulumi config set image zookeeper:3.9.6',
       ],
       [{ tls: "accept", image: "registry.example/zk:3.9.3-jre17" }, "tls: needs ZooKeeper 3.9.4 or newer, and the image runs 3.9.3"],

@@ -12,14 +12,20 @@ describe("the ZooKeeperEnsemble component", () => {
     await settle(resources);
     const componentUrn = await promiseOf(zk.urn);
     const children = resources.filter(isKubernetesObject);
+    // The roll Job and its ServiceAccount, Role, RoleBinding and code: rollOrder leader-last, the default.
     expect(children.map((r) => r.type).sort()).to.deep.equal([
       "kubernetes:apps/v1:StatefulSet",
+      "kubernetes:batch/v1:Job",
+      "kubernetes:core/v1:ConfigMap",
       "kubernetes:core/v1:ConfigMap",
       "kubernetes:core/v1:Namespace",
       "kubernetes:core/v1:Service",
       "kubernetes:core/v1:Service",
+      "kubernetes:core/v1:ServiceAccount",
       "kubernetes:networking.k8s.io/v1:NetworkPolicy",
       "kubernetes:policy/v1:PodDisruptionBudget",
+      "kubernetes:rbac.authorization.k8s.io/v1:Role",
+      "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
     ]);
     const providerUrn = await promiseOf(provider.urn);
     for (const child of children) {

@@ -21,7 +21,13 @@ const BACKUP = "kind-zookeeper:index:ScheduledBackup";
 const headless = (resources: Registered[]) => ofType(resources, SVC).find((r) => r.inputs.metadata.name === "zk-hs")!;
 
 const pod = (resources: Registered[]) => one(resources, STS).inputs.spec.template.spec;
-const zooCfg = (resources: Registered[]) => one(resources, CM).inputs.data["zoo.cfg"] as string;
+/** The servers' ConfigMap (not the jobs' code: the roll Job's, with rollOrder leader-last). */
+const serversConfig = (resources: Registered[]) =>
+  one(
+    resources.filter((r) => r.name.endsWith("-config")),
+    CM,
+  );
+const zooCfg = (resources: Registered[]) => serversConfig(resources).inputs.data["zoo.cfg"] as string;
 
 describe("the whole program under mocks", function () {
   this.timeout(30000);
@@ -290,11 +296,11 @@ describe("the whole program under mocks", function () {
       const a = await runProgram("dev", stackConfig("dev"));
       const b = await runProgram("dev", stackConfig("dev", { syncLimit: "3" }));
       const c = await runProgram("dev", stackConfig("dev"));
-      expect(one(a.resources, CM).inputs.immutable).to.equal(true);
+      expect(serversConfig(a.resources).inputs.immutable).to.equal(true);
       expect(mounted(a.resources)).to.match(/^zk-config-[0-9a-f]{16}$/);
-      expect(mounted(a.resources)).to.equal(one(a.resources, CM).inputs.metadata.name);
+      expect(mounted(a.resources)).to.equal(serversConfig(a.resources).inputs.metadata.name);
       expect(mounted(b.resources)).not.to.equal(mounted(a.resources));
-      expect(mounted(b.resources)).to.equal(one(b.resources, CM).inputs.metadata.name);
+      expect(mounted(b.resources)).to.equal(serversConfig(b.resources).inputs.metadata.name);
       expect(mounted(c.resources), "the same settings give the same name").to.equal(mounted(a.resources));
     });
   });

@@ -73,7 +73,11 @@ describe("README and Pulumi.yaml stay true", function () {
     // Outputs differ by mode: kind (with host access; with TLS and client authentication), existing and render.
     const runs = [
       await runProgram("dev", stackConfig("dev", { exposeOnHost: "true" })),
-      await runProgram("dev", stackConfig("dev", { tls: "on", clientAuth: "digest", clientUsers: "app:app-Pa55word-1" }), ["clientUsers"]),
+      await runProgram(
+        "dev",
+        stackConfig("dev", { tls: "on", rollOrder: "ordinal", clientAuth: "digest", clientUsers: "app:app-Pa55word-1" }),
+        ["clientUsers"],
+      ),
       await runProgram("prod", stackConfig("prod")),
       await runProgram("render", stackConfig("render")),
       await runProgram("dev", stackConfig("dev", { clientAuth: "digest", tenants: '[{"name":"kafka"}]' })),

@@ -17,7 +17,13 @@ const NETPOL = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 const CERT_REQUEST = "tls:index/certRequest:CertRequest";
 const PASSWORD = "random:index/randomPassword:RandomPassword";
 
-const zooCfg = (resources: Registered[]) => one(resources, CM).inputs.data["zoo.cfg"] as string;
+/** The servers' ConfigMap (not the jobs' code: the roll Job's, with rollOrder leader-last). */
+const serversConfig = (resources: Registered[]) =>
+  one(
+    resources.filter((r) => r.name.endsWith("-config")),
+    CM,
+  );
+const zooCfg = (resources: Registered[]) => serversConfig(resources).inputs.data["zoo.cfg"] as string;
 const container = (resources: Registered[]) => one(resources, STS).inputs.spec.template.spec.containers[0];
 const volumes = (resources: Registered[]) => one(resources, STS).inputs.spec.template.spec.volumes as any[];
 const jaasSecret = (resources: Registered[]) =>
@@ -43,7 +49,7 @@ describe("security settings under mocks", function () {
     let resources: Registered[];
     let outputs: Record<string, pulumi.Output<any>>;
     before(async () => {
-      ({ resources, outputs } = await runProgram("dev", stackConfig("dev", { tls: "on" })));
+      ({ resources, outputs } = await runProgram("dev", stackConfig("dev", { tls: "on", rollOrder: "ordinal" })));
     });
 
     it("zoo.cfg: the quorum over TLS, the secure client port, the plaintext one on loopback only, reload on", () => {
@@ -129,14 +135,17 @@ describe("security settings under mocks", function () {
   }
 
   it("tls on with exposeOnHost: the certificate also names localhost and 127.0.0.1, which the host dials", async () => {
-    const { resources } = await runProgram("dev", stackConfig("dev", { tls: "on", exposeOnHost: "true" }));
+    const { resources } = await runProgram("dev", stackConfig("dev", { tls: "on", rollOrder: "ordinal", exposeOnHost: "true" }));
     const request = one(resources, CERT_REQUEST).inputs;
     expect(request.dnsNames).to.include("localhost");
     expect(request.ipAddresses).to.deep.equal(["127.0.0.1"]);
   });
 
   it("tlsSecretName: the pods mount that Secret, and the program makes no certificate", async () => {
-    const { resources, outputs } = await runProgram("dev", stackConfig("dev", { tls: "on", tlsSecretName: "zk-certs" }));
+    const { resources, outputs } = await runProgram(
+      "dev",
+      stackConfig("dev", { tls: "on", rollOrder: "ordinal", tlsSecretName: "zk-certs" }),
+    );
     expect(volumes(resources)).to.deep.include({ name: "tls", secret: { secretName: "zk-certs", defaultMode: 0o440 } });
     expect(ofType(resources, SECRET)).to.have.length(0);
     expect(ofType(resources, CERT_REQUEST)).to.have.length(0);

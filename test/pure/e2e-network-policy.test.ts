@@ -69,8 +69,8 @@ describe("e2e NetworkPolicy phase: what the probe pod must and must not reach", 
   for (const tls of ["off", "accept", "prefer", "on"] as const)
     for (const metrics of [true, false])
       it(`aims at every port a server listens on, on every server, and at the client ports on the Service (TLS ${tls}, metrics ${metrics})`, () => {
-        // The in-cluster backup job speaks no TLS: a stack refuses it with tls on.
-        const s = settings({ tls, metrics: String(metrics), ...(tls === "on" ? { backupSchedule: undefined } : {}) });
+        // The in-cluster backup job and the roll Job speak no TLS: a stack refuses them with tls on.
+        const s = settings({ tls, metrics: String(metrics), ...(tls === "on" ? { backupSchedule: undefined, rollOrder: "ordinal" } : {}) });
         const es = expectations(s, scene());
         const listening = listeningPorts(portFeatures(s));
         expect(es.filter((e) => e.host !== CS).map((e) => e.target)).to.have.members(

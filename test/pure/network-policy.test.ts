@@ -7,8 +7,11 @@ import { listeningPorts } from "../../components/zookeeper/ports";
 import { renderStatefulSet } from "../../components/zookeeper/statefulset";
 import { validateManifest } from "../../harness/schema";
 
+// rollOrder ordinal: the policy of the ports alone (leader-last adds the roll Job's rule to the
+// plaintext client port, test/pure/roll-job.test.ts, and is refused with tls on).
 const ensemble = (clientAccess: ClientAccess, tls: TlsStage, metrics: boolean, metricsAccessNamespace?: string) =>
   resolveEnsemble({
+    rollOrder: "ordinal",
     clientAccess,
     tls: tls === "off" ? undefined : { mode: "generated" },
     tlsStage: tls === "off" ? undefined : tls,

@@ -143,7 +143,7 @@ describe("pure render functions", () => {
     it("recovers from a full restart and keeps data when deleted or scaled down", () => {
       const spec = sts().spec;
       expect(spec.podManagementPolicy).to.equal("Parallel");
-      expect(spec.updateStrategy.type).to.equal("RollingUpdate");
+      expect(spec.updateStrategy.type, "rollOrder leader-last: the roll Job deletes the pods").to.equal("OnDelete");
       expect(spec.persistentVolumeClaimRetentionPolicy).to.deep.equal({ whenDeleted: "Retain", whenScaled: "Retain" });
     });
 
@@ -172,8 +172,8 @@ describe("pure render functions", () => {
       expect(sts().metadata.annotations).to.deep.equal({ "pulumi.com/deletionPropagationPolicy": "orphan" });
     });
 
-    it("rolls every server (partition 0) and leaves maxUnavailable to the API server's default", () => {
-      expect(sts().spec.updateStrategy).to.deep.equal({ type: "RollingUpdate", rollingUpdate: { partition: 0 } });
+    it("with rollOrder ordinal, rolls every server (partition 0) and leaves maxUnavailable to the API server's default", () => {
+      expect(sts({ rollOrder: "ordinal" }).spec.updateStrategy).to.deep.equal({ type: "RollingUpdate", rollingUpdate: { partition: 0 } });
     });
 
     it("gives the start script the pod's own address", () => {

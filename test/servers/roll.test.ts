@@ -6,11 +6,10 @@
 // seen), and every acknowledged write is read back through every server. The orchestrator stopped
 // halfway and run again finishes the roll with no election beyond the leader's own.
 import { expect } from "chai";
-import { RollEnsemble } from "../../harness/roll-ensemble";
+import { RollEnsemble, writeThrough } from "../../harness/roll-ensemble";
 import { quickWriterOptions } from "../../harness/quick-writer";
 import { ContinuousWriter, describeWrites, ReadBack } from "../../zk/writer";
 import { rollServers, RollOutcome, RollError, RollRun } from "../../zk/roll";
-import { OPEN_ACL, ZkClient } from "../../zk/zk-client";
 import { readRollRun } from "../../jobs/roll";
 
 const WAIT = 60000;
@@ -33,17 +32,6 @@ function watchLeaders(e: RollEnsemble): { stop: () => Promise<number[]> } {
       return seen;
     },
   };
-}
-
-/** A few writes committed through `ordinal` (makeLeader's newer zxid). */
-async function writeThrough(e: RollEnsemble, ordinal: number, root: string): Promise<void> {
-  const client = await ZkClient.open(e.zk.connect([ordinal]), { connectMs: 5000, requestMs: 5000, sessionTimeoutMs: 6000 });
-  try {
-    await client.createNode(root, null, OPEN_ACL).catch(() => undefined);
-    for (let i = 0; i < 3; i++) await client.createNode(`${root}/n`, null, OPEN_ACL, "persistent-sequential").catch(() => undefined);
-  } finally {
-    client.close();
-  }
 }
 
 interface RollFigures {

@@ -13,7 +13,11 @@ const SCRIPTS = path.join(__dirname, "..", "..", "components", "zookeeper", "scr
 describe("the pod scripts under shellcheck", () => {
   it("every script of the ConfigMap, in each variant (plain, TLS, dynamic membership), is one of the shell files", () => {
     const files = new Map(fs.readdirSync(SCRIPTS).map((f) => [f, fs.readFileSync(path.join(SCRIPTS, f), "utf8")]));
-    for (const options of [{}, { tls: { mode: "generated" as const } }, { membership: "dynamic" as const, replicas: 3 }]) {
+    for (const options of [
+      {},
+      { tls: { mode: "generated" as const }, rollOrder: "ordinal" as const },
+      { membership: "dynamic" as const, replicas: 3 },
+    ]) {
       for (const [name, content] of Object.entries(renderConfigFiles(resolveEnsemble(options)))) {
         if (name === "zoo.cfg") continue;
         expect(files.get(name), `${name} (${JSON.stringify(options)})`).to.equal(content);
