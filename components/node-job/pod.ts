@@ -76,3 +76,33 @@ export function renderNodeJobPodSpec<Env extends { name: string }, Volume extend
     volumes: [...own.map(({ volume }) => volume), { name: "code", configMap: { name: pod.codeConfigMap, defaultMode: 0o444 } }],
   };
 }
+
+/** The resources of a job that only talks to ZooKeeper or the API server: small and bounded. */
+export const SMALL_JOB_RESOURCES = { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } };
+
+/**
+ * A Job of the ensemble's that runs one job of the bundle: named by what it does (a new name is a new
+ * run), bounded by a deadline and retries, and rerun by the next `pulumi up` when it failed
+ * (pulumi.com/replaceUnready: pulumi-kubernetes replaces a Job that did not complete).
+ */
+export function renderNodeJob<Env extends { name: string }>(job: {
+  name: string;
+  namespace: string;
+  labels: Record<string, string>;
+  limits: { activeDeadlineSeconds: number; backoffLimit: number };
+  pod: Omit<NodeJobPod<Env, never>, "container" | "resources" | "volumes">;
+}) {
+  return {
+    apiVersion: "batch/v1",
+    kind: "Job",
+    metadata: { name: job.name, namespace: job.namespace, labels: job.labels, annotations: { "pulumi.com/replaceUnready": "true" } },
+    spec: {
+      activeDeadlineSeconds: job.limits.activeDeadlineSeconds,
+      backoffLimit: job.limits.backoffLimit,
+      template: {
+        metadata: { labels: job.labels },
+        spec: renderNodeJobPodSpec({ ...job.pod, container: job.pod.job, resources: SMALL_JOB_RESOURCES }),
+      },
+    },
+  };
+}

@@ -13,7 +13,7 @@ import { createHash } from "crypto";
 import { EnsembleNames } from "./names";
 import { MEMBERSHIP_ENV, MembershipPhase } from "../../zk/facts/membership-env";
 import { MANAGED_BY } from "../managed-by";
-import { nodeJobCode, renderNodeJobPodSpec } from "../node-job/pod";
+import { nodeJobCode, renderNodeJob } from "../node-job/pod";
 
 /**
  * Bounds. The Job gives up before Pulumi stops waiting for it (10 minutes), so the update reports the
@@ -86,29 +86,12 @@ export function renderMembershipJob(input: MembershipJobInput, phase: Membership
     { name: MEMBERSHIP_ENV.saslUsername, value: input.admin.username },
     { name: MEMBERSHIP_ENV.saslPassword, valueFrom: { secretKeyRef: input.admin.passwordSecret } },
   ];
-  return {
-    apiVersion: "batch/v1",
-    kind: "Job",
-    metadata: {
-      // What the job does (phase, target, code), not the Secret's name: a new password alone reruns nothing.
-      name: jobName(`${input.names.membershipJob}-${phase}`, digest(phase, ...input.target, input.clientEndpoint, configMapName)),
-      namespace: input.namespace,
-      labels,
-      annotations: { "pulumi.com/replaceUnready": "true" },
-    },
-    spec: {
-      activeDeadlineSeconds: MEMBERSHIP_JOB_LIMITS.activeDeadlineSeconds,
-      backoffLimit: MEMBERSHIP_JOB_LIMITS.backoffLimit,
-      template: {
-        metadata: { labels },
-        spec: renderNodeJobPodSpec({
-          job: "membership",
-          container: "membership",
-          env,
-          resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
-          codeConfigMap: configMapName,
-        }),
-      },
-    },
-  };
+  return renderNodeJob({
+    // What the job does (phase, target, code), not the Secret's name: a new password alone reruns nothing.
+    name: jobName(`${input.names.membershipJob}-${phase}`, digest(phase, ...input.target, input.clientEndpoint, configMapName)),
+    namespace: input.namespace,
+    labels,
+    limits: MEMBERSHIP_JOB_LIMITS,
+    pod: { job: "membership", env, codeConfigMap: configMapName },
+  });
 }

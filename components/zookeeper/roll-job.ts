@@ -22,7 +22,7 @@ import { podSelector, labelSelectorQuery } from "./labels";
 import { digest, jobName } from "./membership-jobs";
 import { ROLL_ENV } from "../../zk/facts/roll-env";
 import { MANAGED_BY } from "../managed-by";
-import { nodeJobCode, renderNodeJobPodSpec } from "../node-job/pod";
+import { nodeJobCode, renderNodeJob } from "../node-job/pod";
 
 /**
  * Bounds. One wait (a restarted server coming back and syncing, or another server not serving) lasts
@@ -124,31 +124,13 @@ export function renderRollJob(input: RollJobInput, templateDigest: string, confi
     { name: ROLL_ENV.clientPort, value: String(input.clientPort) },
     { name: ROLL_ENV.waitSeconds, value: String(ROLL_JOB_LIMITS.waitSeconds) },
   ];
-  return {
-    apiVersion: "batch/v1",
-    kind: "Job",
-    metadata: {
-      name: rollJobName(input.names, templateDigest, input.replicas, configMapName),
-      namespace: input.namespace,
-      labels,
-      annotations: { "pulumi.com/replaceUnready": "true" },
-    },
-    spec: {
-      activeDeadlineSeconds: ROLL_JOB_LIMITS.activeDeadlineSeconds,
-      backoffLimit: ROLL_JOB_LIMITS.backoffLimit,
-      template: {
-        metadata: { labels },
-        spec: renderNodeJobPodSpec({
-          job: "roll",
-          container: "roll",
-          env,
-          resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
-          codeConfigMap: configMapName,
-          serviceAccountName: rollBase(input.names),
-        }),
-      },
-    },
-  };
+  return renderNodeJob({
+    name: rollJobName(input.names, templateDigest, input.replicas, configMapName),
+    namespace: input.namespace,
+    labels,
+    limits: ROLL_JOB_LIMITS,
+    pod: { job: "roll", env, codeConfigMap: configMapName, serviceAccountName: rollBase(input.names) },
+  });
 }
 
 /** The roll Job's name: what it does (the template's digest, the replicas, the code). */

@@ -8,7 +8,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { EnsembleNames } from "./names";
 import { ADMIN_USER, ClientUser } from "./users";
 import { MANAGED_BY } from "../managed-by";
-import { nodeJobCode, renderNodeJobPodSpec } from "../node-job/pod";
+import { nodeJobCode, renderNodeJob } from "../node-job/pod";
 import { digest, jobName } from "./membership-jobs";
 import { TENANTS_ENV, TenantPlanEntry } from "../../zk/facts/tenants";
 
@@ -265,30 +265,13 @@ export function renderTenantsJob(input: TenantsJobInput, configMapName: string) 
     { name: TENANTS_ENV.saslUsername, value: input.admin.username },
     { name: TENANTS_ENV.saslPassword, valueFrom: { secretKeyRef: input.admin.passwordSecret } },
   ];
-  return {
-    apiVersion: "batch/v1",
-    kind: "Job",
-    metadata: {
-      name: jobName(tenantsJobBase(input.names), digest(plan, input.clientEndpoint, configMapName)),
-      namespace: input.namespace,
-      labels,
-      annotations: { "pulumi.com/replaceUnready": "true" },
-    },
-    spec: {
-      activeDeadlineSeconds: TENANTS_JOB_LIMITS.activeDeadlineSeconds,
-      backoffLimit: TENANTS_JOB_LIMITS.backoffLimit,
-      template: {
-        metadata: { labels },
-        spec: renderNodeJobPodSpec({
-          job: "tenants",
-          container: "tenants",
-          env,
-          resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
-          codeConfigMap: configMapName,
-        }),
-      },
-    },
-  };
+  return renderNodeJob({
+    name: jobName(tenantsJobBase(input.names), digest(plan, input.clientEndpoint, configMapName)),
+    namespace: input.namespace,
+    labels,
+    limits: TENANTS_JOB_LIMITS,
+    pod: { job: "tenants", env, codeConfigMap: configMapName },
+  });
 }
 
 /** zoo.cfg lines with tenants: quotas become limits (ZooKeeperServer.enforceQuota, read from zookeeper.enforceQuota). */
