@@ -72,7 +72,7 @@ describe("cluster tier: the prod stack on an existing cluster, under the real CL
     tier?.restore();
   });
 
-  it("the first up: five Ready servers on five nodes, the membership Jobs complete, every tutorial object as rendered", async () => {
+  it("the first up: five Ready servers on five nodes, the membership Jobs and the roll Job complete, every tutorial object as rendered", async () => {
     await stack!.up(UP_MS);
     const outputs = await stack!.outputs();
     const rendered = await stack!.renderedObjects();
@@ -81,7 +81,9 @@ describe("cluster tier: the prod stack on an existing cluster, under the real CL
     const details = await tutorialObjects(kube);
     expect(details.nodes).to.have.length(5);
     const { jobs } = await held();
-    expect(jobs.map((j) => j.replace(/-[0-9a-f]{10}:/, ":"))).to.deep.equal(["zk-membership-add:1", "zk-membership-remove:1"]);
+    // The roll Job (rollOrder leader-last, the default) runs after every up that makes a new template,
+    // the first included; it finds every server at the new revision and restarts nothing.
+    expect(jobs.map((j) => j.replace(/-[0-9a-f]{10}:/, ":"))).to.deep.equal(["zk-membership-add:1", "zk-membership-remove:1", "zk-roll:1"]);
     expect(await heldAsRendered(rendered, (kind, name, ns) => plane!.get(kind, name, ns))).to.deep.equal([]);
   });
 
@@ -90,17 +92,21 @@ describe("cluster tier: the prod stack on an existing cluster, under the real CL
     expect(plan.steps).to.deep.equal({});
   });
 
-  it("clientAuth digest with users: the StatefulSet is updated (the servers roll), the membership Jobs stay; a change of users replaces no Job", async () => {
+  it("clientAuth digest with users: the StatefulSet is updated and a new roll Job rolls the servers, the membership Jobs stay; a change of users replaces no membership Job", async () => {
     await stack!.setConfig("clientAuth", "digest");
     await stack!.setConfig("clientUsers", "app:app-Pa55word-1", { secret: true });
     const first = await stack!.preview(UP_MS);
     expect(first.steps).to.include({ "kubernetes:apps/v1:StatefulSet::zookeeper-statefulset": "update" });
-    expect(Object.keys(first.steps).filter((s) => s.startsWith("kubernetes:batch/v1:Job"))).to.deep.equal([]);
+    expect(Object.keys(first.steps).filter((s) => s.startsWith("kubernetes:batch/v1:Job"))).to.deep.equal([
+      "kubernetes:batch/v1:Job::zookeeper-roll",
+    ]);
     await stack!.up(UP_MS);
     await stack!.setConfig("clientUsers", "app:app-Pa55word-1,ops:ops-Pa55word-2", { secret: true });
     const second = await stack!.preview(UP_MS);
     expect(second.steps).to.include({ "kubernetes:apps/v1:StatefulSet::zookeeper-statefulset": "update" });
-    expect(Object.keys(second.steps).filter((s) => s.startsWith("kubernetes:batch/v1:Job"))).to.deep.equal([]);
+    expect(Object.keys(second.steps).filter((s) => s.startsWith("kubernetes:batch/v1:Job"))).to.deep.equal([
+      "kubernetes:batch/v1:Job::zookeeper-roll",
+    ]);
     await stack!.up(UP_MS);
   });
 
