@@ -41,6 +41,14 @@ export interface Server {
   tlsStoreDir?: string;
 }
 
+/** Why servers run as pods run them (read-only root, /tmp an emptyDir) cannot load jars kept under /tmp. */
+export function hiddenJarsMessage(jar: string): string {
+  return (
+    `the ZooKeeper jars are under /tmp (${path.dirname(jar)}), which a server started as the pod starts it ` +
+    "(read-only root, /tmp a fresh tmpfs) cannot see: set KZ_ZOOKEEPER_CACHE (or XDG_CACHE_HOME) to a folder outside /tmp and run npm run zookeeper"
+  );
+}
+
 /** In a private mount namespace: $0 (the ensemble's files) stays writable, /tmp becomes a tmpfs, / read-only. */
 const READ_ONLY_ROOT = 'mount --bind "$0" "$0" && mount -t tmpfs -o size=256m tmpfs /tmp && mount -o remount,bind,ro / && exec "$@"';
 
@@ -91,6 +99,12 @@ export class LocalEnsemble {
       clientPortsAsInPod = false,
     }: { adminOnPodLoopback?: boolean; network?: TestNetwork; readOnlyRoot?: boolean; clientPortsAsInPod?: boolean } = {},
   ) {
+    // Refused before anything is taken or written.
+    const install = findZooKeeper();
+    // The sandbox's tmpfs hides everything under /tmp from the servers, the jars included.
+    if (readOnlyRoot && install.jars.some((jar) => jar === "/tmp" || jar.startsWith("/tmp/"))) {
+      throw new Error(hiddenJarsMessage(install.jars[0]));
+    }
     // Before anything binds: no other test run on this machine uses these addresses meanwhile.
     this.releaseLocks = lockMachineResources(
       [
@@ -109,7 +123,6 @@ export class LocalEnsemble {
     this.readOnlyRoot = readOnlyRoot;
     // Under a read-only root, /tmp is a fresh tmpfs (the pod's emptyDir): the files live elsewhere.
     this.root = fs.mkdtempSync(path.join(readOnlyRoot ? "/var/tmp" : os.tmpdir(), "kz-ensemble-"));
-    const install = findZooKeeper();
     const s = this.settings;
     const fqdns = serverFqdns(s.names, s.namespace, s.clusterDomain, s.replicas);
     const files = renderConfigFiles(s);

@@ -16,7 +16,7 @@ import * as os from "os";
 import * as path from "path";
 import { LocalEnsemble } from "../../harness/zk-ensemble";
 import { findZooKeeper } from "../../harness/zookeeper-install";
-import { ZOOKEEPER_VERSION, zookeeperVersion } from "../../harness/zookeeper-release";
+import { ZOOKEEPER_VERSION, zookeeperHome, zookeeperVersion } from "../../harness/zookeeper-release";
 import { alertRules } from "../../components/zookeeper/metrics";
 import { ensembleNames } from "../../components/zookeeper/names";
 import { PORTS } from "../../components/zookeeper/ports";
@@ -123,6 +123,28 @@ describe("the ZooKeeper release the real-server suites run", function () {
         } catch (err) {
           expect((err as Error).message).not.to.contain("\n");
         }
+      }
+    });
+
+    it("jars kept under /tmp, which the servers' read-only-root sandbox replaces with a tmpfs: keep the cache elsewhere (nothing is locked or written)", () => {
+      const saved = process.env.KZ_ZOOKEEPER_CACHE;
+      const underTmp = fs.mkdtempSync("/tmp/kz-zk-cache-");
+      try {
+        // The fetched release, seen under /tmp (a link: nothing is copied).
+        fs.symlinkSync(zookeeperHome(), path.join(underTmp, zookeeperVersion()));
+        process.env.KZ_ZOOKEEPER_CACHE = underTmp;
+        const before = fs.readdirSync("/var/tmp").filter((f) => f.startsWith("kz-ensemble-")).length;
+        expect(() => new LocalEnsemble({ replicas: 1 }, ADDRESS_BASE, { readOnlyRoot: true })).to.throw(
+          /^the ZooKeeper jars are under \/tmp \(.*\), which a server started as the pod starts it .* set KZ_ZOOKEEPER_CACHE \(or XDG_CACHE_HOME\) to a folder outside \/tmp and run npm run zookeeper$/,
+        );
+        expect(fs.readdirSync("/var/tmp").filter((f) => f.startsWith("kz-ensemble-")).length).to.equal(before);
+        // Its address is free again at once: the next ensemble takes it without waiting.
+        const next = new LocalEnsemble({ replicas: 1 }, ADDRESS_BASE);
+        return next.destroy();
+      } finally {
+        if (saved === undefined) delete process.env.KZ_ZOOKEEPER_CACHE;
+        else process.env.KZ_ZOOKEEPER_CACHE = saved;
+        fs.rmSync(underTmp, { recursive: true, force: true });
       }
     });
 
