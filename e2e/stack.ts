@@ -93,10 +93,14 @@ export class ThrowawayStack {
     }
   }
 
-  /** `pulumi up` (with `--refresh` if asked), its output on the console, bounded by `timeoutMs`. */
-  async up(timeoutMs: number, { refresh = false, onEvent }: { refresh?: boolean; onEvent?: (e: EngineEvent) => void } = {}): Promise<void> {
+  /** `pulumi up` (with `--refresh`, `--replace <urn>` if asked), its output on the console, bounded by `timeoutMs`. */
+  async up(
+    timeoutMs: number,
+    { refresh = false, onEvent, replace }: { refresh?: boolean; onEvent?: (e: EngineEvent) => void; replace?: string[] } = {},
+  ): Promise<void> {
     await this.stack.up({
       refresh,
+      ...(replace ? { replace } : {}),
       onOutput: (out) => process.stdout.write(out),
       onEvent,
       signal: AbortSignal.timeout(timeoutMs),
@@ -105,23 +109,29 @@ export class ThrowawayStack {
 
   /**
    * `pulumi preview`; with `expectNoChanges` it fails when the plan changes anything. Resolves with
-   * the plan's counts by operation, and each resource's planned operation by its name (not same).
+   * the plan's counts by operation, each resource's last planned operation by its name (not same), and
+   * all of them (a replacement that deletes first plans delete-replaced, replace and create-replacement).
    */
   async preview(
     timeoutMs: number,
     { expectNoChanges = false }: { expectNoChanges?: boolean } = {},
-  ): Promise<{ counts: Record<string, number>; steps: Record<string, string> }> {
+  ): Promise<{ counts: Record<string, number>; steps: Record<string, string>; ops: Record<string, string[]> }> {
     const steps: Record<string, string> = {};
+    const ops: Record<string, string[]> = {};
     const result = await this.stack.preview({
       expectNoChanges,
       diff: true,
       signal: AbortSignal.timeout(timeoutMs),
       onEvent: (e) => {
         const step = e.resourcePreEvent?.metadata;
-        if (step && step.op !== "same") steps[`${step.type}::${step.urn.split("::").pop()}`] = step.op;
+        if (step && step.op !== "same") {
+          const key = `${step.type}::${step.urn.split("::").pop()}`;
+          steps[key] = step.op;
+          (ops[key] ??= []).push(step.op);
+        }
       },
     });
-    return { counts: result.changeSummary as Record<string, number>, steps };
+    return { counts: result.changeSummary as Record<string, number>, steps, ops };
   }
 
   async setConfig(key: string, value: string, { secret = false }: { secret?: boolean } = {}): Promise<void> {

@@ -106,10 +106,11 @@ export async function kindStack(
   tier: TierEnv,
   settings: Record<string, string>,
   volumes: number,
+  planeOptions: Parameters<typeof ControlPlane.start>[1] = {},
 ): Promise<{ plane: ControlPlane; stack: ThrowawayStack; cluster: string }> {
   const id = shortId();
   const cluster = `kz-tier-${id}`;
-  const plane = await ControlPlane.start(`cp-${id}`);
+  const plane = await ControlPlane.start(`cp-${id}`, planeOptions);
   try {
     await plane.addNodes(kindNodes(cluster, Number(settings.workers ?? SETTINGS.workers.default)));
     await plane.addVolumes(volumes, settings.storageClassName ?? SETTINGS.storageClassName.default);

@@ -12,6 +12,7 @@ import * as os from "os";
 import * as path from "path";
 import { judgesBin, judgesBuilt } from "../judges/judges";
 import { onInterrupt } from "./interrupt";
+import { stagesLeavingJobsCodeRunning } from "./kwok-stages";
 
 export interface NodeShape {
   name: string;
@@ -70,8 +71,13 @@ export class ControlPlane {
    * Creates the control plane (about 5 s); no nodes yet. `forwards`: where a port-forward to a pod's
    * port lands (kwok's kubelet API answers the API server's port-forward by dialling the target),
    * for pods that run no container: a real server on loopback stands in for each.
+   * `jobsRunTheirCode`: kwok leaves the pods of the program's Jobs running, for PodStandIns
+   * (pod-stand-ins.ts) to run their code and complete them; otherwise kwok completes every Job's pod.
    */
-  static async start(name: string, { forwards = [] }: { forwards?: PodForward[] } = {}): Promise<ControlPlane> {
+  static async start(
+    name: string,
+    { forwards = [], jobsRunTheirCode = false }: { forwards?: PodForward[]; jobsRunTheirCode?: boolean } = {},
+  ): Promise<ControlPlane> {
     const bin = judgesBin();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kz-cp-"));
     const config = path.join(dir, "kwokctl.yaml");
@@ -100,6 +106,7 @@ export class ControlPlane {
           `      address: ${f.target.address}`,
           `      port: ${f.target.port}`,
         ]),
+        ...(jobsRunTheirCode ? stagesLeavingJobsCodeRunning().flatMap((stage) => ["---", stage.trimEnd()]) : []),
         "",
       ].join("\n"),
     );

@@ -198,11 +198,14 @@ export class LocalEnsemble {
    * the component renders it: read at the server's next start, as a rolled pod mounts the new Secret.
    */
   writeAuthFile(ordinal: number, users: ClientUser[]): void {
+    this.writeAuthFileContent(ordinal, renderAuthSecret(this.settings, users, LOCAL_ADMIN_PASSWORD).stringData[CLIENT_AUTH_PATHS.file]);
+  }
+
+  /** Rewrites a server's JAAS file with this text (a Secret's, as the API server holds it). */
+  writeAuthFileContent(ordinal: number, jaas: string): void {
     const file = path.join(this.root, this.servers[ordinal].hostname, "auth-secret", CLIENT_AUTH_PATHS.file);
     fs.rmSync(file, { force: true });
-    fs.writeFileSync(file, renderAuthSecret(this.settings, users, LOCAL_ADMIN_PASSWORD).stringData[CLIENT_AUTH_PATHS.file], {
-      mode: 0o440,
-    });
+    fs.writeFileSync(file, jaas, { mode: 0o440 });
   }
 
   /**

@@ -67,6 +67,11 @@ export function renderNodeJobPodSpec<Env extends { name: string }, Volume extend
         env: pod.env,
         resources: pod.resources,
         securityContext: restrictedContainerSecurity(),
+        // A job that fails ends its log with why; the kubelet makes the last lines (80 lines, 2 KiB)
+        // the container's termination message (kubernetes v1.36.3 pkg/kubelet/kuberuntime/
+        // kuberuntime_container.go), and `pulumi up` prints that message when it reports the failed
+        // Job (pulumi/cloud-ready-checks v1.3.0 pkg/kubernetes/pod/check.go): not only an exit code.
+        terminationMessagePolicy: "FallbackToLogsOnError",
         volumeMounts: [
           ...own.map(({ volume, mountPath }) => ({ name: volume.name, mountPath })),
           { name: "code", mountPath: NODE_JOB_CODE.dir, readOnly: true },

@@ -41,6 +41,10 @@ const job = (o: EnsembleOptions = {}, code = "zk-roll-code-x") => renderRollJob(
 const envOf = (j: ReturnType<typeof job>) =>
   Object.fromEntries(j.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
 
+/** Another job's pod: one with no ServiceAccount of its own. */
+const backupPod = () =>
+  renderNodeJobPodSpec({ job: "backup", container: "b", env: [], resources: { requests: {}, limits: {} }, codeConfigMap: "c" });
+
 describe("the roll Job's renders (rollOrder)", () => {
   it("leader-last is the default; the StatefulSet updates OnDelete with it and RollingUpdate (partition 0) with ordinal", () => {
     expect(ENSEMBLE_DEFAULTS.rollOrder).to.equal("leader-last");
@@ -92,13 +96,7 @@ describe("the roll Job's renders (rollOrder)", () => {
   it("the roll pod mounts its own ServiceAccount's token; the other jobs' pods still get none", () => {
     const spec = job().spec.template.spec;
     expect(spec).to.include({ serviceAccountName: "zk-roll", automountServiceAccountToken: true });
-    const other = renderNodeJobPodSpec({
-      job: "backup",
-      container: "b",
-      env: [],
-      resources: { requests: {}, limits: {} },
-      codeConfigMap: "c",
-    });
+    const other = backupPod();
     expect(other.automountServiceAccountToken).to.equal(false);
     expect(other).not.to.have.property("serviceAccountName");
     const membership = renderMembershipJob(
@@ -115,6 +113,13 @@ describe("the roll Job's renders (rollOrder)", () => {
       "code",
     );
     expect(membership.spec.template.spec.automountServiceAccountToken).to.equal(false);
+  });
+
+  it("every job's container makes its log's last lines its termination message when it fails, so pulumi up says why, not only an exit code", () => {
+    // Shown under the real engine in test/cluster/jobs.test.ts (a refused roll).
+    expect(job().spec.template.spec.containers[0].terminationMessagePolicy).to.equal("FallbackToLogsOnError");
+    const other = backupPod();
+    expect(other.containers[0].terminationMessagePolicy).to.equal("FallbackToLogsOnError");
   });
 
   it("RBAC: get this StatefulSet only, list pods, delete only zk-0 .. zk-<replicas-1> by name; the account itself mounts no token elsewhere", () => {

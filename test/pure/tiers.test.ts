@@ -28,6 +28,7 @@ const NEEDS: Record<string, string[]> = {
   "harness/zookeeper-install.ts": ["zookeeper", "java"],
   "harness/control-plane.ts": ["judges"],
   "harness/cluster-tier.ts": ["judges"],
+  "harness/kwok-stages.ts": ["judges"],
 };
 
 const SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\(\s*)["'](\.{1,2}\/[^"']+)["']/g;
