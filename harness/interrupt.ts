@@ -33,3 +33,8 @@ export function onInterrupt(cleanup: Cleanup): () => void {
   cleanups.add(cleanup);
   return () => void cleanups.delete(cleanup);
 }
+
+/** How many cleanups are registered now (for the tests of what registers them). */
+export function pendingCleanups(): number {
+  return cleanups.size;
+}

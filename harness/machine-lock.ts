@@ -107,3 +107,8 @@ export function lockMachineResources(names: string[], what: string): () => void 
     }
   };
 }
+
+/** The locks this process holds now, by file name (for the tests of what takes them). */
+export function heldLocks(): string[] {
+  return [...held.keys()].map((file) => path.basename(file));
+}

@@ -76,7 +76,8 @@ export class LocalEnsemble {
   private readonly readOnlyRoot: boolean;
   private readonly releaseLocks: () => void;
   /** Ctrl-C of the run: the servers (a TLS server's group is its own) and the files go. */
-  private readonly forgetInterrupt = onInterrupt(() => this.destroy());
+  /** Registered once the constructor has made everything destroy() removes. */
+  private readonly forgetInterrupt: () => void;
 
   /**
    * `network`: run each server in its own network namespace of that test network (for partitions)
@@ -114,83 +115,91 @@ export class LocalEnsemble {
       ],
       "ZooKeeper test servers",
     );
-    this.network = network;
-    this.clientPortsAsInPod = clientPortsAsInPod;
-    this.adminOnPodLoopback = adminOnPodLoopback;
-    // The servers' files do not depend on rollOrder; ordinal lets every TLS stage resolve (leader-last
-    // is refused with tls on: the roll Job reads the plaintext client port).
-    this.settings = resolveEnsemble({ rollOrder: "ordinal", ...options });
-    this.readOnlyRoot = readOnlyRoot;
-    // Under a read-only root, /tmp is a fresh tmpfs (the pod's emptyDir): the files live elsewhere.
-    this.root = fs.mkdtempSync(path.join(readOnlyRoot ? "/var/tmp" : os.tmpdir(), "kz-ensemble-"));
-    const s = this.settings;
-    const fqdns = serverFqdns(s.names, s.namespace, s.clusterDomain, s.replicas);
-    const files = renderConfigFiles(s);
-    const hosts = [`127.0.0.1 localhost ${os.hostname()}`];
+    try {
+      this.network = network;
+      this.clientPortsAsInPod = clientPortsAsInPod;
+      this.adminOnPodLoopback = adminOnPodLoopback;
+      // The servers' files do not depend on rollOrder; ordinal lets every TLS stage resolve (leader-last
+      // is refused with tls on: the roll Job reads the plaintext client port).
+      this.settings = resolveEnsemble({ rollOrder: "ordinal", ...options });
+      this.readOnlyRoot = readOnlyRoot;
+      // Under a read-only root, /tmp is a fresh tmpfs (the pod's emptyDir): the files live elsewhere.
+      this.root = fs.mkdtempSync(path.join(readOnlyRoot ? "/var/tmp" : os.tmpdir(), "kz-ensemble-"));
+      const s = this.settings;
+      const fqdns = serverFqdns(s.names, s.namespace, s.clusterDomain, s.replicas);
+      const files = renderConfigFiles(s);
+      const hosts = [`127.0.0.1 localhost ${os.hostname()}`];
 
-    // The release's launcher, beside the zkEnv.sh the harness writes for the fetched jars
-    // (zookeeper-install.ts), with a writable log directory and logback.xml in its ZOOCFGDIR.
-    const bin = path.join(this.root, "bin");
-    this.binDir = bin;
-    this.hostsFile = path.join(this.root, "hosts");
-    this.seedFile = path.join(this.root, "seed");
-    fs.mkdirSync(bin);
-    writeLauncher(install, bin, { confDir: path.join(this.root, "conf"), logDir: path.join(this.root, "logs") });
-    // getent answers from the harness's hosts file, as a pod's resolver answers from /etc/hosts and DNS.
-    fs.writeFileSync(
-      path.join(bin, "getent"),
-      `#!/usr/bin/env bash\n[ "$1" = hosts ] || exec /usr/bin/getent "$@"\nawk -v name="$2" '$2 == name { print $1 "\\t" $2; found = 1 } END { exit !found }' "${path.join(this.root, "hosts")}"\n`,
-      { mode: 0o755 },
-    );
+      // The release's launcher, beside the zkEnv.sh the harness writes for the fetched jars
+      // (zookeeper-install.ts), with a writable log directory and logback.xml in its ZOOCFGDIR.
+      const bin = path.join(this.root, "bin");
+      this.binDir = bin;
+      this.hostsFile = path.join(this.root, "hosts");
+      this.seedFile = path.join(this.root, "seed");
+      fs.mkdirSync(bin);
+      writeLauncher(install, bin, { confDir: path.join(this.root, "conf"), logDir: path.join(this.root, "logs") });
+      // getent answers from the harness's hosts file, as a pod's resolver answers from /etc/hosts and DNS.
+      fs.writeFileSync(
+        path.join(bin, "getent"),
+        `#!/usr/bin/env bash\n[ "$1" = hosts ] || exec /usr/bin/getent "$@"\nawk -v name="$2" '$2 == name { print $1 "\\t" $2; found = 1 } END { exit !found }' "${path.join(this.root, "hosts")}"\n`,
+        { mode: 0o755 },
+      );
 
-    this.servers = serverHostnames(s.names, s.replicas).map((hostname, ordinal) => {
-      const address = network ? network.addressOf(ordinal) : `127.0.0.${addressBase + ordinal}`;
-      const dir = path.join(this.root, hostname);
-      const confDir = path.join(dir, "conf");
-      const dataDir = path.join(dir, "data");
-      fs.mkdirSync(confDir, { recursive: true });
-      fs.writeFileSync(path.join(confDir, START_SCRIPT), files[START_SCRIPT], { mode: 0o555 });
-      fs.writeFileSync(path.join(confDir, PROBE_SCRIPT), files[PROBE_SCRIPT], { mode: 0o555 });
-      hosts.push(`${address} ${fqdns[ordinal]}`);
-      const server: Server = { ordinal, hostname, fqdn: fqdns[ordinal], address, confDir, dataDir, log: path.join(dir, "server.log") };
-      if (s.tls) {
-        fs.writeFileSync(path.join(confDir, TLS_SCRIPT), files[TLS_SCRIPT], { mode: 0o555 });
-        server.tlsSecretDir = path.join(dir, "tls-secret");
-        server.tlsStoreDir = path.join(dir, "tls-store");
-        // What the pod gets from its mounts (the Secret at TLS_PATHS.secretMount, the emptyDir at TLS_PATHS.storeDir).
-        this.serverEnv.set(ordinal, { ZK_TLS_SECRET_DIR: server.tlsSecretDir, ZK_TLS_STORE_DIR: server.tlsStoreDir });
-      }
-      if (s.membership === "dynamic") {
-        // The pod's live configuration directory is on its data volume; joining servers ask every server.
-        this.serverEnv.set(ordinal, {
-          ...this.serverEnv.get(ordinal),
-          ZK_LIVE_CONF_DIR: path.join(dir, "live"),
-          ZK_SEED_FILE: this.seedFile,
-          ZK_JOIN_ENDPOINTS: fqdns
-            .map((_, i) => `${network ? network.addressOf(i) : `127.0.0.${addressBase + i}`}:${PORTS.client}`)
-            .join(" "),
-        });
-      }
-      if (s.clientAuth || s.membership === "dynamic") {
-        // The JAAS Secret's file, rendered as the component renders it, where the pod mounts it.
-        const authDir = path.join(dir, "auth-secret");
-        fs.mkdirSync(authDir);
-        const secret = renderAuthSecret(s, (options.clientAuth?.users ?? []) as ClientUser[], LOCAL_ADMIN_PASSWORD);
-        fs.writeFileSync(path.join(authDir, CLIENT_AUTH_PATHS.file), secret.stringData[CLIENT_AUTH_PATHS.file], { mode: 0o440 });
-        this.serverEnv.set(ordinal, { ...this.serverEnv.get(ordinal), ZK_AUTH_DIR: authDir });
-      }
-      return server;
-    });
-    for (const server of this.servers) this.writeZooCfg(server.ordinal, s.zookeeper);
-    fs.writeFileSync(path.join(this.root, "hosts"), hosts.join("\n") + "\n");
+      this.servers = serverHostnames(s.names, s.replicas).map((hostname, ordinal) => {
+        const address = network ? network.addressOf(ordinal) : `127.0.0.${addressBase + ordinal}`;
+        const dir = path.join(this.root, hostname);
+        const confDir = path.join(dir, "conf");
+        const dataDir = path.join(dir, "data");
+        fs.mkdirSync(confDir, { recursive: true });
+        fs.writeFileSync(path.join(confDir, START_SCRIPT), files[START_SCRIPT], { mode: 0o555 });
+        fs.writeFileSync(path.join(confDir, PROBE_SCRIPT), files[PROBE_SCRIPT], { mode: 0o555 });
+        hosts.push(`${address} ${fqdns[ordinal]}`);
+        const server: Server = { ordinal, hostname, fqdn: fqdns[ordinal], address, confDir, dataDir, log: path.join(dir, "server.log") };
+        if (s.tls) {
+          fs.writeFileSync(path.join(confDir, TLS_SCRIPT), files[TLS_SCRIPT], { mode: 0o555 });
+          server.tlsSecretDir = path.join(dir, "tls-secret");
+          server.tlsStoreDir = path.join(dir, "tls-store");
+          // What the pod gets from its mounts (the Secret at TLS_PATHS.secretMount, the emptyDir at TLS_PATHS.storeDir).
+          this.serverEnv.set(ordinal, { ZK_TLS_SECRET_DIR: server.tlsSecretDir, ZK_TLS_STORE_DIR: server.tlsStoreDir });
+        }
+        if (s.membership === "dynamic") {
+          // The pod's live configuration directory is on its data volume; joining servers ask every server.
+          this.serverEnv.set(ordinal, {
+            ...this.serverEnv.get(ordinal),
+            ZK_LIVE_CONF_DIR: path.join(dir, "live"),
+            ZK_SEED_FILE: this.seedFile,
+            ZK_JOIN_ENDPOINTS: fqdns
+              .map((_, i) => `${network ? network.addressOf(i) : `127.0.0.${addressBase + i}`}:${PORTS.client}`)
+              .join(" "),
+          });
+        }
+        if (s.clientAuth || s.membership === "dynamic") {
+          // The JAAS Secret's file, rendered as the component renders it, where the pod mounts it.
+          const authDir = path.join(dir, "auth-secret");
+          fs.mkdirSync(authDir);
+          const secret = renderAuthSecret(s, (options.clientAuth?.users ?? []) as ClientUser[], LOCAL_ADMIN_PASSWORD);
+          fs.writeFileSync(path.join(authDir, CLIENT_AUTH_PATHS.file), secret.stringData[CLIENT_AUTH_PATHS.file], { mode: 0o440 });
+          this.serverEnv.set(ordinal, { ...this.serverEnv.get(ordinal), ZK_AUTH_DIR: authDir });
+        }
+        return server;
+      });
+      for (const server of this.servers) this.writeZooCfg(server.ordinal, s.zookeeper);
+      fs.writeFileSync(path.join(this.root, "hosts"), hosts.join("\n") + "\n");
 
-    // The container's own environment, as the StatefulSet renders it.
-    const podEnv = renderStatefulSet(s, "zk-config").spec.template.spec.containers[0].env;
-    this.env = {
-      ...Object.fromEntries(podEnv.map((e) => [e.name, e.value])),
-      PATH: `${bin}:${process.env.PATH}`,
-      JVMFLAGS: `-Djdk.net.hosts.file=${path.join(this.root, "hosts")}`,
-    };
+      // The container's own environment, as the StatefulSet renders it.
+      const podEnv = renderStatefulSet(s, "zk-config").spec.template.spec.containers[0].env;
+      this.env = {
+        ...Object.fromEntries(podEnv.map((e) => [e.name, e.value])),
+        PATH: `${bin}:${process.env.PATH}`,
+        JVMFLAGS: `-Djdk.net.hosts.file=${path.join(this.root, "hosts")}`,
+      };
+    } catch (e) {
+      // A refusal (options the component refuses, say) leaves no lock, folder or handler behind.
+      this.releaseLocks();
+      if (this.root) fs.rmSync(this.root, { recursive: true, force: true });
+      throw e;
+    }
+    this.forgetInterrupt = onInterrupt(() => this.destroy());
   }
 
   /**
