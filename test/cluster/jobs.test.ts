@@ -17,7 +17,7 @@ import type { TenantInput } from "../../components/zookeeper/tenants";
 import { readTenant } from "../../zk/tenants";
 import { AclEntry, OPEN_ACL, ZkClient } from "../../zk/zk-client";
 
-const ADDRESS_BASE = 130;
+const ADDRESS_BASE = 44;
 const UP_MS = 8 * 60 * 1000;
 const KAFKA: TenantInput = { name: "kafka", quota: { nodes: 100 } };
 const SOLR: TenantInput = { name: "solr", chroot: "/apps/solr" };

@@ -6,7 +6,7 @@ import { LocalEnsemble } from "../../harness/zk-ensemble";
 import { heldLocks } from "../../harness/machine-lock";
 import { pendingCleanups } from "../../harness/interrupt";
 
-const ADDRESS_BASE = 135;
+const ADDRESS_BASE = 48;
 
 describe("a local ensemble the component refuses", () => {
   it("throws the component's refusal and holds no address lock and leaves no Ctrl-C cleanup afterwards", () => {
