@@ -34,9 +34,9 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
 ));
 var __toCommonJS = (mod) => __copyProps(__defProp({}, "__esModule", { value: true }), mod);
 
-// node_modules/async/dist/async.js
+// ../main/node_modules/async/dist/async.js
 var require_async = __commonJS({
-  "node_modules/async/dist/async.js"(exports2, module2) {
+  "../main/node_modules/async/dist/async.js"(exports2, module2) {
     (function(global2, factory) {
       typeof exports2 === "object" && typeof module2 !== "undefined" ? factory(exports2) : typeof define === "function" && define.amd ? define(["exports"], factory) : (global2 = typeof globalThis !== "undefined" ? globalThis : global2 || self, factory(global2.async = {}));
     })(exports2, (function(exports3) {
@@ -1894,10 +1894,10 @@ var require_async = __commonJS({
   }
 });
 
-// node_modules/underscore/modules/_setup.js
+// ../main/node_modules/underscore/modules/_setup.js
 var VERSION, root, ArrayProto, ObjProto, SymbolProto, push, slice, toString, hasOwnProperty, supportsArrayBuffer, supportsDataView, nativeIsArray, nativeKeys, nativeCreate, nativeIsView, _isNaN, _isFinite, hasEnumBug, nonEnumerableProps, MAX_ARRAY_INDEX;
 var init_setup = __esm({
-  "node_modules/underscore/modules/_setup.js"() {
+  "../main/node_modules/underscore/modules/_setup.js"() {
     VERSION = "1.13.8";
     root = typeof self == "object" && self.self === self && self || typeof global == "object" && global.global === global && global || Function("return this")() || {};
     ArrayProto = Array.prototype;
@@ -1928,7 +1928,7 @@ var init_setup = __esm({
   }
 });
 
-// node_modules/underscore/modules/restArguments.js
+// ../main/node_modules/underscore/modules/restArguments.js
 function restArguments(func, startIndex) {
   startIndex = startIndex == null ? func.length - 1 : +startIndex;
   return function() {
@@ -1953,58 +1953,58 @@ function restArguments(func, startIndex) {
   };
 }
 var init_restArguments = __esm({
-  "node_modules/underscore/modules/restArguments.js"() {
+  "../main/node_modules/underscore/modules/restArguments.js"() {
   }
 });
 
-// node_modules/underscore/modules/isObject.js
+// ../main/node_modules/underscore/modules/isObject.js
 function isObject(obj) {
   var type = typeof obj;
   return type === "function" || type === "object" && !!obj;
 }
 var init_isObject = __esm({
-  "node_modules/underscore/modules/isObject.js"() {
+  "../main/node_modules/underscore/modules/isObject.js"() {
   }
 });
 
-// node_modules/underscore/modules/isNull.js
+// ../main/node_modules/underscore/modules/isNull.js
 function isNull(obj) {
   return obj === null;
 }
 var init_isNull = __esm({
-  "node_modules/underscore/modules/isNull.js"() {
+  "../main/node_modules/underscore/modules/isNull.js"() {
   }
 });
 
-// node_modules/underscore/modules/isUndefined.js
+// ../main/node_modules/underscore/modules/isUndefined.js
 function isUndefined(obj) {
   return obj === void 0;
 }
 var init_isUndefined = __esm({
-  "node_modules/underscore/modules/isUndefined.js"() {
+  "../main/node_modules/underscore/modules/isUndefined.js"() {
   }
 });
 
-// node_modules/underscore/modules/isBoolean.js
+// ../main/node_modules/underscore/modules/isBoolean.js
 function isBoolean(obj) {
   return obj === true || obj === false || toString.call(obj) === "[object Boolean]";
 }
 var init_isBoolean = __esm({
-  "node_modules/underscore/modules/isBoolean.js"() {
+  "../main/node_modules/underscore/modules/isBoolean.js"() {
     init_setup();
   }
 });
 
-// node_modules/underscore/modules/isElement.js
+// ../main/node_modules/underscore/modules/isElement.js
 function isElement(obj) {
   return !!(obj && obj.nodeType === 1);
 }
 var init_isElement = __esm({
-  "node_modules/underscore/modules/isElement.js"() {
+  "../main/node_modules/underscore/modules/isElement.js"() {
   }
 });
 
-// node_modules/underscore/modules/_tagTester.js
+// ../main/node_modules/underscore/modules/_tagTester.js
 function tagTester(name) {
   var tag = "[object " + name + "]";
   return function(obj) {
@@ -2012,78 +2012,78 @@ function tagTester(name) {
   };
 }
 var init_tagTester = __esm({
-  "node_modules/underscore/modules/_tagTester.js"() {
+  "../main/node_modules/underscore/modules/_tagTester.js"() {
     init_setup();
   }
 });
 
-// node_modules/underscore/modules/isString.js
+// ../main/node_modules/underscore/modules/isString.js
 var isString_default;
 var init_isString = __esm({
-  "node_modules/underscore/modules/isString.js"() {
+  "../main/node_modules/underscore/modules/isString.js"() {
     init_tagTester();
     isString_default = tagTester("String");
   }
 });
 
-// node_modules/underscore/modules/isNumber.js
+// ../main/node_modules/underscore/modules/isNumber.js
 var isNumber_default;
 var init_isNumber = __esm({
-  "node_modules/underscore/modules/isNumber.js"() {
+  "../main/node_modules/underscore/modules/isNumber.js"() {
     init_tagTester();
     isNumber_default = tagTester("Number");
   }
 });
 
-// node_modules/underscore/modules/isDate.js
+// ../main/node_modules/underscore/modules/isDate.js
 var isDate_default;
 var init_isDate = __esm({
-  "node_modules/underscore/modules/isDate.js"() {
+  "../main/node_modules/underscore/modules/isDate.js"() {
     init_tagTester();
     isDate_default = tagTester("Date");
   }
 });
 
-// node_modules/underscore/modules/isRegExp.js
+// ../main/node_modules/underscore/modules/isRegExp.js
 var isRegExp_default;
 var init_isRegExp = __esm({
-  "node_modules/underscore/modules/isRegExp.js"() {
+  "../main/node_modules/underscore/modules/isRegExp.js"() {
     init_tagTester();
     isRegExp_default = tagTester("RegExp");
   }
 });
 
-// node_modules/underscore/modules/isError.js
+// ../main/node_modules/underscore/modules/isError.js
 var isError_default;
 var init_isError = __esm({
-  "node_modules/underscore/modules/isError.js"() {
+  "../main/node_modules/underscore/modules/isError.js"() {
     init_tagTester();
     isError_default = tagTester("Error");
   }
 });
 
-// node_modules/underscore/modules/isSymbol.js
+// ../main/node_modules/underscore/modules/isSymbol.js
 var isSymbol_default;
 var init_isSymbol = __esm({
-  "node_modules/underscore/modules/isSymbol.js"() {
+  "../main/node_modules/underscore/modules/isSymbol.js"() {
     init_tagTester();
     isSymbol_default = tagTester("Symbol");
   }
 });
 
-// node_modules/underscore/modules/isArrayBuffer.js
+// ../main/node_modules/underscore/modules/isArrayBuffer.js
 var isArrayBuffer_default;
 var init_isArrayBuffer = __esm({
-  "node_modules/underscore/modules/isArrayBuffer.js"() {
+  "../main/node_modules/underscore/modules/isArrayBuffer.js"() {
     init_tagTester();
     isArrayBuffer_default = tagTester("ArrayBuffer");
   }
 });
 
-// node_modules/underscore/modules/isFunction.js
+// ../main/node_modules/underscore/modules/isFunction.js
 var isFunction, nodelist, isFunction_default;
 var init_isFunction = __esm({
-  "node_modules/underscore/modules/isFunction.js"() {
+  "../main/node_modules/underscore/modules/isFunction.js"() {
     init_tagTester();
     init_setup();
     isFunction = tagTester("Function");
@@ -2097,19 +2097,19 @@ var init_isFunction = __esm({
   }
 });
 
-// node_modules/underscore/modules/_hasObjectTag.js
+// ../main/node_modules/underscore/modules/_hasObjectTag.js
 var hasObjectTag_default;
 var init_hasObjectTag = __esm({
-  "node_modules/underscore/modules/_hasObjectTag.js"() {
+  "../main/node_modules/underscore/modules/_hasObjectTag.js"() {
     init_tagTester();
     hasObjectTag_default = tagTester("Object");
   }
 });
 
-// node_modules/underscore/modules/_stringTagBug.js
+// ../main/node_modules/underscore/modules/_stringTagBug.js
 var hasDataViewBug, isIE11;
 var init_stringTagBug = __esm({
-  "node_modules/underscore/modules/_stringTagBug.js"() {
+  "../main/node_modules/underscore/modules/_stringTagBug.js"() {
     init_setup();
     init_hasObjectTag();
     hasDataViewBug = supportsDataView && (!/\[native code\]/.test(String(DataView)) || hasObjectTag_default(new DataView(new ArrayBuffer(8))));
@@ -2117,13 +2117,13 @@ var init_stringTagBug = __esm({
   }
 });
 
-// node_modules/underscore/modules/isDataView.js
+// ../main/node_modules/underscore/modules/isDataView.js
 function alternateIsDataView(obj) {
   return obj != null && isFunction_default(obj.getInt8) && isArrayBuffer_default(obj.buffer);
 }
 var isDataView, isDataView_default;
 var init_isDataView = __esm({
-  "node_modules/underscore/modules/isDataView.js"() {
+  "../main/node_modules/underscore/modules/isDataView.js"() {
     init_tagTester();
     init_isFunction();
     init_isArrayBuffer();
@@ -2133,30 +2133,30 @@ var init_isDataView = __esm({
   }
 });
 
-// node_modules/underscore/modules/isArray.js
+// ../main/node_modules/underscore/modules/isArray.js
 var isArray_default;
 var init_isArray = __esm({
-  "node_modules/underscore/modules/isArray.js"() {
+  "../main/node_modules/underscore/modules/isArray.js"() {
     init_setup();
     init_tagTester();
     isArray_default = nativeIsArray || tagTester("Array");
   }
 });
 
-// node_modules/underscore/modules/_has.js
+// ../main/node_modules/underscore/modules/_has.js
 function has(obj, key) {
   return obj != null && hasOwnProperty.call(obj, key);
 }
 var init_has = __esm({
-  "node_modules/underscore/modules/_has.js"() {
+  "../main/node_modules/underscore/modules/_has.js"() {
     init_setup();
   }
 });
 
-// node_modules/underscore/modules/isArguments.js
+// ../main/node_modules/underscore/modules/isArguments.js
 var isArguments, isArguments_default;
 var init_isArguments = __esm({
-  "node_modules/underscore/modules/isArguments.js"() {
+  "../main/node_modules/underscore/modules/isArguments.js"() {
     init_tagTester();
     init_has();
     isArguments = tagTester("Arguments");
@@ -2171,40 +2171,40 @@ var init_isArguments = __esm({
   }
 });
 
-// node_modules/underscore/modules/isFinite.js
+// ../main/node_modules/underscore/modules/isFinite.js
 function isFinite2(obj) {
   return !isSymbol_default(obj) && _isFinite(obj) && !isNaN(parseFloat(obj));
 }
 var init_isFinite = __esm({
-  "node_modules/underscore/modules/isFinite.js"() {
+  "../main/node_modules/underscore/modules/isFinite.js"() {
     init_setup();
     init_isSymbol();
   }
 });
 
-// node_modules/underscore/modules/isNaN.js
+// ../main/node_modules/underscore/modules/isNaN.js
 function isNaN2(obj) {
   return isNumber_default(obj) && _isNaN(obj);
 }
 var init_isNaN = __esm({
-  "node_modules/underscore/modules/isNaN.js"() {
+  "../main/node_modules/underscore/modules/isNaN.js"() {
     init_setup();
     init_isNumber();
   }
 });
 
-// node_modules/underscore/modules/constant.js
+// ../main/node_modules/underscore/modules/constant.js
 function constant(value) {
   return function() {
     return value;
   };
 }
 var init_constant = __esm({
-  "node_modules/underscore/modules/constant.js"() {
+  "../main/node_modules/underscore/modules/constant.js"() {
   }
 });
 
-// node_modules/underscore/modules/_createSizePropertyCheck.js
+// ../main/node_modules/underscore/modules/_createSizePropertyCheck.js
 function createSizePropertyCheck(getSizeProperty) {
   return function(collection) {
     var sizeProperty = getSizeProperty(collection);
@@ -2212,48 +2212,48 @@ function createSizePropertyCheck(getSizeProperty) {
   };
 }
 var init_createSizePropertyCheck = __esm({
-  "node_modules/underscore/modules/_createSizePropertyCheck.js"() {
+  "../main/node_modules/underscore/modules/_createSizePropertyCheck.js"() {
     init_setup();
   }
 });
 
-// node_modules/underscore/modules/_shallowProperty.js
+// ../main/node_modules/underscore/modules/_shallowProperty.js
 function shallowProperty(key) {
   return function(obj) {
     return obj == null ? void 0 : obj[key];
   };
 }
 var init_shallowProperty = __esm({
-  "node_modules/underscore/modules/_shallowProperty.js"() {
+  "../main/node_modules/underscore/modules/_shallowProperty.js"() {
   }
 });
 
-// node_modules/underscore/modules/_getByteLength.js
+// ../main/node_modules/underscore/modules/_getByteLength.js
 var getByteLength_default;
 var init_getByteLength = __esm({
-  "node_modules/underscore/modules/_getByteLength.js"() {
+  "../main/node_modules/underscore/modules/_getByteLength.js"() {
     init_shallowProperty();
     getByteLength_default = shallowProperty("byteLength");
   }
 });
 
-// node_modules/underscore/modules/_isBufferLike.js
+// ../main/node_modules/underscore/modules/_isBufferLike.js
 var isBufferLike_default;
 var init_isBufferLike = __esm({
-  "node_modules/underscore/modules/_isBufferLike.js"() {
+  "../main/node_modules/underscore/modules/_isBufferLike.js"() {
     init_createSizePropertyCheck();
     init_getByteLength();
     isBufferLike_default = createSizePropertyCheck(getByteLength_default);
   }
 });
 
-// node_modules/underscore/modules/isTypedArray.js
+// ../main/node_modules/underscore/modules/isTypedArray.js
 function isTypedArray(obj) {
   return nativeIsView ? nativeIsView(obj) && !isDataView_default(obj) : isBufferLike_default(obj) && typedArrayPattern.test(toString.call(obj));
 }
 var typedArrayPattern, isTypedArray_default;
 var init_isTypedArray = __esm({
-  "node_modules/underscore/modules/isTypedArray.js"() {
+  "../main/node_modules/underscore/modules/isTypedArray.js"() {
     init_setup();
     init_isDataView();
     init_constant();
@@ -2263,16 +2263,16 @@ var init_isTypedArray = __esm({
   }
 });
 
-// node_modules/underscore/modules/_getLength.js
+// ../main/node_modules/underscore/modules/_getLength.js
 var getLength_default;
 var init_getLength = __esm({
-  "node_modules/underscore/modules/_getLength.js"() {
+  "../main/node_modules/underscore/modules/_getLength.js"() {
     init_shallowProperty();
     getLength_default = shallowProperty("length");
   }
 });
 
-// node_modules/underscore/modules/_collectNonEnumProps.js
+// ../main/node_modules/underscore/modules/_collectNonEnumProps.js
 function emulatedSet(keys2) {
   var hash = {};
   for (var l = keys2.length, i = 0; i < l; ++i) hash[keys2[i]] = true;
@@ -2301,14 +2301,14 @@ function collectNonEnumProps(obj, keys2) {
   }
 }
 var init_collectNonEnumProps = __esm({
-  "node_modules/underscore/modules/_collectNonEnumProps.js"() {
+  "../main/node_modules/underscore/modules/_collectNonEnumProps.js"() {
     init_setup();
     init_isFunction();
     init_has();
   }
 });
 
-// node_modules/underscore/modules/keys.js
+// ../main/node_modules/underscore/modules/keys.js
 function keys(obj) {
   if (!isObject(obj)) return [];
   if (nativeKeys) return nativeKeys(obj);
@@ -2318,7 +2318,7 @@ function keys(obj) {
   return keys2;
 }
 var init_keys = __esm({
-  "node_modules/underscore/modules/keys.js"() {
+  "../main/node_modules/underscore/modules/keys.js"() {
     init_isObject();
     init_setup();
     init_has();
@@ -2326,7 +2326,7 @@ var init_keys = __esm({
   }
 });
 
-// node_modules/underscore/modules/isEmpty.js
+// ../main/node_modules/underscore/modules/isEmpty.js
 function isEmpty(obj) {
   if (obj == null) return true;
   var length = getLength_default(obj);
@@ -2334,7 +2334,7 @@ function isEmpty(obj) {
   return getLength_default(keys(obj)) === 0;
 }
 var init_isEmpty = __esm({
-  "node_modules/underscore/modules/isEmpty.js"() {
+  "../main/node_modules/underscore/modules/isEmpty.js"() {
     init_getLength();
     init_isArray();
     init_isString();
@@ -2343,7 +2343,7 @@ var init_isEmpty = __esm({
   }
 });
 
-// node_modules/underscore/modules/isMatch.js
+// ../main/node_modules/underscore/modules/isMatch.js
 function isMatch(object2, attrs) {
   var _keys = keys(attrs), length = _keys.length;
   if (object2 == null) return !length;
@@ -2355,19 +2355,19 @@ function isMatch(object2, attrs) {
   return true;
 }
 var init_isMatch = __esm({
-  "node_modules/underscore/modules/isMatch.js"() {
+  "../main/node_modules/underscore/modules/isMatch.js"() {
     init_keys();
   }
 });
 
-// node_modules/underscore/modules/underscore.js
+// ../main/node_modules/underscore/modules/underscore.js
 function _(obj) {
   if (obj instanceof _) return obj;
   if (!(this instanceof _)) return new _(obj);
   this._wrapped = obj;
 }
 var init_underscore = __esm({
-  "node_modules/underscore/modules/underscore.js"() {
+  "../main/node_modules/underscore/modules/underscore.js"() {
     init_setup();
     _.VERSION = VERSION;
     _.prototype.value = function() {
@@ -2380,7 +2380,7 @@ var init_underscore = __esm({
   }
 });
 
-// node_modules/underscore/modules/_toBufferView.js
+// ../main/node_modules/underscore/modules/_toBufferView.js
 function toBufferView(bufferSource) {
   return new Uint8Array(
     bufferSource.buffer || bufferSource,
@@ -2389,12 +2389,12 @@ function toBufferView(bufferSource) {
   );
 }
 var init_toBufferView = __esm({
-  "node_modules/underscore/modules/_toBufferView.js"() {
+  "../main/node_modules/underscore/modules/_toBufferView.js"() {
     init_getByteLength();
   }
 });
 
-// node_modules/underscore/modules/isEqual.js
+// ../main/node_modules/underscore/modules/isEqual.js
 function isEqual(a, b) {
   var todo = [{ a, b }];
   var aStack = [], bStack = [];
@@ -2494,7 +2494,7 @@ function isEqual(a, b) {
 }
 var tagDataView;
 var init_isEqual = __esm({
-  "node_modules/underscore/modules/isEqual.js"() {
+  "../main/node_modules/underscore/modules/isEqual.js"() {
     init_underscore();
     init_setup();
     init_getByteLength();
@@ -2509,7 +2509,7 @@ var init_isEqual = __esm({
   }
 });
 
-// node_modules/underscore/modules/allKeys.js
+// ../main/node_modules/underscore/modules/allKeys.js
 function allKeys(obj) {
   if (!isObject(obj)) return [];
   var keys2 = [];
@@ -2518,14 +2518,14 @@ function allKeys(obj) {
   return keys2;
 }
 var init_allKeys = __esm({
-  "node_modules/underscore/modules/allKeys.js"() {
+  "../main/node_modules/underscore/modules/allKeys.js"() {
     init_isObject();
     init_setup();
     init_collectNonEnumProps();
   }
 });
 
-// node_modules/underscore/modules/_methodFingerprint.js
+// ../main/node_modules/underscore/modules/_methodFingerprint.js
 function ie11fingerprint(methods) {
   var length = getLength_default(methods);
   return function(obj) {
@@ -2540,7 +2540,7 @@ function ie11fingerprint(methods) {
 }
 var forEachName, hasName, commonInit, mapTail, mapMethods, weakMapMethods, setMethods;
 var init_methodFingerprint = __esm({
-  "node_modules/underscore/modules/_methodFingerprint.js"() {
+  "../main/node_modules/underscore/modules/_methodFingerprint.js"() {
     init_getLength();
     init_isFunction();
     init_allKeys();
@@ -2554,10 +2554,10 @@ var init_methodFingerprint = __esm({
   }
 });
 
-// node_modules/underscore/modules/isMap.js
+// ../main/node_modules/underscore/modules/isMap.js
 var isMap_default;
 var init_isMap = __esm({
-  "node_modules/underscore/modules/isMap.js"() {
+  "../main/node_modules/underscore/modules/isMap.js"() {
     init_tagTester();
     init_stringTagBug();
     init_methodFingerprint();
@@ -2565,10 +2565,10 @@ var init_isMap = __esm({
   }
 });
 
-// node_modules/underscore/modules/isWeakMap.js
+// ../main/node_modules/underscore/modules/isWeakMap.js
 var isWeakMap_default;
 var init_isWeakMap = __esm({
-  "node_modules/underscore/modules/isWeakMap.js"() {
+  "../main/node_modules/underscore/modules/isWeakMap.js"() {
     init_tagTester();
     init_stringTagBug();
     init_methodFingerprint();
@@ -2576,10 +2576,10 @@ var init_isWeakMap = __esm({
   }
 });
 
-// node_modules/underscore/modules/isSet.js
+// ../main/node_modules/underscore/modules/isSet.js
 var isSet_default;
 var init_isSet = __esm({
-  "node_modules/underscore/modules/isSet.js"() {
+  "../main/node_modules/underscore/modules/isSet.js"() {
     init_tagTester();
     init_stringTagBug();
     init_methodFingerprint();
@@ -2587,16 +2587,16 @@ var init_isSet = __esm({
   }
 });
 
-// node_modules/underscore/modules/isWeakSet.js
+// ../main/node_modules/underscore/modules/isWeakSet.js
 var isWeakSet_default;
 var init_isWeakSet = __esm({
-  "node_modules/underscore/modules/isWeakSet.js"() {
+  "../main/node_modules/underscore/modules/isWeakSet.js"() {
     init_tagTester();
     isWeakSet_default = tagTester("WeakSet");
   }
 });
 
-// node_modules/underscore/modules/values.js
+// ../main/node_modules/underscore/modules/values.js
 function values(obj) {
   var _keys = keys(obj);
   var length = _keys.length;
@@ -2607,12 +2607,12 @@ function values(obj) {
   return values2;
 }
 var init_values = __esm({
-  "node_modules/underscore/modules/values.js"() {
+  "../main/node_modules/underscore/modules/values.js"() {
     init_keys();
   }
 });
 
-// node_modules/underscore/modules/pairs.js
+// ../main/node_modules/underscore/modules/pairs.js
 function pairs(obj) {
   var _keys = keys(obj);
   var length = _keys.length;
@@ -2623,12 +2623,12 @@ function pairs(obj) {
   return pairs2;
 }
 var init_pairs = __esm({
-  "node_modules/underscore/modules/pairs.js"() {
+  "../main/node_modules/underscore/modules/pairs.js"() {
     init_keys();
   }
 });
 
-// node_modules/underscore/modules/invert.js
+// ../main/node_modules/underscore/modules/invert.js
 function invert(obj) {
   var result2 = {};
   var _keys = keys(obj);
@@ -2638,12 +2638,12 @@ function invert(obj) {
   return result2;
 }
 var init_invert = __esm({
-  "node_modules/underscore/modules/invert.js"() {
+  "../main/node_modules/underscore/modules/invert.js"() {
     init_keys();
   }
 });
 
-// node_modules/underscore/modules/functions.js
+// ../main/node_modules/underscore/modules/functions.js
 function functions(obj) {
   var names = [];
   for (var key in obj) {
@@ -2652,12 +2652,12 @@ function functions(obj) {
   return names.sort();
 }
 var init_functions = __esm({
-  "node_modules/underscore/modules/functions.js"() {
+  "../main/node_modules/underscore/modules/functions.js"() {
     init_isFunction();
   }
 });
 
-// node_modules/underscore/modules/_createAssigner.js
+// ../main/node_modules/underscore/modules/_createAssigner.js
 function createAssigner(keysFunc, defaults) {
   return function(obj) {
     var length = arguments.length;
@@ -2674,41 +2674,41 @@ function createAssigner(keysFunc, defaults) {
   };
 }
 var init_createAssigner = __esm({
-  "node_modules/underscore/modules/_createAssigner.js"() {
+  "../main/node_modules/underscore/modules/_createAssigner.js"() {
   }
 });
 
-// node_modules/underscore/modules/extend.js
+// ../main/node_modules/underscore/modules/extend.js
 var extend_default;
 var init_extend = __esm({
-  "node_modules/underscore/modules/extend.js"() {
+  "../main/node_modules/underscore/modules/extend.js"() {
     init_createAssigner();
     init_allKeys();
     extend_default = createAssigner(allKeys);
   }
 });
 
-// node_modules/underscore/modules/extendOwn.js
+// ../main/node_modules/underscore/modules/extendOwn.js
 var extendOwn_default;
 var init_extendOwn = __esm({
-  "node_modules/underscore/modules/extendOwn.js"() {
+  "../main/node_modules/underscore/modules/extendOwn.js"() {
     init_createAssigner();
     init_keys();
     extendOwn_default = createAssigner(keys);
   }
 });
 
-// node_modules/underscore/modules/defaults.js
+// ../main/node_modules/underscore/modules/defaults.js
 var defaults_default;
 var init_defaults = __esm({
-  "node_modules/underscore/modules/defaults.js"() {
+  "../main/node_modules/underscore/modules/defaults.js"() {
     init_createAssigner();
     init_allKeys();
     defaults_default = createAssigner(allKeys, true);
   }
 });
 
-// node_modules/underscore/modules/_baseCreate.js
+// ../main/node_modules/underscore/modules/_baseCreate.js
 function ctor() {
   return function() {
   };
@@ -2723,72 +2723,72 @@ function baseCreate(prototype) {
   return result2;
 }
 var init_baseCreate = __esm({
-  "node_modules/underscore/modules/_baseCreate.js"() {
+  "../main/node_modules/underscore/modules/_baseCreate.js"() {
     init_isObject();
     init_setup();
   }
 });
 
-// node_modules/underscore/modules/create.js
+// ../main/node_modules/underscore/modules/create.js
 function create(prototype, props) {
   var result2 = baseCreate(prototype);
   if (props) extendOwn_default(result2, props);
   return result2;
 }
 var init_create = __esm({
-  "node_modules/underscore/modules/create.js"() {
+  "../main/node_modules/underscore/modules/create.js"() {
     init_baseCreate();
     init_extendOwn();
   }
 });
 
-// node_modules/underscore/modules/clone.js
+// ../main/node_modules/underscore/modules/clone.js
 function clone(obj) {
   if (!isObject(obj)) return obj;
   return isArray_default(obj) ? obj.slice() : extend_default({}, obj);
 }
 var init_clone = __esm({
-  "node_modules/underscore/modules/clone.js"() {
+  "../main/node_modules/underscore/modules/clone.js"() {
     init_isObject();
     init_isArray();
     init_extend();
   }
 });
 
-// node_modules/underscore/modules/tap.js
+// ../main/node_modules/underscore/modules/tap.js
 function tap(obj, interceptor) {
   interceptor(obj);
   return obj;
 }
 var init_tap = __esm({
-  "node_modules/underscore/modules/tap.js"() {
+  "../main/node_modules/underscore/modules/tap.js"() {
   }
 });
 
-// node_modules/underscore/modules/toPath.js
+// ../main/node_modules/underscore/modules/toPath.js
 function toPath(path2) {
   return isArray_default(path2) ? path2 : [path2];
 }
 var init_toPath = __esm({
-  "node_modules/underscore/modules/toPath.js"() {
+  "../main/node_modules/underscore/modules/toPath.js"() {
     init_underscore();
     init_isArray();
     _.toPath = toPath;
   }
 });
 
-// node_modules/underscore/modules/_toPath.js
+// ../main/node_modules/underscore/modules/_toPath.js
 function toPath2(path2) {
   return _.toPath(path2);
 }
 var init_toPath2 = __esm({
-  "node_modules/underscore/modules/_toPath.js"() {
+  "../main/node_modules/underscore/modules/_toPath.js"() {
     init_underscore();
     init_toPath();
   }
 });
 
-// node_modules/underscore/modules/_deepGet.js
+// ../main/node_modules/underscore/modules/_deepGet.js
 function deepGet(obj, path2) {
   var length = path2.length;
   for (var i = 0; i < length; i++) {
@@ -2798,24 +2798,24 @@ function deepGet(obj, path2) {
   return length ? obj : void 0;
 }
 var init_deepGet = __esm({
-  "node_modules/underscore/modules/_deepGet.js"() {
+  "../main/node_modules/underscore/modules/_deepGet.js"() {
   }
 });
 
-// node_modules/underscore/modules/get.js
+// ../main/node_modules/underscore/modules/get.js
 function get(object2, path2, defaultValue) {
   var value = deepGet(object2, toPath2(path2));
   return isUndefined(value) ? defaultValue : value;
 }
 var init_get = __esm({
-  "node_modules/underscore/modules/get.js"() {
+  "../main/node_modules/underscore/modules/get.js"() {
     init_toPath2();
     init_deepGet();
     init_isUndefined();
   }
 });
 
-// node_modules/underscore/modules/has.js
+// ../main/node_modules/underscore/modules/has.js
 function has2(obj, path2) {
   path2 = toPath2(path2);
   var length = path2.length;
@@ -2827,22 +2827,22 @@ function has2(obj, path2) {
   return !!length;
 }
 var init_has2 = __esm({
-  "node_modules/underscore/modules/has.js"() {
+  "../main/node_modules/underscore/modules/has.js"() {
     init_has();
     init_toPath2();
   }
 });
 
-// node_modules/underscore/modules/identity.js
+// ../main/node_modules/underscore/modules/identity.js
 function identity(value) {
   return value;
 }
 var init_identity = __esm({
-  "node_modules/underscore/modules/identity.js"() {
+  "../main/node_modules/underscore/modules/identity.js"() {
   }
 });
 
-// node_modules/underscore/modules/matcher.js
+// ../main/node_modules/underscore/modules/matcher.js
 function matcher(attrs) {
   attrs = extendOwn_default({}, attrs);
   return function(obj) {
@@ -2850,13 +2850,13 @@ function matcher(attrs) {
   };
 }
 var init_matcher = __esm({
-  "node_modules/underscore/modules/matcher.js"() {
+  "../main/node_modules/underscore/modules/matcher.js"() {
     init_extendOwn();
     init_isMatch();
   }
 });
 
-// node_modules/underscore/modules/property.js
+// ../main/node_modules/underscore/modules/property.js
 function property(path2) {
   path2 = toPath2(path2);
   return function(obj) {
@@ -2864,13 +2864,13 @@ function property(path2) {
   };
 }
 var init_property = __esm({
-  "node_modules/underscore/modules/property.js"() {
+  "../main/node_modules/underscore/modules/property.js"() {
     init_deepGet();
     init_toPath2();
   }
 });
 
-// node_modules/underscore/modules/_optimizeCb.js
+// ../main/node_modules/underscore/modules/_optimizeCb.js
 function optimizeCb(func, context, argCount) {
   if (context === void 0) return func;
   switch (argCount == null ? 3 : argCount) {
@@ -2893,11 +2893,11 @@ function optimizeCb(func, context, argCount) {
   };
 }
 var init_optimizeCb = __esm({
-  "node_modules/underscore/modules/_optimizeCb.js"() {
+  "../main/node_modules/underscore/modules/_optimizeCb.js"() {
   }
 });
 
-// node_modules/underscore/modules/_baseIteratee.js
+// ../main/node_modules/underscore/modules/_baseIteratee.js
 function baseIteratee(value, context, argCount) {
   if (value == null) return identity;
   if (isFunction_default(value)) return optimizeCb(value, context, argCount);
@@ -2905,7 +2905,7 @@ function baseIteratee(value, context, argCount) {
   return property(value);
 }
 var init_baseIteratee = __esm({
-  "node_modules/underscore/modules/_baseIteratee.js"() {
+  "../main/node_modules/underscore/modules/_baseIteratee.js"() {
     init_identity();
     init_isFunction();
     init_isObject();
@@ -2916,32 +2916,32 @@ var init_baseIteratee = __esm({
   }
 });
 
-// node_modules/underscore/modules/iteratee.js
+// ../main/node_modules/underscore/modules/iteratee.js
 function iteratee(value, context) {
   return baseIteratee(value, context, Infinity);
 }
 var init_iteratee = __esm({
-  "node_modules/underscore/modules/iteratee.js"() {
+  "../main/node_modules/underscore/modules/iteratee.js"() {
     init_underscore();
     init_baseIteratee();
     _.iteratee = iteratee;
   }
 });
 
-// node_modules/underscore/modules/_cb.js
+// ../main/node_modules/underscore/modules/_cb.js
 function cb(value, context, argCount) {
   if (_.iteratee !== iteratee) return _.iteratee(value, context);
   return baseIteratee(value, context, argCount);
 }
 var init_cb = __esm({
-  "node_modules/underscore/modules/_cb.js"() {
+  "../main/node_modules/underscore/modules/_cb.js"() {
     init_underscore();
     init_baseIteratee();
     init_iteratee();
   }
 });
 
-// node_modules/underscore/modules/mapObject.js
+// ../main/node_modules/underscore/modules/mapObject.js
 function mapObject(obj, iteratee2, context) {
   iteratee2 = cb(iteratee2, context);
   var _keys = keys(obj), length = _keys.length, results = {};
@@ -2952,21 +2952,21 @@ function mapObject(obj, iteratee2, context) {
   return results;
 }
 var init_mapObject = __esm({
-  "node_modules/underscore/modules/mapObject.js"() {
+  "../main/node_modules/underscore/modules/mapObject.js"() {
     init_cb();
     init_keys();
   }
 });
 
-// node_modules/underscore/modules/noop.js
+// ../main/node_modules/underscore/modules/noop.js
 function noop() {
 }
 var init_noop = __esm({
-  "node_modules/underscore/modules/noop.js"() {
+  "../main/node_modules/underscore/modules/noop.js"() {
   }
 });
 
-// node_modules/underscore/modules/propertyOf.js
+// ../main/node_modules/underscore/modules/propertyOf.js
 function propertyOf(obj) {
   if (obj == null) return noop;
   return function(path2) {
@@ -2974,13 +2974,13 @@ function propertyOf(obj) {
   };
 }
 var init_propertyOf = __esm({
-  "node_modules/underscore/modules/propertyOf.js"() {
+  "../main/node_modules/underscore/modules/propertyOf.js"() {
     init_noop();
     init_get();
   }
 });
 
-// node_modules/underscore/modules/times.js
+// ../main/node_modules/underscore/modules/times.js
 function times(n, iteratee2, context) {
   var accum = Array(Math.max(0, n));
   iteratee2 = optimizeCb(iteratee2, context, 1);
@@ -2988,12 +2988,12 @@ function times(n, iteratee2, context) {
   return accum;
 }
 var init_times = __esm({
-  "node_modules/underscore/modules/times.js"() {
+  "../main/node_modules/underscore/modules/times.js"() {
     init_optimizeCb();
   }
 });
 
-// node_modules/underscore/modules/random.js
+// ../main/node_modules/underscore/modules/random.js
 function random(min2, max2) {
   if (max2 == null) {
     max2 = min2;
@@ -3002,21 +3002,21 @@ function random(min2, max2) {
   return min2 + Math.floor(Math.random() * (max2 - min2 + 1));
 }
 var init_random = __esm({
-  "node_modules/underscore/modules/random.js"() {
+  "../main/node_modules/underscore/modules/random.js"() {
   }
 });
 
-// node_modules/underscore/modules/now.js
+// ../main/node_modules/underscore/modules/now.js
 var now_default;
 var init_now = __esm({
-  "node_modules/underscore/modules/now.js"() {
+  "../main/node_modules/underscore/modules/now.js"() {
     now_default = Date.now || function() {
       return (/* @__PURE__ */ new Date()).getTime();
     };
   }
 });
 
-// node_modules/underscore/modules/_createEscaper.js
+// ../main/node_modules/underscore/modules/_createEscaper.js
 function createEscaper(map2) {
   var escaper = function(match) {
     return map2[match];
@@ -3030,15 +3030,15 @@ function createEscaper(map2) {
   };
 }
 var init_createEscaper = __esm({
-  "node_modules/underscore/modules/_createEscaper.js"() {
+  "../main/node_modules/underscore/modules/_createEscaper.js"() {
     init_keys();
   }
 });
 
-// node_modules/underscore/modules/_escapeMap.js
+// ../main/node_modules/underscore/modules/_escapeMap.js
 var escapeMap_default;
 var init_escapeMap = __esm({
-  "node_modules/underscore/modules/_escapeMap.js"() {
+  "../main/node_modules/underscore/modules/_escapeMap.js"() {
     escapeMap_default = {
       "&": "&amp;",
       "<": "&lt;",
@@ -3050,40 +3050,40 @@ var init_escapeMap = __esm({
   }
 });
 
-// node_modules/underscore/modules/escape.js
+// ../main/node_modules/underscore/modules/escape.js
 var escape_default;
 var init_escape = __esm({
-  "node_modules/underscore/modules/escape.js"() {
+  "../main/node_modules/underscore/modules/escape.js"() {
     init_createEscaper();
     init_escapeMap();
     escape_default = createEscaper(escapeMap_default);
   }
 });
 
-// node_modules/underscore/modules/_unescapeMap.js
+// ../main/node_modules/underscore/modules/_unescapeMap.js
 var unescapeMap_default;
 var init_unescapeMap = __esm({
-  "node_modules/underscore/modules/_unescapeMap.js"() {
+  "../main/node_modules/underscore/modules/_unescapeMap.js"() {
     init_invert();
     init_escapeMap();
     unescapeMap_default = invert(escapeMap_default);
   }
 });
 
-// node_modules/underscore/modules/unescape.js
+// ../main/node_modules/underscore/modules/unescape.js
 var unescape_default;
 var init_unescape = __esm({
-  "node_modules/underscore/modules/unescape.js"() {
+  "../main/node_modules/underscore/modules/unescape.js"() {
     init_createEscaper();
     init_unescapeMap();
     unescape_default = createEscaper(unescapeMap_default);
   }
 });
 
-// node_modules/underscore/modules/templateSettings.js
+// ../main/node_modules/underscore/modules/templateSettings.js
 var templateSettings_default;
 var init_templateSettings = __esm({
-  "node_modules/underscore/modules/templateSettings.js"() {
+  "../main/node_modules/underscore/modules/templateSettings.js"() {
     init_underscore();
     templateSettings_default = _.templateSettings = {
       evaluate: /<%([\s\S]+?)%>/g,
@@ -3093,7 +3093,7 @@ var init_templateSettings = __esm({
   }
 });
 
-// node_modules/underscore/modules/template.js
+// ../main/node_modules/underscore/modules/template.js
 function escapeChar(match) {
   return "\\" + escapes[match];
 }
@@ -3145,7 +3145,7 @@ function template(text, settings, oldSettings) {
 }
 var noMatch, escapes, escapeRegExp, bareIdentifier;
 var init_template = __esm({
-  "node_modules/underscore/modules/template.js"() {
+  "../main/node_modules/underscore/modules/template.js"() {
     init_defaults();
     init_underscore();
     init_templateSettings();
@@ -3163,7 +3163,7 @@ var init_template = __esm({
   }
 });
 
-// node_modules/underscore/modules/result.js
+// ../main/node_modules/underscore/modules/result.js
 function result(obj, path2, fallback) {
   path2 = toPath2(path2);
   var length = path2.length;
@@ -3181,37 +3181,37 @@ function result(obj, path2, fallback) {
   return obj;
 }
 var init_result = __esm({
-  "node_modules/underscore/modules/result.js"() {
+  "../main/node_modules/underscore/modules/result.js"() {
     init_isFunction();
     init_toPath2();
   }
 });
 
-// node_modules/underscore/modules/uniqueId.js
+// ../main/node_modules/underscore/modules/uniqueId.js
 function uniqueId(prefix) {
   var id = ++idCounter + "";
   return prefix ? prefix + id : id;
 }
 var idCounter;
 var init_uniqueId = __esm({
-  "node_modules/underscore/modules/uniqueId.js"() {
+  "../main/node_modules/underscore/modules/uniqueId.js"() {
     idCounter = 0;
   }
 });
 
-// node_modules/underscore/modules/chain.js
+// ../main/node_modules/underscore/modules/chain.js
 function chain(obj) {
   var instance = _(obj);
   instance._chain = true;
   return instance;
 }
 var init_chain = __esm({
-  "node_modules/underscore/modules/chain.js"() {
+  "../main/node_modules/underscore/modules/chain.js"() {
     init_underscore();
   }
 });
 
-// node_modules/underscore/modules/_executeBound.js
+// ../main/node_modules/underscore/modules/_executeBound.js
 function executeBound(sourceFunc, boundFunc, context, callingContext, args) {
   if (!(callingContext instanceof boundFunc)) return sourceFunc.apply(context, args);
   var self2 = baseCreate(sourceFunc.prototype);
@@ -3220,16 +3220,16 @@ function executeBound(sourceFunc, boundFunc, context, callingContext, args) {
   return self2;
 }
 var init_executeBound = __esm({
-  "node_modules/underscore/modules/_executeBound.js"() {
+  "../main/node_modules/underscore/modules/_executeBound.js"() {
     init_baseCreate();
     init_isObject();
   }
 });
 
-// node_modules/underscore/modules/partial.js
+// ../main/node_modules/underscore/modules/partial.js
 var partial, partial_default;
 var init_partial = __esm({
-  "node_modules/underscore/modules/partial.js"() {
+  "../main/node_modules/underscore/modules/partial.js"() {
     init_restArguments();
     init_executeBound();
     init_underscore();
@@ -3251,10 +3251,10 @@ var init_partial = __esm({
   }
 });
 
-// node_modules/underscore/modules/bind.js
+// ../main/node_modules/underscore/modules/bind.js
 var bind_default;
 var init_bind = __esm({
-  "node_modules/underscore/modules/bind.js"() {
+  "../main/node_modules/underscore/modules/bind.js"() {
     init_restArguments();
     init_isFunction();
     init_executeBound();
@@ -3268,17 +3268,17 @@ var init_bind = __esm({
   }
 });
 
-// node_modules/underscore/modules/_isArrayLike.js
+// ../main/node_modules/underscore/modules/_isArrayLike.js
 var isArrayLike_default;
 var init_isArrayLike = __esm({
-  "node_modules/underscore/modules/_isArrayLike.js"() {
+  "../main/node_modules/underscore/modules/_isArrayLike.js"() {
     init_createSizePropertyCheck();
     init_getLength();
     isArrayLike_default = createSizePropertyCheck(getLength_default);
   }
 });
 
-// node_modules/underscore/modules/_flatten.js
+// ../main/node_modules/underscore/modules/_flatten.js
 function flatten(input, depth, strict) {
   if (!depth && depth !== 0) depth = Infinity;
   var output = [], idx = 0, i = 0, length = getLength_default(input) || 0, stack = [];
@@ -3306,7 +3306,7 @@ function flatten(input, depth, strict) {
   return output;
 }
 var init_flatten = __esm({
-  "node_modules/underscore/modules/_flatten.js"() {
+  "../main/node_modules/underscore/modules/_flatten.js"() {
     init_getLength();
     init_isArrayLike();
     init_isArray();
@@ -3314,10 +3314,10 @@ var init_flatten = __esm({
   }
 });
 
-// node_modules/underscore/modules/bindAll.js
+// ../main/node_modules/underscore/modules/bindAll.js
 var bindAll_default;
 var init_bindAll = __esm({
-  "node_modules/underscore/modules/bindAll.js"() {
+  "../main/node_modules/underscore/modules/bindAll.js"() {
     init_restArguments();
     init_flatten();
     init_bind();
@@ -3334,7 +3334,7 @@ var init_bindAll = __esm({
   }
 });
 
-// node_modules/underscore/modules/memoize.js
+// ../main/node_modules/underscore/modules/memoize.js
 function memoize(func, hasher) {
   var memoize2 = function(key) {
     var cache = memoize2.cache;
@@ -3346,15 +3346,15 @@ function memoize(func, hasher) {
   return memoize2;
 }
 var init_memoize = __esm({
-  "node_modules/underscore/modules/memoize.js"() {
+  "../main/node_modules/underscore/modules/memoize.js"() {
     init_has();
   }
 });
 
-// node_modules/underscore/modules/delay.js
+// ../main/node_modules/underscore/modules/delay.js
 var delay_default;
 var init_delay = __esm({
-  "node_modules/underscore/modules/delay.js"() {
+  "../main/node_modules/underscore/modules/delay.js"() {
     init_restArguments();
     delay_default = restArguments(function(func, wait, args) {
       return setTimeout(function() {
@@ -3364,10 +3364,10 @@ var init_delay = __esm({
   }
 });
 
-// node_modules/underscore/modules/defer.js
+// ../main/node_modules/underscore/modules/defer.js
 var defer_default;
 var init_defer = __esm({
-  "node_modules/underscore/modules/defer.js"() {
+  "../main/node_modules/underscore/modules/defer.js"() {
     init_partial();
     init_delay();
     init_underscore();
@@ -3375,7 +3375,7 @@ var init_defer = __esm({
   }
 });
 
-// node_modules/underscore/modules/throttle.js
+// ../main/node_modules/underscore/modules/throttle.js
 function throttle(func, wait, options) {
   var timeout, context, args, result2;
   var previous = 0;
@@ -3413,12 +3413,12 @@ function throttle(func, wait, options) {
   return throttled;
 }
 var init_throttle = __esm({
-  "node_modules/underscore/modules/throttle.js"() {
+  "../main/node_modules/underscore/modules/throttle.js"() {
     init_now();
   }
 });
 
-// node_modules/underscore/modules/debounce.js
+// ../main/node_modules/underscore/modules/debounce.js
 function debounce(func, wait, immediate) {
   var timeout, previous, args, result2, context;
   var later = function() {
@@ -3448,34 +3448,34 @@ function debounce(func, wait, immediate) {
   return debounced;
 }
 var init_debounce = __esm({
-  "node_modules/underscore/modules/debounce.js"() {
+  "../main/node_modules/underscore/modules/debounce.js"() {
     init_restArguments();
     init_now();
   }
 });
 
-// node_modules/underscore/modules/wrap.js
+// ../main/node_modules/underscore/modules/wrap.js
 function wrap(func, wrapper) {
   return partial_default(wrapper, func);
 }
 var init_wrap = __esm({
-  "node_modules/underscore/modules/wrap.js"() {
+  "../main/node_modules/underscore/modules/wrap.js"() {
     init_partial();
   }
 });
 
-// node_modules/underscore/modules/negate.js
+// ../main/node_modules/underscore/modules/negate.js
 function negate(predicate) {
   return function() {
     return !predicate.apply(this, arguments);
   };
 }
 var init_negate = __esm({
-  "node_modules/underscore/modules/negate.js"() {
+  "../main/node_modules/underscore/modules/negate.js"() {
   }
 });
 
-// node_modules/underscore/modules/compose.js
+// ../main/node_modules/underscore/modules/compose.js
 function compose() {
   var args = arguments;
   var start = args.length - 1;
@@ -3487,11 +3487,11 @@ function compose() {
   };
 }
 var init_compose = __esm({
-  "node_modules/underscore/modules/compose.js"() {
+  "../main/node_modules/underscore/modules/compose.js"() {
   }
 });
 
-// node_modules/underscore/modules/after.js
+// ../main/node_modules/underscore/modules/after.js
 function after(times2, func) {
   return function() {
     if (--times2 < 1) {
@@ -3500,11 +3500,11 @@ function after(times2, func) {
   };
 }
 var init_after = __esm({
-  "node_modules/underscore/modules/after.js"() {
+  "../main/node_modules/underscore/modules/after.js"() {
   }
 });
 
-// node_modules/underscore/modules/before.js
+// ../main/node_modules/underscore/modules/before.js
 function before(times2, func) {
   var memo;
   return function() {
@@ -3516,21 +3516,21 @@ function before(times2, func) {
   };
 }
 var init_before = __esm({
-  "node_modules/underscore/modules/before.js"() {
+  "../main/node_modules/underscore/modules/before.js"() {
   }
 });
 
-// node_modules/underscore/modules/once.js
+// ../main/node_modules/underscore/modules/once.js
 var once_default;
 var init_once = __esm({
-  "node_modules/underscore/modules/once.js"() {
+  "../main/node_modules/underscore/modules/once.js"() {
     init_partial();
     init_before();
     once_default = partial_default(before, 2);
   }
 });
 
-// node_modules/underscore/modules/findKey.js
+// ../main/node_modules/underscore/modules/findKey.js
 function findKey(obj, predicate, context) {
   predicate = cb(predicate, context);
   var _keys = keys(obj), key;
@@ -3540,13 +3540,13 @@ function findKey(obj, predicate, context) {
   }
 }
 var init_findKey = __esm({
-  "node_modules/underscore/modules/findKey.js"() {
+  "../main/node_modules/underscore/modules/findKey.js"() {
     init_cb();
     init_keys();
   }
 });
 
-// node_modules/underscore/modules/_createPredicateIndexFinder.js
+// ../main/node_modules/underscore/modules/_createPredicateIndexFinder.js
 function createPredicateIndexFinder(dir) {
   return function(array, predicate, context) {
     predicate = cb(predicate, context);
@@ -3559,31 +3559,31 @@ function createPredicateIndexFinder(dir) {
   };
 }
 var init_createPredicateIndexFinder = __esm({
-  "node_modules/underscore/modules/_createPredicateIndexFinder.js"() {
+  "../main/node_modules/underscore/modules/_createPredicateIndexFinder.js"() {
     init_cb();
     init_getLength();
   }
 });
 
-// node_modules/underscore/modules/findIndex.js
+// ../main/node_modules/underscore/modules/findIndex.js
 var findIndex_default;
 var init_findIndex = __esm({
-  "node_modules/underscore/modules/findIndex.js"() {
+  "../main/node_modules/underscore/modules/findIndex.js"() {
     init_createPredicateIndexFinder();
     findIndex_default = createPredicateIndexFinder(1);
   }
 });
 
-// node_modules/underscore/modules/findLastIndex.js
+// ../main/node_modules/underscore/modules/findLastIndex.js
 var findLastIndex_default;
 var init_findLastIndex = __esm({
-  "node_modules/underscore/modules/findLastIndex.js"() {
+  "../main/node_modules/underscore/modules/findLastIndex.js"() {
     init_createPredicateIndexFinder();
     findLastIndex_default = createPredicateIndexFinder(-1);
   }
 });
 
-// node_modules/underscore/modules/sortedIndex.js
+// ../main/node_modules/underscore/modules/sortedIndex.js
 function sortedIndex(array, obj, iteratee2, context) {
   iteratee2 = cb(iteratee2, context, 1);
   var value = iteratee2(obj);
@@ -3596,13 +3596,13 @@ function sortedIndex(array, obj, iteratee2, context) {
   return low;
 }
 var init_sortedIndex = __esm({
-  "node_modules/underscore/modules/sortedIndex.js"() {
+  "../main/node_modules/underscore/modules/sortedIndex.js"() {
     init_cb();
     init_getLength();
   }
 });
 
-// node_modules/underscore/modules/_createIndexFinder.js
+// ../main/node_modules/underscore/modules/_createIndexFinder.js
 function createIndexFinder(dir, predicateFind, sortedIndex2) {
   return function(array, item, idx) {
     var i = 0, length = getLength_default(array);
@@ -3627,17 +3627,17 @@ function createIndexFinder(dir, predicateFind, sortedIndex2) {
   };
 }
 var init_createIndexFinder = __esm({
-  "node_modules/underscore/modules/_createIndexFinder.js"() {
+  "../main/node_modules/underscore/modules/_createIndexFinder.js"() {
     init_getLength();
     init_setup();
     init_isNaN();
   }
 });
 
-// node_modules/underscore/modules/indexOf.js
+// ../main/node_modules/underscore/modules/indexOf.js
 var indexOf_default;
 var init_indexOf = __esm({
-  "node_modules/underscore/modules/indexOf.js"() {
+  "../main/node_modules/underscore/modules/indexOf.js"() {
     init_sortedIndex();
     init_findIndex();
     init_createIndexFinder();
@@ -3645,42 +3645,42 @@ var init_indexOf = __esm({
   }
 });
 
-// node_modules/underscore/modules/lastIndexOf.js
+// ../main/node_modules/underscore/modules/lastIndexOf.js
 var lastIndexOf_default;
 var init_lastIndexOf = __esm({
-  "node_modules/underscore/modules/lastIndexOf.js"() {
+  "../main/node_modules/underscore/modules/lastIndexOf.js"() {
     init_findLastIndex();
     init_createIndexFinder();
     lastIndexOf_default = createIndexFinder(-1, findLastIndex_default);
   }
 });
 
-// node_modules/underscore/modules/find.js
+// ../main/node_modules/underscore/modules/find.js
 function find(obj, predicate, context) {
   var keyFinder = isArrayLike_default(obj) ? findIndex_default : findKey;
   var key = keyFinder(obj, predicate, context);
   if (key !== void 0 && key !== -1) return obj[key];
 }
 var init_find = __esm({
-  "node_modules/underscore/modules/find.js"() {
+  "../main/node_modules/underscore/modules/find.js"() {
     init_isArrayLike();
     init_findIndex();
     init_findKey();
   }
 });
 
-// node_modules/underscore/modules/findWhere.js
+// ../main/node_modules/underscore/modules/findWhere.js
 function findWhere(obj, attrs) {
   return find(obj, matcher(attrs));
 }
 var init_findWhere = __esm({
-  "node_modules/underscore/modules/findWhere.js"() {
+  "../main/node_modules/underscore/modules/findWhere.js"() {
     init_find();
     init_matcher();
   }
 });
 
-// node_modules/underscore/modules/each.js
+// ../main/node_modules/underscore/modules/each.js
 function each(obj, iteratee2, context) {
   iteratee2 = optimizeCb(iteratee2, context);
   var i, length;
@@ -3697,14 +3697,14 @@ function each(obj, iteratee2, context) {
   return obj;
 }
 var init_each = __esm({
-  "node_modules/underscore/modules/each.js"() {
+  "../main/node_modules/underscore/modules/each.js"() {
     init_optimizeCb();
     init_isArrayLike();
     init_keys();
   }
 });
 
-// node_modules/underscore/modules/map.js
+// ../main/node_modules/underscore/modules/map.js
 function map(obj, iteratee2, context) {
   iteratee2 = cb(iteratee2, context);
   var _keys = !isArrayLike_default(obj) && keys(obj), length = (_keys || obj).length, results = Array(length);
@@ -3715,14 +3715,14 @@ function map(obj, iteratee2, context) {
   return results;
 }
 var init_map = __esm({
-  "node_modules/underscore/modules/map.js"() {
+  "../main/node_modules/underscore/modules/map.js"() {
     init_cb();
     init_isArrayLike();
     init_keys();
   }
 });
 
-// node_modules/underscore/modules/_createReduce.js
+// ../main/node_modules/underscore/modules/_createReduce.js
 function createReduce(dir) {
   var reducer = function(obj, iteratee2, memo, initial2) {
     var _keys = !isArrayLike_default(obj) && keys(obj), length = (_keys || obj).length, index = dir > 0 ? 0 : length - 1;
@@ -3742,32 +3742,32 @@ function createReduce(dir) {
   };
 }
 var init_createReduce = __esm({
-  "node_modules/underscore/modules/_createReduce.js"() {
+  "../main/node_modules/underscore/modules/_createReduce.js"() {
     init_isArrayLike();
     init_keys();
     init_optimizeCb();
   }
 });
 
-// node_modules/underscore/modules/reduce.js
+// ../main/node_modules/underscore/modules/reduce.js
 var reduce_default;
 var init_reduce = __esm({
-  "node_modules/underscore/modules/reduce.js"() {
+  "../main/node_modules/underscore/modules/reduce.js"() {
     init_createReduce();
     reduce_default = createReduce(1);
   }
 });
 
-// node_modules/underscore/modules/reduceRight.js
+// ../main/node_modules/underscore/modules/reduceRight.js
 var reduceRight_default;
 var init_reduceRight = __esm({
-  "node_modules/underscore/modules/reduceRight.js"() {
+  "../main/node_modules/underscore/modules/reduceRight.js"() {
     init_createReduce();
     reduceRight_default = createReduce(-1);
   }
 });
 
-// node_modules/underscore/modules/filter.js
+// ../main/node_modules/underscore/modules/filter.js
 function filter(obj, predicate, context) {
   var results = [];
   predicate = cb(predicate, context);
@@ -3777,25 +3777,25 @@ function filter(obj, predicate, context) {
   return results;
 }
 var init_filter = __esm({
-  "node_modules/underscore/modules/filter.js"() {
+  "../main/node_modules/underscore/modules/filter.js"() {
     init_cb();
     init_each();
   }
 });
 
-// node_modules/underscore/modules/reject.js
+// ../main/node_modules/underscore/modules/reject.js
 function reject(obj, predicate, context) {
   return filter(obj, negate(cb(predicate)), context);
 }
 var init_reject = __esm({
-  "node_modules/underscore/modules/reject.js"() {
+  "../main/node_modules/underscore/modules/reject.js"() {
     init_filter();
     init_negate();
     init_cb();
   }
 });
 
-// node_modules/underscore/modules/every.js
+// ../main/node_modules/underscore/modules/every.js
 function every(obj, predicate, context) {
   predicate = cb(predicate, context);
   var _keys = !isArrayLike_default(obj) && keys(obj), length = (_keys || obj).length;
@@ -3806,14 +3806,14 @@ function every(obj, predicate, context) {
   return true;
 }
 var init_every = __esm({
-  "node_modules/underscore/modules/every.js"() {
+  "../main/node_modules/underscore/modules/every.js"() {
     init_cb();
     init_isArrayLike();
     init_keys();
   }
 });
 
-// node_modules/underscore/modules/some.js
+// ../main/node_modules/underscore/modules/some.js
 function some(obj, predicate, context) {
   predicate = cb(predicate, context);
   var _keys = !isArrayLike_default(obj) && keys(obj), length = (_keys || obj).length;
@@ -3824,31 +3824,31 @@ function some(obj, predicate, context) {
   return false;
 }
 var init_some = __esm({
-  "node_modules/underscore/modules/some.js"() {
+  "../main/node_modules/underscore/modules/some.js"() {
     init_cb();
     init_isArrayLike();
     init_keys();
   }
 });
 
-// node_modules/underscore/modules/contains.js
+// ../main/node_modules/underscore/modules/contains.js
 function contains(obj, item, fromIndex, guard) {
   if (!isArrayLike_default(obj)) obj = values(obj);
   if (typeof fromIndex != "number" || guard) fromIndex = 0;
   return indexOf_default(obj, item, fromIndex) >= 0;
 }
 var init_contains = __esm({
-  "node_modules/underscore/modules/contains.js"() {
+  "../main/node_modules/underscore/modules/contains.js"() {
     init_isArrayLike();
     init_values();
     init_indexOf();
   }
 });
 
-// node_modules/underscore/modules/invoke.js
+// ../main/node_modules/underscore/modules/invoke.js
 var invoke_default;
 var init_invoke = __esm({
-  "node_modules/underscore/modules/invoke.js"() {
+  "../main/node_modules/underscore/modules/invoke.js"() {
     init_restArguments();
     init_isFunction();
     init_map();
@@ -3878,29 +3878,29 @@ var init_invoke = __esm({
   }
 });
 
-// node_modules/underscore/modules/pluck.js
+// ../main/node_modules/underscore/modules/pluck.js
 function pluck(obj, key) {
   return map(obj, property(key));
 }
 var init_pluck = __esm({
-  "node_modules/underscore/modules/pluck.js"() {
+  "../main/node_modules/underscore/modules/pluck.js"() {
     init_map();
     init_property();
   }
 });
 
-// node_modules/underscore/modules/where.js
+// ../main/node_modules/underscore/modules/where.js
 function where(obj, attrs) {
   return filter(obj, matcher(attrs));
 }
 var init_where = __esm({
-  "node_modules/underscore/modules/where.js"() {
+  "../main/node_modules/underscore/modules/where.js"() {
     init_filter();
     init_matcher();
   }
 });
 
-// node_modules/underscore/modules/max.js
+// ../main/node_modules/underscore/modules/max.js
 function max(obj, iteratee2, context) {
   var result2 = -Infinity, lastComputed = -Infinity, value, computed;
   if (iteratee2 == null || typeof iteratee2 == "number" && typeof obj[0] != "object" && obj != null) {
@@ -3924,7 +3924,7 @@ function max(obj, iteratee2, context) {
   return result2;
 }
 var init_max = __esm({
-  "node_modules/underscore/modules/max.js"() {
+  "../main/node_modules/underscore/modules/max.js"() {
     init_isArrayLike();
     init_values();
     init_cb();
@@ -3932,7 +3932,7 @@ var init_max = __esm({
   }
 });
 
-// node_modules/underscore/modules/min.js
+// ../main/node_modules/underscore/modules/min.js
 function min(obj, iteratee2, context) {
   var result2 = Infinity, lastComputed = Infinity, value, computed;
   if (iteratee2 == null || typeof iteratee2 == "number" && typeof obj[0] != "object" && obj != null) {
@@ -3956,7 +3956,7 @@ function min(obj, iteratee2, context) {
   return result2;
 }
 var init_min = __esm({
-  "node_modules/underscore/modules/min.js"() {
+  "../main/node_modules/underscore/modules/min.js"() {
     init_isArrayLike();
     init_values();
     init_cb();
@@ -3964,7 +3964,7 @@ var init_min = __esm({
   }
 });
 
-// node_modules/underscore/modules/toArray.js
+// ../main/node_modules/underscore/modules/toArray.js
 function toArray(obj) {
   if (!obj) return [];
   if (isArray_default(obj)) return slice.call(obj);
@@ -3976,7 +3976,7 @@ function toArray(obj) {
 }
 var reStrSymbol;
 var init_toArray = __esm({
-  "node_modules/underscore/modules/toArray.js"() {
+  "../main/node_modules/underscore/modules/toArray.js"() {
     init_isArray();
     init_setup();
     init_isString();
@@ -3988,7 +3988,7 @@ var init_toArray = __esm({
   }
 });
 
-// node_modules/underscore/modules/sample.js
+// ../main/node_modules/underscore/modules/sample.js
 function sample(obj, n, guard) {
   if (n == null || guard) {
     if (!isArrayLike_default(obj)) obj = values(obj);
@@ -4007,7 +4007,7 @@ function sample(obj, n, guard) {
   return sample2.slice(0, n);
 }
 var init_sample = __esm({
-  "node_modules/underscore/modules/sample.js"() {
+  "../main/node_modules/underscore/modules/sample.js"() {
     init_isArrayLike();
     init_values();
     init_getLength();
@@ -4016,17 +4016,17 @@ var init_sample = __esm({
   }
 });
 
-// node_modules/underscore/modules/shuffle.js
+// ../main/node_modules/underscore/modules/shuffle.js
 function shuffle(obj) {
   return sample(obj, Infinity);
 }
 var init_shuffle = __esm({
-  "node_modules/underscore/modules/shuffle.js"() {
+  "../main/node_modules/underscore/modules/shuffle.js"() {
     init_sample();
   }
 });
 
-// node_modules/underscore/modules/sortBy.js
+// ../main/node_modules/underscore/modules/sortBy.js
 function sortBy(obj, iteratee2, context) {
   var index = 0;
   iteratee2 = cb(iteratee2, context);
@@ -4047,14 +4047,14 @@ function sortBy(obj, iteratee2, context) {
   }), "value");
 }
 var init_sortBy = __esm({
-  "node_modules/underscore/modules/sortBy.js"() {
+  "../main/node_modules/underscore/modules/sortBy.js"() {
     init_cb();
     init_pluck();
     init_map();
   }
 });
 
-// node_modules/underscore/modules/_group.js
+// ../main/node_modules/underscore/modules/_group.js
 function group(behavior, partition) {
   return function(obj, iteratee2, context) {
     var result2 = partition ? [[], []] : {};
@@ -4067,16 +4067,16 @@ function group(behavior, partition) {
   };
 }
 var init_group = __esm({
-  "node_modules/underscore/modules/_group.js"() {
+  "../main/node_modules/underscore/modules/_group.js"() {
     init_cb();
     init_each();
   }
 });
 
-// node_modules/underscore/modules/groupBy.js
+// ../main/node_modules/underscore/modules/groupBy.js
 var groupBy_default;
 var init_groupBy = __esm({
-  "node_modules/underscore/modules/groupBy.js"() {
+  "../main/node_modules/underscore/modules/groupBy.js"() {
     init_group();
     init_has();
     groupBy_default = group(function(result2, value, key) {
@@ -4086,10 +4086,10 @@ var init_groupBy = __esm({
   }
 });
 
-// node_modules/underscore/modules/indexBy.js
+// ../main/node_modules/underscore/modules/indexBy.js
 var indexBy_default;
 var init_indexBy = __esm({
-  "node_modules/underscore/modules/indexBy.js"() {
+  "../main/node_modules/underscore/modules/indexBy.js"() {
     init_group();
     indexBy_default = group(function(result2, value, key) {
       result2[key] = value;
@@ -4097,10 +4097,10 @@ var init_indexBy = __esm({
   }
 });
 
-// node_modules/underscore/modules/countBy.js
+// ../main/node_modules/underscore/modules/countBy.js
 var countBy_default;
 var init_countBy = __esm({
-  "node_modules/underscore/modules/countBy.js"() {
+  "../main/node_modules/underscore/modules/countBy.js"() {
     init_group();
     init_has();
     countBy_default = group(function(result2, value, key) {
@@ -4110,10 +4110,10 @@ var init_countBy = __esm({
   }
 });
 
-// node_modules/underscore/modules/partition.js
+// ../main/node_modules/underscore/modules/partition.js
 var partition_default;
 var init_partition = __esm({
-  "node_modules/underscore/modules/partition.js"() {
+  "../main/node_modules/underscore/modules/partition.js"() {
     init_group();
     partition_default = group(function(result2, value, pass) {
       result2[pass ? 0 : 1].push(value);
@@ -4121,31 +4121,31 @@ var init_partition = __esm({
   }
 });
 
-// node_modules/underscore/modules/size.js
+// ../main/node_modules/underscore/modules/size.js
 function size(obj) {
   if (obj == null) return 0;
   return isArrayLike_default(obj) ? obj.length : keys(obj).length;
 }
 var init_size = __esm({
-  "node_modules/underscore/modules/size.js"() {
+  "../main/node_modules/underscore/modules/size.js"() {
     init_isArrayLike();
     init_keys();
   }
 });
 
-// node_modules/underscore/modules/_keyInObj.js
+// ../main/node_modules/underscore/modules/_keyInObj.js
 function keyInObj(value, key, obj) {
   return key in obj;
 }
 var init_keyInObj = __esm({
-  "node_modules/underscore/modules/_keyInObj.js"() {
+  "../main/node_modules/underscore/modules/_keyInObj.js"() {
   }
 });
 
-// node_modules/underscore/modules/pick.js
+// ../main/node_modules/underscore/modules/pick.js
 var pick_default;
 var init_pick = __esm({
-  "node_modules/underscore/modules/pick.js"() {
+  "../main/node_modules/underscore/modules/pick.js"() {
     init_restArguments();
     init_isFunction();
     init_optimizeCb();
@@ -4173,10 +4173,10 @@ var init_pick = __esm({
   }
 });
 
-// node_modules/underscore/modules/omit.js
+// ../main/node_modules/underscore/modules/omit.js
 var omit_default;
 var init_omit = __esm({
-  "node_modules/underscore/modules/omit.js"() {
+  "../main/node_modules/underscore/modules/omit.js"() {
     init_restArguments();
     init_isFunction();
     init_negate();
@@ -4200,74 +4200,74 @@ var init_omit = __esm({
   }
 });
 
-// node_modules/underscore/modules/initial.js
+// ../main/node_modules/underscore/modules/initial.js
 function initial(array, n, guard) {
   return slice.call(array, 0, Math.max(0, array.length - (n == null || guard ? 1 : n)));
 }
 var init_initial = __esm({
-  "node_modules/underscore/modules/initial.js"() {
+  "../main/node_modules/underscore/modules/initial.js"() {
     init_setup();
   }
 });
 
-// node_modules/underscore/modules/first.js
+// ../main/node_modules/underscore/modules/first.js
 function first(array, n, guard) {
   if (array == null || array.length < 1) return n == null || guard ? void 0 : [];
   if (n == null || guard) return array[0];
   return initial(array, array.length - n);
 }
 var init_first = __esm({
-  "node_modules/underscore/modules/first.js"() {
+  "../main/node_modules/underscore/modules/first.js"() {
     init_initial();
   }
 });
 
-// node_modules/underscore/modules/rest.js
+// ../main/node_modules/underscore/modules/rest.js
 function rest(array, n, guard) {
   return slice.call(array, n == null || guard ? 1 : n);
 }
 var init_rest = __esm({
-  "node_modules/underscore/modules/rest.js"() {
+  "../main/node_modules/underscore/modules/rest.js"() {
     init_setup();
   }
 });
 
-// node_modules/underscore/modules/last.js
+// ../main/node_modules/underscore/modules/last.js
 function last(array, n, guard) {
   if (array == null || array.length < 1) return n == null || guard ? void 0 : [];
   if (n == null || guard) return array[array.length - 1];
   return rest(array, Math.max(0, array.length - n));
 }
 var init_last = __esm({
-  "node_modules/underscore/modules/last.js"() {
+  "../main/node_modules/underscore/modules/last.js"() {
     init_rest();
   }
 });
 
-// node_modules/underscore/modules/compact.js
+// ../main/node_modules/underscore/modules/compact.js
 function compact(array) {
   return filter(array, Boolean);
 }
 var init_compact = __esm({
-  "node_modules/underscore/modules/compact.js"() {
+  "../main/node_modules/underscore/modules/compact.js"() {
     init_filter();
   }
 });
 
-// node_modules/underscore/modules/flatten.js
+// ../main/node_modules/underscore/modules/flatten.js
 function flatten2(array, depth) {
   return flatten(array, depth, false);
 }
 var init_flatten2 = __esm({
-  "node_modules/underscore/modules/flatten.js"() {
+  "../main/node_modules/underscore/modules/flatten.js"() {
     init_flatten();
   }
 });
 
-// node_modules/underscore/modules/difference.js
+// ../main/node_modules/underscore/modules/difference.js
 var difference_default;
 var init_difference = __esm({
-  "node_modules/underscore/modules/difference.js"() {
+  "../main/node_modules/underscore/modules/difference.js"() {
     init_restArguments();
     init_flatten();
     init_filter();
@@ -4281,10 +4281,10 @@ var init_difference = __esm({
   }
 });
 
-// node_modules/underscore/modules/without.js
+// ../main/node_modules/underscore/modules/without.js
 var without_default;
 var init_without = __esm({
-  "node_modules/underscore/modules/without.js"() {
+  "../main/node_modules/underscore/modules/without.js"() {
     init_restArguments();
     init_difference();
     without_default = restArguments(function(array, otherArrays) {
@@ -4293,7 +4293,7 @@ var init_without = __esm({
   }
 });
 
-// node_modules/underscore/modules/uniq.js
+// ../main/node_modules/underscore/modules/uniq.js
 function uniq(array, isSorted, iteratee2, context) {
   if (!isBoolean(isSorted)) {
     context = iteratee2;
@@ -4320,7 +4320,7 @@ function uniq(array, isSorted, iteratee2, context) {
   return result2;
 }
 var init_uniq = __esm({
-  "node_modules/underscore/modules/uniq.js"() {
+  "../main/node_modules/underscore/modules/uniq.js"() {
     init_isBoolean();
     init_cb();
     init_getLength();
@@ -4328,10 +4328,10 @@ var init_uniq = __esm({
   }
 });
 
-// node_modules/underscore/modules/union.js
+// ../main/node_modules/underscore/modules/union.js
 var union_default;
 var init_union = __esm({
-  "node_modules/underscore/modules/union.js"() {
+  "../main/node_modules/underscore/modules/union.js"() {
     init_restArguments();
     init_uniq();
     init_flatten();
@@ -4341,7 +4341,7 @@ var init_union = __esm({
   }
 });
 
-// node_modules/underscore/modules/intersection.js
+// ../main/node_modules/underscore/modules/intersection.js
 function intersection(array) {
   var result2 = [];
   var argsLength = arguments.length;
@@ -4357,13 +4357,13 @@ function intersection(array) {
   return result2;
 }
 var init_intersection = __esm({
-  "node_modules/underscore/modules/intersection.js"() {
+  "../main/node_modules/underscore/modules/intersection.js"() {
     init_getLength();
     init_contains();
   }
 });
 
-// node_modules/underscore/modules/unzip.js
+// ../main/node_modules/underscore/modules/unzip.js
 function unzip(array) {
   var length = array && max(array, getLength_default).length || 0;
   var result2 = Array(length);
@@ -4373,24 +4373,24 @@ function unzip(array) {
   return result2;
 }
 var init_unzip = __esm({
-  "node_modules/underscore/modules/unzip.js"() {
+  "../main/node_modules/underscore/modules/unzip.js"() {
     init_max();
     init_getLength();
     init_pluck();
   }
 });
 
-// node_modules/underscore/modules/zip.js
+// ../main/node_modules/underscore/modules/zip.js
 var zip_default;
 var init_zip = __esm({
-  "node_modules/underscore/modules/zip.js"() {
+  "../main/node_modules/underscore/modules/zip.js"() {
     init_restArguments();
     init_unzip();
     zip_default = restArguments(unzip);
   }
 });
 
-// node_modules/underscore/modules/object.js
+// ../main/node_modules/underscore/modules/object.js
 function object(list, values2) {
   var result2 = {};
   for (var i = 0, length = getLength_default(list); i < length; i++) {
@@ -4403,12 +4403,12 @@ function object(list, values2) {
   return result2;
 }
 var init_object = __esm({
-  "node_modules/underscore/modules/object.js"() {
+  "../main/node_modules/underscore/modules/object.js"() {
     init_getLength();
   }
 });
 
-// node_modules/underscore/modules/range.js
+// ../main/node_modules/underscore/modules/range.js
 function range(start, stop, step) {
   if (stop == null) {
     stop = start || 0;
@@ -4425,11 +4425,11 @@ function range(start, stop, step) {
   return range2;
 }
 var init_range = __esm({
-  "node_modules/underscore/modules/range.js"() {
+  "../main/node_modules/underscore/modules/range.js"() {
   }
 });
 
-// node_modules/underscore/modules/chunk.js
+// ../main/node_modules/underscore/modules/chunk.js
 function chunk(array, count) {
   if (count == null || count < 1) return [];
   var result2 = [];
@@ -4440,22 +4440,22 @@ function chunk(array, count) {
   return result2;
 }
 var init_chunk = __esm({
-  "node_modules/underscore/modules/chunk.js"() {
+  "../main/node_modules/underscore/modules/chunk.js"() {
     init_setup();
   }
 });
 
-// node_modules/underscore/modules/_chainResult.js
+// ../main/node_modules/underscore/modules/_chainResult.js
 function chainResult(instance, obj) {
   return instance._chain ? _(obj).chain() : obj;
 }
 var init_chainResult = __esm({
-  "node_modules/underscore/modules/_chainResult.js"() {
+  "../main/node_modules/underscore/modules/_chainResult.js"() {
     init_underscore();
   }
 });
 
-// node_modules/underscore/modules/mixin.js
+// ../main/node_modules/underscore/modules/mixin.js
 function mixin(obj) {
   each(functions(obj), function(name) {
     var func = _[name] = obj[name];
@@ -4468,7 +4468,7 @@ function mixin(obj) {
   return _;
 }
 var init_mixin = __esm({
-  "node_modules/underscore/modules/mixin.js"() {
+  "../main/node_modules/underscore/modules/mixin.js"() {
     init_underscore();
     init_each();
     init_functions();
@@ -4477,10 +4477,10 @@ var init_mixin = __esm({
   }
 });
 
-// node_modules/underscore/modules/underscore-array-methods.js
+// ../main/node_modules/underscore/modules/underscore-array-methods.js
 var underscore_array_methods_default;
 var init_underscore_array_methods = __esm({
-  "node_modules/underscore/modules/underscore-array-methods.js"() {
+  "../main/node_modules/underscore/modules/underscore-array-methods.js"() {
     init_underscore();
     init_each();
     init_setup();
@@ -4510,7 +4510,7 @@ var init_underscore_array_methods = __esm({
   }
 });
 
-// node_modules/underscore/modules/index.js
+// ../main/node_modules/underscore/modules/index.js
 var modules_exports = {};
 __export(modules_exports, {
   VERSION: () => VERSION,
@@ -4661,7 +4661,7 @@ __export(modules_exports, {
   zip: () => zip_default
 });
 var init_modules = __esm({
-  "node_modules/underscore/modules/index.js"() {
+  "../main/node_modules/underscore/modules/index.js"() {
     init_setup();
     init_restArguments();
     init_isObject();
@@ -4791,10 +4791,10 @@ var init_modules = __esm({
   }
 });
 
-// node_modules/underscore/modules/index-default.js
+// ../main/node_modules/underscore/modules/index-default.js
 var _2, index_default_default;
 var init_index_default = __esm({
-  "node_modules/underscore/modules/index-default.js"() {
+  "../main/node_modules/underscore/modules/index-default.js"() {
     init_modules();
     init_modules();
     _2 = mixin(modules_exports);
@@ -4803,7 +4803,7 @@ var init_index_default = __esm({
   }
 });
 
-// node_modules/underscore/modules/index-all.js
+// ../main/node_modules/underscore/modules/index-all.js
 var index_all_exports = {};
 __export(index_all_exports, {
   VERSION: () => VERSION,
@@ -4954,15 +4954,15 @@ __export(index_all_exports, {
   zip: () => zip_default
 });
 var init_index_all = __esm({
-  "node_modules/underscore/modules/index-all.js"() {
+  "../main/node_modules/underscore/modules/index-all.js"() {
     init_index_default();
     init_modules();
   }
 });
 
-// node_modules/node-zookeeper-client/lib/jute/specification.json
+// ../main/node_modules/node-zookeeper-client/lib/jute/specification.json
 var require_specification = __commonJS({
-  "node_modules/node-zookeeper-client/lib/jute/specification.json"(exports2, module2) {
+  "../main/node_modules/node-zookeeper-client/lib/jute/specification.json"(exports2, module2) {
     module2.exports = {
       data: {
         Id: [
@@ -5102,10 +5102,10 @@ var require_specification = __commonJS({
   }
 });
 
-// node_modules/node-zookeeper-client/lib/jute/index.js
+// ../main/node_modules/node-zookeeper-client/lib/jute/index.js
 var require_jute = __commonJS({
-  "node_modules/node-zookeeper-client/lib/jute/index.js"(exports2, module2) {
-    var fs4 = require("fs");
+  "../main/node_modules/node-zookeeper-client/lib/jute/index.js"(exports2, module2) {
+    var fs5 = require("fs");
     var util = require("util");
     var assert = require("assert");
     var exports2 = module2.exports;
@@ -5661,9 +5661,9 @@ var require_jute = __commonJS({
   }
 });
 
-// node_modules/node-zookeeper-client/lib/Id.js
+// ../main/node_modules/node-zookeeper-client/lib/Id.js
 var require_Id = __commonJS({
-  "node_modules/node-zookeeper-client/lib/Id.js"(exports2, module2) {
+  "../main/node_modules/node-zookeeper-client/lib/Id.js"(exports2, module2) {
     var jute2 = require_jute();
     function Id(scheme, id) {
       if (!scheme || typeof scheme !== "string") {
@@ -5699,9 +5699,9 @@ var require_Id = __commonJS({
   }
 });
 
-// node_modules/node-zookeeper-client/lib/Permission.js
+// ../main/node_modules/node-zookeeper-client/lib/Permission.js
 var require_Permission = __commonJS({
-  "node_modules/node-zookeeper-client/lib/Permission.js"(exports2, module2) {
+  "../main/node_modules/node-zookeeper-client/lib/Permission.js"(exports2, module2) {
     var PERMISSIONS = {
       READ: 1,
       WRITE: 2,
@@ -5714,9 +5714,9 @@ var require_Permission = __commonJS({
   }
 });
 
-// node_modules/node-zookeeper-client/lib/ACL.js
+// ../main/node_modules/node-zookeeper-client/lib/ACL.js
 var require_ACL = __commonJS({
-  "node_modules/node-zookeeper-client/lib/ACL.js"(exports2, module2) {
+  "../main/node_modules/node-zookeeper-client/lib/ACL.js"(exports2, module2) {
     var jute2 = require_jute();
     var Id = require_Id();
     var Permission = require_Permission();
@@ -5755,9 +5755,9 @@ var require_ACL = __commonJS({
   }
 });
 
-// node_modules/node-zookeeper-client/lib/Path.js
+// ../main/node_modules/node-zookeeper-client/lib/Path.js
 var require_Path = __commonJS({
-  "node_modules/node-zookeeper-client/lib/Path.js"(exports2) {
+  "../main/node_modules/node-zookeeper-client/lib/Path.js"(exports2) {
     var assert = require("assert");
     function validate(path2) {
       assert(
@@ -5785,9 +5785,9 @@ var require_Path = __commonJS({
   }
 });
 
-// node_modules/node-zookeeper-client/lib/Event.js
+// ../main/node_modules/node-zookeeper-client/lib/Event.js
 var require_Event = __commonJS({
-  "node_modules/node-zookeeper-client/lib/Event.js"(exports2, module2) {
+  "../main/node_modules/node-zookeeper-client/lib/Event.js"(exports2, module2) {
     var assert = require("assert");
     var TYPES = {
       NODE_CREATED: 1,
@@ -5851,9 +5851,9 @@ var require_Event = __commonJS({
   }
 });
 
-// node_modules/node-zookeeper-client/lib/State.js
+// ../main/node_modules/node-zookeeper-client/lib/State.js
 var require_State = __commonJS({
-  "node_modules/node-zookeeper-client/lib/State.js"(exports2, module2) {
+  "../main/node_modules/node-zookeeper-client/lib/State.js"(exports2, module2) {
     var assert = require("assert");
     function State(name, code) {
       assert(
@@ -5885,9 +5885,9 @@ var require_State = __commonJS({
   }
 });
 
-// node_modules/node-zookeeper-client/lib/CreateMode.js
+// ../main/node_modules/node-zookeeper-client/lib/CreateMode.js
 var require_CreateMode = __commonJS({
-  "node_modules/node-zookeeper-client/lib/CreateMode.js"(exports2, module2) {
+  "../main/node_modules/node-zookeeper-client/lib/CreateMode.js"(exports2, module2) {
     var CREATE_MODES = {
       /**
        * The znode will not be automatically deleted upon client's disconnect.
@@ -5912,9 +5912,9 @@ var require_CreateMode = __commonJS({
   }
 });
 
-// node_modules/node-zookeeper-client/lib/Exception.js
+// ../main/node_modules/node-zookeeper-client/lib/Exception.js
 var require_Exception = __commonJS({
-  "node_modules/node-zookeeper-client/lib/Exception.js"(exports2, module2) {
+  "../main/node_modules/node-zookeeper-client/lib/Exception.js"(exports2, module2) {
     var util = require("util");
     var assert = require("assert");
     var CODES = {
@@ -6001,9 +6001,9 @@ var require_Exception = __commonJS({
   }
 });
 
-// node_modules/node-zookeeper-client/lib/ConnectionStringParser.js
+// ../main/node_modules/node-zookeeper-client/lib/ConnectionStringParser.js
 var require_ConnectionStringParser = __commonJS({
-  "node_modules/node-zookeeper-client/lib/ConnectionStringParser.js"(exports2, module2) {
+  "../main/node_modules/node-zookeeper-client/lib/ConnectionStringParser.js"(exports2, module2) {
     var assert = require("assert");
     var u = (init_index_all(), __toCommonJS(index_all_exports));
     var Path = require_Path();
@@ -6054,9 +6054,9 @@ var require_ConnectionStringParser = __commonJS({
   }
 });
 
-// node_modules/node-zookeeper-client/lib/WatcherManager.js
+// ../main/node_modules/node-zookeeper-client/lib/WatcherManager.js
 var require_WatcherManager = __commonJS({
-  "node_modules/node-zookeeper-client/lib/WatcherManager.js"(exports2, module2) {
+  "../main/node_modules/node-zookeeper-client/lib/WatcherManager.js"(exports2, module2) {
     var events = require("events");
     var Path = require_Path();
     var Event = require_Event();
@@ -6168,9 +6168,9 @@ var require_WatcherManager = __commonJS({
   }
 });
 
-// node_modules/node-zookeeper-client/lib/PacketQueue.js
+// ../main/node_modules/node-zookeeper-client/lib/PacketQueue.js
 var require_PacketQueue = __commonJS({
-  "node_modules/node-zookeeper-client/lib/PacketQueue.js"(exports2, module2) {
+  "../main/node_modules/node-zookeeper-client/lib/PacketQueue.js"(exports2, module2) {
     var util = require("util");
     var events = require("events");
     function PacketQueue() {
@@ -6199,9 +6199,9 @@ var require_PacketQueue = __commonJS({
   }
 });
 
-// node_modules/node-zookeeper-client/lib/ConnectionManager.js
+// ../main/node_modules/node-zookeeper-client/lib/ConnectionManager.js
 var require_ConnectionManager = __commonJS({
-  "node_modules/node-zookeeper-client/lib/ConnectionManager.js"(exports2, module2) {
+  "../main/node_modules/node-zookeeper-client/lib/ConnectionManager.js"(exports2, module2) {
     var net3 = require("net");
     var utils = require("util");
     var events = require("events");
@@ -6685,9 +6685,9 @@ var require_ConnectionManager = __commonJS({
   }
 });
 
-// node_modules/node-zookeeper-client/lib/Transaction.js
+// ../main/node_modules/node-zookeeper-client/lib/Transaction.js
 var require_Transaction = __commonJS({
-  "node_modules/node-zookeeper-client/lib/Transaction.js"(exports2, module2) {
+  "../main/node_modules/node-zookeeper-client/lib/Transaction.js"(exports2, module2) {
     var assert = require("assert");
     var jute2 = require_jute();
     var Path = require_Path();
@@ -6798,9 +6798,9 @@ var require_Transaction = __commonJS({
   }
 });
 
-// node_modules/node-zookeeper-client/index.js
+// ../main/node_modules/node-zookeeper-client/index.js
 var require_node_zookeeper_client = __commonJS({
-  "node_modules/node-zookeeper-client/index.js"(exports2) {
+  "../main/node_modules/node-zookeeper-client/index.js"(exports2) {
     var assert = require("assert");
     var events = require("events");
     var util = require("util");
@@ -7725,6 +7725,34 @@ function formatConfigVersion(version) {
   return version.toString(16);
 }
 
+// zk/tls-dial.ts
+var net2 = __toESM(require("net"));
+var tls = __toESM(require("tls"));
+
+// zk/facts/tls-client.ts
+var SERVER_TLS_PROTOCOLS = ["TLSv1.3", "TLSv1.2"];
+var CLIENT_TLS_MIN_VERSION = SERVER_TLS_PROTOCOLS[SERVER_TLS_PROTOCOLS.length - 1];
+var JOB_TLS_ENV = {
+  caFile: "ZK_TLS_CA_FILE"
+};
+
+// zk/tls-dial.ts
+function dialServer(host, port2, options = {}) {
+  if (!options.tls) return { socket: net2.connect({ host, port: port2 }), ready: "connect" };
+  const name = options.servername ?? host;
+  const socket = tls.connect({
+    host,
+    port: port2,
+    ca: options.tls.ca,
+    // SNI and the name checked (tls.checkServerIdentity); an IP address is checked, not sent as SNI.
+    ...net2.isIP(name) ? {} : { servername: name },
+    checkServerIdentity: (_host, cert) => tls.checkServerIdentity(name, cert),
+    rejectUnauthorized: true,
+    minVersion: CLIENT_TLS_MIN_VERSION
+  });
+  return { socket, ready: "secureConnect" };
+}
+
 // zk/zk-client.ts
 var zookeeper = require_node_zookeeper_client();
 var ZkTimeout = class extends Error {
@@ -7866,6 +7894,25 @@ var SERVER_CODES_UNKNOWN_TO_LIBRARY = {
   [-125]: "QUOTA_EXCEEDED",
   [-127]: "THROTTLED_OP"
 };
+var STATE_CONNECTING = 1;
+function dialThrough(client, options) {
+  const manager = client.connectionManager;
+  manager.connect = function() {
+    this.setState(STATE_CONNECTING);
+    this.findNextServer((server) => {
+      const host = options.resolve?.(server.host) ?? server.host;
+      const { socket, ready } = dialServer(host, server.port, { tls: options.tls, servername: server.host });
+      this.socket = socket;
+      this.connectTimeoutHandler = setTimeout(this.onSocketConnectTimeout.bind(this), this.connectTimeout);
+      socket.setNoDelay();
+      socket.on(ready, this.onSocketConnected.bind(this));
+      socket.on("data", this.onSocketData.bind(this));
+      socket.on("drain", this.onSocketDrain.bind(this));
+      socket.on("close", this.onSocketClosed.bind(this));
+      socket.on("error", this.onSocketError.bind(this));
+    });
+  };
+}
 var SESSION_CLOSED_REQUIRE_SASL_AUTH = -124;
 var ZkClient = class _ZkClient {
   client;
@@ -7891,6 +7938,7 @@ var ZkClient = class _ZkClient {
       retries: 0
     });
     let zk;
+    if (options.tls || options.resolve) dialThrough(client, options);
     guardSocketHandler(client, (code) => {
       if (code !== SESSION_CLOSED_REQUIRE_SASL_AUTH || !zk) return;
       zk.stop("SASL_AUTH_REQUIRED");
@@ -8641,15 +8689,14 @@ async function backupOnce() {
 var import_dns = require("dns");
 
 // zk/verify/four-letter.ts
-var net2 = __toESM(require("net"));
 var IDLE_AFTER_DATA_MS = 500;
-function fourLetterWord(host, port2, word, ms) {
+function fourLetterWord(host, port2, word, ms, tls2) {
   return new Promise((resolve) => {
     const chunks = [];
     let connected = false;
     let settled = false;
     let idle;
-    const socket = net2.connect({ host, port: port2 });
+    const { socket, ready } = dialServer(host, port2, { tls: tls2, servername: tls2?.servername });
     const finish = (result2) => {
       if (settled) return;
       settled = true;
@@ -8667,10 +8714,8 @@ function fourLetterWord(host, port2, word, ms) {
       ),
       ms
     );
-    socket.on("connect", () => {
-      connected = true;
-      socket.write(word);
-    });
+    socket.on("connect", () => connected = true);
+    socket.on(ready, () => socket.write(word));
     socket.on("data", (d) => {
       chunks.push(d);
       clearTimeout(idle);
@@ -8868,6 +8913,7 @@ var MEMBERSHIP_ENV = {
 };
 
 // jobs/job-env.ts
+var fs3 = __toESM(require("fs"));
 var EnvError = class extends Error {
 };
 function need(env, name) {
@@ -8888,6 +8934,18 @@ async function exitCode(job2, refusal, body) {
 `);
     return e instanceof EnvError ? 2 : 1;
   }
+}
+function tlsFromEnv(env, name) {
+  const file = env[name];
+  if (file === void 0 || file === "") return void 0;
+  let ca;
+  try {
+    ca = fs3.readFileSync(file, "utf8");
+  } catch (e) {
+    throw new EnvError(`${name}: cannot read the CA file ${file}: ${e.message}`);
+  }
+  if (!ca.includes("-----BEGIN CERTIFICATE-----")) throw new EnvError(`${name}: ${file} holds no PEM certificate`);
+  return { ca };
 }
 
 // jobs/membership.ts
@@ -8944,8 +9002,18 @@ function runMembershipJob() {
 var TENANTS_ENV = {
   /** The plan: a JSON array of TenantPlanEntry. Required. */
   plan: "ZK_TENANTS",
-  /** host:port[,host:port...] of the ensemble: the client Service's plaintext port. Required. */
+  /** host:port[,host:port...] of the ensemble: the client Service's plaintext port, or its secure one with tlsCaFile. Required. */
   servers: "ZK_SERVERS",
+  /**
+   * Optional: a PEM file of the ensemble's CA. Set (TLS stages prefer and on, tls-client.ts
+   * jobsDialTls), the Job connects over TLS, verifying the server's certificate against the host of `servers`.
+   */
+  tlsCaFile: JOB_TLS_ENV.caFile,
+  /**
+   * Optional: host=address[,host=address...], where a host of `servers` is dialled instead of through
+   * DNS (TLS still verifies the host's name). The Job never sets it; the tests map names to loopback.
+   */
+  hosts: "ZK_HOSTS",
   /** The super user and its password, from the ensemble's admin Secret. Required. */
   saslUsername: "ZK_SASL_USERNAME",
   saslPassword: "ZK_SASL_PASSWORD",
@@ -9081,21 +9149,14 @@ async function convergeTenants(zk, plan, superUser, log = () => void 0) {
 }
 
 // jobs/tenants.ts
-var EnvError2 = class extends Error {
-};
-function need2(env, name) {
-  const value = env[name];
-  if (value === void 0 || value === "") throw new EnvError2(`${name} is required`);
-  return value;
-}
 function parsePlan(text) {
   let plan;
   try {
     plan = JSON.parse(text);
   } catch (e) {
-    throw new EnvError2(`${TENANTS_ENV.plan} must be JSON: ${e.message}`);
+    throw new EnvError(`${TENANTS_ENV.plan} must be JSON: ${e.message}`);
   }
-  const bad = (why) => new EnvError2(`${TENANTS_ENV.plan}: ${why}`);
+  const bad = (why) => new EnvError(`${TENANTS_ENV.plan}: ${why}`);
   if (!Array.isArray(plan)) throw bad("must be a list");
   return plan.map((t, i) => {
     const which = `entry ${i + 1}`;
@@ -9116,11 +9177,15 @@ function parsePlan(text) {
 }
 function readRun2(env) {
   const timeout = Number(env[TENANTS_ENV.timeout] ?? "10");
-  if (!Number.isInteger(timeout) || timeout < 1) throw new EnvError2(`${TENANTS_ENV.timeout} must be a whole number of seconds`);
+  if (!Number.isInteger(timeout) || timeout < 1) throw new EnvError(`${TENANTS_ENV.timeout} must be a whole number of seconds`);
+  const hosts = hostMap(env[TENANTS_ENV.hosts]);
+  const tls2 = tlsFromEnv(env, TENANTS_ENV.tlsCaFile);
   return {
-    plan: parsePlan(need2(env, TENANTS_ENV.plan)),
-    servers: need2(env, TENANTS_ENV.servers),
-    sasl: { username: need2(env, TENANTS_ENV.saslUsername), password: need2(env, TENANTS_ENV.saslPassword) },
+    plan: parsePlan(need(env, TENANTS_ENV.plan)),
+    servers: need(env, TENANTS_ENV.servers),
+    ...tls2 ? { tls: tls2 } : {},
+    ...hosts.size ? { resolve: (host) => hosts.get(host) ?? host } : {},
+    sasl: { username: need(env, TENANTS_ENV.saslUsername), password: need(env, TENANTS_ENV.saslPassword) },
     timeoutMs: timeout * 1e3
   };
 }
@@ -9128,7 +9193,13 @@ async function runTenantsJob(env = process.env) {
   let zk;
   try {
     const run = readRun2(env);
-    zk = await ZkClient.open(run.servers, { connectMs: run.timeoutMs, requestMs: run.timeoutMs, sasl: run.sasl });
+    zk = await ZkClient.open(run.servers, {
+      connectMs: run.timeoutMs,
+      requestMs: run.timeoutMs,
+      sasl: run.sasl,
+      tls: run.tls,
+      resolve: run.resolve
+    });
     const outcomes = await convergeTenants(zk, run.plan, run.sasl.username, (line) => process.stdout.write(`${line}
 `));
     const changed = outcomes.filter((o) => o.changes.length).length;
@@ -9136,9 +9207,9 @@ async function runTenantsJob(env = process.env) {
 `);
     return 0;
   } catch (e) {
-    process.stderr.write(`${e instanceof EnvError2 ? "tenants job: bad environment: " : "tenants failed: "}${e.message}
+    process.stderr.write(`${e instanceof EnvError ? "tenants job: bad environment: " : "tenants failed: "}${e.message}
 `);
-    return e instanceof EnvError2 ? 2 : 1;
+    return e instanceof EnvError ? 2 : 1;
   } finally {
     zk?.close();
   }
@@ -9224,19 +9295,26 @@ var RollError = class extends Error {
 };
 async function observeRoll(run) {
   const requestMs = run.requestMs ?? 3e3;
-  const ask = run.ask ?? fourLetterWord;
+  const fourLetters = run.ask ?? fourLetterWord;
+  const ask = (ordinal, word) => fourLetters(
+    run.hostOf(ordinal),
+    run.clientPort,
+    word,
+    requestMs,
+    run.tls && { ...run.tls, servername: (run.serverNameOf ?? run.hostOf)(ordinal) }
+  );
   const { settled, pods } = await run.cluster.pods();
   const servers = await Promise.all(
     Array.from({ length: run.replicas }, async (_3, ordinal) => {
       const pod = pods.find((p) => p.ordinal === ordinal);
-      const answer = await ask(run.hostOf(ordinal), run.clientPort, "srvr", requestMs);
+      const answer = await ask(ordinal, "srvr");
       return { ordinal, pod, srvr: "text" in answer ? parseSrvr(answer.text) : { serving: false, why: answer.message } };
     })
   );
   const leaders = servers.filter((s) => s.srvr.serving && s.srvr.mode === "leader");
   let leaderSynced;
   if (leaders.length === 1) {
-    const mntr = await ask(run.hostOf(leaders[0].ordinal), run.clientPort, "mntr", requestMs);
+    const mntr = await ask(leaders[0].ordinal, "mntr");
     if ("text" in mntr) leaderSynced = learnerCounts(parseMntr(mntr.text)).synced;
   }
   return { replicas: run.replicas, settled, servers, leaderSynced };
@@ -9299,7 +9377,7 @@ var sleep2 = (ms, signal) => new Promise((resolve) => {
 });
 
 // zk/roll-kube.ts
-var fs3 = __toESM(require("fs"));
+var fs4 = __toESM(require("fs"));
 var http = __toESM(require("http"));
 var https = __toESM(require("https"));
 
@@ -9315,8 +9393,13 @@ var ROLL_ENV = {
   selector: "ZK_ROLL_SELECTOR",
   /** The domain under which server i answers as <statefulSet>-<i>.<domain>: the headless Service's FQDN. Required. */
   serversDomain: "ZK_ROLL_SERVERS_DOMAIN",
-  /** The servers' plaintext client port, for srvr and mntr. Required. */
+  /** The servers' client port for srvr and mntr: the plaintext one, or the secure one with tlsCaFile. Required. */
   clientPort: "ZK_ROLL_CLIENT_PORT",
+  /**
+   * Optional: a PEM file of the ensemble's CA. Set (TLS stages prefer and on, tls-client.ts
+   * jobsDialTls), the Job asks over TLS, verifying each server's certificate against its FQDN.
+   */
+  tlsCaFile: JOB_TLS_ENV.caFile,
   /** Seconds one wait may last (a restarted server coming back and syncing). Optional (default 300). */
   waitSeconds: "ZK_ROLL_WAIT_SECONDS",
   /**
@@ -9335,7 +9418,7 @@ function inClusterAccess(env = process.env) {
   if (!host) throw new Error("KUBERNETES_SERVICE_HOST is not set: not running in a pod");
   return {
     server: `https://${host.includes(":") ? `[${host}]` : host}:${port2}`,
-    caPem: fs3.readFileSync(`${dir}/ca.crt`, "utf8"),
+    caPem: fs4.readFileSync(`${dir}/ca.crt`, "utf8"),
     tokenFile: `${dir}/token`
   };
 }
@@ -9350,7 +9433,7 @@ function apiRequest(access, method, path2, timeoutMs = 15e3) {
   return new Promise((resolve, reject2) => {
     const url = new URL(access.server.replace(/\/+$/, "") + path2);
     const headers = { Accept: "application/json" };
-    if (access.tokenFile) headers.Authorization = `Bearer ${fs3.readFileSync(access.tokenFile, "utf8").trim()}`;
+    if (access.tokenFile) headers.Authorization = `Bearer ${fs4.readFileSync(access.tokenFile, "utf8").trim()}`;
     const request = (url.protocol === "http:" ? http : https).request(
       url,
       { method, headers, ca: access.caPem, timeout: timeoutMs },
@@ -9423,6 +9506,7 @@ function readRollRun(env, access) {
   const clientPort = whole(env, ROLL_ENV.clientPort);
   const waitSeconds = whole(env, ROLL_ENV.waitSeconds, "300");
   const hosts = hostMap(env[ROLL_ENV.hosts]);
+  const tls2 = tlsFromEnv(env, ROLL_ENV.tlsCaFile);
   const host = (ordinal) => `${statefulSet}-${ordinal}.${domain}`;
   let api;
   try {
@@ -9435,6 +9519,8 @@ function readRollRun(env, access) {
     replicas,
     clientPort,
     hostOf: (ordinal) => hosts.get(host(ordinal)) ?? host(ordinal),
+    // With TLS each server's certificate is verified against its FQDN, wherever it is dialled.
+    ...tls2 ? { tls: tls2, serverNameOf: host } : {},
     nameOf: (ordinal) => `${statefulSet}-${ordinal}`,
     waitMs: waitSeconds * 1e3,
     log: (line) => process.stdout.write(`${line}
