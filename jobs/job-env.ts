@@ -1,4 +1,4 @@
-// What the Jobs' entry points share (membership.ts, roll.ts): reading their environment, and the exit
+// What the Jobs' entry points share (membership.ts, roll.ts, tenants.ts): reading their environment, and the exit
 // code and stderr line of a run: 0 done, 2 bad environment (EnvError), 1 a refusal or a failure.
 
 import * as fs from "fs";

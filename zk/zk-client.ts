@@ -281,7 +281,11 @@ const STATE_CONNECTING = 1;
  * The connect bound covers the handshake; a refused certificate is a socket error, after which the
  * library tries the next server as for any other. Patched on the instance before connect().
  */
-function dialThrough(client: any, options: { tls?: TlsDial; resolve?: (host: string) => string }): void {
+function dialThrough(
+  client: any,
+  options: { tls?: TlsDial; resolve?: (host: string) => string },
+  onError: (host: string, e: Error) => void,
+): void {
   const manager = client.connectionManager;
   manager.connect = function (this: any) {
     this.setState(STATE_CONNECTING);
@@ -295,6 +299,7 @@ function dialThrough(client: any, options: { tls?: TlsDial; resolve?: (host: str
       socket.on("data", this.onSocketData.bind(this));
       socket.on("drain", this.onSocketDrain.bind(this));
       socket.on("close", this.onSocketClosed.bind(this));
+      socket.on("error", (e: Error) => onError(server.host, e));
       socket.on("error", this.onSocketError.bind(this));
     });
   };
@@ -335,7 +340,9 @@ export class ZkClient {
       retries: 0,
     });
     let zk: ZkClient | undefined;
-    if (options.tls || options.resolve) dialThrough(client, options);
+    // With TLS, why the last connection failed (a certificate refused): the library only retries.
+    let dialError: string | undefined;
+    if (options.tls || options.resolve) dialThrough(client, options, (host, e) => (dialError = `${host}: ${e.message}`));
     guardSocketHandler(client, (code) => {
       if (code !== SESSION_CLOSED_REQUIRE_SASL_AUTH || !zk) return;
       // The server closed the session: nothing more will be answered, so every call fails now.
@@ -349,7 +356,7 @@ export class ZkClient {
       });
     } catch (e) {
       client.close();
-      throw e;
+      throw e instanceof ZkTimeout && dialError !== undefined ? new ZkTimeout(`${e.message} (last connection error: ${dialError})`) : e;
     }
     // Sent in order on the session before any request (and again by the library on reconnect).
     for (const c of options.auth ?? []) client.addAuthInfo(c.scheme, Buffer.from(c.auth));

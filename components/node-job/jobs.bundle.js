@@ -7895,7 +7895,7 @@ var SERVER_CODES_UNKNOWN_TO_LIBRARY = {
   [-127]: "THROTTLED_OP"
 };
 var STATE_CONNECTING = 1;
-function dialThrough(client, options) {
+function dialThrough(client, options, onError) {
   const manager = client.connectionManager;
   manager.connect = function() {
     this.setState(STATE_CONNECTING);
@@ -7909,6 +7909,7 @@ function dialThrough(client, options) {
       socket.on("data", this.onSocketData.bind(this));
       socket.on("drain", this.onSocketDrain.bind(this));
       socket.on("close", this.onSocketClosed.bind(this));
+      socket.on("error", (e) => onError(server.host, e));
       socket.on("error", this.onSocketError.bind(this));
     });
   };
@@ -7938,7 +7939,8 @@ var ZkClient = class _ZkClient {
       retries: 0
     });
     let zk;
-    if (options.tls || options.resolve) dialThrough(client, options);
+    let dialError;
+    if (options.tls || options.resolve) dialThrough(client, options, (host, e) => dialError = `${host}: ${e.message}`);
     guardSocketHandler(client, (code) => {
       if (code !== SESSION_CLOSED_REQUIRE_SASL_AUTH || !zk) return;
       zk.stop("SASL_AUTH_REQUIRED");
@@ -7951,7 +7953,7 @@ var ZkClient = class _ZkClient {
       });
     } catch (e) {
       client.close();
-      throw e;
+      throw e instanceof ZkTimeout && dialError !== void 0 ? new ZkTimeout(`${e.message} (last connection error: ${dialError})`) : e;
     }
     for (const c of options.auth ?? []) client.addAuthInfo(c.scheme, Buffer.from(c.auth));
     zk = new _ZkClient(client);
