@@ -39,6 +39,8 @@ import { fourLetterWord } from "../../zk/verify/four-letter";
 import { rollServers } from "../../zk/roll";
 import { readRollRun } from "../../jobs/roll";
 import { TENANTS_ENV } from "../../zk/facts/tenants";
+import { jobsDialTls } from "../../zk/facts/tls-client";
+import type { TlsStage } from "../../components/zookeeper/transitions";
 
 /** 127.0.0.130-132: the rolled ensemble; 134-136: the tenants' ensemble. */
 const ROLL_ADDRESS_BASE = 130;
@@ -98,32 +100,61 @@ describe("the roll Job over TLS on real servers (3 servers)", function () {
     expect(otherCa, JSON.stringify(otherCa)).to.have.property("error");
   });
 
-  /** The roll Job's code from the environment rendered at tls prefer and on (jobs/roll.ts), through its API client against the stand-in API server. */
-  const rollThroughJob = async (run: { log: (line: string) => void }) => {
-    const api = await e.serveApi({ tlsCaFile: pki.caFile });
+  /**
+   * The roll Job's code from the environment rendered at `stage` (jobs/roll.ts: TLS with the CA file
+   * at prefer and on, jobsDialTls), through its API client against the stand-in API server.
+   */
+  const rollThroughJob = (stage: TlsStage) => async (run: { log: (line: string) => void }) => {
+    const tls = jobsDialTls(stage);
+    const api = await e.serveApi(tls ? { tlsCaFile: pki.caFile } : {});
     try {
       const jobRun = readRollRun(api.env, () => ({ server: api.url }));
-      expect(jobRun.clientPort).to.equal(PORTS.secureClient);
-      expect(jobRun.tls?.ca).to.equal(pki.ca.certPem);
+      expect(jobRun.clientPort).to.equal(tls ? PORTS.secureClient : PORTS.client);
+      expect(jobRun.tls?.ca).to.equal(tls ? pki.ca.certPem : undefined);
       return await rollServers({ ...jobRun, pollMs: 250, log: run.log });
     } finally {
       await api.close();
     }
   };
 
+  /** zoo.cfg's line of each stage (tls.ts): portUnification false only at on, sslQuorum false only at accept. */
+  const expectStage = (stage: TlsStage) => {
+    for (const s of e.zk.servers) {
+      const cfg = fs.readFileSync(path.join(s.confDir, "zoo.cfg"), "utf8");
+      expect(cfg, s.hostname).to.match(new RegExp(`^portUnification=${stage !== "on"}$`, "m"));
+      expect(cfg, s.hostname).to.match(new RegExp(`^sslQuorum=${stage !== "accept"}$`, "m"));
+    }
+  };
+
   it("tls prefer -> on rolled by the roll Job's code at stage on (TLS, the secure port of old and new servers) under a writer: followers first, the leader last, one election, every acknowledged write read back", async () => {
     e.tlsStage = "on";
-    const f = await rollUnderWriter(e, "/roll-tls-stage", rollThroughJob);
+    const f = await rollUnderWriter(e, "/roll-prefer-on", rollThroughJob("on"));
     reportRoll("prefer -> on", f);
     expectOneElection(f, 3);
-    for (const s of e.zk.servers) expect(fs.readFileSync(path.join(s.confDir, "zoo.cfg"), "utf8")).to.match(/^portUnification=false$/m);
+    expectStage("on");
   });
 
   it("tls on, a new pod template rolled by the roll Job's code over TLS under a writer: followers first, the leader last, one election, every acknowledged write read back", async () => {
-    const f = await rollUnderWriter(e, "/roll-tls-on", rollThroughJob);
+    const f = await rollUnderWriter(e, "/roll-on", rollThroughJob("on"));
     reportRoll("tls on", f);
     expectOneElection(f, 3);
   });
+
+  // Back down and up again: each one-stage change rolled by the Job of the new stage, the servers not
+  // yet rolled still at the old one (the port rule: test/pure/tls-jobs.test.ts).
+  for (const [from, to] of [
+    ["on", "prefer"],
+    ["prefer", "accept"],
+    ["accept", "prefer"],
+  ] as const) {
+    it(`tls ${from} -> ${to} rolled by the roll Job's code at stage ${to} (${jobsDialTls(to) ? "TLS, the secure port" : "plaintext, the plaintext port"} of old and new servers) under a writer: the leader last, one election, every acknowledged write read back`, async () => {
+      e.tlsStage = to;
+      const f = await rollUnderWriter(e, `/roll-${from}-${to}`, rollThroughJob(to));
+      reportRoll(`${from} -> ${to}`, f);
+      expectOneElection(f, 3);
+      expectStage(to);
+    });
+  }
 });
 
 describe("the tenants Job over TLS on real servers (3 servers, tls on, clientAuth digest)", function () {
