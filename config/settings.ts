@@ -198,7 +198,7 @@ export const SETTINGS = {
       "quota limits (zoo.cfg enforceQuota=true), and a Secret <prefix>zk-tenant-<name> (in secretNamespace, an existing namespace, default the ensemble's) with its connection string, user, password, " +
       "JAAS Client section and CA (the tenants output too). deleteData: true retires a tenant: its user and Secret go and its data " +
       "is deleted; a tenant removed from the list keeps its data. Adding, removing or retiring a tenant changes the servers' JAAS " +
-      "file, read only at start: it rolls the servers (docs/tenants.md). Not with tls on yet.",
+      "file, read only at start: it rolls the servers (docs/tenants.md). With tls prefer or on the tenants Job uses the secure client port.",
   }),
   metrics: boolean({
     default: d.metrics,
@@ -270,7 +270,7 @@ export const SETTINGS = {
     values: ROLL_ORDERS,
     default: d.rollOrder,
     description:
-      "How the servers restart when a setting changes their pods: leader-last (a Job restarts the followers one at a time, each back and synced before the next, and the leader last: one election per roll; pulumi up waits for it) or ordinal (the StatefulSet's own roll, highest ordinal first, whoever leads: up to one election per server). Choose ordinal where the Job may not delete pods (no RBAC for it) or with tls on, which leader-last does not support yet (docs/changing-settings.md: Rolling restarts).",
+      "How the servers restart when a setting changes their pods: leader-last (a Job restarts the followers one at a time, each back and synced before the next, and the leader last: one election per roll; pulumi up waits for it) or ordinal (the StatefulSet's own roll, highest ordinal first, whoever leads: up to one election per server). Choose ordinal where the Job may not delete pods (no RBAC for it). With tls prefer or on the Job asks the servers on the secure client port (docs/changing-settings.md: Rolling restarts).",
   }),
   heap: text({
     valid: (v) => parseHeap(v) !== undefined,

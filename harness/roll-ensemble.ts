@@ -13,11 +13,17 @@ import { PORTS, EnsembleOptions } from "../components/zookeeper/options";
 import { PodState, RollCluster, RollRun } from "../zk/roll";
 import { POD_REVISION_LABEL, ROLL_ENV } from "../zk/facts/roll-env";
 import { OPEN_ACL, ZkClient } from "../zk/zk-client";
+import type { TlsStage } from "../components/zookeeper/transitions";
 
 export class RollEnsemble {
   readonly zk: LocalEnsemble;
   /** The StatefulSet's update revision. */
   revision = 1;
+  /**
+   * With `tls`: the TLS stage of the template (what a server gets at its next start); undefined,
+   * renderZooCfg's default (`on`). A stage change is a template change (changeTemplate).
+   */
+  tlsStage?: TlsStage;
   /** Each pod's revision. */
   readonly podRevision: number[];
   private readonly terminating = new Set<number>();
@@ -42,10 +48,14 @@ export class RollEnsemble {
 
   /** What server `ordinal` is started with at `revision`: the rendered zoo.cfg, maxClientCnxns carrying the revision. */
   private writeFiles(ordinal: number, revision: number): void {
-    this.zk.writeZooCfg(ordinal, {
-      ...this.zk.settings.zookeeper,
-      maxClientCnxns: this.zk.settings.zookeeper.maxClientCnxns + revision - 1,
-    });
+    this.zk.writeZooCfg(
+      ordinal,
+      {
+        ...this.zk.settings.zookeeper,
+        maxClientCnxns: this.zk.settings.zookeeper.maxClientCnxns + revision - 1,
+      },
+      this.tlsStage,
+    );
   }
 
   /** The Kubernetes part of the roll, emulated. */
@@ -97,7 +107,16 @@ export class RollEnsemble {
    * generation equal, updateRevision `zk-r<revision>`), its pods with their revision label, Ready
    * condition and deletion, and pod deletion. Only what the job asks; anything else is 404.
    */
-  async serveApi(): Promise<{ url: string; env: Record<string, string>; close: () => Promise<void> }> {
+  async serveApi({
+    tlsCaFile,
+  }: {
+    /**
+     * The Job's environment with TLS, as rendered at tls stage prefer and on: the secure client port,
+     * this CA file (ZK_TLS_CA_FILE), and the servers' real FQDNs (which their certificates name),
+     * mapped to their loopback addresses by ZK_ROLL_HOSTS.
+     */
+    tlsCaFile?: string;
+  } = {}): Promise<{ url: string; env: Record<string, string>; close: () => Promise<void> }> {
     const server = http.createServer((req, res) => {
       const send = (status: number, body: unknown) => {
         res.writeHead(status, { "Content-Type": "application/json" });
@@ -137,15 +156,21 @@ export class RollEnsemble {
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const s = this.zk.settings;
+    const domain = tlsCaFile === undefined ? "servers.invalid" : `${s.names.headlessService}.${s.namespace}.svc.${s.clusterDomain}`;
     const env = {
       [ROLL_ENV.statefulSet]: "zk",
       [ROLL_ENV.namespace]: "ns",
       [ROLL_ENV.replicas]: String(this.replicas),
       [ROLL_ENV.selector]: "app=zk",
-      [ROLL_ENV.serversDomain]: "servers.invalid",
-      [ROLL_ENV.clientPort]: String(PORTS.client),
+      [ROLL_ENV.serversDomain]: domain,
+      [ROLL_ENV.clientPort]: String(tlsCaFile === undefined ? PORTS.client : PORTS.secureClient),
       [ROLL_ENV.waitSeconds]: "60",
-      [ROLL_ENV.hosts]: Array.from({ length: this.replicas }, (_, i) => `zk-${i}.servers.invalid=${this.zk.plaintextAddress(i)}`).join(","),
+      [ROLL_ENV.hosts]: Array.from(
+        { length: this.replicas },
+        (_, i) => `zk-${i}.${domain}=${tlsCaFile === undefined ? this.zk.plaintextAddress(i) : this.zk.servers[i].address}`,
+      ).join(","),
+      ...(tlsCaFile === undefined ? {} : { [ROLL_ENV.tlsCaFile]: tlsCaFile }),
     };
     return { url, env, close: () => new Promise<void>((r) => server.close(() => r())) };
   }

@@ -38,7 +38,8 @@ export const SETTING_VARIANTS: Record<SettingKey, Variant> = {
     base: { clientAccess: "labelled", clientPodLabel: "zk-client=true" },
     set: { clientPodLabel: "team=orders" },
   },
-  // tls on needs rollOrder ordinal (the roll Job reads the plaintext client port).
+  // rollOrder ordinal: the variants change tls alone, without the roll Job's own changes (leader-last
+  // with tls: test/program/tls-jobs.test.ts).
   tls: { stack: "dev", base: { rollOrder: "ordinal" }, set: { tls: "on" } },
   tlsSecretName: { stack: "dev", base: { tls: "on", rollOrder: "ordinal" }, set: { tlsSecretName: "zk-certs" } },
   clientAuth: { stack: "dev", set: { clientAuth: "digest", clientUsers: "app:app-password-1" }, secret: ["clientUsers"] },

@@ -119,8 +119,7 @@ export class LocalEnsemble {
       this.network = network;
       this.clientPortsAsInPod = clientPortsAsInPod;
       this.adminOnPodLoopback = adminOnPodLoopback;
-      // The servers' files do not depend on rollOrder; ordinal lets every TLS stage resolve (leader-last
-      // is refused with tls on: the roll Job reads the plaintext client port).
+      // The servers' files do not depend on rollOrder (ordinal: no roll Job to render).
       this.settings = resolveEnsemble({ rollOrder: "ordinal", ...options });
       this.readOnlyRoot = readOnlyRoot;
       // Under a read-only root, /tmp is a fresh tmpfs (the pod's emptyDir): the files live elsewhere.

@@ -7,7 +7,7 @@
 import { rollServers, RollError, RollRun } from "../zk/roll";
 import { inClusterAccess, kubeRollCluster, ApiAccess } from "../zk/roll-kube";
 import { ROLL_ENV as E } from "../zk/facts/roll-env";
-import { EnvError, need, hostMap, exitCode } from "./job-env";
+import { EnvError, need, hostMap, exitCode, tlsFromEnv } from "./job-env";
 
 function whole(env: NodeJS.ProcessEnv, name: string, fallback?: string): number {
   const text = fallback === undefined ? need(env, name) : (env[name] ?? fallback);
@@ -26,6 +26,7 @@ export function readRollRun(env: NodeJS.ProcessEnv, access?: () => ApiAccess): R
   const clientPort = whole(env, E.clientPort);
   const waitSeconds = whole(env, E.waitSeconds, "300");
   const hosts = hostMap(env[E.hosts]);
+  const tls = tlsFromEnv(env, E.tlsCaFile);
   const host = (ordinal: number) => `${statefulSet}-${ordinal}.${domain}`;
   let api: ApiAccess;
   try {
@@ -38,6 +39,8 @@ export function readRollRun(env: NodeJS.ProcessEnv, access?: () => ApiAccess): R
     replicas,
     clientPort,
     hostOf: (ordinal) => hosts.get(host(ordinal)) ?? host(ordinal),
+    // With TLS each server's certificate is verified against its FQDN, wherever it is dialled.
+    ...(tls ? { tls, serverNameOf: host } : {}),
     nameOf: (ordinal) => `${statefulSet}-${ordinal}`,
     waitMs: waitSeconds * 1000,
     log: (line) => process.stdout.write(`${line}\n`),

@@ -5,14 +5,7 @@
 import { convergeTenants } from "../zk/tenants";
 import { ZkClient } from "../zk/zk-client";
 import { TENANTS_ENV as E, TenantPlanEntry } from "../zk/facts/tenants";
-
-class EnvError extends Error {}
-
-function need(env: NodeJS.ProcessEnv, name: string): string {
-  const value = env[name];
-  if (value === undefined || value === "") throw new EnvError(`${name} is required`);
-  return value;
-}
+import { EnvError, need, hostMap, tlsFromEnv } from "./job-env";
 
 /** The plan, checked for the shape the program renders (components/zookeeper/tenants.ts). */
 export function parsePlan(text: string): TenantPlanEntry[] {
@@ -45,9 +38,13 @@ export function parsePlan(text: string): TenantPlanEntry[] {
 export function readRun(env: NodeJS.ProcessEnv) {
   const timeout = Number(env[E.timeout] ?? "10");
   if (!Number.isInteger(timeout) || timeout < 1) throw new EnvError(`${E.timeout} must be a whole number of seconds`);
+  const hosts = hostMap(env[E.hosts]);
+  const tls = tlsFromEnv(env, E.tlsCaFile);
   return {
     plan: parsePlan(need(env, E.plan)),
     servers: need(env, E.servers),
+    ...(tls ? { tls } : {}),
+    ...(hosts.size ? { resolve: (host: string) => hosts.get(host) ?? host } : {}),
     sasl: { username: need(env, E.saslUsername), password: need(env, E.saslPassword) },
     timeoutMs: timeout * 1000,
   };
@@ -58,7 +55,13 @@ export async function runTenantsJob(env: NodeJS.ProcessEnv = process.env): Promi
   let zk: ZkClient | undefined;
   try {
     const run = readRun(env);
-    zk = await ZkClient.open(run.servers, { connectMs: run.timeoutMs, requestMs: run.timeoutMs, sasl: run.sasl });
+    zk = await ZkClient.open(run.servers, {
+      connectMs: run.timeoutMs,
+      requestMs: run.timeoutMs,
+      sasl: run.sasl,
+      tls: run.tls,
+      resolve: run.resolve,
+    });
     const outcomes = await convergeTenants(zk, run.plan, run.sasl.username, (line) => process.stdout.write(`${line}\n`));
     const changed = outcomes.filter((o) => o.changes.length).length;
     process.stdout.write(`tenants: ${outcomes.length} declared, ${changed} changed\n`);

@@ -16,6 +16,7 @@
 // The Kubernetes part sits behind RollCluster: jobs/roll.ts implements it against the API server,
 // harness/roll-ensemble.ts on local servers.
 import { fourLetterWord, FourLetterResult } from "./verify/four-letter";
+import type { TlsDial } from "./tls-dial";
 import { SrvrAnswer, parseSrvr, parseMntr, learnerCounts } from "./verify/zk-answers";
 
 /** One server's pod, as the StatefulSet controller keeps it. */
@@ -130,7 +131,15 @@ export interface RollRun {
   replicas: number;
   /** Where server `ordinal`'s client port answers: its pod's FQDN in a cluster (tests: loopback). */
   hostOf: (ordinal: number) => string;
+  /** The client port asked: the plaintext one, or with `tls` the secure one. */
   clientPort: number;
+  /**
+   * TLS to the secure client port (the four-letter words are answered there too), verifying server
+   * `ordinal`'s certificate against `serverNameOf(ordinal)`.
+   */
+  tls?: TlsDial;
+  /** The name server `ordinal`'s certificate is verified against; default hostOf (the tests dial loopback and verify the FQDN). */
+  serverNameOf?: (ordinal: number) => string;
   nameOf?: NameOf;
   /** How long one wait may last (a restarted server coming back and syncing, another one not serving). Default 300 s. */
   waitMs?: number;
@@ -142,7 +151,7 @@ export interface RollRun {
   /** Stops the loop between two steps (tests: an orchestrator killed halfway). */
   signal?: AbortSignal;
   /** Asks a server a four-letter word; default fourLetterWord (tests: stand-in servers). */
-  ask?: (host: string, port: number, word: string, ms: number) => Promise<FourLetterResult>;
+  ask?: (host: string, port: number, word: string, ms: number, tls?: TlsDial & { servername?: string }) => Promise<FourLetterResult>;
 }
 
 export interface RollOutcome {
@@ -158,19 +167,27 @@ export class RollError extends Error {}
 /** What the cluster and the servers say now. */
 export async function observeRoll(run: RollRun): Promise<RollView> {
   const requestMs = run.requestMs ?? 3000;
-  const ask = run.ask ?? fourLetterWord;
+  const fourLetters = run.ask ?? fourLetterWord;
+  const ask = (ordinal: number, word: string) =>
+    fourLetters(
+      run.hostOf(ordinal),
+      run.clientPort,
+      word,
+      requestMs,
+      run.tls && { ...run.tls, servername: (run.serverNameOf ?? run.hostOf)(ordinal) },
+    );
   const { settled, pods } = await run.cluster.pods();
   const servers = await Promise.all(
     Array.from({ length: run.replicas }, async (_, ordinal): Promise<ServerView> => {
       const pod = pods.find((p) => p.ordinal === ordinal);
-      const answer = await ask(run.hostOf(ordinal), run.clientPort, "srvr", requestMs);
+      const answer = await ask(ordinal, "srvr");
       return { ordinal, pod, srvr: "text" in answer ? parseSrvr(answer.text) : { serving: false, why: answer.message } };
     }),
   );
   const leaders = servers.filter((s) => s.srvr.serving && s.srvr.mode === "leader");
   let leaderSynced: number | undefined;
   if (leaders.length === 1) {
-    const mntr = await ask(run.hostOf(leaders[0].ordinal), run.clientPort, "mntr", requestMs);
+    const mntr = await ask(leaders[0].ordinal, "mntr");
     if ("text" in mntr) leaderSynced = learnerCounts(parseMntr(mntr.text)).synced;
   }
   return { replicas: run.replicas, settled, servers, leaderSynced };

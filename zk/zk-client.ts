@@ -4,6 +4,7 @@
 const zookeeper = require("node-zookeeper-client");
 import { DigestMd5Client } from "./sasl-digest";
 import { EnsembleConfig, parseEnsembleConfig } from "./zk-config";
+import { dialServer, TlsDial } from "./tls-dial";
 
 export class ZkTimeout extends Error {}
 
@@ -72,6 +73,16 @@ export interface SessionOptions {
    * send unauthenticated requests, which such a server answers by closing the session.
    */
   sasl?: { username: string; password: string };
+  /**
+   * TLS to the servers' secure client port (the connection string names it): trusts only `tls.ca`,
+   * verifies each server's certificate against the host the connection string names (tls-dial.ts).
+   */
+  tls?: TlsDial;
+  /**
+   * Where a host of the connection string is dialled instead of through DNS (the tests map pod names
+   * to loopback addresses); with TLS the certificate is still verified against the host's name.
+   */
+  resolve?: (host: string) => string;
 }
 
 export type NodeMode = "persistent" | "persistent-sequential" | "ephemeral" | "ephemeral-sequential" | "container";
@@ -259,6 +270,41 @@ const SERVER_CODES_UNKNOWN_TO_LIBRARY: Record<number, string> = {
   [-127]: "THROTTLED_OP",
 };
 
+/** ConnectionManager's CONNECTING state (node-zookeeper-client 1.1.3, lib/ConnectionManager.js STATES). */
+const STATE_CONNECTING = 1;
+
+/**
+ * Makes the library dial through dialServer: TLS, or another address than the host's. Its
+ * ConnectionManager.connect (lib/ConnectionManager.js, 1.1.3) opens `net.connect(server)` and sends
+ * the session's ConnectRequest on `connect`; this copy of it opens the socket dialServer gives and
+ * sends on `secureConnect` with TLS, so nothing is written before the server's certificate passed.
+ * The connect bound covers the handshake; a refused certificate is a socket error, after which the
+ * library tries the next server as for any other. Patched on the instance before connect().
+ */
+function dialThrough(
+  client: any,
+  options: { tls?: TlsDial; resolve?: (host: string) => string },
+  onError: (host: string, e: Error) => void,
+): void {
+  const manager = client.connectionManager;
+  manager.connect = function (this: any) {
+    this.setState(STATE_CONNECTING);
+    this.findNextServer((server: { host: string; port: number }) => {
+      const host = options.resolve?.(server.host) ?? server.host;
+      const { socket, ready } = dialServer(host, server.port, { tls: options.tls, servername: server.host });
+      this.socket = socket;
+      this.connectTimeoutHandler = setTimeout(this.onSocketConnectTimeout.bind(this), this.connectTimeout);
+      socket.setNoDelay();
+      socket.on(ready, this.onSocketConnected.bind(this));
+      socket.on("data", this.onSocketData.bind(this));
+      socket.on("drain", this.onSocketDrain.bind(this));
+      socket.on("close", this.onSocketClosed.bind(this));
+      socket.on("error", (e: Error) => onError(server.host, e));
+      socket.on("error", this.onSocketError.bind(this));
+    });
+  };
+}
+
 /**
  * SESSIONCLOSEDREQUIRESASLAUTH (KeeperException.Code, apache/zookeeper release-3.9.5; node-zookeeper-client
  * 1.1.3 does not know it): the server requires SASL (enforce.auth) and closed the session, after a
@@ -294,6 +340,9 @@ export class ZkClient {
       retries: 0,
     });
     let zk: ZkClient | undefined;
+    // With TLS, why the last connection failed (a certificate refused): the library only retries.
+    let dialError: string | undefined;
+    if (options.tls || options.resolve) dialThrough(client, options, (host, e) => (dialError = `${host}: ${e.message}`));
     guardSocketHandler(client, (code) => {
       if (code !== SESSION_CLOSED_REQUIRE_SASL_AUTH || !zk) return;
       // The server closed the session: nothing more will be answered, so every call fails now.
@@ -307,7 +356,7 @@ export class ZkClient {
       });
     } catch (e) {
       client.close();
-      throw e;
+      throw e instanceof ZkTimeout && dialError !== undefined ? new ZkTimeout(`${e.message} (last connection error: ${dialError})`) : e;
     }
     // Sent in order on the session before any request (and again by the library on reconnect).
     for (const c of options.auth ?? []) client.addAuthInfo(c.scheme, Buffer.from(c.auth));

@@ -5105,7 +5105,7 @@ var require_specification = __commonJS({
 // node_modules/node-zookeeper-client/lib/jute/index.js
 var require_jute = __commonJS({
   "node_modules/node-zookeeper-client/lib/jute/index.js"(exports2, module2) {
-    var fs4 = require("fs");
+    var fs5 = require("fs");
     var util = require("util");
     var assert = require("assert");
     var exports2 = module2.exports;
@@ -7725,6 +7725,34 @@ function formatConfigVersion(version) {
   return version.toString(16);
 }
 
+// zk/tls-dial.ts
+var net2 = __toESM(require("net"));
+var tls = __toESM(require("tls"));
+
+// zk/facts/tls-client.ts
+var SERVER_TLS_PROTOCOLS = ["TLSv1.3", "TLSv1.2"];
+var CLIENT_TLS_MIN_VERSION = SERVER_TLS_PROTOCOLS[SERVER_TLS_PROTOCOLS.length - 1];
+var JOB_TLS_ENV = {
+  caFile: "ZK_TLS_CA_FILE"
+};
+
+// zk/tls-dial.ts
+function dialServer(host, port2, options = {}) {
+  if (!options.tls) return { socket: net2.connect({ host, port: port2 }), ready: "connect" };
+  const name = options.servername ?? host;
+  const socket = tls.connect({
+    host,
+    port: port2,
+    ca: options.tls.ca,
+    // SNI and the name checked (tls.checkServerIdentity); an IP address is checked, not sent as SNI.
+    ...net2.isIP(name) ? {} : { servername: name },
+    checkServerIdentity: (_host, cert) => tls.checkServerIdentity(name, cert),
+    rejectUnauthorized: true,
+    minVersion: CLIENT_TLS_MIN_VERSION
+  });
+  return { socket, ready: "secureConnect" };
+}
+
 // zk/zk-client.ts
 var zookeeper = require_node_zookeeper_client();
 var ZkTimeout = class extends Error {
@@ -7866,6 +7894,26 @@ var SERVER_CODES_UNKNOWN_TO_LIBRARY = {
   [-125]: "QUOTA_EXCEEDED",
   [-127]: "THROTTLED_OP"
 };
+var STATE_CONNECTING = 1;
+function dialThrough(client, options, onError) {
+  const manager = client.connectionManager;
+  manager.connect = function() {
+    this.setState(STATE_CONNECTING);
+    this.findNextServer((server) => {
+      const host = options.resolve?.(server.host) ?? server.host;
+      const { socket, ready } = dialServer(host, server.port, { tls: options.tls, servername: server.host });
+      this.socket = socket;
+      this.connectTimeoutHandler = setTimeout(this.onSocketConnectTimeout.bind(this), this.connectTimeout);
+      socket.setNoDelay();
+      socket.on(ready, this.onSocketConnected.bind(this));
+      socket.on("data", this.onSocketData.bind(this));
+      socket.on("drain", this.onSocketDrain.bind(this));
+      socket.on("close", this.onSocketClosed.bind(this));
+      socket.on("error", (e) => onError(server.host, e));
+      socket.on("error", this.onSocketError.bind(this));
+    });
+  };
+}
 var SESSION_CLOSED_REQUIRE_SASL_AUTH = -124;
 var ZkClient = class _ZkClient {
   client;
@@ -7891,6 +7939,8 @@ var ZkClient = class _ZkClient {
       retries: 0
     });
     let zk;
+    let dialError;
+    if (options.tls || options.resolve) dialThrough(client, options, (host, e) => dialError = `${host}: ${e.message}`);
     guardSocketHandler(client, (code) => {
       if (code !== SESSION_CLOSED_REQUIRE_SASL_AUTH || !zk) return;
       zk.stop("SASL_AUTH_REQUIRED");
@@ -7903,7 +7953,7 @@ var ZkClient = class _ZkClient {
       });
     } catch (e) {
       client.close();
-      throw e;
+      throw e instanceof ZkTimeout && dialError !== void 0 ? new ZkTimeout(`${e.message} (last connection error: ${dialError})`) : e;
     }
     for (const c of options.auth ?? []) client.addAuthInfo(c.scheme, Buffer.from(c.auth));
     zk = new _ZkClient(client);
@@ -8641,15 +8691,14 @@ async function backupOnce() {
 var import_dns = require("dns");
 
 // zk/verify/four-letter.ts
-var net2 = __toESM(require("net"));
 var IDLE_AFTER_DATA_MS = 500;
-function fourLetterWord(host, port2, word, ms) {
+function fourLetterWord(host, port2, word, ms, tls2) {
   return new Promise((resolve) => {
     const chunks = [];
     let connected = false;
     let settled = false;
     let idle;
-    const socket = net2.connect({ host, port: port2 });
+    const { socket, ready } = dialServer(host, port2, { tls: tls2, servername: tls2?.servername });
     const finish = (result2) => {
       if (settled) return;
       settled = true;
@@ -8667,10 +8716,8 @@ function fourLetterWord(host, port2, word, ms) {
       ),
       ms
     );
-    socket.on("connect", () => {
-      connected = true;
-      socket.write(word);
-    });
+    socket.on("connect", () => connected = true);
+    socket.on(ready, () => socket.write(word));
     socket.on("data", (d) => {
       chunks.push(d);
       clearTimeout(idle);
@@ -8868,6 +8915,7 @@ var MEMBERSHIP_ENV = {
 };
 
 // jobs/job-env.ts
+var fs3 = __toESM(require("fs"));
 var EnvError = class extends Error {
 };
 function need(env, name) {
@@ -8888,6 +8936,18 @@ async function exitCode(job2, refusal, body) {
 `);
     return e instanceof EnvError ? 2 : 1;
   }
+}
+function tlsFromEnv(env, name) {
+  const file = env[name];
+  if (file === void 0 || file === "") return void 0;
+  let ca;
+  try {
+    ca = fs3.readFileSync(file, "utf8");
+  } catch (e) {
+    throw new EnvError(`${name}: cannot read the CA file ${file}: ${e.message}`);
+  }
+  if (!ca.includes("-----BEGIN CERTIFICATE-----")) throw new EnvError(`${name}: ${file} holds no PEM certificate`);
+  return { ca };
 }
 
 // jobs/membership.ts
@@ -8944,8 +9004,18 @@ function runMembershipJob() {
 var TENANTS_ENV = {
   /** The plan: a JSON array of TenantPlanEntry. Required. */
   plan: "ZK_TENANTS",
-  /** host:port[,host:port...] of the ensemble: the client Service's plaintext port. Required. */
+  /** host:port[,host:port...] of the ensemble: the client Service's plaintext port, or its secure one with tlsCaFile. Required. */
   servers: "ZK_SERVERS",
+  /**
+   * Optional: a PEM file of the ensemble's CA. Set (TLS stages prefer and on, tls-client.ts
+   * jobsDialTls), the Job connects over TLS, verifying the server's certificate against the host of `servers`.
+   */
+  tlsCaFile: JOB_TLS_ENV.caFile,
+  /**
+   * Optional: host=address[,host=address...], where a host of `servers` is dialled instead of through
+   * DNS (TLS still verifies the host's name). The Job never sets it; the tests map names to loopback.
+   */
+  hosts: "ZK_HOSTS",
   /** The super user and its password, from the ensemble's admin Secret. Required. */
   saslUsername: "ZK_SASL_USERNAME",
   saslPassword: "ZK_SASL_PASSWORD",
@@ -9081,21 +9151,14 @@ async function convergeTenants(zk, plan, superUser, log = () => void 0) {
 }
 
 // jobs/tenants.ts
-var EnvError2 = class extends Error {
-};
-function need2(env, name) {
-  const value = env[name];
-  if (value === void 0 || value === "") throw new EnvError2(`${name} is required`);
-  return value;
-}
 function parsePlan(text) {
   let plan;
   try {
     plan = JSON.parse(text);
   } catch (e) {
-    throw new EnvError2(`${TENANTS_ENV.plan} must be JSON: ${e.message}`);
+    throw new EnvError(`${TENANTS_ENV.plan} must be JSON: ${e.message}`);
   }
-  const bad = (why) => new EnvError2(`${TENANTS_ENV.plan}: ${why}`);
+  const bad = (why) => new EnvError(`${TENANTS_ENV.plan}: ${why}`);
   if (!Array.isArray(plan)) throw bad("must be a list");
   return plan.map((t, i) => {
     const which = `entry ${i + 1}`;
@@ -9116,11 +9179,15 @@ function parsePlan(text) {
 }
 function readRun2(env) {
   const timeout = Number(env[TENANTS_ENV.timeout] ?? "10");
-  if (!Number.isInteger(timeout) || timeout < 1) throw new EnvError2(`${TENANTS_ENV.timeout} must be a whole number of seconds`);
+  if (!Number.isInteger(timeout) || timeout < 1) throw new EnvError(`${TENANTS_ENV.timeout} must be a whole number of seconds`);
+  const hosts = hostMap(env[TENANTS_ENV.hosts]);
+  const tls2 = tlsFromEnv(env, TENANTS_ENV.tlsCaFile);
   return {
-    plan: parsePlan(need2(env, TENANTS_ENV.plan)),
-    servers: need2(env, TENANTS_ENV.servers),
-    sasl: { username: need2(env, TENANTS_ENV.saslUsername), password: need2(env, TENANTS_ENV.saslPassword) },
+    plan: parsePlan(need(env, TENANTS_ENV.plan)),
+    servers: need(env, TENANTS_ENV.servers),
+    ...tls2 ? { tls: tls2 } : {},
+    ...hosts.size ? { resolve: (host) => hosts.get(host) ?? host } : {},
+    sasl: { username: need(env, TENANTS_ENV.saslUsername), password: need(env, TENANTS_ENV.saslPassword) },
     timeoutMs: timeout * 1e3
   };
 }
@@ -9128,7 +9195,13 @@ async function runTenantsJob(env = process.env) {
   let zk;
   try {
     const run = readRun2(env);
-    zk = await ZkClient.open(run.servers, { connectMs: run.timeoutMs, requestMs: run.timeoutMs, sasl: run.sasl });
+    zk = await ZkClient.open(run.servers, {
+      connectMs: run.timeoutMs,
+      requestMs: run.timeoutMs,
+      sasl: run.sasl,
+      tls: run.tls,
+      resolve: run.resolve
+    });
     const outcomes = await convergeTenants(zk, run.plan, run.sasl.username, (line) => process.stdout.write(`${line}
 `));
     const changed = outcomes.filter((o) => o.changes.length).length;
@@ -9136,9 +9209,9 @@ async function runTenantsJob(env = process.env) {
 `);
     return 0;
   } catch (e) {
-    process.stderr.write(`${e instanceof EnvError2 ? "tenants job: bad environment: " : "tenants failed: "}${e.message}
+    process.stderr.write(`${e instanceof EnvError ? "tenants job: bad environment: " : "tenants failed: "}${e.message}
 `);
-    return e instanceof EnvError2 ? 2 : 1;
+    return e instanceof EnvError ? 2 : 1;
   } finally {
     zk?.close();
   }
@@ -9224,19 +9297,26 @@ var RollError = class extends Error {
 };
 async function observeRoll(run) {
   const requestMs = run.requestMs ?? 3e3;
-  const ask = run.ask ?? fourLetterWord;
+  const fourLetters = run.ask ?? fourLetterWord;
+  const ask = (ordinal, word) => fourLetters(
+    run.hostOf(ordinal),
+    run.clientPort,
+    word,
+    requestMs,
+    run.tls && { ...run.tls, servername: (run.serverNameOf ?? run.hostOf)(ordinal) }
+  );
   const { settled, pods } = await run.cluster.pods();
   const servers = await Promise.all(
     Array.from({ length: run.replicas }, async (_3, ordinal) => {
       const pod = pods.find((p) => p.ordinal === ordinal);
-      const answer = await ask(run.hostOf(ordinal), run.clientPort, "srvr", requestMs);
+      const answer = await ask(ordinal, "srvr");
       return { ordinal, pod, srvr: "text" in answer ? parseSrvr(answer.text) : { serving: false, why: answer.message } };
     })
   );
   const leaders = servers.filter((s) => s.srvr.serving && s.srvr.mode === "leader");
   let leaderSynced;
   if (leaders.length === 1) {
-    const mntr = await ask(run.hostOf(leaders[0].ordinal), run.clientPort, "mntr", requestMs);
+    const mntr = await ask(leaders[0].ordinal, "mntr");
     if ("text" in mntr) leaderSynced = learnerCounts(parseMntr(mntr.text)).synced;
   }
   return { replicas: run.replicas, settled, servers, leaderSynced };
@@ -9299,7 +9379,7 @@ var sleep2 = (ms, signal) => new Promise((resolve) => {
 });
 
 // zk/roll-kube.ts
-var fs3 = __toESM(require("fs"));
+var fs4 = __toESM(require("fs"));
 var http = __toESM(require("http"));
 var https = __toESM(require("https"));
 
@@ -9315,8 +9395,13 @@ var ROLL_ENV = {
   selector: "ZK_ROLL_SELECTOR",
   /** The domain under which server i answers as <statefulSet>-<i>.<domain>: the headless Service's FQDN. Required. */
   serversDomain: "ZK_ROLL_SERVERS_DOMAIN",
-  /** The servers' plaintext client port, for srvr and mntr. Required. */
+  /** The servers' client port for srvr and mntr: the plaintext one, or the secure one with tlsCaFile. Required. */
   clientPort: "ZK_ROLL_CLIENT_PORT",
+  /**
+   * Optional: a PEM file of the ensemble's CA. Set (TLS stages prefer and on, tls-client.ts
+   * jobsDialTls), the Job asks over TLS, verifying each server's certificate against its FQDN.
+   */
+  tlsCaFile: JOB_TLS_ENV.caFile,
   /** Seconds one wait may last (a restarted server coming back and syncing). Optional (default 300). */
   waitSeconds: "ZK_ROLL_WAIT_SECONDS",
   /**
@@ -9335,7 +9420,7 @@ function inClusterAccess(env = process.env) {
   if (!host) throw new Error("KUBERNETES_SERVICE_HOST is not set: not running in a pod");
   return {
     server: `https://${host.includes(":") ? `[${host}]` : host}:${port2}`,
-    caPem: fs3.readFileSync(`${dir}/ca.crt`, "utf8"),
+    caPem: fs4.readFileSync(`${dir}/ca.crt`, "utf8"),
     tokenFile: `${dir}/token`
   };
 }
@@ -9350,7 +9435,7 @@ function apiRequest(access, method, path2, timeoutMs = 15e3) {
   return new Promise((resolve, reject2) => {
     const url = new URL(access.server.replace(/\/+$/, "") + path2);
     const headers = { Accept: "application/json" };
-    if (access.tokenFile) headers.Authorization = `Bearer ${fs3.readFileSync(access.tokenFile, "utf8").trim()}`;
+    if (access.tokenFile) headers.Authorization = `Bearer ${fs4.readFileSync(access.tokenFile, "utf8").trim()}`;
     const request = (url.protocol === "http:" ? http : https).request(
       url,
       { method, headers, ca: access.caPem, timeout: timeoutMs },
@@ -9423,6 +9508,7 @@ function readRollRun(env, access) {
   const clientPort = whole(env, ROLL_ENV.clientPort);
   const waitSeconds = whole(env, ROLL_ENV.waitSeconds, "300");
   const hosts = hostMap(env[ROLL_ENV.hosts]);
+  const tls2 = tlsFromEnv(env, ROLL_ENV.tlsCaFile);
   const host = (ordinal) => `${statefulSet}-${ordinal}.${domain}`;
   let api;
   try {
@@ -9435,6 +9521,8 @@ function readRollRun(env, access) {
     replicas,
     clientPort,
     hostOf: (ordinal) => hosts.get(host(ordinal)) ?? host(ordinal),
+    // With TLS each server's certificate is verified against its FQDN, wherever it is dialled.
+    ...tls2 ? { tls: tls2, serverNameOf: host } : {},
     nameOf: (ordinal) => `${statefulSet}-${ordinal}`,
     waitMs: waitSeconds * 1e3,
     log: (line) => process.stdout.write(`${line}

@@ -90,12 +90,12 @@ export const SMALL_JOB_RESOURCES = { requests: { cpu: "50m", memory: "64Mi" }, l
  * run), bounded by a deadline and retries, and rerun by the next `pulumi up` when it failed
  * (pulumi.com/replaceUnready: pulumi-kubernetes replaces a Job that did not complete).
  */
-export function renderNodeJob<Env extends { name: string }>(job: {
+export function renderNodeJob<Env extends { name: string }, Volume extends { name: string } = never>(job: {
   name: string;
   namespace: string;
   labels: Record<string, string>;
   limits: { activeDeadlineSeconds: number; backoffLimit: number };
-  pod: Omit<NodeJobPod<Env, never>, "container" | "resources" | "volumes">;
+  pod: Omit<NodeJobPod<Env, Volume>, "container" | "resources">;
 }) {
   return {
     apiVersion: "batch/v1",

@@ -4,6 +4,7 @@ import * as random from "@pulumi/random";
 import { EnsembleOptions, resolveEnsemble, portFeatures } from "./options";
 import { clientFacingPort } from "./ports";
 import { makeCertificates, renderTlsSecret } from "./certificates";
+import { jobsServerAccess } from "./tls";
 import { renderAuthSecret, renderAdminSecret, ADMIN_PASSWORD_KEY } from "./client-auth";
 import { ADMIN_USER } from "./users";
 import { serverFqdns, clientEndpoint, connectionString, EnsembleNames } from "./names";
@@ -310,13 +311,14 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
         names: s.names,
         replicas: s.replicas,
         serversDomain: `${s.names.headlessService}.${s.namespace}.svc.${s.clusterDomain}`,
-        clientPort: PORTS.client,
       };
       // The template as rendered (its Secret names resolved), not as the API server returns it: the
-      // digest must not move with the server's defaults.
-      const job = pulumi
-        .output(sts.spec.template)
-        .apply((template) => renderRollJob(input, templateDigest(template), codeMap.metadata.name));
+      // digest must not move with the server's defaults. The port and, with TLS, the CA the Job
+      // uses at this stage (jobsServerAccess).
+      const job = pulumi.all([pulumi.output(sts.spec.template), pulumi.output(tlsSecretName)]).apply(([template, secretName]) => {
+        const access = jobsServerAccess(s.tlsStage, secretName);
+        return renderRollJob({ ...input, clientPort: access.port, tls: access.tls }, templateDigest(template), codeMap.metadata.name);
+      });
       const timeout = `${ROLL_JOB_LIMITS.customTimeoutMinutes}m`;
       rollJob = new k8s.batch.v1.Job(
         `${name}-roll`,
@@ -347,13 +349,16 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
         { metadata: codeMap.metadata, immutable: codeMap.immutable, data: codeMap.data },
         inNamespace,
       );
+      // The port and, with TLS, the CA the Job uses at this stage (jobsServerAccess).
+      const access = jobsServerAccess(s.tlsStage, tlsSecretName);
       const job = renderTenantsJob(
         {
           namespace: s.namespace,
           names: s.names,
           tenants: s.tenants,
-          clientEndpoint: clientEndpoint(s.names, s.namespace, s.clusterDomain, PORTS.client),
+          clientEndpoint: clientEndpoint(s.names, s.namespace, s.clusterDomain, access.port),
           admin: adminRef!,
+          ...(access.tls ? { tls: access.tls } : {}),
         },
         codeMap.metadata.name,
       );
@@ -364,7 +369,15 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
         // then deletes the finished Job and creates it anew, which runs it again. Replaced the default
         // way, the new Job (same name) would be applied over the finished one and never run.
         childOpts({
-          dependsOn: [this.statefulSet, code, adminSecret!, ...(addJob ? [addJob] : []), ...(rollJob ? [rollJob] : [])],
+          dependsOn: [
+            this.statefulSet,
+            code,
+            adminSecret!,
+            ...(addJob ? [addJob] : []),
+            ...(rollJob ? [rollJob] : []),
+            // Its rule for the port of this stage (a stage change moves the Job to the secure port).
+            ...(networkPolicyResource ? [networkPolicyResource] : []),
+          ],
           deleteBeforeReplace: true,
         }),
       );
@@ -373,7 +386,12 @@ export class ZooKeeperEnsemble extends pulumi.ComponentResource {
       const connections = pulumi
         .all([tenantPasswords, this.caCertificate ?? pulumi.output(undefined)])
         .apply(([passwords, ca]) =>
-          Object.fromEntries(liveTenants(s.tenants ?? []).map((t) => [t.name, tenantConnection(t, servers, passwords[t.name], ca)])),
+          Object.fromEntries(
+            liveTenants(s.tenants ?? []).map((t) => [
+              t.name,
+              tenantConnection(t, servers, passwords[t.name], ca, clientPort === PORTS.secureClient),
+            ]),
+          ),
         );
       this.tenants = pulumi.secret(connections);
       for (const t of liveTenants(s.tenants)) {

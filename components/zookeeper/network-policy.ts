@@ -4,6 +4,7 @@ import { listeningPorts, PortAudience, PORT_NAMES } from "./ports";
 import { membershipLabels } from "./membership-jobs";
 import { tenantLabels } from "./tenants";
 import { rollLabels } from "./roll-job";
+import { jobsServerPort } from "./tls";
 
 /** The NetworkPolicy peers of each audience; undefined: nobody (the port is closed to other pods). */
 function peersOf(audience: PortAudience, s: ResolvedEnsemble) {
@@ -44,18 +45,19 @@ export function renderNetworkPolicy(s: ResolvedEnsemble) {
       from: [{ podSelector: { matchLabels: podSelector(s.names) } }, { podSelector: { matchLabels: membershipLabels(s.names) } }],
     });
   }
-  // Tenants: the tenants Job provisions them on the plaintext client port (tenants rule out tls on).
+  // The tenants Job and the roll Job (rollOrder leader-last) talk to every server, whatever
+  // clientAccess admits: on the plaintext client port, or from tls stage prefer on the secure one
+  // (jobsServerPort, tls.ts).
+  const jobsPort = jobsServerPort(s.tlsStage).portName;
   if (s.tenants?.length) {
     ingress.push({
-      ports: [{ protocol: "TCP", port: PORT_NAMES.client }],
+      ports: [{ protocol: "TCP", port: jobsPort }],
       from: [{ podSelector: { matchLabels: tenantLabels(s.names) } }],
     });
   }
-  // rollOrder leader-last: the roll Job asks each server srvr and mntr on the plaintext client port
-  // (leader-last rules out tls on), whatever clientAccess admits.
   if (s.rollOrder === "leader-last") {
     ingress.push({
-      ports: [{ protocol: "TCP", port: PORT_NAMES.client }],
+      ports: [{ protocol: "TCP", port: jobsPort }],
       from: [{ podSelector: { matchLabels: rollLabels(s.names) } }],
     });
   }

@@ -92,8 +92,8 @@ export interface EnsembleOptions {
    * How the servers restart when the pod template changes: `leader-last` (the StatefulSet updates
    * OnDelete and a Job restarts followers first, each synced before the next, the leader last: one
    * election per roll; it needs a ServiceAccount that may delete the servers' pods) or `ordinal` (the
-   * StatefulSet's RollingUpdate, highest ordinal first, whoever leads). Not `leader-last` with
-   * `tlsStage` on (the Job reads srvr and mntr on the plaintext client port). Defaults to `leader-last`.
+   * StatefulSet's RollingUpdate, highest ordinal first, whoever leads). At every TLS stage (the Job
+   * asks over TLS from `prefer` on: tls.ts jobsServerAccess). Defaults to `leader-last`.
    */
   rollOrder?: RollOrder;
   /** Server image; it must ship bash, coreutils, getent and zkServer.sh on PATH. Defaults to `zookeeper:3.9.6`. */
@@ -345,27 +345,7 @@ export const ENSEMBLE_RULES: readonly EnsembleRule[] = [
       ),
     ];
   }),
-  ensembleRule(["rollOrder", "tlsStage"], (a, name) => {
-    if (a.rollOrder !== "leader-last" || a.tlsStage !== "on") return [];
-    const tls = name("tlsStage");
-    return [
-      named(
-        {
-          subject: "rollOrder",
-          expected:
-            `cannot be leader-last with ${tls} on yet: the roll job asks each server who leads and who is synced (srvr, mntr) on the ` +
-            `plaintext client port, which ${tls} on keeps on each pod's loopback; ordinal rolls as the StatefulSet does, highest ordinal first`,
-          got: a.rollOrder,
-          remedies: [
-            { set: "rollOrder", to: "ordinal" },
-            { set: "tlsStage", to: "prefer" },
-          ],
-        },
-        name,
-      ),
-    ];
-  }),
-  ensembleRule(["tenants", "clientAuth", "tlsStage"], (a, name) => {
+  ensembleRule(["tenants", "clientAuth"], (a, name) => {
     if (!a.tenants?.length) return [];
     const problems: Problem[] = [];
     // Required, not implied: turning on authentication closes every session that does not
@@ -378,15 +358,6 @@ export const ENSEMBLE_RULES: readonly EnsembleRule[] = [
           `it is not turned on for you, because it closes every session that does not authenticate (your other clients too)`,
         got: a.tenants.map((t) => t.name).join(","),
         remedies: [{ set: "clientAuth", to: "digest" }, { unset: "tenants" }],
-      });
-    }
-    if (a.tlsStage === "on") {
-      const tls = name("tlsStage");
-      problems.push({
-        subject: "tenants",
-        expected: `cannot be used with ${tls} on yet: the tenants job speaks no TLS, and ${tls} on keeps the plaintext client port on each pod's loopback (the accept and prefer stages work)`,
-        got: a.tenants.map((t) => t.name).join(","),
-        remedies: [{ set: "tlsStage", to: "prefer" }, { unset: "tenants" }],
       });
     }
     return problems.map((p) => named(p, name));

@@ -23,6 +23,7 @@ import { digest, jobName } from "./membership-jobs";
 import { ROLL_ENV } from "../../zk/facts/roll-env";
 import { MANAGED_BY } from "../managed-by";
 import { nodeJobCode, renderNodeJob } from "../node-job/pod";
+import type { JobTls } from "./tls";
 
 /**
  * Bounds. One wait (a restarted server coming back and syncing, or another server not serving) lasts
@@ -44,13 +45,16 @@ export interface RollJobInput {
   replicas: number;
   /** The headless Service's FQDN: server i answers as <statefulSet>-<i>.<serversDomain>. */
   serversDomain: string;
-  /** The servers' plaintext client port (srvr, mntr). */
+  /** The servers' client port the Job asks (srvr, mntr): plaintext, or the secure one with `tls` (tls.ts jobsServerAccess). */
   clientPort: number;
+  /** TLS (stages prefer and on): the CA's environment and volume. */
+  tls?: JobTls<string>;
 }
 
 /**
  * Labels of the roll objects and pods. Not the ensemble's pod selector: the Services, the budget and
- * anti-affinity select by that. The NetworkPolicy admits these pods to the plaintext client port.
+ * anti-affinity select by that. The NetworkPolicy admits these pods to the client port they ask
+ * (plaintext, or the secure one from tls stage prefer on).
  */
 export function rollLabels(names: EnsembleNames): Record<string, string> {
   return {
@@ -123,13 +127,20 @@ export function renderRollJob(input: RollJobInput, templateDigest: string, confi
     { name: ROLL_ENV.serversDomain, value: input.serversDomain },
     { name: ROLL_ENV.clientPort, value: String(input.clientPort) },
     { name: ROLL_ENV.waitSeconds, value: String(ROLL_JOB_LIMITS.waitSeconds) },
+    ...(input.tls?.env ?? []),
   ];
   return renderNodeJob({
     name: rollJobName(input.names, templateDigest, input.replicas, configMapName),
     namespace: input.namespace,
     labels,
     limits: ROLL_JOB_LIMITS,
-    pod: { job: "roll", env, codeConfigMap: configMapName, serviceAccountName: rollBase(input.names) },
+    pod: {
+      job: "roll",
+      env,
+      codeConfigMap: configMapName,
+      serviceAccountName: rollBase(input.names),
+      ...(input.tls ? { volumes: input.tls.volumes } : {}),
+    },
   });
 }
 

@@ -11,6 +11,7 @@ import { MANAGED_BY } from "../managed-by";
 import { nodeJobCode, renderNodeJob } from "../node-job/pod";
 import { digest, jobName } from "./membership-jobs";
 import { TENANTS_ENV, TenantPlanEntry } from "../../zk/facts/tenants";
+import type { JobTls } from "./tls";
 
 /** A tenant as declared (the `tenants` setting, the ensemble's `tenants` argument). */
 export interface TenantInput {
@@ -163,6 +164,20 @@ export const TENANT_SECRET_KEYS = {
  */
 export const TENANT_CLIENT_JVM_FLAGS = "-Dzookeeper.fips-mode=false";
 
+/**
+ * What a Java client (3.9) needs besides to use the secure client port, when the connection string
+ * names it (tls stage on): TLS (zookeeper.client.secure), which only the Netty socket speaks
+ * (zookeeper.clientCnxnSocket), and a PEM trust store. Where the Secret's `ca.crt` is mounted is the
+ * application's: it adds `-Dzookeeper.ssl.trustStore.location=<the mounted ca.crt>` (docs/tenants.md).
+ * Hostname verification stays on (zookeeper.ssl.hostnameVerification defaults to true) and with
+ * fips-mode false ZooKeeper's own trust manager checks the server's name.
+ */
+export const TENANT_CLIENT_TLS_JVM_FLAGS = [
+  "-Dzookeeper.client.secure=true",
+  "-Dzookeeper.clientCnxnSocket=org.apache.zookeeper.ClientCnxnSocketNetty",
+  "-Dzookeeper.ssl.trustStore.type=PEM",
+].join(" ");
+
 export interface TenantConnection {
   connectionString: string;
   chroot: string;
@@ -173,8 +188,18 @@ export interface TenantConnection {
   "ca.crt"?: string;
 }
 
-/** What a tenant's client needs: the servers with the chroot, the user, the password, a JAAS Client section, the CA with TLS. */
-export function tenantConnection(t: TenantInput, servers: string, password: string, caCertificate?: string): TenantConnection {
+/**
+ * What a tenant's client needs: the servers with the chroot, the user, the password, a JAAS Client
+ * section, the CA with TLS; `secure` when `servers` names the secure client port (tls stage on), and
+ * jvmFlags then turn on the Java client's TLS.
+ */
+export function tenantConnection(
+  t: TenantInput,
+  servers: string,
+  password: string,
+  caCertificate?: string,
+  secure = false,
+): TenantConnection {
   const user = tenantUser(t.name);
   return {
     connectionString: `${servers}${tenantChroot(t)}`,
@@ -182,7 +207,7 @@ export function tenantConnection(t: TenantInput, servers: string, password: stri
     user,
     password,
     "jaas.conf": renderClientJaas(user, password),
-    jvmFlags: TENANT_CLIENT_JVM_FLAGS,
+    jvmFlags: secure ? `${TENANT_CLIENT_JVM_FLAGS} ${TENANT_CLIENT_TLS_JVM_FLAGS}` : TENANT_CLIENT_JVM_FLAGS,
     ...(caCertificate !== undefined ? { "ca.crt": caCertificate } : {}),
   };
 }
@@ -246,9 +271,11 @@ export interface TenantsJobInput {
   namespace: string;
   names: EnsembleNames;
   tenants: readonly TenantInput[];
-  /** host:port of the client Service's plaintext port. */
+  /** host:port of the client Service's port the Job uses: plaintext, or the secure one with `tls` (tls.ts jobsServerAccess). */
   clientEndpoint: string;
   admin: { username: string; passwordSecret: { name: pulumi.Input<string>; key: string } };
+  /** TLS (stages prefer and on): the CA's environment and volume. */
+  tls?: JobTls<pulumi.Input<string>>;
 }
 
 /**
@@ -264,13 +291,14 @@ export function renderTenantsJob(input: TenantsJobInput, configMapName: string) 
     { name: TENANTS_ENV.servers, value: input.clientEndpoint },
     { name: TENANTS_ENV.saslUsername, value: input.admin.username },
     { name: TENANTS_ENV.saslPassword, valueFrom: { secretKeyRef: input.admin.passwordSecret } },
+    ...(input.tls?.env ?? []),
   ];
   return renderNodeJob({
     name: jobName(tenantsJobBase(input.names), digest(plan, input.clientEndpoint, configMapName)),
     namespace: input.namespace,
     labels,
     limits: TENANTS_JOB_LIMITS,
-    pod: { job: "tenants", env, codeConfigMap: configMapName },
+    pod: { job: "tenants", env, codeConfigMap: configMapName, ...(input.tls ? { volumes: input.tls.volumes } : {}) },
   });
 }
 

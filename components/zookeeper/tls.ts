@@ -8,6 +8,8 @@
 import { EnsembleNames } from "./names";
 import type { TlsStage } from "./transitions";
 import { readScript } from "./scripts";
+import { SERVER_TLS_PROTOCOLS, JOB_CA_MOUNT, JOB_TLS_ENV, jobsDialTls } from "../../zk/facts/tls-client";
+import { PORTS, PORT_NAMES } from "./ports";
 
 /** How the ensemble gets its certificates: made by the component, or from a Secret of yours. */
 export type EnsembleTls = { mode: "generated" } | { mode: "secret"; secretName: string };
@@ -58,8 +60,8 @@ export function tlsZooCfgLines(storeDir: string, stage: Exclude<TlsStage, "off">
     `${prefix}keyStore.type=PEM`,
     `${prefix}trustStore.location=${truststore}`,
     `${prefix}trustStore.type=PEM`,
-    `${prefix}protocol=TLSv1.3`,
-    `${prefix}enabledProtocols=TLSv1.3,TLSv1.2`,
+    `${prefix}protocol=${SERVER_TLS_PROTOCOLS[0]}`,
+    `${prefix}enabledProtocols=${SERVER_TLS_PROTOCOLS.join(",")}`,
     `${prefix}allowReverseDnsLookup=false`,
   ];
   return [
@@ -93,3 +95,40 @@ export const renderTlsScript = () => readScript(TLS_SCRIPT);
  * in test/servers/tls.test.ts: without the dialler's address in the certificate no quorum forms.
  */
 export const MIN_TLS_VERSION = [3, 9, 4] as const;
+
+/**
+ * How the Jobs that talk to every server (the roll Job, the tenants Job) reach them at this TLS stage
+ * (jobsDialTls: plaintext at off and accept, TLS at prefer and on, so that the servers of the stage
+ * before and after answer too): the client port, its name (the NetworkPolicy's rule), and with TLS
+ * the CA they trust, `ca.crt` alone from the ensemble's TLS Secret (an Output when the component makes
+ * it), mounted read-only, and the environment naming it.
+ */
+export function jobsServerAccess<Name>(tlsStage: TlsStage, tlsSecretName: Name | undefined) {
+  if (!jobsDialTls(tlsStage)) return { ...jobsServerPort(tlsStage), tls: undefined };
+  if (tlsSecretName === undefined) throw new Error(`tls stage ${tlsStage} without a TLS Secret: the Jobs would have no CA to trust`);
+  return {
+    ...jobsServerPort(tlsStage),
+    tls: {
+      env: [{ name: JOB_TLS_ENV.caFile, value: `${JOB_CA_MOUNT.dir}/${JOB_CA_MOUNT.file}` }],
+      volumes: [
+        {
+          volume: {
+            name: "zookeeper-ca",
+            secret: { secretName: tlsSecretName, items: [{ key: "ca.crt", path: JOB_CA_MOUNT.file }], defaultMode: 0o444 },
+          },
+          mountPath: JOB_CA_MOUNT.dir,
+        },
+      ],
+    },
+  };
+}
+
+/** The client port the Jobs dial at this stage, by number and by container port name (the NetworkPolicy's rule). */
+export function jobsServerPort(tlsStage: TlsStage): { port: number; portName: string } {
+  return jobsDialTls(tlsStage)
+    ? { port: PORTS.secureClient, portName: PORT_NAMES.secureClient }
+    : { port: PORTS.client, portName: PORT_NAMES.client };
+}
+
+/** What jobsServerAccess gives a Job with TLS: the CA's environment and volume. */
+export type JobTls<Name> = NonNullable<ReturnType<typeof jobsServerAccess<Name>>["tls"]>;

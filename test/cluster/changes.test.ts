@@ -71,9 +71,7 @@ describe("cluster tier: the engine plans each change of a setting as the change 
   });
 
   it("tls off -> on is refused before anything changes, naming the next step; off -> accept is planned as an update", async () => {
-    // rollOrder ordinal: with leader-last (the default) tls on is refused by the settings' own rule first.
     await stack!.setConfig("tls", "on");
-    await stack!.setConfig("rollOrder", "ordinal");
     try {
       const refused = await stack!.preview(UP_MS).then(
         () => "planned",
@@ -82,7 +80,6 @@ describe("cluster tier: the engine plans each change of a setting as the change 
       expect(refused).to.contain("the running servers are at off, and on is 3 steps away").and.contain("set accept first");
     } finally {
       await stack!.removeConfig("tls");
-      await stack!.removeConfig("rollOrder");
     }
     await stack!.setConfig("tls", "accept");
     try {

@@ -1,7 +1,8 @@
 // The roll Job's renders (rollOrder, components/zookeeper/roll-job.ts): the StatefulSet's update
 // strategy by rollOrder, the Job (its name a digest of the pod template, its env the one jobs/roll.ts
 // reads, its bounds), the RBAC it gets (scoped to this StatefulSet and its pods by name), the
-// NetworkPolicy rule, and the rule that refuses leader-last with tls on. Upstream sources relied on:
+// NetworkPolicy rule, and leader-last at every TLS stage (the port and CA by stage: tls-jobs.test.ts).
+// Upstream sources relied on:
 // - kubernetes v1.36.3 pkg/controller/statefulset/stateful_set_control.go updateStatefulSet:
 //   RollingUpdate always deletes the highest outdated ordinal first; OnDelete recreates a deleted pod
 //   at the update revision and deletes none by itself.
@@ -137,22 +138,30 @@ describe("the roll Job's renders (rollOrder)", () => {
     validateManifest(renderRollConfigMap("zookeeper", input().names, "// code"));
   });
 
-  it("the NetworkPolicy admits the roll pods to the plaintext client port with leader-last, even when clientAccess admits only labelled pods; not with ordinal", () => {
-    const rule = { ports: [{ protocol: "TCP", port: "client" }], from: [{ podSelector: { matchLabels: rollLabels(input().names) } }] };
+  it("the NetworkPolicy admits the roll pods to the plaintext client port with leader-last at tls off and accept, to the secure one at prefer and on, even when clientAccess admits only labelled pods; not with ordinal", () => {
+    const rule = (port: string) => ({
+      ports: [{ protocol: "TCP", port }],
+      from: [{ podSelector: { matchLabels: rollLabels(input().names) } }],
+    });
     const labelled: EnsembleOptions = { clientAccess: { mode: "labelled", label: { "zk-client": "true" } } };
-    expect(renderNetworkPolicy(resolveEnsemble(labelled))!.spec.ingress).to.deep.include(rule);
-    expect(
-      renderNetworkPolicy(resolveEnsemble({ ...labelled, tls: { mode: "generated" }, tlsStage: "prefer" }))!.spec.ingress,
-    ).to.deep.include(rule);
-    expect(renderNetworkPolicy(resolveEnsemble({ ...labelled, rollOrder: "ordinal" }))!.spec.ingress).not.to.deep.include(rule);
+    expect(renderNetworkPolicy(resolveEnsemble(labelled))!.spec.ingress).to.deep.include(rule("client"));
+    for (const [tlsStage, port] of [
+      ["accept", "client"],
+      ["prefer", "client-tls"],
+      ["on", "client-tls"],
+    ] as const) {
+      const ingress = renderNetworkPolicy(resolveEnsemble({ ...labelled, tls: { mode: "generated" }, tlsStage }))!.spec.ingress;
+      expect(ingress, tlsStage).to.deep.include(rule(port));
+      expect(ingress, tlsStage).not.to.deep.include(rule(port === "client" ? "client-tls" : "client"));
+    }
+    expect(renderNetworkPolicy(resolveEnsemble({ ...labelled, rollOrder: "ordinal" }))!.spec.ingress).not.to.deep.include(rule("client"));
   });
 
-  it("leader-last with tlsStage on is refused, naming rollOrder and offering ordinal; accept and prefer are not", () => {
-    expect(() => resolveEnsemble({ tls: { mode: "generated" } })).to.throw(/rollOrder: cannot be leader-last with tlsStage on yet/);
-    for (const tlsStage of ["accept", "prefer"] as const) {
-      expect(() => resolveEnsemble({ tls: { mode: "generated" }, tlsStage }), tlsStage).not.to.throw();
+  it("leader-last is taken at every tls stage (tls on, the default stage, included)", () => {
+    expect(() => resolveEnsemble({ tls: { mode: "generated" } })).not.to.throw();
+    for (const tlsStage of ["accept", "prefer", "on"] as const) {
+      expect(resolveEnsemble({ tls: { mode: "generated" }, tlsStage }).rollOrder, tlsStage).to.equal("leader-last");
     }
-    expect(() => resolveEnsemble({ tls: { mode: "generated" }, rollOrder: "ordinal" })).not.to.throw();
   });
 });
 

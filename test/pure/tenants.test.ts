@@ -108,9 +108,8 @@ describe("tenants (pure)", () => {
       expect(bad).to.contain("pulumi config set clientAuth digest");
     });
 
-    it("refuses tls on (the job speaks no TLS) and takes the accept and prefer stages", () => {
-      expect(problemsOf({ ...BASE, tenants: '[{"name":"kafka"}]', tls: "on" })).to.contain("tenants: cannot be used with tls on yet");
-      expect(problemsOf({ ...BASE, tenants: '[{"name":"kafka"}]', tls: "prefer" })).to.equal("");
+    it("takes every tls stage, on included (the Job uses the secure client port from prefer on)", () => {
+      for (const tls of ["accept", "prefer", "on"]) expect(problemsOf({ ...BASE, tenants: '[{"name":"kafka"}]', tls }), tls).to.equal("");
     });
 
     it("refuses a tenant whose user clientUsers lists too, without showing a password", () => {

@@ -7,89 +7,11 @@
 // halfway and run again finishes the roll with no election beyond the leader's own.
 import { expect } from "chai";
 import { RollEnsemble, writeThrough } from "../../harness/roll-ensemble";
-import { quickWriterOptions } from "../../harness/quick-writer";
-import { ContinuousWriter, describeWrites, ReadBack } from "../../zk/writer";
-import { rollServers, RollOutcome, RollError, RollRun } from "../../zk/roll";
+import { rollUnderWriter, expectOneElection, reportRoll } from "../../harness/roll-under-writer";
+import { rollServers, RollError } from "../../zk/roll";
 import { readRollRun } from "../../jobs/roll";
 
 const WAIT = 60000;
-
-/** Watches who leads, every 100 ms, until stopped: the leader changes it saw. */
-function watchLeaders(e: RollEnsemble): { stop: () => Promise<number[]> } {
-  const seen: number[] = [];
-  let stopping = false;
-  const loop = (async () => {
-    while (!stopping) {
-      const leader = await e.leader();
-      if (leader !== undefined && seen.at(-1) !== leader) seen.push(leader);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  })();
-  return {
-    stop: async () => {
-      stopping = true;
-      await loop;
-      return seen;
-    },
-  };
-}
-
-interface RollFigures {
-  outcome: RollOutcome;
-  leaderBefore: number;
-  leaderChanges: number[];
-  elections: number;
-  gapMs: number;
-  summary: string;
-}
-
-/**
- * One `pulumi up` with a new pod template, the roll driven by `roll` (the orchestrator, once or
- * several times), under a writer; every acknowledged write read back through every server.
- */
-async function rollUnderWriter(e: RollEnsemble, root: string, roll: (run: RollRun) => Promise<RollOutcome>): Promise<RollFigures> {
-  const leaderBefore = (await e.leader())!;
-  const epochBefore = (await e.srvr(leaderBefore)).epoch!;
-  const writer = await ContinuousWriter.start(quickWriterOptions(e.zk.connect(), root));
-  await e.zk.waitFor("the writer to write", async () => writer.acknowledged > 10, WAIT);
-  const watcher = watchLeaders(e);
-  e.changeTemplate();
-  let outcome: RollOutcome;
-  try {
-    outcome = await roll(e.run());
-  } finally {
-    await e.settle();
-  }
-  // The writer writes on after the roll, so the last server restarted takes writes too.
-  const acked = writer.acknowledged;
-  await e.zk.waitFor("the writer to write after the roll", async () => writer.acknowledged > acked + 10, WAIT);
-  const report = await writer.stop();
-  const leaderChanges = await watcher.stop();
-  const leaderAfter = (await e.leader())!;
-  const epochAfter = (await e.srvr(leaderAfter)).epoch!;
-  const readBacks: ReadBack[] = [];
-  for (let i = 0; i < e.replicas; i++) readBacks.push(await writer.readBack(e.zk.connect([i])));
-  const summary = describeWrites(report, readBacks);
-  for (const r of readBacks) expect(r.lost, `acknowledged writes missing through ${r.through}: ${summary}`).to.deep.equal([]);
-  expect(e.podRevision, "every pod at the new template").to.deep.equal(Array(e.replicas).fill(e.revision));
-  return { outcome, leaderBefore, leaderChanges, elections: epochAfter - epochBefore, gapMs: report.longestGapMs, summary };
-}
-
-function expectOneElection(f: RollFigures, replicas: number): void {
-  expect(f.outcome.restarted, "each server restarted once").to.have.members(Array.from({ length: replicas }, (_, i) => i));
-  expect(f.outcome.restarted.at(-1), "the leader last").to.equal(f.leaderBefore);
-  expect(f.outcome.leaderRestarted).to.equal(f.leaderBefore);
-  expect(f.elections, "elections (the leader's epoch grew by)").to.equal(1);
-  expect(f.leaderChanges.length, `leaders seen in turn: ${f.leaderChanges.map((l) => `zk-${l}`).join(" -> ")}`).to.equal(2);
-  expect(f.leaderChanges[0]).to.equal(f.leaderBefore);
-}
-
-function report(what: string, f: RollFigures): void {
-  console.log(
-    `      (${what}: restarted ${f.outcome.restarted.map((i) => `zk-${i}`).join(", ")}; elections ${f.elections}; ` +
-      `leaders ${f.leaderChanges.map((l) => `zk-${l}`).join(" -> ")}; longest write gap ${(f.gapMs / 1000).toFixed(2)} s)\n      (${f.summary})`,
-  );
-}
 
 /**
  * `throughJob`: the roll runs as the roll Job runs it, from its environment (jobs/roll.ts) through its
@@ -131,7 +53,7 @@ function rollSuite(
             await api.close();
           }
         });
-        report(`leader zk-${leader.ordinal}`, f);
+        reportRoll(`leader zk-${leader.ordinal}`, f);
         expectOneElection(f, replicas);
       });
     }
@@ -169,7 +91,7 @@ function rollSuite(
           runs++;
           return { ...second, restarted: [restartedFirst, ...second.restarted] };
         });
-        report("stopped and run again", f);
+        reportRoll("stopped and run again", f);
         expect(runs).to.equal(2);
         expectOneElection(f, replicas);
         expect(e.lines.filter((l) => /roll: restarting/.test(l))).to.have.length(replicas);

@@ -7,13 +7,13 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
-import { spawn } from "child_process";
 import { LocalEnsemble, LOCAL_ADMIN_PASSWORD } from "../../harness/zk-ensemble";
 import { ADMIN_USER } from "../../components/zookeeper/users";
 import { connectionString, serverFqdns } from "../../components/zookeeper/names";
 import { PORTS } from "../../components/zookeeper/options";
 import { tenantConnection, tenantJaasUsers, TenantInput, TenantConnection } from "../../components/zookeeper/tenants";
 import { runTenantsJob } from "../../harness/tenants-job";
+import { zkCliSession } from "../../harness/zk-cli";
 import { readTenant, QUOTA_ROOT } from "../../zk/tenants";
 import { OPEN_ACL, ZkClient, ZkError, AclEntry } from "../../zk/zk-client";
 
@@ -205,33 +205,7 @@ describe("tenants on real servers (clientAuth digest, enforceQuota)", function (
     const jaas = path.join(zk.root, "kafka-client-jaas.conf");
     fs.writeFileSync(jaas, secret["jaas.conf"], { mode: 0o600 });
     const flags = [`-Djava.security.auth.login.config=${jaas}`, secret.jvmFlags, `-Djdk.net.hosts.file=${zk.hostsFile}`, "-Xmx128m"];
-    const out = await new Promise<string>((resolve) => {
-      const child = spawn(
-        path.join(zk.binDir, "zkCli.sh"),
-        ["-server", secret.connectionString, "-waitforconnection", "-timeout", "15000"],
-        {
-          env: { ...process.env, CLIENT_JVMFLAGS: flags.join(" "), JVMFLAGS: "" },
-          stdio: ["pipe", "pipe", "pipe"],
-          detached: true,
-        },
-      );
-      let text = "";
-      child.stdout!.on("data", (d) => (text += d));
-      child.stderr!.on("data", (d) => (text += d));
-      const timer = setTimeout(() => child.pid && process.kill(-child.pid, "SIGKILL"), 60000);
-      child.once("close", () => {
-        clearTimeout(timer);
-        if (child.pid) {
-          try {
-            process.kill(-child.pid, "SIGKILL");
-          } catch {
-            // gone
-          }
-        }
-        resolve(text);
-      });
-      child.stdin!.end("sync /\ncreate /from-java javadata\nget /from-java\nls /\nquit\n");
-    });
+    const out = await zkCliSession(zk, secret.connectionString, flags, "sync /\ncreate /from-java javadata\nget /from-java\nls /\nquit\n");
     expect(out, out).to.match(/\(CONNECTED\) \d+\] Created \/from-java\n/);
     expect(out, out).to.match(/\] javadata\n/);
     expect(out, out).to.match(/\] \[a, b, d, e, f, from-java\]\n/);

@@ -1,6 +1,7 @@
 // The tenants: what the program declares (components/zookeeper/tenants.ts renders it into the Job's
 // environment) and the tenants Job applies (jobs/tenants.ts, zk/tenants.ts). One table and one
 // shape, so the two cannot drift apart.
+import { JOB_TLS_ENV } from "./tls-client";
 
 /** A tenant as the Job applies it: everything it needs, and no password (the Job works as the super user). */
 export interface TenantPlanEntry {
@@ -28,8 +29,18 @@ export interface TenantsCheck {
 export const TENANTS_ENV = {
   /** The plan: a JSON array of TenantPlanEntry. Required. */
   plan: "ZK_TENANTS",
-  /** host:port[,host:port...] of the ensemble: the client Service's plaintext port. Required. */
+  /** host:port[,host:port...] of the ensemble: the client Service's plaintext port, or its secure one with tlsCaFile. Required. */
   servers: "ZK_SERVERS",
+  /**
+   * Optional: a PEM file of the ensemble's CA. Set (TLS stages prefer and on, tls-client.ts
+   * jobsDialTls), the Job connects over TLS, verifying the server's certificate against the host of `servers`.
+   */
+  tlsCaFile: JOB_TLS_ENV.caFile,
+  /**
+   * Optional: host=address[,host=address...], where a host of `servers` is dialled instead of through
+   * DNS (TLS still verifies the host's name). The Job never sets it; the tests map names to loopback.
+   */
+  hosts: "ZK_HOSTS",
   /** The super user and its password, from the ensemble's admin Secret. Required. */
   saslUsername: "ZK_SASL_USERNAME",
   saslPassword: "ZK_SASL_PASSWORD",

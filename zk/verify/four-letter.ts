@@ -1,7 +1,7 @@
 // ZooKeeper's four-letter words over a raw TCP socket, every wait bounded: a server that accepts
 // and never answers (a stopped JVM, a cut-off node, something that is not ZooKeeper) costs at most
 // `ms`, never a hang.
-import * as net from "net";
+import { dialServer, TlsDial } from "../tls-dial";
 
 export type NoAnswer = "refused" | "unreachable" | "silent" | "closed";
 
@@ -13,13 +13,25 @@ export type FourLetterResult = { text: string } | { error: NoAnswer; message: st
  */
 const IDLE_AFTER_DATA_MS = 500;
 
-export function fourLetterWord(host: string, port: number, word: string, ms: number): Promise<FourLetterResult> {
+/**
+ * Asks `word` at `host:port`. With `tls` over TLS (a server's secure client port answers the
+ * whitelisted words too: NettyServerCnxn.receiveMessage checks for one after the SslHandler, on any
+ * connection not yet initialized, apache/zookeeper release-3.9.5), verifying `tls.servername`
+ * (default: `host`) against the server's certificate.
+ */
+export function fourLetterWord(
+  host: string,
+  port: number,
+  word: string,
+  ms: number,
+  tls?: TlsDial & { servername?: string },
+): Promise<FourLetterResult> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let connected = false;
     let settled = false;
     let idle: NodeJS.Timeout | undefined;
-    const socket = net.connect({ host, port });
+    const { socket, ready } = dialServer(host, port, { tls, servername: tls?.servername });
     const finish = (result?: { error: NoAnswer; message: string }) => {
       if (settled) return;
       settled = true;
@@ -40,10 +52,8 @@ export function fourLetterWord(host: string, port: number, word: string, ms: num
         ),
       ms,
     );
-    socket.on("connect", () => {
-      connected = true;
-      socket.write(word);
-    });
+    socket.on("connect", () => (connected = true));
+    socket.on(ready, () => socket.write(word));
     socket.on("data", (d) => {
       chunks.push(d);
       clearTimeout(idle);
