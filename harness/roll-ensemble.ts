@@ -182,6 +182,8 @@ export class RollEnsemble {
 
   /** Every server started at the current revision, all Ready. */
   async deploy(ms = 60000): Promise<void> {
+    // Dynamic membership: a new ensemble forms from the seed (later starts read the live configuration).
+    if (this.zk.settings.membership === "dynamic") this.zk.writeSeed(this.replicas);
     for (let i = 0; i < this.replicas; i++) {
       this.writeFiles(i, this.revision);
       this.podRevision[i] = this.revision;

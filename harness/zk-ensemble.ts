@@ -115,6 +115,7 @@ export class LocalEnsemble {
       ],
       "ZooKeeper test servers",
     );
+    let madeRoot: string | undefined;
     try {
       this.network = network;
       this.clientPortsAsInPod = clientPortsAsInPod;
@@ -123,7 +124,7 @@ export class LocalEnsemble {
       this.settings = resolveEnsemble({ rollOrder: "ordinal", ...options });
       this.readOnlyRoot = readOnlyRoot;
       // Under a read-only root, /tmp is a fresh tmpfs (the pod's emptyDir): the files live elsewhere.
-      this.root = fs.mkdtempSync(path.join(readOnlyRoot ? "/var/tmp" : os.tmpdir(), "kz-ensemble-"));
+      this.root = madeRoot = fs.mkdtempSync(path.join(readOnlyRoot ? "/var/tmp" : os.tmpdir(), "kz-ensemble-"));
       const s = this.settings;
       const fqdns = serverFqdns(s.names, s.namespace, s.clusterDomain, s.replicas);
       const files = renderConfigFiles(s);
@@ -195,7 +196,7 @@ export class LocalEnsemble {
     } catch (e) {
       // A refusal (options the component refuses, say) leaves no lock, folder or handler behind.
       this.releaseLocks();
-      if (this.root) fs.rmSync(this.root, { recursive: true, force: true });
+      if (madeRoot) fs.rmSync(madeRoot, { recursive: true, force: true });
       throw e;
     }
     this.forgetInterrupt = onInterrupt(() => this.destroy());

@@ -30,7 +30,7 @@ describe("cluster tier: the tenants and roll Jobs run their own code under the r
   let stack: ThrowawayStack | undefined;
   let zk: LocalEnsemble | undefined;
   let pods: PodStandIns | undefined;
-  const settings = { ...stackFileStrings("dev"), clientAuth: "digest", tenants: JSON.stringify([KAFKA]) };
+  const settings: Record<string, string> = { ...stackFileStrings("dev"), clientAuth: "digest", tenants: JSON.stringify([KAFKA]) };
 
   /** The Secret's one key, as the API server holds it. */
   async function secretValue(name: string, key: string): Promise<string> {

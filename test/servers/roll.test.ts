@@ -21,14 +21,18 @@ function rollSuite(
   replicas: number,
   addressBase: number,
   leaders: { what: string; ordinal: number }[],
-  { withKill = false, throughJob = false }: { withKill?: boolean; throughJob?: boolean } = {},
+  {
+    withKill = false,
+    throughJob = false,
+    membership = "static",
+  }: { withKill?: boolean; throughJob?: boolean; membership?: "static" | "dynamic" } = {},
 ): void {
-  describe(`rolling restarts of ${replicas} servers, followers first and the leader last (real servers, the orchestrator's code${throughJob ? " from the Job's environment, through its API client" : ""})`, function () {
+  describe(`rolling restarts of ${replicas} servers${membership === "dynamic" ? " with dynamic membership" : ""}, followers first and the leader last (real servers, the orchestrator's code${throughJob ? " from the Job's environment, through its API client" : ""})`, function () {
     this.timeout(900000);
     let e: RollEnsemble;
 
     before(async () => {
-      e = new RollEnsemble(replicas, addressBase);
+      e = new RollEnsemble(replicas, addressBase, { membership });
       await e.deploy(WAIT);
     });
     afterEach(function () {
@@ -111,3 +115,6 @@ rollSuite(
   { withKill: true },
 );
 rollSuite(5, 65, [{ what: "middle", ordinal: 2 }], { throughJob: true });
+
+// Dynamic membership (the prod stack): a restarted server starts from its live configuration, not the seed.
+rollSuite(3, 50, [{ what: "highest", ordinal: 2 }], { membership: "dynamic" });
