@@ -12,7 +12,7 @@ import * as os from "os";
 import * as path from "path";
 import { judgesBin, judgesBuilt } from "../judges/judges";
 import { onInterrupt } from "./interrupt";
-import { stagesLeavingJobsCodeRunning } from "./kwok-stages";
+import { ServerPodLabel, stagesForStandIns } from "./kwok-stages";
 
 export interface NodeShape {
   name: string;
@@ -71,12 +71,14 @@ export class ControlPlane {
    * Creates the control plane (about 5 s); no nodes yet. `forwards`: where a port-forward to a pod's
    * port lands (kwok's kubelet API answers the API server's port-forward by dialling the target),
    * for pods that run no container: a real server on loopback stands in for each.
-   * `jobsRunTheirCode`: kwok leaves the pods of the program's Jobs running, for PodStandIns
-   * (pod-stand-ins.ts) to run their code and complete them; otherwise kwok completes every Job's pod.
+   * `standIns`: PodStandIns (pod-stand-ins.ts) does a kubelet's part for the pods of the program's
+   * Jobs (kwok leaves them running for it to run their code and complete them) and for the server
+   * pods, which carry this label (kwok leaves their deletion to it); otherwise kwok completes every
+   * Job's pod and removes every deleted pod at once.
    */
   static async start(
     name: string,
-    { forwards = [], jobsRunTheirCode = false }: { forwards?: PodForward[]; jobsRunTheirCode?: boolean } = {},
+    { forwards = [], standIns }: { forwards?: PodForward[]; standIns?: { serverPods: ServerPodLabel } } = {},
   ): Promise<ControlPlane> {
     const bin = judgesBin();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kz-cp-"));
@@ -106,7 +108,7 @@ export class ControlPlane {
           `      address: ${f.target.address}`,
           `      port: ${f.target.port}`,
         ]),
-        ...(jobsRunTheirCode ? stagesLeavingJobsCodeRunning().flatMap((stage) => ["---", stage.trimEnd()]) : []),
+        ...(standIns ? stagesForStandIns(standIns.serverPods).flatMap((stage) => ["---", stage.trimEnd()]) : []),
         "",
       ].join("\n"),
     );

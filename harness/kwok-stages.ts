@@ -1,6 +1,10 @@
-// kwok's stages for a control plane whose Jobs run their own code (pod-stand-ins.ts): kwok's defaults,
-// read from its source at the version the judges build, except that a pod running the jobs bundle
-// is never completed by kwok; the stand-in completes it with the exit code of the code it ran.
+// kwok's stages for a control plane where PodStandIns (pod-stand-ins.ts) does a kubelet's part for some
+// pods: kwok's defaults, read from its source at the version the judges build, except that kwok never
+// completes a pod running the jobs bundle (the stand-in completes it with the exit code of the code
+// it ran), and never removes a deleted server pod (the stand-in stops its server first, then removes
+// it, as a kubelet confirms a graceful deletion only once the containers stopped; kwok's own
+// pod-delete removes a pod at once, and the StatefulSet would make its successor while the old server
+// still serves).
 //
 // kwokctl uses its default stages only when its configuration names no Stage at all; one Stage
 // replaces them all, the nodes' too (kubernetes-sigs/kwok v0.8.0 pkg/kwokctl/runtime/cluster.go,
@@ -35,14 +39,24 @@ function kwokSource(): string {
   return JSON.parse(out).Dir as string;
 }
 
+/** A label that marks the server pods (the ensemble's pod selector has one: app). */
+export interface ServerPodLabel {
+  key: string;
+  value: string;
+}
+
 /** The stages, as YAML documents for kwokctl's configuration file. */
-export function stagesLeavingJobsCodeRunning(): string[] {
+export function stagesForStandIns(serverPods: ServerPodLabel): string[] {
   const dir = kwokSource();
   return DEFAULT_STAGES.map((file) => {
     const stage = yaml.load(fs.readFileSync(path.join(dir, file), "utf8")) as any;
+    // kwok's selectors: NotIn holds when no value of the query is in the list (pkg/utils/expression/selector.go).
+    const expressions = stage.spec.selector.matchExpressions;
     if (stage.metadata.name === "pod-complete") {
-      // kwok's selectors: NotIn holds when no value of the query is in the list (pkg/utils/expression/selector.go).
-      stage.spec.selector.matchExpressions.push({ key: ".spec.containers.[].command.[]", operator: "NotIn", values: [JOBS_CODE_PATH] });
+      expressions.push({ key: ".spec.containers.[].command.[]", operator: "NotIn", values: [JOBS_CODE_PATH] });
+    }
+    if (stage.metadata.name === "pod-delete") {
+      expressions.push({ key: `.metadata.labels[${JSON.stringify(serverPods.key)}]`, operator: "NotIn", values: [serverPods.value] });
     }
     return yaml.dump(stage);
   });

@@ -1,8 +1,10 @@
 // What a kubelet does for the pods of one namespace, where no container runs (the cluster tier's kwok
 // nodes), for the two kinds of pod the program makes:
 // - a server pod (zk-<i>) is a LocalEnsemble server: started when its pod is bound to a node, with
-//   the JAAS file of the Secret the pod mounts (as the API server holds it), stopped (SIGTERM, as the
-//   kubelet stops a container) when the pod is deleted, started again for the pod that replaces it;
+//   what the pod mounts as the API server holds it (the JAAS Secret's file, the TLS Secret's files,
+//   and zoo.cfg at the TLS stage of the pod's ConfigMap), stopped (SIGTERM, as the kubelet stops a
+//   container) when the pod is deleted, before the deletion is confirmed (kwok leaves it to us:
+//   kwok-stages.ts), and started again for the pod that replaces it;
 // - a Job's pod running the jobs bundle runs that code, as the API server holds it in the pod's
 //   ConfigMap, with the pod's environment (its Secret and field references resolved), its volumes,
 //   a token of its ServiceAccount bound to the pod (so the API server's RBAC judges its requests),
@@ -18,7 +20,11 @@ import type { ControlPlane } from "./control-plane";
 import type { LocalEnsemble } from "./zk-ensemble";
 import { JOBS_CODE_PATH } from "./kwok-stages";
 import { onInterrupt } from "./interrupt";
+import { SecretVolume } from "./tls-certs";
 import { CLIENT_AUTH_PATHS } from "../components/zookeeper/client-auth";
+import { TLS_PATHS } from "../components/zookeeper/tls";
+import { CONFIG_MOUNT } from "../components/zookeeper/scripts";
+import type { TlsStage } from "../components/zookeeper/transitions";
 
 type K8s = typeof import("@kubernetes/client-node");
 type CoreApi = InstanceType<K8s["CoreV1Api"]>;
@@ -33,6 +39,8 @@ export interface JobRun {
   job: string;
   exitCode: number | null;
   output: string;
+  /** The environment the code ran with (Secrets resolved). */
+  env: Record<string, string>;
 }
 
 /** The pod's fields a fieldRef may name, as the kubelet reads them. */
@@ -44,6 +52,13 @@ function podFields(pod: V1Pod): Record<string, string | undefined> {
     "spec.nodeName": pod.spec!.nodeName,
     "spec.serviceAccountName": pod.spec!.serviceAccountName,
   };
+}
+
+/** The TLS stage a rendered zoo.cfg is at, read back from its lines (components/zookeeper/tls.ts, tlsZooCfgLines). */
+export function tlsStageOf(zooCfg: string): TlsStage {
+  if (!/^secureClientPort=/m.test(zooCfg)) return "off";
+  if (/^sslQuorum=false$/m.test(zooCfg)) return "accept";
+  return /^portUnification=true$/m.test(zooCfg) ? "prefer" : "on";
 }
 
 /** The last `max` bytes of a text. */
@@ -64,6 +79,9 @@ const POD_SANDBOX = [
   'hosts="$0"; uid="$1"; gid="$2"; shift 2',
   "mount -t tmpfs -o size=16m,mode=755 tmpfs /opt",
   "mount -t tmpfs -o size=16m,mode=755 tmpfs /run",
+  // /etc stays the host's, read-only, with the pod's mounts (e.g. /etc/zookeeper-ca) on an overlay.
+  "mkdir /run/.etc-upper /run/.etc-work",
+  "mount -t overlay overlay -o lowerdir=/etc,upperdir=/run/.etc-upper,workdir=/run/.etc-work /etc",
   'while [ "$1" != "--" ]; do mkdir -p "$2"; mount --bind "$1" "$2"; mount -o remount,bind,ro "$2"; shift 2; done; shift',
   'mount --bind "$hosts" /etc/hosts',
   "mount -o remount,bind,ro /",
@@ -159,7 +177,26 @@ export class PodStandIns {
     const pods = (await this.core.listNamespacedPod({ namespace: this.namespace })).items;
     const live = (p: V1Pod) => !p.metadata?.deletionTimestamp;
     for (const server of this.zk?.servers ?? []) {
-      const pod = pods.find((p) => p.metadata?.name === server.hostname && live(p) && p.spec?.nodeName);
+      const deleted = pods.find((p) => p.metadata?.name === server.hostname && !live(p));
+      if (deleted) {
+        // A graceful deletion: the containers stop first, then the kubelet confirms it (a deletion
+        // with no grace left), and only then does the StatefulSet make the pod's successor.
+        if (this.serving[server.ordinal] === deleted.metadata!.uid) {
+          await this.zk!.stop([server.ordinal]);
+          this.serving[server.ordinal] = undefined;
+          this.event(`stop ${server.hostname}`);
+        }
+        await this.core
+          .deleteNamespacedPod({
+            name: server.hostname,
+            namespace: this.namespace,
+            gracePeriodSeconds: 0,
+            body: { gracePeriodSeconds: 0, preconditions: { uid: deleted.metadata!.uid } },
+          })
+          .catch(() => undefined);
+        continue;
+      }
+      const pod = pods.find((p) => p.metadata?.name === server.hostname && p.spec?.nodeName);
       const uid = pod?.metadata?.uid;
       if (uid === this.serving[server.ordinal]) continue;
       if (this.zk!.isRunning(server.ordinal)) {
@@ -168,7 +205,7 @@ export class PodStandIns {
       }
       this.serving[server.ordinal] = undefined;
       if (!pod) continue;
-      await this.mountJaas(pod, server.ordinal);
+      await this.mountServerFiles(pod, server.ordinal);
       this.zk!.start([server.ordinal]);
       this.serving[server.ordinal] = uid;
       this.event(`start ${server.hostname}`);
@@ -188,7 +225,7 @@ export class PodStandIns {
         // Failed as the pod would, so the Job (and the up that waits for it) ends now, saying why.
         const output = `the stand-in could not run the pod: ${(e as Error).message}`;
         this.event(`job ${pod.metadata!.name}: ${output}`);
-        this.jobRuns.push({ pod: pod.metadata!.name!, job: "", exitCode: null, output });
+        this.jobRuns.push({ pod: pod.metadata!.name!, job: "", exitCode: null, output, env: {} });
         await this.complete(pod.metadata!.name!, null).catch(() => undefined);
       });
       this.runs.add(run);
@@ -196,13 +233,21 @@ export class PodStandIns {
     }
   }
 
-  /** The JAAS Secret the server pod mounts, as its server's file (read when the server starts). */
-  private async mountJaas(pod: V1Pod, ordinal: number): Promise<void> {
-    const mount = pod.spec!.containers[0].volumeMounts?.find((m) => m.mountPath === CLIENT_AUTH_PATHS.mount);
-    const secretName = pod.spec!.volumes?.find((v) => v.name === mount?.name)?.secret?.secretName;
-    if (!secretName) return;
-    const secret = await this.core.readNamespacedSecret({ name: secretName, namespace: this.namespace });
-    this.zk!.writeAuthFileContent(ordinal, Buffer.from(secret.data![CLIENT_AUTH_PATHS.file], "base64").toString("utf8"));
+  /** What the server pod mounts, as its server's files (read when the server starts). */
+  private async mountServerFiles(pod: V1Pod, ordinal: number): Promise<void> {
+    const mounted = async (mountPath: string) => {
+      const mount = pod.spec!.containers[0].volumeMounts?.find((m) => m.mountPath === mountPath);
+      return mount ? this.volumeFiles(pod, mount.name) : undefined;
+    };
+    const jaas = await mounted(CLIENT_AUTH_PATHS.mount);
+    if (jaas) this.zk!.writeAuthFileContent(ordinal, jaas[CLIENT_AUTH_PATHS.file]);
+    const server = this.zk!.servers[ordinal];
+    if (!server.tlsSecretDir) return;
+    // An ensemble made with TLS: the stage of the pod's zoo.cfg, and the Secret's files when it has one.
+    const config = await mounted(CONFIG_MOUNT);
+    this.zk!.writeZooCfg(ordinal, this.zk!.settings.zookeeper, tlsStageOf(config?.["zoo.cfg"] ?? ""));
+    const tls = await mounted(TLS_PATHS.secretMount);
+    if (tls) new SecretVolume(server.tlsSecretDir).write({ "tls.crt": tls["tls.crt"], "tls.key": tls["tls.key"], "ca.crt": tls["ca.crt"] });
   }
 
   private async volumeFiles(pod: V1Pod, volumeName: string): Promise<Record<string, string>> {
@@ -294,7 +339,8 @@ export class PodStandIns {
     const mounts: [string, string][] = [];
     for (const m of container.volumeMounts ?? []) {
       const at = m.mountPath.replace(/^\/var\/run\//, "/run/");
-      if (!/^\/(opt|run)\//.test(at)) throw new Error(`pod ${name}: the stand-in mounts under /opt and /run only, not ${m.mountPath}`);
+      if (!/^\/(opt|run|etc)\//.test(at))
+        throw new Error(`pod ${name}: the stand-in mounts under /opt, /run and /etc only, not ${m.mountPath}`);
       const source = path.join(dir, "volumes", m.name);
       fs.mkdirSync(source, { recursive: true, mode: 0o755 });
       for (const [file, text] of Object.entries(await this.volumeFiles(pod, m.name)))
@@ -334,7 +380,7 @@ export class PodStandIns {
     const exitCode = await new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
     clearTimeout(timer);
     this.jobs.delete(pod.metadata!.uid!);
-    this.jobRuns.push({ pod: name, job, exitCode, output });
+    this.jobRuns.push({ pod: name, job, exitCode, output, env });
     this.event(`job ${name} exits ${exitCode}`);
     await this.complete(name, exitCode, container.terminationMessagePolicy === "FallbackToLogsOnError" ? output : undefined);
   }

@@ -215,16 +215,4 @@ describe("cluster tier: the engine plans each change of a setting as the change 
     const old = dev.namespace ?? SETTINGS.namespace.default;
     expect((await plane!.list("namespaces")).map((n) => n.metadata.name)).to.not.include(old);
   });
-
-  it("tls off -> accept -> prefer -> on, one up each: every step updates the StatefulSet, and the next up plans no change", async () => {
-    for (const stage of ["accept", "prefer", "on"]) {
-      await stack!.setConfig("tls", stage);
-      // tls on needs rollOrder ordinal: the StatefulSet goes back to RollingUpdate in the same up.
-      if (stage === "on") await stack!.setConfig("rollOrder", "ordinal");
-      const plan = await stack!.preview(UP_MS);
-      expect(plan.steps, stage).to.include({ "kubernetes:apps/v1:StatefulSet::zookeeper-statefulset": "update" });
-      await stack!.up(UP_MS);
-      expect((await stack!.preview(UP_MS, { expectNoChanges: true })).steps, `after ${stage}`).to.deep.equal({});
-    }
-  });
 });

@@ -9,9 +9,13 @@
 import { expect } from "chai";
 import { kindStack, requireClusterTier, stackFileStrings, tierEnv, TierEnv } from "../../harness/cluster-tier";
 import { ControlPlane } from "../../harness/control-plane";
-import { PodStandIns } from "../../harness/pod-stand-ins";
+import { JobRun, PodStandIns } from "../../harness/pod-stand-ins";
+import { JOB_CA_MOUNT, JOB_TLS_ENV } from "../../zk/facts/tls-client";
+import { ROLL_ENV } from "../../zk/facts/roll-env";
+import { TENANTS_ENV } from "../../zk/facts/tenants";
 import { LocalEnsemble } from "../../harness/zk-ensemble";
 import { ThrowawayStack } from "../../e2e/stack";
+import { PORTS } from "../../components/zookeeper/options";
 import { ADMIN_USER } from "../../components/zookeeper/users";
 import type { TenantInput } from "../../components/zookeeper/tenants";
 import { readTenant } from "../../zk/tenants";
@@ -21,6 +25,7 @@ const ADDRESS_BASE = 44;
 const UP_MS = 8 * 60 * 1000;
 const KAFKA: TenantInput = { name: "kafka", quota: { nodes: 100 } };
 const SOLR: TenantInput = { name: "solr", chroot: "/apps/solr" };
+const HBASE: TenantInput = { name: "hbase" };
 const own = (user: string): AclEntry[] => [{ perms: 31, scheme: "sasl", id: user }];
 
 describe("cluster tier: the tenants and roll Jobs run their own code under the real engine, against real servers behind the pods", function () {
@@ -57,6 +62,17 @@ describe("cluster tier: the tenants and roll Jobs run their own code under the r
     return held.map((j) => `${j.metadata.name.replace(/-[0-9a-f]{10}$/, "")}:${j.status?.succeeded ?? 0}`).sort();
   }
 
+  /**
+   * The Job ran with the CA file and the secure client port (TLS only: a job given the CA never
+   * falls back to plaintext), and its code succeeded: so it spoke TLS to the servers.
+   */
+  function expectOverTls(run: JobRun): void {
+    expect(run.exitCode, run.output).to.equal(0);
+    expect(run.env[JOB_TLS_ENV.caFile], `${run.job}: the CA file`).to.equal(`${JOB_CA_MOUNT.dir}/${JOB_CA_MOUNT.file}`);
+    const port = run.job === "roll" ? run.env[ROLL_ENV.clientPort] : run.env[TENANTS_ENV.servers];
+    expect(port, `${run.job}: the port it dials`).to.contain(String(PORTS.secureClient));
+  }
+
   /** Each server's epoch (the leader's zxid >> 32, as srvr reports it). */
   async function epoch(): Promise<number> {
     const leader = (await zk!.leaders())[0];
@@ -68,8 +84,14 @@ describe("cluster tier: the tenants and roll Jobs run their own code under the r
     requireClusterTier(this);
     tier = tierEnv();
     // The servers the pods stand for, rendered from the same settings; started by the stand-ins as their pods are made.
-    zk = new LocalEnsemble({ replicas: Number(settings.replicas), clientAuth: { users: [] }, tenants: [KAFKA] }, ADDRESS_BASE);
-    ({ plane, stack } = await kindStack(tier, settings, Number(settings.replicas), { jobsRunTheirCode: true }));
+    // Made with TLS: each server runs at the TLS stage of its pod's zoo.cfg, with the pod's TLS Secret.
+    zk = new LocalEnsemble(
+      { replicas: Number(settings.replicas), clientAuth: { users: [] }, tenants: [KAFKA], tls: { mode: "generated" } },
+      ADDRESS_BASE,
+    );
+    ({ plane, stack } = await kindStack(tier, settings, Number(settings.replicas), {
+      standIns: { serverPods: { key: "app", value: zk.settings.names.appLabel } },
+    }));
     pods = await PodStandIns.start(plane, zk.settings.namespace, zk);
   });
 
@@ -115,11 +137,27 @@ describe("cluster tier: the tenants and roll Jobs run their own code under the r
     });
   });
 
-  it("a second tenant: the servers are rolled by the roll Job's code through the API server (followers first, the leader last, one election), then solr's chroot is made and solr logs in with the new JAAS file", async () => {
+  /**
+   * Runs `change` (ups that roll the servers once) and checks the roll as the servers saw it: each
+   * server pod deleted once, the leader's last, and one election (the leader's epoch grew by one).
+   */
+  async function rollsOnce(change: () => Promise<void>): Promise<void> {
     const leader = (await zk!.leaders())[0];
     const epochBefore = await epoch();
     const stopsBefore = pods!.events.filter((e) => e.startsWith("stop ")).length;
+    await change();
+    const stops = pods!.events.filter((e) => e.startsWith("stop ")).slice(stopsBefore);
+    expect(stops, "each server pod deleted once, the leader's last").to.have.length(3);
+    expect(stops.at(-1)).to.equal(`stop zk-${leader}`);
+    expect((await epoch()) - epochBefore, "elections (the epoch grew by)").to.equal(1);
+    const roll = pods!.runsOf("roll").at(-1)!;
+    expect(roll.exitCode, roll.output).to.equal(0);
+    expect(await jobs()).to.deep.equal(["zk-roll:1", "zk-tenants:1"]);
+  }
+
+  it("tls accept and a second tenant in one up: the roll Job's code rolls the servers through the API server (plaintext), then solr's chroot is made and solr logs in with the new JAAS file", async () => {
     await stack!.setConfig("tenants", JSON.stringify([KAFKA, SOLR]));
+    await stack!.setConfig("tls", "accept");
     const plan = await stack!.preview(UP_MS);
     expect(plan.steps).to.include({ "kubernetes:apps/v1:StatefulSet::zookeeper-statefulset": "update" });
     // Both Jobs are replaced, deleteBeforeReplace (the finished Job is deleted as a step of its own;
@@ -131,14 +169,7 @@ describe("cluster tier: the tenants and roll Jobs run their own code under the r
         "create-replacement",
       ]);
     }
-    await stack!.up(UP_MS);
-    const stops = pods!.events.filter((e) => e.startsWith("stop ")).slice(stopsBefore);
-    expect(stops, "each server pod deleted once, the leader's last").to.have.length(3);
-    expect(stops.at(-1)).to.equal(`stop zk-${leader}`);
-    expect((await epoch()) - epochBefore, "elections (the epoch grew by)").to.equal(1);
-    const roll = pods!.runsOf("roll").at(-1)!;
-    expect(roll.exitCode, roll.output).to.equal(0);
-    expect(await jobs()).to.deep.equal(["zk-roll:1", "zk-tenants:1"]);
+    await rollsOnce(() => stack!.up(UP_MS));
     const solr = await asAdmin((admin) => readTenant(admin, "/apps/solr"));
     expect(solr.acl).to.deep.equal(own("solr"));
     await as("solr", await secretValue("zk-tenant-solr", "password"), "/apps/solr", async (c) => {
@@ -146,28 +177,46 @@ describe("cluster tier: the tenants and roll Jobs run their own code under the r
     });
   });
 
-  it("a roll the API server refuses (the Role lost its delete by hand): pulumi up fails with the Job's own words; pulumi up --refresh puts the Role back and the new Job rolls every server, the leader last, one election", async () => {
-    const leader = (await zk!.leaders())[0];
-    const epochBefore = await epoch();
-    const stopsBefore = pods!.events.filter((e) => e.startsWith("stop ")).length;
-    const role = "zk-roll";
-    await plane!.kubectl(["patch", "role", role, "-n", zk!.settings.namespace, "--type=json", "-p", '[{"op":"remove","path":"/rules/2"}]']);
-    await stack!.setConfig("heap", "640m");
-    const failure = await stack!.up(UP_MS).then(
-      () => "the up succeeded",
-      (e: Error) => e.message,
-    );
-    // The termination message (FallbackToLogsOnError), as pulumi-kubernetes reports the failed Job.
-    expect(failure).to.match(
-      /\[Error\] .*roll failed: DELETE \/api\/v1\/namespaces\/zookeeper\/pods\/zk-\d: 403 .*cannot delete resource "pods"/s,
-    );
-    expect(pods!.events.filter((e) => e.startsWith("stop ")).slice(stopsBefore), "no server restarted").to.deep.equal([]);
-    await stack!.up(UP_MS, { refresh: true });
-    const stops = pods!.events.filter((e) => e.startsWith("stop ")).slice(stopsBefore);
-    expect(stops, "each server pod deleted once, the leader's last").to.have.length(3);
-    expect(stops.at(-1)).to.equal(`stop zk-${leader}`);
-    expect((await epoch()) - epochBefore, "elections (the epoch grew by)").to.equal(1);
-    expect((await jobs()).filter((j) => j.startsWith("zk-roll"))).to.deep.equal(["zk-roll:1"]);
+  it("tls prefer, the roll refused by the API server (its Role lost delete by hand): pulumi up fails with the Job's own words; pulumi up --refresh puts the Role back and the new Job rolls every server over TLS", async () => {
+    const stops = pods!.events.filter((e) => e.startsWith("stop ")).length;
+    await rollsOnce(async () => {
+      await plane!.kubectl([
+        "patch",
+        "role",
+        "zk-roll",
+        "-n",
+        zk!.settings.namespace,
+        "--type=json",
+        "-p",
+        '[{"op":"remove","path":"/rules/2"}]',
+      ]);
+      await stack!.setConfig("tls", "prefer");
+      const failure = await stack!.up(UP_MS).then(
+        () => "the up succeeded",
+        (e: Error) => e.message,
+      );
+      // The termination message (FallbackToLogsOnError), as pulumi-kubernetes reports the failed Job.
+      expect(failure).to.match(
+        /\[Error\] .*roll failed: DELETE \/api\/v1\/namespaces\/zookeeper\/pods\/zk-\d: 403 .*cannot delete resource "pods"/s,
+      );
+      expect(pods!.events.filter((e) => e.startsWith("stop ")).length, "no server restarted").to.equal(stops);
+      await stack!.up(UP_MS, { refresh: true });
+    });
+    expectOverTls(pods!.runsOf("roll").at(-1)!);
+  });
+
+  it("tls on and a third tenant in one up: the roll and tenants Jobs reach the servers on the secure port only (trusting the ensemble's CA), hbase logs in, and the next up plans no change", async () => {
+    await stack!.setConfig("tenants", JSON.stringify([KAFKA, SOLR, HBASE]));
+    await stack!.setConfig("tls", "on");
+    await rollsOnce(() => stack!.up(UP_MS));
+    expectOverTls(pods!.runsOf("roll").at(-1)!);
+    expectOverTls(pods!.runsOf("tenants").at(-1)!);
+    expect(await secretValue("zk-tenant-hbase", "connectionString")).to.match(/:2281\/hbase$/);
+    expect((await asAdmin((admin) => readTenant(admin, "/hbase"))).acl).to.deep.equal(own("hbase"));
+    await as("hbase", await secretValue("zk-tenant-hbase", "password"), "/hbase", async (c) => {
+      await c.createNode("/tables", Buffer.from("t"), own("hbase"));
+    });
+    expect((await stack!.preview(UP_MS, { expectNoChanges: true })).steps, "the next up").to.deep.equal({});
   });
 
   it("an ACL opened by hand is put back by replacing the tenants Job (the repair npm run verify names): the Job is deleted before it is made again, so its code runs", async () => {
