@@ -85,3 +85,23 @@ export function reportRoll(what: string, f: RollFigures): void {
       `leaders ${f.leaderChanges.map((l) => `zk-${l}`).join(" -> ")}; longest write gap ${(f.gapMs / 1000).toFixed(2)} s)\n      (${f.summary})`,
   );
 }
+
+/**
+ * A suite's ensemble for rolls: made and deployed by `make` before its tests (which keeps it where
+ * the tests read it), the orchestrator's lines and the servers' logs printed after a failed test, the
+ * recreations waited for and every server stopped after them.
+ */
+export function useRollEnsemble(make: () => Promise<RollEnsemble>): void {
+  let e: RollEnsemble | undefined;
+  before(async () => {
+    e = await make();
+  });
+  afterEach(function () {
+    if (this.currentTest?.state === "failed" && e) console.error(e.lines.join("\n") + "\n" + e.zk.logTails(25));
+    if (e) e.lines.length = 0;
+  });
+  after(async () => {
+    await e?.settle();
+    await e?.zk.destroy();
+  });
+}

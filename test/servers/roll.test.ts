@@ -7,7 +7,7 @@
 // halfway and run again finishes the roll with no election beyond the leader's own.
 import { expect } from "chai";
 import { RollEnsemble, writeThrough } from "../../harness/roll-ensemble";
-import { rollUnderWriter, expectOneElection, reportRoll } from "../../harness/roll-under-writer";
+import { rollUnderWriter, expectOneElection, reportRoll, useRollEnsemble } from "../../harness/roll-under-writer";
 import { rollServers, RollError } from "../../zk/roll";
 import { readRollRun } from "../../jobs/roll";
 
@@ -31,17 +31,10 @@ function rollSuite(
     this.timeout(900000);
     let e: RollEnsemble;
 
-    before(async () => {
+    useRollEnsemble(async () => {
       e = new RollEnsemble(replicas, addressBase, { membership });
       await e.deploy(WAIT);
-    });
-    afterEach(function () {
-      if (this.currentTest?.state === "failed") console.error(e.lines.join("\n") + "\n" + e.zk.logTails(25));
-      e.lines.length = 0;
-    });
-    after(async () => {
-      await e?.settle();
-      await e?.zk.destroy();
+      return e;
     });
 
     for (const [k, leader] of leaders.entries()) {

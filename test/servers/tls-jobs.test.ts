@@ -26,7 +26,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import { RollEnsemble } from "../../harness/roll-ensemble";
-import { rollUnderWriter, expectOneElection, reportRoll } from "../../harness/roll-under-writer";
+import { rollUnderWriter, expectOneElection, reportRoll, useRollEnsemble } from "../../harness/roll-under-writer";
 import { LocalEnsemble } from "../../harness/zk-ensemble";
 import { CertificateAuthority, SecretVolume, issueCertificate, makeCa, secretData } from "../../harness/tls-certs";
 import { runTenantsJob, asAdmin, tenantsJobEnv } from "../../harness/tenants-job";
@@ -63,19 +63,12 @@ describe("the roll Job over TLS on real servers (3 servers)", function () {
   let e: RollEnsemble;
   let pki: ReturnType<typeof givePki>;
 
-  before(async () => {
+  useRollEnsemble(async () => {
     e = new RollEnsemble(3, ROLL_ADDRESS_BASE, { tls: { mode: "generated" } });
     pki = givePki(e.zk);
     e.tlsStage = "prefer";
     await e.deploy(WAIT);
-  });
-  afterEach(function () {
-    if (this.currentTest?.state === "failed") console.error(e.lines.join("\n") + "\n" + e.zk.logTails(25));
-    e.lines.length = 0;
-  });
-  after(async () => {
-    await e?.settle();
-    await e?.zk.destroy();
+    return e;
   });
 
   it("the secure client port answers srvr and mntr over TLS, verified against the server's FQDN with only the ensemble's CA; a word outside 4lw.commands.whitelist gets 'not executed'; another name or another CA gets no answer", async () => {

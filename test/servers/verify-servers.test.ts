@@ -9,9 +9,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { execFile } from "child_process";
 import { verify } from "../../harness/run-verify";
-import type { V1Pod } from "@kubernetes/client-node";
 import { LocalEnsemble } from "../../harness/zk-ensemble";
-import { portForwardKubeconfig, startPortForwardStandIn } from "../../harness/port-forward";
+import { healthyCluster, portForwardKubeconfig, startPortForwardStandIn } from "../../harness/port-forward";
 import { BOUNDS } from "../../zk/verify/bounds";
 import { stackTarget } from "../../ops/lib/verify/stack-target";
 import { verifyTarget } from "../../ops/lib/verify/stack-mode";
@@ -212,29 +211,8 @@ describe("npm run verify -- --servers against real ZooKeeper servers", function 
         kubeconfig,
       });
       const kc = await loadKubeconfig(t);
-      const pod = (i: number): V1Pod => ({
-        metadata: { name: `zk-${i}`, labels: { app: "zk" } },
-        spec: { nodeName: `worker${i}`, containers: [] },
-        status: { phase: "Running", conditions: [{ type: "Ready", status: "True" }], containerStatuses: [] },
-      });
-      const cluster = {
-        // The objects as the API would list them; reading them for real is the e2e suite's to prove.
-        read: async () => ({
-          pods: [0, 1, 2].map(pod),
-          claims: Object.fromEntries(
-            [0, 1, 2].map((i) => [
-              `datadir-zk-${i}`,
-              {
-                spec: { storageClassName: "zookeeper-data", volumeName: `pv-${i}` },
-                status: { phase: "Bound", capacity: { storage: "10Gi" } },
-              },
-            ]),
-          ),
-          pdb: { spec: { maxUnavailable: 1 }, status: { disruptionsAllowed: 1, currentHealthy: 3, desiredHealthy: 2, expectedPods: 3 } },
-          claimTemplate: "datadir",
-        }),
-        tunnel: (name: string) => openTunnel(kc, t.namespace, name, 2181),
-      };
+      // The objects as the API would list them; reading them for real is the e2e suite's to prove.
+      const cluster = healthyCluster(3, (name: string) => openTunnel(kc, t.namespace, name, 2181));
       const report = await verifyTarget(t, cluster, BOUNDS);
       const text = formatReport(report);
       expect(report.verdict.exitCode, text).to.equal(0);
