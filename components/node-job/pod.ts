@@ -2,6 +2,7 @@
 // CronJob, the membership Jobs): the pinned image, its `node` user, the security context, and the
 // bundle mounted read-only from a ConfigMap and run as `node <code>/jobs.js <job>`. Defined once, so
 // the jobs cannot drift apart.
+import { createHash } from "crypto";
 import { restrictedPodSecurity, restrictedContainerSecurity } from "../pod-security";
 import type { InClusterJob } from "../../zk/facts/jobs";
 
@@ -21,6 +22,21 @@ export const NODE_JOB_CODE = { dir: "/opt/kind-zookeeper", script: "jobs.js" } a
 /** The ConfigMap data that carries the bundle: one key, the file the pod runs. */
 export function nodeJobCode(bundle: string): Record<string, string> {
   return { [NODE_JOB_CODE.script]: bundle };
+}
+
+/**
+ * The bundle in an immutable ConfigMap named `<base>-code-<digest of the bundle>`: a new bundle is a
+ * new ConfigMap (and a new Job name), never new code under a running Job's feet.
+ */
+export function renderNodeJobConfigMap(namespace: string, base: string, labels: Record<string, string>, bundle: string) {
+  const hash = createHash("sha256").update(bundle).digest("hex").slice(0, 10);
+  return {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: `${base}-code-${hash}`, namespace, labels },
+    immutable: true,
+    data: nodeJobCode(bundle),
+  };
 }
 
 export interface NodeJobPod<Env extends { name: string }, Volume extends { name: string }> {

@@ -13,7 +13,7 @@ import { createHash } from "crypto";
 import { EnsembleNames } from "./names";
 import { MEMBERSHIP_ENV, MembershipPhase } from "../../zk/facts/membership-env";
 import { MANAGED_BY } from "../managed-by";
-import { nodeJobCode, renderNodeJob } from "../node-job/pod";
+import { renderNodeJob, renderNodeJobConfigMap } from "../node-job/pod";
 
 /**
  * Bounds. The Job gives up before Pulumi stops waiting for it (10 minutes), so the update reports the
@@ -54,13 +54,7 @@ export const digest = (...parts: string[]) => createHash("sha256").update(parts.
 
 /** The bundled job in an immutable ConfigMap named by its digest (as the backup's). */
 export function renderMembershipConfigMap(namespace: string, names: EnsembleNames, bundle: string) {
-  return {
-    apiVersion: "v1",
-    kind: "ConfigMap",
-    metadata: { name: `${names.membershipJob}-code-${digest(bundle)}`, namespace, labels: membershipLabels(names) },
-    immutable: true,
-    data: nodeJobCode(bundle),
-  };
+  return renderNodeJobConfigMap(namespace, names.membershipJob, membershipLabels(names), bundle);
 }
 
 /**

@@ -22,7 +22,7 @@ import { podSelector, labelSelectorQuery } from "./labels";
 import { digest, jobName } from "./membership-jobs";
 import { ROLL_ENV } from "../../zk/facts/roll-env";
 import { MANAGED_BY } from "../managed-by";
-import { nodeJobCode, renderNodeJob } from "../node-job/pod";
+import { renderNodeJob, renderNodeJobConfigMap } from "../node-job/pod";
 import type { JobTls } from "./tls";
 
 /**
@@ -72,13 +72,7 @@ export function rollBase(names: EnsembleNames): string {
 
 /** The bundled jobs in an immutable ConfigMap named by its digest (as the membership Jobs'). */
 export function renderRollConfigMap(namespace: string, names: EnsembleNames, bundle: string) {
-  return {
-    apiVersion: "v1",
-    kind: "ConfigMap",
-    metadata: { name: `${rollBase(names)}-code-${digest(bundle)}`, namespace, labels: rollLabels(names) },
-    immutable: true,
-    data: nodeJobCode(bundle),
-  };
+  return renderNodeJobConfigMap(namespace, rollBase(names), rollLabels(names), bundle);
 }
 
 /**

@@ -8,7 +8,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { EnsembleNames } from "./names";
 import { ADMIN_USER, ClientUser } from "./users";
 import { MANAGED_BY } from "../managed-by";
-import { nodeJobCode, renderNodeJob } from "../node-job/pod";
+import { renderNodeJob, renderNodeJobConfigMap } from "../node-job/pod";
 import { digest, jobName } from "./membership-jobs";
 import { TENANTS_ENV, TenantPlanEntry } from "../../zk/facts/tenants";
 import type { JobTls } from "./tls";
@@ -258,13 +258,7 @@ export function tenantsJobBase(names: EnsembleNames): string {
 
 /** The bundled jobs in an immutable ConfigMap named by its digest (as the membership Jobs'). */
 export function renderTenantsConfigMap(namespace: string, names: EnsembleNames, bundle: string) {
-  return {
-    apiVersion: "v1",
-    kind: "ConfigMap",
-    metadata: { name: `${tenantsJobBase(names)}-code-${digest(bundle)}`, namespace, labels: tenantLabels(names) },
-    immutable: true,
-    data: nodeJobCode(bundle),
-  };
+  return renderNodeJobConfigMap(namespace, tenantsJobBase(names), tenantLabels(names), bundle);
 }
 
 export interface TenantsJobInput {
